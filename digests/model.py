@@ -1,0 +1,197 @@
+"""The values compass works with: meetings, releases, shout-outs, windows and digests.
+
+All values are frozen pydantic models that validate themselves on construction. They carry no
+behaviour that needs a clock, a network or a database: ``digests`` stays pure.
+
+Naming: these are the plain values. Database rows live in ``chatops.storage.tables`` and say
+they are rows (``ShoutoutRecord``, ``PublicationRecord``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, field_validator
+
+
+class Value(BaseModel):
+    """Base for every compass value: immutable, typo-proof."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class SourceRef(Value):
+    """Where an item came from, so a digest can link back to it.
+
+    ``document`` is the path or URL of the notes document (or ``zulip`` for chat), ``anchor`` the
+    heading anchor (slug) of the enclosing section, ``line`` the 1-based line in the document.
+    ``url`` is a link a reader can follow (a notes URL with ``#anchor``, a Zulip permalink), when known.
+    """
+
+    document: str
+    anchor: str | None = None
+    line: int | None = None
+    url: str | None = None
+
+
+# --- meetings ---------------------------------------------------------------------------------
+
+
+class Attendee(Value):
+    name: str | None = None
+    handle: str | None = None  # GitHub handle, lowercase, no '@'
+    affiliation: str | None = None
+    source: SourceRef | None = None
+
+
+class Celebration(Value):
+    text: str  # Markdown links reduced to their text
+    by: str | None = None  # who posted it
+    people: tuple[str, ...] = ()  # handles (lowercase, no '@') or names
+    source: SourceRef | None = None
+
+
+class Update(Value):
+    by: str | None = None
+    text: str
+    source: SourceRef | None = None
+
+
+class AgendaItem(Value):
+    title: str
+    owner: str | None = None
+    minutes: int | None = None
+    discussion: tuple[str, ...] = ()
+    links: tuple[str, ...] = ()
+    source: SourceRef | None = None
+
+
+class Statement(Value):
+    """A decision or an action item, exactly as the notes framed it."""
+
+    text: str
+    owner: str | None = None  # for action items: "X to do Y" -> X
+    source: SourceRef | None = None
+
+
+class Meeting(Value):
+    """One meeting extracted from a notes document."""
+
+    date: dt.date | None = None
+    title: str | None = None
+    document: str = ""
+    anchor: str | None = None
+    attendees: tuple[Attendee, ...] = ()
+    newcomers: tuple[str, ...] = ()
+    celebrations: tuple[Celebration, ...] = ()
+    updates: tuple[Update, ...] = ()
+    agenda: tuple[AgendaItem, ...] = ()
+    decisions: tuple[Statement, ...] = ()
+    action_items: tuple[Statement, ...] = ()
+    links: tuple[str, ...] = ()
+    source: SourceRef | None = None
+
+    def to_contract(self) -> dict[str, Any]:
+        """The JSON object that ``compass notes parse --format json`` prints for this meeting.
+
+        It follows ``meeting.schema.json``; extra keys (sources, discussion) are allowed there.
+        """
+        return {
+            "date": self.date.isoformat() if self.date else None,
+            "title": self.title,
+            "attendees": [
+                {"name": a.name, "handle": a.handle, "affiliation": a.affiliation} for a in self.attendees
+            ],
+            "newcomers": list(self.newcomers),
+            "celebrations": [
+                {"text": c.text, "by": c.by, "people": list(c.people)} for c in self.celebrations
+            ],
+            "updates": [{"by": u.by, "text": u.text} for u in self.updates],
+            "agenda": [
+                {
+                    "title": a.title,
+                    "owner": a.owner,
+                    "minutes": a.minutes,
+                    "discussion": list(a.discussion),
+                    "links": list(a.links),
+                }
+                for a in self.agenda
+            ],
+            "decisions": [d.text for d in self.decisions],
+            "action_items": [a.text for a in self.action_items],
+            "links": list(self.links),
+            "source": self.source.model_dump(exclude_none=True) if self.source else None,
+        }
+
+
+# --- releases ---------------------------------------------------------------------------------
+
+ReleaseOrigin = Literal["github", "pypi", "changelog"]
+
+
+class Release(Value):
+    """One version of one project, merged across the sources that reported it."""
+
+    project: str
+    version: str
+    date: dt.datetime | None = None  # aware, UTC
+    url: str | None = None
+    prerelease: bool = False
+    yanked: bool = False
+    notes: str = ""  # Markdown
+    highlights: tuple[str, ...] = ()
+    contributors: tuple[str, ...] = ()
+    sources: tuple[ReleaseOrigin, ...] = ()
+    from_cache: bool = False
+
+
+# --- shout-outs -------------------------------------------------------------------------------
+
+RecipientKind = Literal["user", "group", "text"]
+
+
+class Recipient(Value):
+    name: str
+    kind: RecipientKind = "user"
+    user_id: int | None = None
+
+
+class Shoutout(Value):
+    """A thank-you given in chat (the value; the row is ``ShoutoutRecord``)."""
+
+    id: int | None = None
+    giver: str
+    giver_id: int | None = None
+    recipients: tuple[Recipient, ...]
+    text: str
+    created_at: dt.datetime  # aware
+    stream: str | None = None
+    topic: str | None = None
+    message_id: int | None = None
+    permalink: str | None = None
+
+
+# --- windows and digests ----------------------------------------------------------------------
+
+DigestKind = Literal["community", "technical", "celebratory"]
+
+
+class Window(Value):
+    """The half-open period [since, until) a digest covers; both ends aware datetimes."""
+
+    since: dt.datetime
+    until: dt.datetime
+
+    @field_validator("since", "until")
+    @classmethod
+    def _aware(cls, value: dt.datetime) -> dt.datetime:
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError("window bounds must be timezone-aware datetimes")
+        return value
+
+    def contains(self, when: dt.datetime | dt.date) -> bool:
+        if isinstance(when, dt.datetime):
+            return self.since <= when < self.until
+        start = dt.datetime.combine(when, dt.time(12), tzinfo=self.since.tzinfo)
+        return self.since <= start < self.until
