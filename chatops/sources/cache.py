@@ -1,0 +1,102 @@
+"""A small key -> entry cache shared by the notes and release sources.
+
+Sources keep two kinds of entries here:
+
+- HTTP validators and the last good body of a fetched URL (``etag``, ``last_modified``, ``body``), so an
+  unchanged document costs a 304 and an API that is down can be answered from the last copy;
+- derived results keyed by content hash (e.g. ``parsed:<sha256>:<parser version>`` -> meetings JSON), so an
+  unchanged document is never parsed twice.
+
+Implementations: ``MemoryCache`` (tests, one-off CLI runs), ``FileCache`` (a directory; the CLI's default
+when no database is configured) and ``chatops.storage.cache.DatabaseCache`` (the ``source_cache`` table).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class CacheEntry:
+    body: bytes
+    etag: str | None = None
+    last_modified: str | None = None
+    fetched_at: float | None = None  # POSIX seconds, set by the caller (sources read the clock, not digests)
+
+    @property
+    def content_hash(self) -> str:
+        return content_hash(self.body)
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class SourceCache(Protocol):
+    def get(self, key: str) -> CacheEntry | None: ...
+
+    def put(self, key: str, entry: CacheEntry) -> None: ...
+
+
+class MemoryCache:
+    def __init__(self) -> None:
+        self._entries: dict[str, CacheEntry] = {}
+
+    def get(self, key: str) -> CacheEntry | None:
+        return self._entries.get(key)
+
+    def put(self, key: str, entry: CacheEntry) -> None:
+        self._entries[key] = entry
+
+
+class FileCache:
+    """One file per key under ``directory`` (written atomically); safe for several processes."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    @classmethod
+    def default(cls) -> FileCache:
+        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        return cls(Path(base) / "compass")
+
+    def _path(self, key: str) -> Path:
+        digest = hashlib.sha256(key.encode()).hexdigest()
+        return self.directory / digest[:2] / digest
+
+    def get(self, key: str) -> CacheEntry | None:
+        path = self._path(key)
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            return None
+        header, _, body = raw.partition(b"\n")
+        try:
+            meta = json.loads(header)
+        except ValueError:
+            return None
+        if meta.get("key") != key:
+            return None
+        return CacheEntry(body=body, etag=meta.get("etag"), last_modified=meta.get("last_modified"),
+                          fetched_at=meta.get("fetched_at"))
+
+    def put(self, key: str, entry: CacheEntry) -> None:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        meta = {k: v for k, v in asdict(entry).items() if k != "body"}
+        meta["key"] = key
+        data = json.dumps(meta).encode() + b"\n" + entry.body
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
