@@ -1,0 +1,564 @@
+"""compass's configuration: pydantic models loaded from YAML, with secrets from the environment.
+
+``load_config(path)`` returns a ``Config``; nothing is read at import time. Every model forbids unknown
+keys, so a typo is an error, and every error names the file, the key path, the bad value and the
+expected form, e.g.::
+
+    config/compass.yaml: digests[1].schedule: 'every tuesday' is neither a cron expression nor a preset;
+    e.g. 'monthly first tuesday 17:00', 'weekly monday 09:00' or '0 9 * * mon'
+
+Relative paths in the file (notes globs, the outbox directory, a SQLite database, templates) are resolved
+against the directory that holds the configuration file.
+
+Secrets (the Zulip and Discourse API keys, a GitHub token) are ``SecretStr`` and are looked up in this
+order: the environment variable (``ZULIP_API_KEY``, ``DISCOURSE_API_KEY``, ``GITHUB_TOKEN``, or the name
+set in ``*_env``), then the ``secrets_file`` (``KEY=value`` lines), then, for Zulip, the ``zuliprc`` file.
+They may be written inline but never need to be.
+"""
+
+from __future__ import annotations
+
+import configparser
+import datetime as dt
+import os
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from chatops.errors import ConfigError
+from chatops.schedules import Schedule, parse_schedule
+
+DEFAULT_DB_URL = "sqlite:///var/compass.db"
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+def _check_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{value!r} is not an IANA time zone; e.g. 'Europe/London', 'America/New_York' or 'UTC'") from None
+    return value
+
+
+TimeZone = Annotated[str, Field(description="An IANA time zone name such as 'Europe/London'.")]
+
+
+def _check_url(value: str, *, schemes: tuple[str, ...] = ("http", "https")) -> str:
+    if not re.match(rf"^({'|'.join(schemes)})://[^\s/]+", value):
+        raise ValueError(f"{value!r} is not a URL; expected e.g. 'https://example.org'")
+    return value.rstrip("/")
+
+
+def _parse_duration(value: Any) -> dt.timedelta:
+    """'90s', '15m', '2h', '3d', '1w', a number of seconds, or a timedelta."""
+    if isinstance(value, dt.timedelta):
+        return value
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a duration; e.g. '30m', '2h' or '1d'")
+    if isinstance(value, int | float):
+        return dt.timedelta(seconds=value)
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|hours?|d|days?|w|weeks?)\s*", str(value))
+    if not match:
+        raise ValueError(f"{value!r} is not a duration; e.g. '30m', '2h' or '1d'")
+    amount, unit = float(match.group(1)), match.group(2)[0]
+    seconds = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}[unit]
+    return dt.timedelta(seconds=amount * seconds)
+
+
+Duration = Annotated[dt.timedelta, Field()]
+
+
+# --- community --------------------------------------------------------------------------------
+
+
+class Links(Model):
+    chat: str | None = None
+    forum: str | None = None
+    calendar: str | None = None
+    contributing: str | None = None
+    notes: str | None = None
+    website: str | None = None
+
+    @field_validator("*")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        return None if value is None else _check_url(value)
+
+
+class MeetingSeries(Model):
+    """A recurring meeting the community digest can announce ("next meetings")."""
+
+    name: str
+    schedule: Schedule
+    timezone: TimeZone | None = None
+    url: str | None = None
+
+    _schedule = field_validator("schedule", mode="before")(lambda v: parse_schedule(v))  # noqa: E731
+
+
+class Community(Model):
+    name: str = "Our community"
+    timezone: TimeZone = "UTC"
+    links: Links = Links()
+    meetings: list[MeetingSeries] = []
+
+    _tz = field_validator("timezone")(lambda v: _check_zone(v))  # noqa: E731
+
+
+# --- secrets ----------------------------------------------------------------------------------
+
+
+class Zulip(Model):
+    site: str
+    email: str
+    api_key: SecretStr | None = None
+    api_key_env: str = "ZULIP_API_KEY"
+    zuliprc: Path | None = None
+    admins: list[str] = []
+    streams: list[str] = []
+    shoutout_rate_limit: int = Field(10, ge=1, description="shout-outs one user may give per hour")
+    shoutout_max_length: int = Field(1000, ge=10, le=9000)
+    bot_name: str = "compass"
+
+    _site = field_validator("site")(lambda v: _check_url(v))  # noqa: E731
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        if "@" not in value:
+            raise ValueError(f"{value!r} is not an email address; use the bot's email from Zulip's bot settings")
+        return value
+
+
+class Discourse(Model):
+    url: str
+    api_username: str = "system"
+    api_key: SecretStr | None = None
+    api_key_env: str = "DISCOURSE_API_KEY"
+    category: str | None = None
+    max_post_length: int = Field(32000, ge=100)
+
+    _url = field_validator("url")(lambda v: _check_url(v))  # noqa: E731
+
+
+# --- sources ----------------------------------------------------------------------------------
+
+
+class LocalNotes(Model):
+    path: str  # a file, a directory or a glob, relative to the config file
+
+
+class GitNotes(Model):
+    git: str  # repository URL or local path
+    branch: str = "main"
+    paths: str = "**/*.md"
+
+
+class HttpNotes(Model):
+    url: str  # e.g. a HackMD '/download' URL
+
+    _url = field_validator("url")(lambda v: _check_url(v))  # noqa: E731
+
+
+NotesSource = LocalNotes | GitNotes | HttpNotes
+
+
+class Releases(Model):
+    github: list[str] = []
+    pypi: list[str] = []
+    changelogs: list[str] = []
+    github_url: str = "https://api.github.com"
+    pypi_url: str = "https://pypi.org"
+    github_token: SecretStr | None = None
+    github_token_env: str = "GITHUB_TOKEN"
+    max_wait: Duration = dt.timedelta(seconds=60)
+
+    _urls = field_validator("github_url", "pypi_url")(lambda v: _check_url(v))  # noqa: E731
+    _wait = field_validator("max_wait", mode="before")(lambda v: _parse_duration(v))  # noqa: E731
+
+    @field_validator("github")
+    @classmethod
+    def _repos(cls, value: list[str]) -> list[str]:
+        for repo in value:
+            if not re.fullmatch(r"[\w.-]+/[\w.-]+", repo):
+                raise ValueError(f"{repo!r} is not a GitHub repository; expected 'owner/name', e.g. 'jupyterhub/jupyterhub'")
+        return value
+
+
+class Sources(Model):
+    notes: list[NotesSource] = []
+    releases: Releases = Releases()
+    # Extra heading phrases per section kind, e.g. {"celebrations": ["kudos corner"]}.
+    headings: dict[str, list[str]] = {}
+
+    @field_validator("notes", mode="before")
+    @classmethod
+    def _notes(cls, value: Any) -> Any:
+        if not isinstance(value, list):
+            return value
+        out = []
+        for i, item in enumerate(value):
+            if isinstance(item, str):
+                item = {"url": item} if re.match(r"^https?://", item) else {"path": item}
+            if isinstance(item, dict) and not ({"path", "git", "url"} & set(item)):
+                raise ValueError(
+                    f"item {i} needs one of 'path' (file, directory or glob), 'git' (repository) or 'url' (HTTP)"
+                )
+            out.append(item)
+        return out
+
+
+# --- digests ----------------------------------------------------------------------------------
+
+SECTION_NAMES: dict[str, tuple[str, ...]] = {
+    "community": ("summary", "meetings", "attendance", "newcomers", "calls_for_help", "upcoming", "links"),
+    "technical": ("summary", "releases", "decisions", "agenda", "action_items"),
+    "celebratory": ("summary", "shoutouts", "celebrations"),
+}
+
+
+class ZulipTarget(Model):
+    stream: str
+    topic: str = "{digest_title}"
+    mode: Literal["full", "summary"] = "full"  # 'summary': a short message linking to the Discourse topic
+
+    @field_validator("stream")
+    @classmethod
+    def _stream(cls, value: str) -> str:
+        if not value.strip() or len(value) > 60:
+            raise ValueError(f"{value!r} is not a Zulip channel name (1 to 60 characters)")
+        return value
+
+
+class DiscourseTarget(Model):
+    category: str | None = None
+    tags: list[str] = []
+    pin: bool = False
+
+
+class OutboxTarget(Model):
+    directory: Path = Path("outbox")
+
+
+class Target(Model):
+    """Exactly one of ``zulip``, ``discourse`` or ``outbox``."""
+
+    zulip: ZulipTarget | None = None
+    discourse: DiscourseTarget | None = None
+    outbox: OutboxTarget | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> Target:
+        chosen = [k for k in ("zulip", "discourse", "outbox") if getattr(self, k) is not None]
+        if len(chosen) != 1:
+            raise ValueError("a target has exactly one of 'zulip', 'discourse' or 'outbox'")
+        return self
+
+    @property
+    def kind(self) -> Literal["zulip", "discourse", "outbox"]:
+        if self.zulip is not None:
+            return "zulip"
+        if self.discourse is not None:
+            return "discourse"
+        return "outbox"
+
+    @property
+    def key(self) -> str:
+        """A stable name for this target, used in publication records."""
+        if self.zulip is not None:
+            return f"zulip:{self.zulip.stream}"
+        if self.discourse is not None:
+            return f"discourse:{self.discourse.category or ''}"
+        assert self.outbox is not None
+        return f"outbox:{self.outbox.directory}"
+
+
+class Sections(Model):
+    include: list[str] | None = None
+    exclude: list[str] = []
+
+
+class DigestConfig(Model):
+    name: str
+    kind: Literal["community", "technical", "celebratory"]
+    schedule: Schedule
+    timezone: TimeZone | None = None  # default: community.timezone
+    window: Duration | None = None  # default: since the previous scheduled run
+    sections: Sections = Sections()
+    targets: list[Target] = [Target(outbox=OutboxTarget())]
+    template: str | None = None  # a file under config/templates/
+    skip_if_empty: bool = True
+    grace: Duration = dt.timedelta(hours=6)  # APScheduler's misfire_grace_time
+    title: str | None = None  # default: "<Kind> digest, <period>"
+
+    _schedule = field_validator("schedule", mode="before")(lambda v: parse_schedule(v))  # noqa: E731
+    _durations = field_validator("window", "grace", mode="before")(  # noqa: E731
+        lambda v: None if v is None else _parse_duration(v)
+    )
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,63}", value):
+            raise ValueError(
+                f"{value!r} is not a digest name; use lowercase letters, digits, '-' and '_' (e.g. 'community-monthly')"
+            )
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str | None) -> str | None:
+        return None if value is None else _check_zone(value)
+
+    @model_validator(mode="after")
+    def _sections(self) -> DigestConfig:
+        known = SECTION_NAMES[self.kind]
+        for name in [*(self.sections.include or []), *self.sections.exclude]:
+            if name not in known:
+                raise ValueError(
+                    f"sections: {name!r} is not a section of a {self.kind} digest; choose from {', '.join(known)}"
+                )
+        return self
+
+
+class Storage(Model):
+    url: str = DEFAULT_DB_URL
+
+    @field_validator("url", mode="before")
+    @classmethod
+    def _driver(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = re.sub(r"^postgres(ql)?://", "postgresql+psycopg://", value)
+        return value
+
+    @field_validator("url")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        if not re.match(r"^(sqlite|postgresql(\+psycopg)?)://", value):
+            raise ValueError(
+                f"{value!r} is not a supported database URL; use 'sqlite:///path/to/compass.db' "
+                "or 'postgresql://user@host:5432/dbname'"
+            )
+        return value
+
+
+class Server(Model):
+    """The /healthz and /metrics endpoint of ``compass run``."""
+
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = Field(9464, ge=0, le=65535)
+
+
+class Config(Model):
+    community: Community = Community()
+    zulip: Zulip | None = None
+    discourse: Discourse | None = None
+    sources: Sources = Sources()
+    digests: list[DigestConfig] = []
+    storage: Storage = Storage()
+    server: Server = Server()
+    secrets_file: Path | None = None
+    # Filled in by load_config, not by the file:
+    path: Path | None = Field(None, exclude=True)
+
+    @model_validator(mode="after")
+    def _unique(self) -> Config:
+        seen: set[str] = set()
+        for i, digest in enumerate(self.digests):
+            if digest.name in seen:
+                raise ValueError(f"digests[{i}].name: {digest.name!r} is used twice; digest names must be unique")
+            seen.add(digest.name)
+            for target in digest.targets:
+                if target.zulip is not None and self.zulip is None:
+                    raise ValueError(f"digests[{i}] posts to Zulip but there is no 'zulip' section")
+                if target.discourse is not None and self.discourse is None:
+                    raise ValueError(f"digests[{i}] posts to Discourse but there is no 'discourse' section")
+        return self
+
+    # -- lookups --
+
+    @property
+    def base_dir(self) -> Path:
+        return self.path.parent if self.path is not None else Path.cwd()
+
+    def resolve(self, path: str | Path) -> Path:
+        """A path from the file, relative to the configuration's directory."""
+        p = Path(path).expanduser()
+        return p if p.is_absolute() else self.base_dir / p
+
+    def digest(self, name: str) -> DigestConfig:
+        for digest in self.digests:
+            if digest.name == name:
+                return digest
+        from chatops.errors import UsageError
+
+        names = ", ".join(d.name for d in self.digests) or "none configured"
+        raise UsageError(f"no digest named {name!r} (configured: {names})")
+
+    def digest_zone(self, digest: DigestConfig) -> ZoneInfo:
+        return ZoneInfo(digest.timezone or self.community.timezone)
+
+    @property
+    def database_url(self) -> str:
+        """``storage.url`` with a relative SQLite path resolved against the configuration's directory."""
+        url = self.storage.url
+        if url.startswith("sqlite:///") and not url.startswith("sqlite:////") and url != "sqlite:///:memory:":
+            return "sqlite:///" + str(self.resolve(url[len("sqlite:///"):]))
+        return url
+
+    def masked(self) -> dict[str, Any]:
+        """The effective configuration as plain data, secrets shown as '**********'."""
+        data = self.model_dump(mode="json", exclude_none=True)
+        data["storage"]["url"] = _mask_url(self.database_url)
+        return data
+
+
+def _mask_url(url: str) -> str:
+    return re.sub(r"(://[^:/@]+:)[^@]+@", r"\1**********@", url)
+
+
+# --- loading ----------------------------------------------------------------------------------
+
+
+def _read_secrets_file(path: Path) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        values[key.strip()] = value.strip().strip("'\"")
+    return values
+
+
+def _secret(inline: SecretStr | None, env_name: str, file_values: dict[str, str]) -> SecretStr | None:
+    if env_name in os.environ and os.environ[env_name]:
+        return SecretStr(os.environ[env_name])
+    if env_name in file_values:
+        return SecretStr(file_values[env_name])
+    return inline
+
+
+def _zuliprc_key(path: Path) -> SecretStr | None:
+    parser = configparser.ConfigParser()
+    parser.read(path)
+    key = parser.get("api", "key", fallback=None)
+    return SecretStr(key) if key else None
+
+
+def _loc(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part in ("LocalNotes", "GitNotes", "HttpNotes") or "[" in str(part) or str(part).startswith("function-"):
+            continue  # union branch names add nothing for an admin
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _problems(error: ValidationError) -> list[str]:
+    problems = []
+    seen = set()
+    for item in error.errors():
+        where = _loc(item["loc"])
+        msg = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "extra_forbidden":
+            msg = f"unknown key {str(item['loc'][-1])!r}; check its spelling (unknown keys are not allowed)"
+            where = _loc(item["loc"][:-1]) or "(top level)"
+        elif item["type"] == "missing":
+            msg = "is required"
+        elif "input" in item and item["type"] not in ("value_error",) and not isinstance(item["input"], dict | list):
+            msg = f"{item['input']!r}: {msg}"
+        line = f"{where}: {msg}" if where else msg
+        if line not in seen:
+            seen.add(line)
+            problems.append(line)
+    return problems
+
+
+def parse_config(data: Any, *, path: Path | None = None, db_url: str | None = None) -> Config:
+    """Validate already-loaded YAML data; ``ConfigError`` names each problem."""
+    label = str(path) if path is not None else "<config>"
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(label, "the file must hold a mapping of keys (community, digests, ...), not a list or text")
+    data = dict(data)
+    if db_url:
+        data["storage"] = {**(data.get("storage") or {}), "url": db_url}
+    try:
+        config = Config.model_validate({**data, "path": path})
+    except ValidationError as exc:
+        raise ConfigError(label, _problems(exc)) from None
+
+    # Resolve secrets: environment, then secrets file, then zuliprc; inline values last.
+    updates: dict[str, Any] = {}
+    file_values: dict[str, str] = {}
+    if config.secrets_file is not None:
+        secrets_path = config.resolve(config.secrets_file)
+        try:
+            file_values = _read_secrets_file(secrets_path)
+        except OSError as exc:
+            raise ConfigError(label, f"secrets_file: cannot read {str(secrets_path)!r}: {exc.strerror}") from None
+    if config.zulip is not None:
+        key = _secret(config.zulip.api_key, config.zulip.api_key_env, file_values)
+        if key is None and config.zulip.zuliprc is not None:
+            rc = config.resolve(config.zulip.zuliprc)
+            if not rc.is_file():
+                raise ConfigError(label, f"zulip.zuliprc: {str(rc)!r} does not exist; download it from Zulip's bot settings")
+            key = _zuliprc_key(rc)
+        updates["zulip"] = config.zulip.model_copy(update={"api_key": key})
+    if config.discourse is not None:
+        key = _secret(config.discourse.api_key, config.discourse.api_key_env, file_values)
+        updates["discourse"] = config.discourse.model_copy(update={"api_key": key})
+    releases = config.sources.releases
+    token = _secret(releases.github_token, releases.github_token_env, file_values)
+    if token is not releases.github_token:
+        updates["sources"] = config.sources.model_copy(update={"releases": releases.model_copy(update={"github_token": token})})
+    return config.model_copy(update=updates) if updates else config
+
+
+def load_config(path: Path | str, *, db_url: str | None = None) -> Config:
+    """Load and validate a YAML configuration file.
+
+    Example usage::
+
+        config = load_config("config/compass.yaml")
+        config.digest("community-monthly").schedule.expression
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            str(path), "no such file; create one with 'compass config init' or pass --config FILE"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(str(path), f"cannot read the file: {exc}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(str(path), f"{where}not valid YAML ({problem})") from None
+    return parse_config(data, path=path.absolute(), db_url=db_url)

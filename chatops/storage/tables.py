@@ -1,0 +1,118 @@
+"""Database rows (SQLModel tables). Row classes say they are rows; ``digests`` holds the plain values.
+
+Every schema change goes through an Alembic revision in ``chatops/storage/migrations/versions/``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on SQLite (which has no zones) and PostgreSQL alike."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; pass an aware datetime")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def _ts(*, nullable: bool = False, index: bool = False) -> Any:
+    return Field(default=None, sa_column=sa.Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+class ShoutoutRecord(SQLModel, table=True):
+    __tablename__ = "shoutouts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    giver: str = Field(max_length=200)
+    giver_id: int | None = Field(default=None, sa_type=sa.BigInteger)
+    text: str = Field(sa_type=sa.Text)
+    stream: str | None = Field(default=None, max_length=200)
+    topic: str | None = Field(default=None, max_length=200)
+    # The chat message that gave it; unique so a redelivered message is never recorded twice.
+    message_id: int | None = Field(default=None, sa_type=sa.BigInteger, unique=True)
+    permalink: str | None = Field(default=None, max_length=500)
+    created_at: dt.datetime = Field(sa_column=sa.Column(UTCDateTime(), nullable=False, index=True))
+    updated_at: dt.datetime | None = _ts(nullable=True)
+    retracted_at: dt.datetime | None = _ts(nullable=True)
+    retracted_by: str | None = Field(default=None, max_length=200)
+
+
+class ShoutoutRecipientRecord(SQLModel, table=True):
+    __tablename__ = "shoutout_recipients"
+
+    id: int | None = Field(default=None, primary_key=True)
+    shoutout_id: int = Field(foreign_key="shoutouts.id", index=True, ondelete="CASCADE")
+    name: str = Field(max_length=200, index=True)
+    kind: str = Field(default="user", max_length=10)  # user | group | text
+    user_id: int | None = Field(default=None, sa_type=sa.BigInteger, index=True)
+
+
+class HandledMessageRecord(SQLModel, table=True):
+    """A chat event compass has claimed; the unique key makes each one handled exactly once."""
+
+    __tablename__ = "handled_messages"
+
+    event_key: str = Field(primary_key=True, max_length=100)  # e.g. "message:1234", "update:1234:1700000000"
+    handled_at: dt.datetime = Field(sa_column=sa.Column(UTCDateTime(), nullable=False))
+    reply_message_id: int | None = Field(default=None, sa_type=sa.BigInteger)
+
+
+class PublicationRecord(SQLModel, table=True):
+    """One (digest, period, target): the unique key makes each publication happen once."""
+
+    __tablename__ = "publications"
+    __table_args__ = (sa.UniqueConstraint("digest", "period_start", "target", name="uq_publication"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    digest: str = Field(max_length=100)
+    period_start: dt.datetime = Field(sa_column=sa.Column(UTCDateTime(), nullable=False))
+    period_end: dt.datetime = Field(sa_column=sa.Column(UTCDateTime(), nullable=False))
+    target: str = Field(max_length=300)
+    status: str = Field(default="pending", max_length=20)  # pending | published | skipped | failed
+    external_id: str | None = Field(default=None, max_length=100)
+    remote_ref: str | None = Field(default=None, sa_type=sa.Text)  # topic id, message ids, file path (JSON)
+    attempts: int = 0
+    last_error: str | None = Field(default=None, sa_type=sa.Text)
+    created_at: dt.datetime = Field(sa_column=sa.Column(UTCDateTime(), nullable=False))
+    published_at: dt.datetime | None = _ts(nullable=True)
+
+
+class SourceCacheRecord(SQLModel, table=True):
+    """HTTP validators and last good bodies of sources, and parse results keyed by content hash."""
+
+    __tablename__ = "source_cache"
+
+    key: str = Field(primary_key=True, max_length=500)
+    etag: str | None = Field(default=None, max_length=300)
+    last_modified: str | None = Field(default=None, max_length=100)
+    body: bytes = Field(sa_type=sa.LargeBinary)
+    fetched_at: float | None = None
+
+
+class DigestStateRecord(SQLModel, table=True):
+    """Per-digest switches set at run time (pause/resume from chat)."""
+
+    __tablename__ = "digest_state"
+
+    digest: str = Field(primary_key=True, max_length=100)
+    paused: bool = False
+    changed_by: str | None = Field(default=None, max_length=200)
+    changed_at: dt.datetime | None = _ts(nullable=True)

@@ -1,0 +1,90 @@
+"""Shared fixtures: a clean environment for every test, and storage on SQLite and PostgreSQL.
+
+The PostgreSQL cases use ``COMPASS_TEST_PG_URL`` (default: the local server's ``test`` database) and give
+each test its own schema. Without a server they skip, saying why; under CI (``CI=true``) a missing server
+is an error instead, so that these tests never silently stop running there.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+PG_URL = os.environ.get("COMPASS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+FIXTURES = Path(__file__).resolve().parent.parent / "chatops" / "data" / "example-notes"
+_ENV_PREFIXES = ("COMPASS_", "ZULIP_", "DISCOURSE_", "GITHUB_")
+_pg_state: dict[str, str | None] = {}
+
+
+@pytest.fixture(autouse=True)
+def clean_environ(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    for key in list(os.environ):
+        if key.startswith(_ENV_PREFIXES):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+
+
+def _pg_problem() -> str | None:
+    if "problem" not in _pg_state:
+        import sqlalchemy as sa
+
+        try:
+            engine = sa.create_engine(PG_URL, connect_args={"connect_timeout": 3})
+            with engine.connect() as connection:
+                connection.execute(sa.text("SELECT 1"))
+            engine.dispose()
+            _pg_state["problem"] = None
+        except Exception as exc:  # noqa: BLE001 - any failure means "no server here"
+            _pg_state["problem"] = f"no PostgreSQL at {PG_URL.split('@')[-1]} ({type(exc).__name__}); set COMPASS_TEST_PG_URL"
+    return _pg_state["problem"]
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A PostgreSQL URL whose search_path is a fresh schema, dropped afterwards."""
+    problem = _pg_problem()
+    if problem:
+        if os.environ.get("CI"):
+            pytest.fail(problem + " - CI must run the PostgreSQL tests")
+        pytest.skip(problem)
+    import sqlalchemy as sa
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(PG_URL)
+    with admin.begin() as connection:
+        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in PG_URL else "?"
+    try:
+        yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'compass.db'}"
+    return str(request.getfixturevalue("pg_url"))
+
+
+@pytest.fixture
+def database(db_url: str) -> Iterator[object]:
+    from chatops.storage.db import Database
+
+    db = Database.open(db_url)
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+@pytest.fixture
+def notes_dir() -> Path:
+    """The bundled example notes (copies of shared/fixtures/notes)."""
+    return FIXTURES
