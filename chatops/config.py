@@ -31,6 +31,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PlainSerializer,
     SecretStr,
     ValidationError,
     ValidationInfo,
@@ -81,7 +82,16 @@ def _parse_duration(value: Any) -> dt.timedelta:
     return dt.timedelta(seconds=amount * seconds)
 
 
-Duration = Annotated[dt.timedelta, Field()]
+def format_duration(value: dt.timedelta) -> str:
+    """The shortest '<n><unit>' spelling of a duration, as admins write it ('6h', '90s')."""
+    seconds = value.total_seconds()
+    for unit, size in (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds and seconds % size == 0:
+            return f"{int(seconds // size)}{unit}"
+    return f"{seconds:g}s"
+
+
+Duration = Annotated[dt.timedelta, PlainSerializer(format_duration, return_type=str)]
 
 
 # --- community --------------------------------------------------------------------------------
@@ -401,7 +411,7 @@ class Config(Model):
     def resolve(self, path: str | Path) -> Path:
         """A path from the file, relative to the configuration's directory."""
         p = Path(path).expanduser()
-        return p if p.is_absolute() else self.base_dir / p
+        return p if p.is_absolute() else Path(os.path.normpath(self.base_dir / p))
 
     def digest(self, name: str) -> DigestConfig:
         for digest in self.digests:
@@ -420,7 +430,7 @@ class Config(Model):
         """``storage.url`` with a relative SQLite path resolved against the configuration's directory."""
         url = self.storage.url
         if url.startswith("sqlite:///") and not url.startswith("sqlite:////") and url != "sqlite:///:memory:":
-            return "sqlite:///" + str(self.resolve(url[len("sqlite:///"):]))
+            return "sqlite:///" + os.path.normpath(self.resolve(url[len("sqlite:///"):]))
         return url
 
     def masked(self) -> dict[str, Any]:

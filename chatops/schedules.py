@@ -22,7 +22,7 @@ import re
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_serializer
 
 if TYPE_CHECKING:
     from apscheduler.triggers.cron import CronTrigger
@@ -51,6 +51,11 @@ class Schedule(BaseModel):
     fields: dict[str, str]
 
     def __str__(self) -> str:
+        return self.expression
+
+    @model_serializer
+    def _as_text(self) -> str:
+        # Shown and saved as the admin wrote it; parse_schedule() reads it back.
         return self.expression
 
 
