@@ -1,0 +1,263 @@
+"""The shout-out repository: record, list, edit and retract thank-yous, and claim chat events once.
+
+Functions are named verb_noun and take keyword-only arguments; each works inside the caller's session
+(``Database.session()`` commits on success), so a command can record a shout-out and claim its chat
+message in one transaction.
+
+Example usage::
+
+    with database.session() as session:
+        saved = record_shoutout(session=session, shoutout=shoutout)
+        week = list_shoutouts(session=session, since=monday, until=next_monday)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from chatops.storage.tables import HandledMessageRecord, ShoutoutRecipientRecord, ShoutoutRecord
+from digests.model import Recipient, Shoutout, Window
+
+__all__ = [
+    "ShoutoutNotFoundError",
+    "claim_event",
+    "count_recent_shoutouts",
+    "edit_shoutout",
+    "event_reply",
+    "get_shoutout",
+    "get_shoutout_by_message",
+    "list_shoutouts",
+    "list_shoutouts_for_person",
+    "record_event_reply",
+    "record_shoutout",
+    "retract_shoutout",
+]
+
+_CHUNK = 500  # ids per IN (...) query, well under SQLite's variable limit
+
+
+class ShoutoutNotFoundError(LookupError):
+    def __init__(self, shoutout_id: int) -> None:
+        self.shoutout_id = shoutout_id
+        super().__init__(f"No shout-out with id {shoutout_id}")
+
+
+def _value(row: ShoutoutRecord, recipients: Sequence[ShoutoutRecipientRecord]) -> Shoutout:
+    return Shoutout(
+        id=row.id,
+        giver=row.giver,
+        giver_id=row.giver_id,
+        recipients=tuple(
+            Recipient(name=r.name, kind=r.kind, user_id=r.user_id)  # type: ignore[arg-type]
+            for r in sorted(recipients, key=lambda r: r.id or 0)
+        ),
+        text=row.text,
+        created_at=row.created_at,
+        stream=row.stream,
+        topic=row.topic,
+        message_id=row.message_id,
+        permalink=row.permalink,
+    )
+
+
+def _recipients_of(session: Session, ids: Iterable[int]) -> dict[int, list[ShoutoutRecipientRecord]]:
+    out: dict[int, list[ShoutoutRecipientRecord]] = {}
+    id_list = list(ids)
+    for start in range(0, len(id_list), _CHUNK):
+        chunk = id_list[start : start + _CHUNK]
+        rows = session.exec(select(ShoutoutRecipientRecord).where(col(ShoutoutRecipientRecord.shoutout_id).in_(chunk)))
+        for r in rows:
+            out.setdefault(r.shoutout_id, []).append(r)
+    return out
+
+
+def _values(session: Session, rows: Sequence[ShoutoutRecord]) -> list[Shoutout]:
+    recipients = _recipients_of(session, [r.id for r in rows if r.id is not None])
+    return [_value(r, recipients.get(r.id or 0, [])) for r in rows]
+
+
+def record_shoutout(*, session: Session, shoutout: Shoutout) -> Shoutout:
+    """Store ``shoutout`` with its recipients and return it with its new ``id``."""
+    row = ShoutoutRecord(
+        giver=shoutout.giver[:200],
+        giver_id=shoutout.giver_id,
+        text=shoutout.text,
+        stream=shoutout.stream,
+        topic=shoutout.topic,
+        message_id=shoutout.message_id,
+        permalink=shoutout.permalink,
+        created_at=shoutout.created_at,
+    )
+    session.add(row)
+    session.flush()
+    assert row.id is not None
+    records = [
+        ShoutoutRecipientRecord(shoutout_id=row.id, name=r.name[:200], kind=r.kind, user_id=r.user_id)
+        for r in shoutout.recipients
+    ]
+    session.add_all(records)
+    session.flush()
+    return _value(row, records)
+
+
+def list_shoutouts(
+    *,
+    session: Session,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    window: Window | None = None,
+) -> list[Shoutout]:
+    """The shout-outs given in ``[since, until)`` (or ``window``), oldest first; retracted ones excluded.
+
+    Only rows inside the period are read (``created_at`` is indexed).
+    """
+    if window is not None:
+        since, until = window.since, window.until
+    query = select(ShoutoutRecord).where(col(ShoutoutRecord.retracted_at).is_(None))
+    if since is not None:
+        query = query.where(col(ShoutoutRecord.created_at) >= since)
+    if until is not None:
+        query = query.where(col(ShoutoutRecord.created_at) < until)
+    rows = session.exec(query.order_by(col(ShoutoutRecord.created_at), col(ShoutoutRecord.id))).all()
+    return _values(session, rows)
+
+
+def list_shoutouts_for_person(
+    *,
+    session: Session,
+    name: str | None = None,
+    user_id: int | None = None,
+    giver: bool = False,
+    since: dt.datetime | None = None,
+    limit: int = 20,
+) -> list[Shoutout]:
+    """Shout-outs received by a person (matched by user id, else by name), newest first.
+
+    With ``giver=True`` the person is matched as the giver instead.
+    """
+    query = select(ShoutoutRecord).where(col(ShoutoutRecord.retracted_at).is_(None))
+    if giver:
+        if user_id is not None:
+            query = query.where(col(ShoutoutRecord.giver_id) == user_id)
+        else:
+            query = query.where(sa.func.lower(col(ShoutoutRecord.giver)) == (name or "").lower())
+    else:
+        sub = select(ShoutoutRecipientRecord.shoutout_id)
+        if user_id is not None:
+            sub = sub.where(col(ShoutoutRecipientRecord.user_id) == user_id)
+        else:
+            sub = sub.where(sa.func.lower(col(ShoutoutRecipientRecord.name)) == (name or "").lower())
+        query = query.where(col(ShoutoutRecord.id).in_(sub))
+    if since is not None:
+        query = query.where(col(ShoutoutRecord.created_at) >= since)
+    rows = session.exec(query.order_by(col(ShoutoutRecord.created_at).desc(), col(ShoutoutRecord.id).desc()).limit(limit)).all()
+    return _values(session, rows)
+
+
+def get_shoutout(*, session: Session, shoutout_id: int) -> tuple[Shoutout, dt.datetime | None]:
+    """The shout-out and its retraction time (``None`` if live); ``ShoutoutNotFoundError`` if unknown."""
+    row = session.get(ShoutoutRecord, shoutout_id)
+    if row is None:
+        raise ShoutoutNotFoundError(shoutout_id)
+    return _values(session, [row])[0], row.retracted_at
+
+
+def get_shoutout_by_message(*, session: Session, message_id: int) -> Shoutout | None:
+    """The live shout-out recorded from chat message ``message_id``, if any."""
+    row = session.exec(
+        select(ShoutoutRecord).where(col(ShoutoutRecord.message_id) == message_id, col(ShoutoutRecord.retracted_at).is_(None))
+    ).first()
+    return None if row is None else _values(session, [row])[0]
+
+
+def retract_shoutout(*, session: Session, shoutout_id: int, by: str, at: dt.datetime) -> Shoutout:
+    """Mark a shout-out retracted: it stays in the table but leaves every future listing and digest."""
+    row = session.get(ShoutoutRecord, shoutout_id, with_for_update=True)
+    if row is None:
+        raise ShoutoutNotFoundError(shoutout_id)
+    if row.retracted_at is None:
+        row.retracted_at = at
+        row.retracted_by = by[:200]
+        session.add(row)
+        session.flush()
+    return _values(session, [row])[0]
+
+
+def edit_shoutout(
+    *,
+    session: Session,
+    shoutout_id: int,
+    text: str,
+    at: dt.datetime,
+    recipients: Sequence[Recipient] | None = None,
+) -> Shoutout:
+    """Replace a shout-out's text (and, when given, its recipients)."""
+    row = session.get(ShoutoutRecord, shoutout_id, with_for_update=True)
+    if row is None:
+        raise ShoutoutNotFoundError(shoutout_id)
+    row.text = text
+    row.updated_at = at
+    session.add(row)
+    if recipients is not None:
+        session.execute(sa.delete(ShoutoutRecipientRecord).where(col(ShoutoutRecipientRecord.shoutout_id) == shoutout_id))
+        session.add_all(
+            ShoutoutRecipientRecord(shoutout_id=shoutout_id, name=r.name[:200], kind=r.kind, user_id=r.user_id)
+            for r in recipients
+        )
+    session.flush()
+    return _values(session, [row])[0]
+
+
+def count_recent_shoutouts(
+    *, session: Session, since: dt.datetime, giver_id: int | None = None, giver: str | None = None
+) -> int:
+    """How many shout-outs one giver has recorded since ``since`` (retracted ones count: the limit is on giving)."""
+    query = select(sa.func.count()).select_from(ShoutoutRecord).where(col(ShoutoutRecord.created_at) >= since)
+    if giver_id is not None:
+        query = query.where(col(ShoutoutRecord.giver_id) == giver_id)
+    else:
+        query = query.where(col(ShoutoutRecord.giver) == (giver or ""))
+    return int(session.exec(query).one())
+
+
+def claim_event(*, session: Session, event_key: str, at: dt.datetime) -> bool:
+    """Claim a chat event for this process; ``False`` if another handler already claimed it.
+
+    The claim is an ``INSERT ... ON CONFLICT DO NOTHING`` inside the caller's transaction. On PostgreSQL a
+    concurrent claim of the same key waits for this transaction: if it commits the other one skips, if it
+    rolls back (the process died) the other one takes over. Hold the transaction open until the event's
+    side effects (the reply) are done.
+    """
+    values: dict[str, Any] = {"event_key": event_key[:100], "handled_at": at}
+    table = HandledMessageRecord.__table__  # type: ignore[attr-defined]
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        stmt: Any = pg_insert(table).values(**values).on_conflict_do_nothing(index_elements=["event_key"])
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        stmt = sqlite_insert(table).values(**values).on_conflict_do_nothing(index_elements=["event_key"])
+    # RETURNING rather than rowcount: drivers disagree on rowcount for a skipped conflict.
+    return session.execute(stmt.returning(table.c.event_key)).first() is not None
+
+
+def record_event_reply(*, session: Session, event_key: str, reply_message_id: int | None) -> None:
+    """Remember which chat message answered a claimed event."""
+    session.execute(
+        sa.update(HandledMessageRecord)
+        .where(col(HandledMessageRecord.event_key) == event_key[:100])
+        .values(reply_message_id=reply_message_id)
+    )
+
+
+def event_reply(*, session: Session, event_key: str) -> tuple[bool, int | None]:
+    """Whether ``event_key`` was claimed (committed), and the id of its reply if known."""
+    row = session.get(HandledMessageRecord, event_key[:100])
+    return (row is not None, None if row is None else row.reply_message_id)
