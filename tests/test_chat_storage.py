@@ -111,3 +111,18 @@ def test_rolled_back_claim_can_be_taken_again(database):
         raise RuntimeError("process died")
     with database.session() as session:
         assert claim_event(session=session, event_key="message:5", at=T0) is True
+
+
+def test_pause_and_resume_report_changes(database):
+    from chatops.storage.state import is_paused, paused_digests, set_paused
+
+    with database.session() as session:
+        assert set_paused(session=session, digest="weekly", paused=True, by="Ann", at=T0) is True
+        assert set_paused(session=session, digest="weekly", paused=True, by="Ann", at=T0) is False
+    with database.session() as session:
+        assert is_paused(session=session, digest="weekly") is True
+        assert paused_digests(session=session) == {"weekly"}
+        assert set_paused(session=session, digest="weekly", paused=False, by="Ann", at=T0) is True
+    with database.session() as session:
+        assert is_paused(session=session, digest="weekly") is False
+        assert is_paused(session=session, digest="never-set") is False
