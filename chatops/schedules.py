@@ -153,10 +153,38 @@ def parse_schedule(value: Any) -> Schedule:
     return Schedule(expression=expression, fields=fields)
 
 
+def _after(moment: dt.datetime) -> dt.datetime:
+    """One microsecond after ``moment``, computed in UTC (wall-clock arithmetic breaks at DST folds)."""
+    return moment.astimezone(dt.UTC) + dt.timedelta(microseconds=1)
+
+
+def _normal(moment: dt.datetime, zone: dt.tzinfo) -> dt.datetime:
+    """``moment`` with the offset that is really in force then (a skipped wall time becomes the real one)."""
+    return moment.astimezone(dt.UTC).astimezone(zone)
+
+
 def _build(fields: dict[str, str], zone: dt.tzinfo) -> CronTrigger:
     from apscheduler.triggers.cron import CronTrigger
 
-    return CronTrigger(timezone=zone, **fields)
+    class WallClockCronTrigger(CronTrigger):  # type: ignore[misc]
+        """A cron trigger that fires once per wall-clock time.
+
+        When clocks go back, 01:30 happens twice; APScheduler 3 fires at both, which would publish a
+        one-hour "period". This trigger skips the repeat.
+        """
+
+        def get_next_fire_time(self, previous_fire_time: dt.datetime | None, now: dt.datetime) -> dt.datetime | None:
+            fire = super().get_next_fire_time(previous_fire_time, now)
+            while (
+                fire is not None
+                and previous_fire_time is not None
+                and fire.astimezone(self.timezone).replace(tzinfo=None)
+                == previous_fire_time.astimezone(self.timezone).replace(tzinfo=None)
+            ):
+                fire = super().get_next_fire_time(fire, _after(fire))
+            return fire
+
+    return WallClockCronTrigger(timezone=zone, **fields)
 
 
 def trigger(schedule: Schedule, zone: dt.tzinfo) -> CronTrigger:
@@ -169,14 +197,14 @@ def next_fires(schedule: Schedule, zone: dt.tzinfo, after: dt.datetime, count: i
     trig = trigger(schedule, zone)
     fires: list[dt.datetime] = []
     previous = None
-    now = after + dt.timedelta(microseconds=1)
+    now = _after(after)
     while len(fires) < count:
         fire = trig.get_next_fire_time(previous, now)
         if fire is None:
             break
-        fires.append(fire)
+        fires.append(_normal(fire, zone))
         previous = fire
-        now = fire + dt.timedelta(microseconds=1)
+        now = _after(fire)
     return fires
 
 
@@ -199,9 +227,9 @@ def fires_between(schedule: Schedule, zone: dt.tzinfo, start: dt.datetime, end: 
         fire = trig.get_next_fire_time(previous, now)
         if fire is None or fire >= end:
             return fires
-        fires.append(fire)
+        fires.append(_normal(fire, zone))
         previous = fire
-        now = fire + dt.timedelta(microseconds=1)
+        now = _after(fire)
 
 
 def period_ending(
