@@ -1,0 +1,112 @@
+"""The publishing port: one ``Publisher`` per target kind, and the values that cross it.
+
+``Publisher`` is the Protocol that ``chatops.publishing`` sees; ``ZulipPublisher``,
+``DiscoursePublisher`` and ``OutboxPublisher`` implement it, each turning its platform's failures into
+``chatops.errors.PublishError`` subclasses (``RateLimited``, ``AuthError``, ``MessageTooLong``).
+
+A ``Post`` is what one digest, for one period, looks like on one target. It is built once per
+publication and frozen in the publication row, so a retry (after a 5xx, a timeout or a crash) sends
+the same text and can find an earlier success by looking it up.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+__all__ = ["Post", "Publication", "Publisher", "external_id_for"]
+
+# Discourse's topic.rb caps external ids at 50 characters (EXTERNAL_ID_MAX_LENGTH).
+EXTERNAL_ID_MAX = 50
+
+
+def external_id_for(digest: str, period_start: dt.datetime, *, salt: str = "") -> str:
+    """A stable id for one digest's period, e.g. ``compass-community-monthly-20261103T1700Z``.
+
+    It is at most 50 characters (Discourse's limit) and uses only ``[a-z0-9-]``; a long digest name
+    is shortened and disambiguated with a hash. ``salt`` tells apart several targets of one kind.
+    """
+    stamp = period_start.astimezone(dt.UTC).strftime("%Y%m%dT%H%MZ").lower()
+    name = re.sub(r"[^a-z0-9-]+", "-", digest.lower())
+    ident = f"compass-{name}-{stamp}"
+    if salt:
+        ident += "-" + hashlib.sha256(salt.encode()).hexdigest()[:6]
+    if len(ident) > EXTERNAL_ID_MAX:
+        digest_hash = hashlib.sha256(f"{digest}|{salt}".encode()).hexdigest()[:8]
+        room = EXTERNAL_ID_MAX - len(f"c--{digest_hash}-{stamp}")
+        ident = f"c-{name[:room].rstrip('-')}-{digest_hash}-{stamp}"
+    return ident
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    """One digest for one period, rendered for one target."""
+
+    digest: str
+    period_start: dt.datetime
+    period_end: dt.datetime
+    external_id: str
+    title: str
+    body: str  # Markdown: the Discourse post, the outbox file
+    messages: tuple[str, ...] = ()  # Zulip: the body split under the message limit, in order
+    topic: str | None = None  # Zulip topic
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "digest": self.digest,
+            "period_start": self.period_start.astimezone(dt.UTC).isoformat(),
+            "period_end": self.period_end.astimezone(dt.UTC).isoformat(),
+            "external_id": self.external_id,
+            "title": self.title,
+            "body": self.body,
+            "messages": list(self.messages),
+            "topic": self.topic,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Post:
+        return cls(
+            digest=data["digest"],
+            period_start=dt.datetime.fromisoformat(data["period_start"]),
+            period_end=dt.datetime.fromisoformat(data["period_end"]),
+            external_id=data["external_id"],
+            title=data["title"],
+            body=data["body"],
+            messages=tuple(data.get("messages") or ()),
+            topic=data.get("topic"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Publication:
+    """Where a post ended up: what the publication row records as its ``remote_ref``."""
+
+    target: str
+    ref: dict[str, Any] = field(default_factory=dict)  # topic id, message ids, file path
+    url: str | None = None
+    found: bool = False  # True when an earlier attempt's post was found instead of posting again
+
+    def describe(self) -> str:
+        return self.url or ", ".join(f"{k}={v}" for k, v in self.ref.items()) or self.target
+
+
+class Publisher(Protocol):
+    """Posts a ``Post`` to one target, at most once per ``external_id``.
+
+    ``publish(post, recover=True)`` is called when an earlier attempt may have posted (a crash, a
+    timeout, a 5xx): the publisher must look the post up first (Discourse by external id, Zulip by
+    a narrow search of the bot's own messages, the outbox by file name) and post only what is missing.
+    """
+
+    target: str
+
+    def find(self, post: Post) -> Publication | None:
+        """The earlier complete publication of ``post``, if there is one."""
+        ...
+
+    def publish(self, post: Post, *, recover: bool = False) -> Publication:
+        """Post it; raise a ``PublishError`` subclass on failure."""
+        ...

@@ -1,0 +1,386 @@
+"""Publish one digest, for one period, to each of its targets exactly once.
+
+Each (digest, period, target) is a ``PublicationRecord`` with a unique key. Publishing a target means:
+
+1. create the rows if missing (``INSERT ... ON CONFLICT DO NOTHING``: racing replicas agree on one row);
+2. skip rows already ``published``/``skipped`` without compiling anything;
+3. take the row's lock (``chatops.storage.publications.publication_lock``: a PostgreSQL advisory lock,
+   or an fcntl lock on SQLite); a row locked by another process is left to it;
+4. freeze the rendered ``Post`` in the row and mark it ``posting`` *before* the network call, so a
+   crash between posting and recording is visible to the next holder, which then asks the target
+   whether the post exists (``recover=True``) instead of posting again;
+5. post, retrying a retryable failure (5xx, timeout, 429 after its wait) with exponential backoff and
+   jitter through an injectable ``sleep``; an ``AuthError`` or ``MessageTooLong`` is not retried;
+6. record ``published`` (with the remote reference) or ``failed`` (with the reason).
+
+One failing target never stops the others. Nothing here prints; the CLI and the runner report the
+returned ``DigestOutcome``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from chatops.errors import CompassError, PublishError, RateLimited, UsageError
+from chatops.publish.base import Post, Publication, Publisher, external_id_for
+from chatops.storage.publications import (
+    DONE,
+    ensure_publications,
+    get_publication,
+    publication_lock,
+    save_publication,
+)
+
+if TYPE_CHECKING:
+    from chatops.config import Config, DigestConfig, Target
+    from chatops.storage.db import Database
+    from chatops.storage.tables import PublicationRecord
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], dt.datetime]
+Sleep = Callable[[float], None]
+Status = Literal["published", "already", "skipped", "failed", "busy", "dry-run"]
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How often and how patiently a failing target is retried within one fire."""
+
+    attempts: int = 5
+    base: float = 2.0  # seconds before the second attempt; doubles each time
+    cap: float = 120.0  # longest backoff between attempts
+    max_wait: float = 900.0  # longest 429 wait honoured; a longer one fails this fire
+    jitter: float = 0.25  # up to this fraction is added at random
+
+    def backoff(self, attempt: int) -> float:
+        delay = min(self.cap, self.base * 2 ** max(0, attempt - 1))
+        return float(delay * (1 + random.uniform(0, self.jitter)))
+
+
+@dataclass(frozen=True, slots=True)
+class TargetOutcome:
+    target: str
+    status: Status
+    publication: Publication | None = None
+    error: str | None = None
+    attempts: int = 0
+
+    def describe(self) -> str:
+        if self.publication is not None:
+            return f"{self.status}: {self.publication.describe()}"
+        return f"{self.status}: {self.error}" if self.error else self.status
+
+
+@dataclass(frozen=True, slots=True)
+class DigestOutcome:
+    digest: str
+    period_start: dt.datetime
+    period_end: dt.datetime
+    targets: tuple[TargetOutcome, ...] = ()
+    empty: bool = False
+    preview: tuple[Post, ...] = field(default=())  # dry runs: what would be posted
+
+    @property
+    def published(self) -> list[TargetOutcome]:
+        return [t for t in self.targets if t.status == "published"]
+
+    @property
+    def failed(self) -> list[TargetOutcome]:
+        return [t for t in self.targets if t.status == "failed"]
+
+
+# A function that builds the post for one target, or None when the digest is empty and skipped.
+Prepare = Callable[["Target"], Post | None]
+
+
+def publish_digest(
+    *,
+    database: Database,
+    digest: DigestConfig,
+    period: tuple[dt.datetime, dt.datetime],
+    publishers: Mapping[str, Publisher],
+    prepare: Prepare,
+    clock: Clock = utc_now,
+    sleep: Sleep = time.sleep,
+    retry: RetryPolicy = RetryPolicy(),
+    dry_run: bool = False,
+) -> DigestOutcome:
+    """Publish ``digest`` for ``period`` to every target in ``publishers`` (keyed by ``Target.key``).
+
+    Example usage::
+
+        outcome = publish_digest(database=db, digest=cfg.digest("community-monthly"), period=(start, end),
+                                 publishers={t.key: make_publisher(cfg, digest_cfg, t) for t in targets},
+                                 prepare=prepare)
+    """
+    start, end = period
+    targets = [t for t in digest.targets if t.key in publishers]
+    with database.session() as session:
+        rows = ensure_publications(
+            session=session,
+            digest=digest.name,
+            period_start=start,
+            period_end=end,
+            targets=[t.key for t in targets],
+            now=clock(),
+        )
+    by_key = {row.target: row for row in rows}
+    outcomes: list[TargetOutcome] = []
+    previews: list[Post] = []
+    empty = False
+    for target in targets:
+        row = by_key[target.key]
+        if row.status in DONE:
+            outcomes.append(_done_outcome(row))
+            continue
+        if dry_run:
+            post = prepare(target)
+            if post is None:
+                empty = True
+                outcomes.append(TargetOutcome(target.key, "dry-run", error="empty: would be skipped"))
+            else:
+                previews.append(post)
+                outcomes.append(TargetOutcome(target.key, "dry-run"))
+            continue
+        outcome = _publish_target(
+            database=database,
+            row_id=_row_id(row),
+            target=target,
+            publisher=publishers[target.key],
+            prepare=prepare,
+            clock=clock,
+            sleep=sleep,
+            retry=retry,
+        )
+        empty = empty or (outcome.status == "skipped" and outcome.error == "empty")
+        outcomes.append(outcome)
+    return DigestOutcome(digest.name, start, end, tuple(outcomes), empty=empty, preview=tuple(previews))
+
+
+def _row_id(row: PublicationRecord) -> int:
+    assert row.id is not None
+    return row.id
+
+
+def _done_outcome(row: PublicationRecord) -> TargetOutcome:
+    ref = json.loads(row.remote_ref) if row.remote_ref else {}
+    publication = None
+    if row.status == "published" and isinstance(ref, dict):
+        publication = Publication(row.target, ref.get("ref", {}), url=ref.get("url"))
+    return TargetOutcome(row.target, "already", publication=publication, attempts=row.attempts)
+
+
+def _publish_target(
+    *,
+    database: Database,
+    row_id: int,
+    target: Target,
+    publisher: Publisher,
+    prepare: Prepare,
+    clock: Clock,
+    sleep: Sleep,
+    retry: RetryPolicy,
+) -> TargetOutcome:
+    with publication_lock(database, row_id) as held:
+        if not held:
+            log.info('Publication %d to "%s" is being handled by another process', row_id, target.key)
+            return TargetOutcome(target.key, "busy")
+        with database.session() as session:
+            row = get_publication(session=session, publication_id=row_id)
+            assert row is not None
+            if row.status in DONE:  # finished by another process between our read and our lock
+                return _done_outcome(row)
+            # An earlier attempt that got as far as 'posting' may have posted: look before posting.
+            recover = row.status == "posting" or row.attempts > 0
+            post = _frozen_post(row)
+            if post is None:
+                try:
+                    post = prepare(target)
+                except CompassError as exc:
+                    log.error('Cannot compile digest "%s" for %s: %s', row.digest, target.key, exc)
+                    save_publication(session=session, row=row, status="failed", last_error=str(exc))
+                    return TargetOutcome(target.key, "failed", error=str(exc), attempts=row.attempts)
+                if post is None:
+                    save_publication(session=session, row=row, status="skipped", last_error="empty", published_at=clock())
+                    log.info('Digest "%s" is empty for this period; skipped %s', row.digest, target.key)
+                    return TargetOutcome(target.key, "skipped", error="empty")
+            attempt = 0
+            while True:
+                attempt += 1
+                save_publication(
+                    session=session,
+                    row=row,
+                    status="posting",
+                    attempts=row.attempts + 1,
+                    external_id=post.external_id,
+                    remote_ref={"post": post.to_json()},
+                )
+                try:
+                    publication = publisher.publish(post, recover=recover)
+                except PublishError as exc:
+                    recover = True  # a failed call may still have posted (timeouts, 5xx after commit)
+                    reason = str(exc)
+                    wait = _wait_before_retry(exc, attempt, retry)
+                    if wait is None:
+                        save_publication(session=session, row=row, status="failed", last_error=reason)
+                        log.error('Publishing "%s" to %s failed for good: %s', row.digest, target.key, reason)
+                        return TargetOutcome(target.key, "failed", error=reason, attempts=row.attempts)
+                    save_publication(session=session, row=row, last_error=reason)
+                    log.warning(
+                        'Publishing "%s" to %s failed (attempt %d of %d): %s; retrying in %.1f s',
+                        row.digest, target.key, attempt, retry.attempts, reason, wait,
+                    )
+                    sleep(wait)
+                    continue
+                except Exception:
+                    # A bug or an unexpected client failure: record it (the post may exist, so the
+                    # next attempt recovers by lookup) and let the other targets go on.
+                    log.exception('Unexpected error publishing "%s" to %s', row.digest, target.key)
+                    save_publication(session=session, row=row, status="failed", last_error="unexpected error (see log)")
+                    return TargetOutcome(target.key, "failed", error="unexpected error (see log)", attempts=row.attempts)
+                save_publication(
+                    session=session,
+                    row=row,
+                    status="published",
+                    published_at=clock(),
+                    last_error=None,
+                    remote_ref={"ref": publication.ref, "url": publication.url, "found": publication.found},
+                )
+                verb = "Found earlier post of" if publication.found else "Published"
+                log.info('%s digest "%s" to %s: %s', verb, row.digest, target.key, publication.describe())
+                return TargetOutcome(target.key, "published", publication=publication, attempts=row.attempts)
+
+
+def _frozen_post(row: PublicationRecord) -> Post | None:
+    if not row.remote_ref:
+        return None
+    try:
+        data = json.loads(row.remote_ref)
+        return Post.from_json(data["post"]) if isinstance(data, dict) and "post" in data else None
+    except (ValueError, KeyError, TypeError):
+        log.warning("Publication %s has an unreadable frozen post; rendering afresh", row.id)
+        return None
+
+
+def _wait_before_retry(exc: PublishError, attempt: int, retry: RetryPolicy) -> float | None:
+    if not exc.retryable or attempt >= retry.attempts:
+        return None
+    if isinstance(exc, RateLimited):
+        if exc.retry_after > retry.max_wait:
+            return None
+        return max(exc.retry_after, 0.0) + random.uniform(0, 1)
+    return retry.backoff(attempt)
+
+
+# --- wiring from the configuration ------------------------------------------------------------
+
+
+def make_publisher(config: Config, digest: DigestConfig, target: Target, *, timeout: float = 30.0) -> Publisher:
+    """The publisher for one configured target."""
+    if target.outbox is not None:
+        from chatops.publish.outbox import OutboxPublisher
+
+        return OutboxPublisher(config.resolve(target.outbox.directory), target=target.key, zone=config.digest_zone(digest))
+    if target.zulip is not None:
+        from chatops.publish.zulip import ZulipPublisher
+
+        assert config.zulip is not None
+        return ZulipPublisher.from_config(config.zulip, target.zulip, target=target.key, timeout=timeout)
+    assert target.discourse is not None and config.discourse is not None
+    from chatops.publish.discourse import DiscoursePublisher
+
+    return DiscoursePublisher.from_config(config.discourse, target.discourse, target=target.key, timeout=timeout)
+
+
+def zulip_topic(template: str, *, title: str, digest: str, period: str) -> str:
+    """Fill a topic template and cut it the way Zulip would (60 code points, ending in '...')."""
+    try:
+        topic = template.format(digest_title=title, title=title, digest=digest, period=period)
+    except (KeyError, IndexError, ValueError) as exc:
+        raise UsageError(
+            f"zulip topic template {template!r} is invalid ({exc}); use {{digest_title}}, {{digest}} or {{period}}"
+        ) from None
+    topic = " ".join(topic.split())
+    return topic if len(topic) <= 60 else topic[:57] + "..."
+
+
+class PipelinePrepare:
+    """Builds posts from the digest pipeline: compiles the digest once, renders it per target kind."""
+
+    def __init__(
+        self,
+        config: Config,
+        digest: DigestConfig,
+        period: tuple[dt.datetime, dt.datetime],
+        *,
+        database: Database | None = None,
+        build: Callable[..., Any] | None = None,
+        render: Callable[..., Any] | None = None,
+    ) -> None:
+        self.config = config
+        self.digest = digest
+        self.period = period
+        self.database = database
+        self._build = build
+        self._render = render
+        self._compiled: Any = None
+        self._discourse_targets = [t for t in digest.targets if t.discourse is not None]
+
+    def compiled(self) -> Any:
+        if self._compiled is None:
+            from digests.model import Window
+
+            build = self._build
+            if build is None:
+                from chatops.pipeline import build_digest
+
+                build = build_digest
+            self._compiled = build(self.config, self.digest, Window(since=self.period[0], until=self.period[1]),
+                                   database=self.database)
+        return self._compiled
+
+    def __call__(self, target: Target) -> Post | None:
+        compiled = self.compiled()
+        if self.digest.skip_if_empty and getattr(compiled, "empty", False):
+            return None
+        render = self._render
+        if render is None:
+            from chatops.pipeline import render_for_target
+
+            render = render_for_target
+        rendered = render(self.config, self.digest, compiled, target.kind)
+        title = getattr(rendered, "title", None) or getattr(compiled, "title", None) or self.digest.name
+        body = getattr(rendered, "raw", None) or getattr(rendered, "text", None) or ""
+        messages = tuple(getattr(rendered, "messages", None) or ())
+        topic = None
+        salt = ""
+        if target.zulip is not None:
+            if not messages:
+                messages = (body,)
+            period_text = getattr(compiled, "period", "") or ""
+            topic = zulip_topic(target.zulip.topic, title=title, digest=self.digest.name, period=period_text)
+            salt = target.key
+        elif target.discourse is not None and len(self._discourse_targets) > 1:
+            salt = target.key
+        return Post(
+            digest=self.digest.name,
+            period_start=self.period[0],
+            period_end=self.period[1],
+            external_id=external_id_for(self.digest.name, self.period[0], salt=salt),
+            title=title,
+            body=body,
+            messages=messages,
+            topic=topic,
+        )

@@ -1,0 +1,190 @@
+"""Publication rows and the lock that makes one process at a time work on one of them.
+
+A publication is one (digest, period_start, target); the unique constraint ``uq_publication`` makes
+each exist once, whoever creates it first. Its ``status`` moves::
+
+    pending --claim--> posting --> published | skipped | failed
+                          ^  (a crash leaves 'posting': the next holder looks the post up first)
+
+Only the holder of ``publication_lock(database, id)`` may move a row out of ``pending``/``posting``/
+``failed``. On PostgreSQL the lock is a session-level advisory lock (``pg_try_advisory_lock``) on a
+connection kept for the duration, so a replica killed with SIGKILL loses the lock with its connection.
+On SQLite it is an fcntl byte-range lock on ``<database>.locks`` (released by the kernel when the
+process dies) plus a thread lock for threads of one process.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from chatops.storage.db import Database
+from chatops.storage.tables import PublicationRecord
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "DONE",
+    "ensure_publications",
+    "get_publication",
+    "list_publications",
+    "publication_lock",
+    "save_publication",
+]
+
+DONE = frozenset({"published", "skipped"})
+_LOCK_NAMESPACE = 7_402_120  # first key of the two-int advisory lock; the second is the row id
+
+
+def ensure_publications(
+    *,
+    session: Session,
+    digest: str,
+    period_start: dt.datetime,
+    period_end: dt.datetime,
+    targets: Sequence[str],
+    now: dt.datetime,
+) -> list[PublicationRecord]:
+    """Create the missing rows for each target (racing replicas are fine) and return all of them."""
+    table = PublicationRecord.__table__  # type: ignore[attr-defined]
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+    rows = [
+        {
+            "digest": digest,
+            "period_start": period_start,
+            "period_end": period_end,
+            "target": target,
+            "status": "pending",
+            "attempts": 0,
+            "created_at": now,
+        }
+        for target in targets
+    ]
+    if rows:
+        session.execute(insert(table).values(rows).on_conflict_do_nothing())
+        session.commit()
+    found = session.exec(
+        select(PublicationRecord).where(
+            PublicationRecord.digest == digest,
+            PublicationRecord.period_start == period_start,
+            col(PublicationRecord.target).in_(list(targets)),
+        )
+    ).all()
+    by_target = {row.target: row for row in found}
+    return [by_target[t] for t in targets if t in by_target]
+
+
+def get_publication(*, session: Session, publication_id: int) -> PublicationRecord | None:
+    session.expire_all()  # another process may have changed it: read it afresh
+    return session.get(PublicationRecord, publication_id)
+
+
+def list_publications(
+    *, session: Session, digest: str | None = None, status: str | None = None
+) -> list[PublicationRecord]:
+    query = select(PublicationRecord)
+    if digest is not None:
+        query = query.where(PublicationRecord.digest == digest)
+    if status is not None:
+        query = query.where(PublicationRecord.status == status)
+    return list(session.exec(query.order_by(col(PublicationRecord.period_start), col(PublicationRecord.id))).all())
+
+
+def save_publication(*, session: Session, row: PublicationRecord, **changes: Any) -> PublicationRecord:
+    """Apply ``changes`` to the row and commit at once (each step must survive a crash)."""
+    for key, value in changes.items():
+        if key == "remote_ref" and value is not None and not isinstance(value, str):
+            value = json.dumps(value, ensure_ascii=False, sort_keys=True)
+        setattr(row, key, value)
+    session.add(row)
+    session.commit()
+    return row
+
+
+# --- locks ------------------------------------------------------------------------------------
+
+_thread_locks: dict[tuple[str, int], threading.Lock] = {}
+_thread_locks_guard = threading.Lock()
+_lock_files: dict[str, int] = {}
+
+
+def _thread_lock(key: tuple[str, int]) -> threading.Lock:
+    with _thread_locks_guard:
+        return _thread_locks.setdefault(key, threading.Lock())
+
+
+def _sqlite_lock_fd(path: str) -> int:
+    # POSIX record locks are dropped when *any* descriptor of the file closes in this process, so
+    # each process keeps exactly one descriptor per lock file open for its whole life.
+    with _thread_locks_guard:
+        fd = _lock_files.get(path)
+        if fd is None:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+            _lock_files[path] = fd
+        return fd
+
+
+@contextmanager
+def publication_lock(database: Database, publication_id: int) -> Iterator[bool]:
+    """Try to become the only worker on this publication; yields False if someone else is."""
+    if database.dialect == "postgresql":
+        with _pg_lock(database, publication_id) as held:
+            yield held
+        return
+    db_path = database.engine.url.database
+    key = (db_path or ":memory:", publication_id)
+    tlock = _thread_lock(key)
+    if not tlock.acquire(blocking=False):
+        yield False
+        return
+    try:
+        if not db_path or db_path == ":memory:":
+            yield True
+            return
+        import fcntl
+
+        fd = _sqlite_lock_fd(db_path + ".locks")
+        try:
+            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, publication_id)
+        except OSError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.lockf(fd, fcntl.LOCK_UN, 1, publication_id)
+    finally:
+        tlock.release()
+
+
+@contextmanager
+def _pg_lock(database: Database, publication_id: int) -> Iterator[bool]:
+    connection = database.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+    try:
+        held = bool(
+            connection.execute(
+                sa.text("SELECT pg_try_advisory_lock(:ns, :id)"), {"ns": _LOCK_NAMESPACE, "id": publication_id}
+            ).scalar()
+        )
+        try:
+            yield held
+        finally:
+            if held:
+                connection.execute(
+                    sa.text("SELECT pg_advisory_unlock(:ns, :id)"), {"ns": _LOCK_NAMESPACE, "id": publication_id}
+                )
+    finally:
+        connection.close()
