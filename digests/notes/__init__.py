@@ -1,0 +1,71 @@
+"""Meeting notes (Markdown) -> ``Meeting`` values.
+
+Example usage::
+
+    from digests.notes import parse_notes
+
+    meetings = parse_notes(text, document="notes/2023-01-17.md",
+                           url="https://example.org/notes/2023-01-17",
+                           headings={"celebrations": ["Hall of fame"]})
+
+One document may hold one meeting or a yearly archive of them; see ``digests.notes.meetings`` for
+how they are told apart, ``digests.notes.sections`` for the heading table that admins extend, and
+``digests.notes.people`` / ``digests.notes.statements`` for the notation understood.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from digests.errors import NotesParseError
+from digests.model import Meeting
+from digests.notes.blocks import parse_blocks
+from digests.notes.meetings import Assembler, is_placeholder, slugify
+from digests.notes.sections import (
+    DEFAULT_HEADINGS,
+    SECTION_KINDS,
+    SectionTable,
+    normalize_heading,
+    section_table,
+)
+
+__all__ = [
+    "DEFAULT_HEADINGS",
+    "PARSER_VERSION",
+    "SECTION_KINDS",
+    "SectionTable",
+    "is_placeholder",
+    "normalize_heading",
+    "parse_notes",
+    "slugify",
+]
+
+# Bump when the output for the same input changes: cached results keyed by it are then ignored.
+PARSER_VERSION = "1"
+
+
+def parse_notes(
+    text: str,
+    *,
+    document: str,
+    url: str | None = None,
+    headings: Mapping[str, Iterable[str]] | SectionTable | None = None,
+) -> list[Meeting]:
+    """Parse one Markdown notes document into its meetings, in document order.
+
+    ``document`` names the source (a path or URL) in every ``SourceRef``; ``url``, when given, is
+    the readable address that heading anchors are appended to. ``headings`` adds heading phrases
+    per section kind (see ``SECTION_KINDS``). Raises ``NotesParseError`` and nothing else.
+    """
+    if not isinstance(text, str):
+        raise NotesParseError(document, f"expected the document's text (str), got {type(text).__name__}")
+    try:
+        table = section_table(headings)
+    except ValueError as exc:
+        raise NotesParseError(document, str(exc)) from exc
+    if "\x00" in text:
+        text = text.replace("\x00", "\ufffd")
+    try:
+        return Assembler(parse_blocks(text), table, document, url).meetings()
+    except RecursionError as exc:
+        raise NotesParseError(document, "nesting too deep to parse") from exc

@@ -1,0 +1,466 @@
+"""Turn a Markdown document into a small block tree, in one pass over pulldown-cmark's events.
+
+``pyromark`` (pulldown-cmark) gives a flat stream of start/end events with byte ranges. The notes
+parser needs a little more structure than that (which bullet is nested under which, where a
+paragraph's text starts, the links of an item) and a lot less than a full syntax tree, so this
+module folds the stream into:
+
+    Heading(level, inline)       Para(inline)           ListBlock(items)
+    Item(inline, blocks, task)   Table(rows of Inline)  Quote(blocks)      Raw(text: code/HTML)
+
+``Inline`` is the rendered text of a paragraph-like span: Markdown links reduced to their text,
+emphasis dropped, inline code kept in backticks, line breaks kept as ``\\n``, plus the http(s)
+URLs it holds (link targets and bare URLs, in order) and a few facts about how it begins (a
+``**strong**`` lead, a code-span lead, whether all of it is emphasised), which is what people
+notation such as ``**Min:**`` needs.
+
+HackMD containers (``:::spoiler ...`` to ``:::``) are not Markdown; their fence lines are replaced by an
+HTML comment line before parsing (so they end any open list; line numbers still hold) and the blocks inside are flagged
+``aside``.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyromark
+
+_OPTIONS = (
+    pyromark.Options.ENABLE_TABLES
+    | pyromark.Options.ENABLE_STRIKETHROUGH
+    | pyromark.Options.ENABLE_TASKLISTS
+    | pyromark.Options.ENABLE_YAML_STYLE_METADATA_BLOCKS
+    | pyromark.Options.ENABLE_FOOTNOTES
+)
+_MARKDOWN = pyromark.Markdown(options=_OPTIONS)
+
+# A bare URL ends at whitespace or at characters that cannot be part of one in running text.
+URL_RE = re.compile(r"https?://[^\s<>\"`|\\{}^]+", re.IGNORECASE)
+_TRAILING = ".,;:!?*_~'"
+_CONTAINER_RE = re.compile(rb"(?m)^[ \t]{0,3}:::(.*)$")
+
+
+def clean_url(url: str) -> str:
+    """Trim the punctuation that running text puts after a URL, keeping balanced brackets."""
+    while url:
+        last = url[-1]
+        if last in _TRAILING or last == ")" and url.count("(") < url.count(")") or last == "]" and url.count("[") < url.count("]"):
+            url = url[:-1]
+        else:
+            break
+    return url
+
+
+def find_urls(text: str) -> list[str]:
+    if "://" not in text:
+        return []
+    out = []
+    for m in URL_RE.finditer(text):
+        url = clean_url(m.group(0))
+        if len(url) > 8 and "://" in url and url.split("://", 1)[1]:
+            out.append(url)
+    return out
+
+
+@dataclass(slots=True)
+class Inline:
+    text: str  # rendered; '\n' where the source had a line break
+    links: list[str]
+    strong_lead: str | None = None  # text of a **strong** span the text starts with
+    code_lead: str | None = None  # text of a `code` span the text starts with
+    all_emphasis: bool = False  # the whole text is one _emphasis_ (template instructions)
+    _flat: str | None = None
+
+    @property
+    def flat(self) -> str:
+        if self._flat is None:
+            self._flat = " ".join(self.text.split())
+        return self._flat
+
+    @property
+    def lines(self) -> list[str]:
+        return [" ".join(part.split()) for part in self.text.split("\n") if part.strip()]
+
+
+@dataclass(slots=True)
+class Block:
+    start: int  # byte offset in the source
+    aside: bool = False  # inside a :::container
+
+
+@dataclass(slots=True)
+class Heading(Block):
+    level: int = 1
+    inline: Inline = field(default_factory=lambda: Inline("", []))
+
+
+@dataclass(slots=True)
+class Para(Block):
+    inline: Inline = field(default_factory=lambda: Inline("", []))
+
+
+@dataclass(slots=True)
+class Item(Block):
+    inline: Inline | None = None
+    blocks: list[Block] = field(default_factory=list)
+    task: bool | None = None  # None: not a task-list item; False/True: unchecked/checked
+
+
+@dataclass(slots=True)
+class ListBlock(Block):
+    items: list[Item] = field(default_factory=list)
+    ordered: bool = False
+
+
+@dataclass(slots=True)
+class Table(Block):
+    rows: list[list[Inline]] = field(default_factory=list)  # first row is the header
+
+
+@dataclass(slots=True)
+class Quote(Block):
+    blocks: list[Block] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Raw(Block):
+    """A code block or HTML block: no items, but its URLs count."""
+
+    text: str = ""
+    links: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Document:
+    blocks: list[Block]
+    front_matter: str | None
+    line_starts: list[int]  # byte offset of each line start
+
+    def line_of(self, offset: int) -> int:
+        return bisect_right(self.line_starts, offset)
+
+
+class _Collector:
+    """Accumulates one inline span (paragraph, heading, tight item text, table cell)."""
+
+    __slots__ = (
+        "code_lead",
+        "em_at",
+        "em_depth",
+        "em_end",
+        "html",
+        "link_depth",
+        "links",
+        "parts",
+        "start",
+        "strong_at",
+        "strong_lead",
+    )
+
+    def __init__(self, start: int) -> None:
+        self.parts: list[str] = []
+        self.links: list[tuple[int, str]] = []
+        self.start = start
+        self.strong_at: int | None = None
+        self.strong_lead: str | None = None
+        self.code_lead: str | None = None
+        self.em_at: int | None = None
+        self.em_end: int = -1
+        self.em_depth = 0
+        self.link_depth = 0
+        self.html: list[str] = []
+
+    def finish(self) -> Inline:
+        text = "".join(self.parts)
+        bare = find_urls(text)
+        html_links = [u for h in self.html for u in find_urls(h)]
+        links: list[str] = []
+        if self.links or html_links:
+            # Order by first appearance: a link target sits where its text starts.
+            positioned = list(self.links)
+            for url in bare:
+                positioned.append((text.find(url), url))
+            links = [u for _, u in sorted(positioned, key=lambda p: p[0])] + html_links
+        else:
+            links = bare
+        all_em = self.em_at == 0 and self.em_end == len(self.parts) and bool(text.strip())
+        return Inline(text, links, self.strong_lead, self.code_lead, all_em)
+
+    def at_start(self) -> bool:
+        return not "".join(self.parts).strip()
+
+
+def _blank_containers(data: bytes) -> tuple[bytes, list[tuple[int, int]]]:
+    """Replace ``:::name`` / ``:::`` fence lines by an HTML comment line, which ends any open
+    paragraph or list (the line count is unchanged, so line numbers still hold), and return the
+    byte ranges of the containers in the rewritten text."""
+    if b":::" not in data:
+        return data, []
+    out = bytearray()
+    ranges: list[tuple[int, int]] = []
+    open_at: int | None = None
+    last = 0
+    for m in _CONTAINER_RE.finditer(data):
+        rest = m.group(1).strip()
+        if rest:  # an opening fence (:::spoiler, :::info ...)
+            if open_at is not None:
+                continue
+        elif open_at is None:
+            continue
+        out += data[last:m.start()]
+        if rest:
+            open_at = len(out)
+        out += b"<!-- container -->"
+        if not rest and open_at is not None:
+            ranges.append((open_at, len(out)))
+            open_at = None
+        last = m.end()
+    out += data[last:]
+    if open_at is not None:
+        ranges.append((open_at, len(out)))
+    return bytes(out), ranges
+
+
+def parse_blocks(text: str) -> Document:
+    """Fold the event stream of ``text`` into blocks; never raises on any input string."""
+    data = text.encode("utf-8", "surrogatepass")
+    data, containers = _blank_containers(data)
+    source = data.decode("utf-8", "replace")
+    line_starts = [0]
+    find = data.find
+    pos = find(b"\n")
+    while pos != -1:
+        line_starts.append(pos + 1)
+        pos = find(b"\n", pos + 1)
+
+    root: list[Block] = []
+    containers_stack: list[list[Block]] = [root]
+    node_stack: list[Block] = []
+    col: _Collector | None = None
+    implicit = False  # the collector was opened by tight item text, not by a Paragraph event
+    front: list[str] | None = None
+    front_matter: str | None = None
+    raw: Raw | None = None
+    table: Table | None = None
+    row: list[Inline] | None = None
+    link_stack: list[str | None] = []
+
+    def close_implicit() -> None:
+        nonlocal col, implicit
+        if col is not None and implicit:
+            _attach_inline(node_stack, containers_stack, Para(col.start), col.finish())
+            col = None
+            implicit = False
+
+    for event, rng in _MARKDOWN.events_with_range(source):
+        if type(event) is str:
+            if col is not None:
+                if event == "SoftBreak" or event == "HardBreak":
+                    col.parts.append("\n")
+            elif raw is None and event != "Rule" and table is None:
+                pass
+            continue
+        key: str
+        value: Any
+        key, value = next(iter(event.items()))  # type: ignore[union-attr]
+        if key == "Text":
+            if raw is not None:
+                raw.text += value
+            elif front is not None:
+                front.append(value)
+            else:
+                if col is None:
+                    col = _Collector(rng["start"])
+                    implicit = True
+                col.parts.append(value)
+        elif key == "Code":
+            if col is None:
+                col = _Collector(rng["start"])
+                implicit = True
+            if col.at_start() and col.strong_at is None:
+                col.code_lead = value
+            col.parts.append(f"`{value}`")
+        elif key == "Start":
+            if type(value) is str:
+                tag = value
+                if tag == "Paragraph":
+                    close_implicit()
+                    col = _Collector(rng["start"])
+                    implicit = False
+                elif tag == "Item":
+                    close_implicit()
+                    item = Item(rng["start"])
+                    parent = node_stack[-1] if node_stack else None
+                    if isinstance(parent, ListBlock):
+                        parent.items.append(item)
+                    node_stack.append(item)
+                    containers_stack.append(item.blocks)
+                elif tag == "Strong":
+                    if col is None:
+                        col = _Collector(rng["start"])
+                        implicit = True
+                    if col.at_start():
+                        col.strong_at = len(col.parts)
+                elif tag == "Emphasis":
+                    if col is None:
+                        col = _Collector(rng["start"])
+                        implicit = True
+                    if col.em_depth == 0 and col.at_start():
+                        col.em_at = 0
+                        col.parts.clear()
+                    col.em_depth += 1
+                elif tag == "HtmlBlock":
+                    close_implicit()
+                    raw = Raw(rng["start"])
+                elif tag == "TableHead" or tag == "TableRow":
+                    row = []
+                elif tag == "TableCell":
+                    col = _Collector(rng["start"])
+                    implicit = False
+                continue
+            data_: Any
+            tag, data_ = next(iter(value.items()))
+            if tag == "Link" or tag == "Image":
+                if col is None:
+                    col = _Collector(rng["start"])
+                    implicit = True
+                dest = data_["dest_url"]
+                if dest[:4].lower() == "http" and "://" in dest:
+                    col.links.append((len("".join(col.parts)), dest))
+                link_stack.append(dest)
+            elif tag == "Heading":
+                close_implicit()
+                col = _Collector(rng["start"])
+                implicit = False
+                node_stack.append(Heading(rng["start"], level=int(data_["level"][1])))
+            elif tag == "List":
+                close_implicit()
+                lst = ListBlock(rng["start"], ordered=data_ is not None)
+                containers_stack[-1].append(lst)
+                node_stack.append(lst)
+            elif tag == "CodeBlock":
+                close_implicit()
+                raw = Raw(rng["start"])
+            elif tag == "BlockQuote" or tag == "FootnoteDefinition":
+                close_implicit()
+                quote = Quote(rng["start"])
+                containers_stack[-1].append(quote)
+                node_stack.append(quote)
+                containers_stack.append(quote.blocks)
+            elif tag == "Table":
+                close_implicit()
+                table = Table(rng["start"])
+            elif tag == "MetadataBlock":
+                front = []
+        elif key == "End":
+            if type(value) is str:
+                tag = value
+                if tag == "Paragraph":
+                    if col is not None:
+                        _attach_inline(node_stack, containers_stack, Para(col.start), col.finish())
+                    col = None
+                    implicit = False
+                elif tag == "Item":
+                    close_implicit()
+                    node_stack.pop()
+                    containers_stack.pop()
+                elif tag == "Strong":
+                    if col is not None and col.strong_at is not None and col.strong_lead is None:
+                        col.strong_lead = "".join(col.parts[col.strong_at:])
+                elif tag == "Emphasis":
+                    if col is not None:
+                        col.em_depth -= 1
+                        if col.em_depth == 0 and col.em_at == 0:
+                            col.em_end = len(col.parts)
+                elif tag == "Link" or tag == "Image":
+                    if link_stack:
+                        link_stack.pop()
+                elif tag == "CodeBlock" or tag == "HtmlBlock":
+                    if raw is not None:
+                        raw.links = find_urls(_strip_comments(raw.text))
+                        containers_stack[-1].append(raw)
+                    raw = None
+                elif tag == "TableCell":
+                    if col is not None and row is not None:
+                        row.append(col.finish())
+                    col = None
+                elif tag == "TableHead" or tag == "TableRow":
+                    if table is not None and row is not None:
+                        table.rows.append(row)
+                    row = None
+                elif tag == "Table":
+                    if table is not None:
+                        containers_stack[-1].append(table)
+                    table = None
+                continue
+            tag = next(iter(value))
+            if tag == "Heading":
+                heading = node_stack.pop()
+                assert isinstance(heading, Heading)
+                heading.inline = col.finish() if col is not None else Inline("", [])
+                col = None
+                implicit = False
+                containers_stack[-1].append(heading)
+            elif tag == "List":
+                close_implicit()
+                node_stack.pop()
+            elif tag == "BlockQuote":
+                close_implicit()
+                node_stack.pop()
+                containers_stack.pop()
+            elif tag == "MetadataBlock":
+                front_matter = "".join(front or [])
+                front = None
+        elif key == "Html" or key == "InlineHtml":
+            if raw is not None:
+                raw.text += value
+            elif col is not None:
+                if value.lower().startswith("<br"):
+                    col.parts.append("\n")
+                elif not value.startswith("<!--"):
+                    col.html.append(value)
+            else:
+                col = _Collector(rng["start"])
+                implicit = True
+                if not value.startswith("<!--"):
+                    col.html.append(value)
+        elif key == "TaskListMarker":
+            top = node_stack[-1] if node_stack else None
+            if isinstance(top, Item):
+                top.task = bool(value)
+        elif key == "End" or key == "FootnoteReference":
+            continue
+        elif key in ("InlineMath", "DisplayMath") and col is not None:
+            col.parts.append(value)
+    close_implicit()
+    if containers:
+        _mark_asides(root, containers)
+    return Document(root, front_matter, line_starts)
+
+
+def _strip_comments(html: str) -> str:
+    if "<!--" not in html:
+        return html
+    return re.sub(r"<!--.*?(?:-->|$)", " ", html, flags=re.DOTALL)
+
+
+def _attach_inline(node_stack: list[Block], containers_stack: list[list[Block]], para: Para, inline: Inline) -> None:
+    top = node_stack[-1] if node_stack else None
+    if isinstance(top, Item) and top.inline is None and not top.blocks:
+        top.inline = inline
+        return
+    if isinstance(top, Heading):  # stray text inside a heading (never from pulldown-cmark)
+        return
+    para.inline = inline
+    containers_stack[-1].append(para)
+
+
+def _mark_asides(blocks: list[Block], ranges: list[tuple[int, int]]) -> None:
+    for block in blocks:
+        for lo, hi in ranges:
+            if lo <= block.start < hi:
+                block.aside = True
+                break

@@ -1,0 +1,59 @@
+"""Find the day a meeting took place in a heading, a "Date:" line, front matter or a file name."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+_MONTHS = {
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
+    "jul": 7, "aug": 8, "sep": 9, "sept": 9, "oct": 10, "nov": 11, "dec": 12,
+}
+_MONTH = r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+_DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
+_YEAR = r"(?P<year>(?:19|20)\d\d)"
+
+_ISO = re.compile(r"(?<!\d)(?P<year>(?:19|20)\d\d)[-/._](?P<mon>[01]?\d)[-/._](?P<day>[0-3]?\d)(?!\d)")
+_COMPACT = re.compile(r"(?<!\d)(?P<year>(?:19|20)\d\d)(?P<mon>[01]\d)(?P<day>[0-3]\d)(?!\d)")
+_DMY = re.compile(rf"(?<![\w]){_DAY}(?:\s+of)?\s+{_MONTH},?\s+{_YEAR}(?!\d)", re.IGNORECASE)
+_MDY = re.compile(rf"(?<![\w]){_MONTH}\s+{_DAY},?\s+{_YEAR}(?!\d)", re.IGNORECASE)
+
+
+def _make(year: str, mon: str, day: str) -> dt.date | None:
+    try:
+        month = int(mon) if mon.isdigit() else _MONTHS[mon.lower().rstrip(".")[:3]]
+        return dt.date(int(year), month, int(day))
+    except (ValueError, KeyError):
+        return None
+
+
+def find_date(text: str, *, compact: bool = False) -> tuple[dt.date, int, int] | None:
+    """The first full date in ``text`` with its span, or None.
+
+    Understands ``2025-06-17`` (also ``/``, ``.`` and ``_``), ``17th January 2023``,
+    ``Tuesday 17 Jan 2023``, ``January 17, 2023``; ``20250617`` only with ``compact=True``
+    (file names).
+    """
+    if not any(ch.isdigit() for ch in text):
+        return None
+    best: tuple[dt.date, int, int] | None = None
+    patterns = (_ISO, _DMY, _MDY, _COMPACT) if compact else (_ISO, _DMY, _MDY)
+    for pattern in patterns:
+        for m in pattern.finditer(text):
+            date = _make(m.group("year"), m.group("mon"), m.group("day"))
+            if date is not None:
+                if best is None or m.start() < best[1]:
+                    best = (date, m.start(), m.end())
+                break
+    return best
+
+
+def heading_date(text: str) -> dt.date | None:
+    """The date a heading is about, when the heading is mostly that date ("2025-06-17",
+    "Meeting 17 June 2025", "2025-06-17 — Collab cafe")."""
+    found = find_date(text)
+    if found is None:
+        return None
+    date, start, end = found
+    rest = (text[:start] + " " + text[end:]).split()
+    return date if len(rest) <= 6 else None

@@ -1,0 +1,742 @@
+"""Assemble ``Meeting`` values from the block tree of one notes document.
+
+A document holds one meeting (a monthly meeting page) or several (a yearly archive with one
+``## YYYY-MM-DD`` section per meeting: every heading that is mostly a date, at the shallowest level
+such headings use, starts a meeting that runs to the next heading of the same or a higher level).
+
+Inside a meeting, headings are classified by ``SectionTable``; a heading that names no kind and is
+deeper than the current section continues it (under an agenda it becomes, or adds discussion to,
+an agenda item). A paragraph ending in a label ("Roll call:", "Action points:") gives the list
+right after it a kind too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+from digests.model import AgendaItem, Attendee, Celebration, Meeting, SourceRef, Statement, Update
+from digests.notes import people as P
+from digests.notes.blocks import Block, Document, Heading, Inline, Item, ListBlock, Para, Quote, Raw, Table
+from digests.notes.dates import find_date, heading_date
+from digests.notes.sections import SectionTable
+from digests.notes.statements import action_in, decision_in, is_action_label, is_decision_label, owner_of
+
+_SHORTCODE = re.compile(r":[a-z0-9_+\-]+:")
+_PLACEHOLDER_WORDS = {
+    "name", "names", "your", "github", "handle", "handles", "username", "user", "affiliation", "affiliations",
+    "institution", "organization", "organisation", "org", "company", "pronouns", "role", "email", "update",
+    "or", "pass", "and", "optional", "here", "add", "item", "items", "topic", "title", "description",
+    "person", "e", "g", "eg", "link", "url", "tbd", "todo", "xx", "xxx", "x", "etc", "gh", "employer",
+    "project", "projects", "time", "estimate", "minutes", "notes", "note", "yourself", "the", "a", "an",
+}
+_PLACEHOLDER_RE = re.compile(
+    r"^(?:please\s+)?(?:add|insert|put|write|list|include|enter)\b(?:\s+\S+){0,6}?\s+(?:here|below|above)\b.*$|"
+    r"^(?:\.\.\.|…|-|—|–|tbd|tba|n/?a|none|nothing|pass|no update)\.?$",
+    re.IGNORECASE,
+)
+_DATE_LINE = re.compile(r"^(?:meeting\s+)?(?:date|when|day)\s*(?:\(.*?\))?\s*[:\-–—]\s*(?P<rest>.+)$", re.IGNORECASE)
+_LABEL_TAIL = re.compile(r"(?:^|[.!?]\s+|\n)(?P<label>[^.!?\n]{1,60}?)\s*:\s*$")
+_PASS_RE = re.compile(r"^(?:pass(?:ed)?|no update|nothing(?: new)?|n/?a|-|—)\.?!?$", re.IGNORECASE)
+
+
+def slugify(text: str) -> str:
+    """GitHub-style heading anchor: lower case, punctuation dropped, spaces to hyphens."""
+    text = _SHORTCODE.sub("", text).strip().lower()
+    text = re.sub(r"[^\w\- ]", "", text)
+    return text.replace(" ", "-")
+
+
+def is_placeholder(text: str) -> bool:
+    """Template text left in place: "add item here", "name: update or pass", "_Name / GitHub handle / affiliation_"."""
+    t = text.strip(" *_`")
+    if not t:
+        return True
+    if _PLACEHOLDER_RE.match(t):
+        return True
+    words = re.findall(r"[a-z]+", t.lower())
+    return bool(words) and all(w in _PLACEHOLDER_WORDS for w in words) and not any(ch.isdigit() for ch in t)
+
+
+def _front_matter(text: str | None) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for line in (text or "").splitlines():
+        m = re.match(r"^([A-Za-z_][\w\-]*)\s*:\s*(.*?)\s*$", line)
+        if m:
+            out[m.group(1).lower()] = m.group(2).strip("'\"")
+    return out
+
+
+@dataclass(slots=True)
+class _Ctx:
+    kind: str | None
+    anchor: str | None
+    sub: Heading | None = None  # an agenda sub-heading the block sits under
+    sub_anchor: str | None = None
+    label: str | None = None  # kind given by a "Roll call:" style label just before a list
+
+
+@dataclass
+class _Build:
+    attendees: list[Attendee] = field(default_factory=list)
+    newcomers: list[str] = field(default_factory=list)
+    celebrations: list[Celebration] = field(default_factory=list)
+    updates: list[Update] = field(default_factory=list)
+    agenda: list[AgendaItem] = field(default_factory=list)
+    agenda_links: list[list[str]] = field(default_factory=list)
+    decisions: list[Statement] = field(default_factory=list)
+    actions: list[Statement] = field(default_factory=list)
+    links: dict[str, None] = field(default_factory=dict)
+    known: set[str] = field(default_factory=set)
+    seen_statements: set[tuple[str, str]] = field(default_factory=set)
+
+
+class Assembler:
+    def __init__(self, doc: Document, table: SectionTable, document: str, url: str | None) -> None:
+        self.doc = doc
+        self.table = table
+        self.document = document
+        self.url = url
+        self.anchors: dict[int, str] = {}
+        counts: dict[str, int] = {}
+        for block in doc.blocks:
+            if isinstance(block, Heading):
+                slug = slugify(block.inline.flat)
+                n = counts.get(slug, 0)
+                counts[slug] = n + 1
+                self.anchors[id(block)] = slug if n == 0 else f"{slug}-{n}"
+        self.front = _front_matter(doc.front_matter)
+
+    # --- references -----------------------------------------------------------------------------
+
+    def ref(self, block: Block, anchor: str | None) -> SourceRef:
+        url = None
+        if self.url:
+            url = f"{self.url}#{anchor}" if anchor else self.url
+        return SourceRef(document=self.document, anchor=anchor, line=self.doc.line_of(block.start), url=url)
+
+    # --- meetings -------------------------------------------------------------------------------
+
+    def meetings(self) -> list[Meeting]:
+        blocks = self.doc.blocks
+        dated = [(i, b, d) for i, b in enumerate(blocks) if isinstance(b, Heading)
+                 for d in [heading_date(b.inline.flat)] if d is not None]
+        doc_title = self._doc_title()
+        if not dated:
+            if not blocks and not self.front:
+                return []
+            return [self._meeting(blocks, None, None, 0, doc_title)]
+        level = min(b.level for _, b, _ in dated if isinstance(b, Heading))
+        out = []
+        starts = [(i, b, d) for i, b, d in dated if isinstance(b, Heading) and b.level == level]
+        for n, (i, heading, date) in enumerate(starts):
+            end = len(blocks)
+            for j in range(i + 1, len(blocks)):
+                b = blocks[j]
+                if isinstance(b, Heading) and b.level <= level:
+                    end = j
+                    break
+            assert isinstance(heading, Heading)
+            text = heading.inline.flat
+            found = find_date(text)
+            extra = (text[: found[1]] + text[found[2]:]).strip(" -–—:|,") if found else text
+            title = text if extra or not doc_title else doc_title
+            out.append(self._meeting(blocks[i + 1:end], heading, date, level, title))
+        return out
+
+    def _doc_title(self) -> str | None:
+        for block in self.doc.blocks:
+            if isinstance(block, Heading) and block.level == 1:
+                return _SHORTCODE.sub("", block.inline.flat).strip() or None
+        title = self.front.get("title")
+        if title:
+            return title
+        return None
+
+    def _meeting(self, span: list[Block], heading: Heading | None, date: dt.date | None, level: int,
+                 title: str | None) -> Meeting:
+        b = _Build()
+        anchor = self.anchors.get(id(heading)) if heading is not None else None
+        entries = list(self._assign(span, level))
+        for block in span:
+            for url in _block_links(block):
+                b.links.setdefault(url, None)
+        if heading is not None:
+            for url in heading.inline.links:
+                b.links.setdefault(url, None)
+        # People first: they make "Kirstie: ..." leads and "Erik to ..." actions recognisable.
+        for block, ctx in entries:
+            kind = ctx.label or ctx.kind
+            if kind == "attendees":
+                self._attendees(block, ctx, b)
+        for block, ctx in entries:
+            kind = ctx.label or ctx.kind
+            if kind == "newcomers":
+                self._newcomers(block, ctx, b)
+        for block, ctx in entries:
+            kind = ctx.label or ctx.kind
+            if kind in ("attendees", "newcomers"):
+                continue
+            if block.aside:
+                self._scan(block, ctx, b)
+                continue
+            if kind == "updates":
+                self._items(block, ctx, b, self._update)
+            elif kind == "celebrations":
+                self._items(block, ctx, b, self._celebration)
+            elif kind == "agenda":
+                self._agenda(block, ctx, b)
+            elif kind == "decisions":
+                self._statements(block, ctx, b, decision=True)
+            elif kind == "action_items":
+                self._statements(block, ctx, b, decision=False)
+            else:
+                self._scan(block, ctx, b)
+        if date is None:
+            date = self._single_date(span)
+        if title is None:
+            title = self.front.get("title") or PurePosixPath(self.document).stem or None
+        source = self.ref(heading, anchor) if heading is not None else SourceRef(
+            document=self.document, line=1, url=self.url)
+        return Meeting(
+            date=date, title=title, document=self.document, anchor=anchor,
+            attendees=tuple(_dedupe_attendees(b.attendees)), newcomers=tuple(dict.fromkeys(b.newcomers)),
+            celebrations=tuple(b.celebrations), updates=tuple(b.updates), agenda=tuple(b.agenda),
+            decisions=tuple(b.decisions), action_items=tuple(b.actions), links=tuple(b.links), source=source,
+        )
+
+    def _single_date(self, span: list[Block]) -> dt.date | None:
+        for block in span:
+            for inline in _unit_inlines(block, depth=1):
+                m = _DATE_LINE.match(inline.flat)
+                if m:
+                    found = find_date(m.group("rest"))
+                    if found:
+                        return found[0]
+        for key in ("date", "meeting_date", "day"):
+            if key in self.front:
+                found = find_date(self.front[key])
+                if found:
+                    return found[0]
+        for block in span:
+            if isinstance(block, Heading):
+                found = find_date(block.inline.flat)
+                if found:
+                    return found[0]
+        found = find_date(self.front.get("title", ""))
+        if found:
+            return found[0]
+        found = find_date(PurePosixPath(self.document.split("?")[0]).name, compact=True)
+        return found[0] if found else None
+
+    # --- section assignment -----------------------------------------------------------------------
+
+    def _assign(self, span: list[Block], level: int) -> Iterator[tuple[Block, _Ctx]]:
+        kind: str | None = None
+        sec_level = level
+        anchor: str | None = None
+        sub: Heading | None = None
+        sub_anchor: str | None = None
+        pending_label: str | None = None
+        for block in span:
+            if isinstance(block, Heading):
+                pending_label = None
+                h_anchor = self.anchors.get(id(block))
+                found = self.table.classify(block.inline.flat)
+                if found is not None and not (kind == "agenda" and block.level > sec_level and found == "agenda"):
+                    kind, sec_level, anchor, sub, sub_anchor = found, block.level, h_anchor, None, None
+                elif kind is not None and block.level > sec_level:
+                    if kind == "agenda":
+                        sub, sub_anchor = block, h_anchor
+                        yield block, _Ctx(kind, anchor, sub, sub_anchor)
+                else:
+                    kind, sec_level, anchor, sub, sub_anchor = None, block.level, h_anchor, None, None
+                continue
+            label = None
+            if isinstance(block, ListBlock) and pending_label:
+                label = pending_label
+            pending_label = None
+            if isinstance(block, Para) and not block.inline.all_emphasis:
+                pending_label = self._label_kind(block.inline)
+            yield block, _Ctx(kind, anchor, sub, sub_anchor, label)
+
+    def _label_kind(self, inline: Inline) -> str | None:
+        text = inline.text.strip()
+        m = _LABEL_TAIL.search(text)
+        if m:
+            return self.table.classify(m.group("label").strip(" *_"))
+        if inline.strong_lead is not None and inline.strong_lead.strip() == inline.flat.strip(" *"):
+            return self.table.classify(inline.flat)
+        return None
+
+    # --- attendees and newcomers -----------------------------------------------------------------
+
+    def _attendees(self, block: Block, ctx: _Ctx, b: _Build) -> None:
+        rows: list[tuple[P.Row, Block]] = []
+        if isinstance(block, ListBlock):
+            columns: list[str] | None = None
+            live: list[Item] = []
+            for item in block.items:
+                if item.inline is None:
+                    continue
+                cols = P.column_order(item.inline.flat.strip(" _*"))
+                if cols is not None:
+                    columns = cols
+                    continue
+                if is_placeholder(item.inline.flat):
+                    continue
+                live.append(item)
+            handle_col = _handle_column(live) if columns is None else None
+            for item in live:
+                assert item.inline is not None
+                row = P.parse_row(item.inline, columns, handle_col)
+                if row is not None:
+                    rows.append((row, item))
+        elif isinstance(block, Para) and not block.inline.all_emphasis:
+            columns = None
+            for line in block.inline.lines:
+                cols = P.column_order(line.strip(" _*"))
+                if cols is not None:
+                    columns = cols
+                    continue
+                if is_placeholder(line) or line.endswith(":"):
+                    continue
+                m = re.match(r"^(?:attendees|present|participants|attendance|roll call)\s*:\s*(.+)$", line, re.IGNORECASE)
+                if m:
+                    line = m.group(1)
+                elif not (("/" in line or "@" in line or "|" in line) or len(line.split()) <= 3):
+                    continue
+                parts = [p.strip() for p in line.split(",")] if "/" not in line else [line]
+                if len(parts) >= 2 and all(P._is_name_like(p, max_words=3) for p in parts):
+                    for p in parts:
+                        rows.append((P.Row(p, None, None), block))
+                    continue
+                row = P.parse_row(Inline(line, [u for u in block.inline.links if u in line]), columns, None)
+                if row is not None and (row.handle or row.affiliation or P._is_name_like(row.name or "")):
+                    rows.append((row, block))
+        elif isinstance(block, Table) and block.rows:
+            header = [P.column_order(f"name / {c.flat}") for c in block.rows[0]]
+            tcols: list[str | None] = [h[1] if h and len(h) == 2 else None for h in header]
+            for cells in block.rows[1:]:
+                name = handle = aff = None
+                for c, cell in zip(tcols, cells):
+                    v = cell.flat.strip()
+                    if not v or v.lower() in P._EMPTY_FIELD:
+                        continue
+                    if c == "handle" or (c is None and v.startswith("@")):
+                        hm = P.HANDLE_RE.search(v)
+                        handle = (hm.group(1) if hm else
+                                  next((h for h in map(P.github_handle, cell.links) if h), v.lstrip("@"))).lower()
+                    elif c == "affiliation":
+                        aff = v
+                    elif c == "name" or name is None:
+                        name = v
+                if name or handle:
+                    rows.append((P.Row(name, handle, aff), block))
+        elif isinstance(block, Quote):
+            for inner in block.blocks:
+                self._attendees(inner, ctx, b)
+        for row, src in rows:
+            b.attendees.append(Attendee(name=row.name, handle=row.handle, affiliation=row.affiliation,
+                                        source=self.ref(src, ctx.anchor)))
+            b.known |= P.known_forms(row.name, row.handle)
+
+    def _newcomers(self, block: Block, ctx: _Ctx, b: _Build) -> None:
+        inlines: list[Inline] = []
+        if isinstance(block, ListBlock):
+            inlines = [it.inline for it in block.items if it.inline is not None]
+        elif isinstance(block, Para) and not block.inline.all_emphasis:
+            inlines = [block.inline] if block.inline.strong_lead or "[name=" in block.inline.flat else []
+        for inline in inlines:
+            if inline.all_emphasis or is_placeholder(inline.flat):
+                continue
+            name = _newcomer_name(inline)
+            if name:
+                b.newcomers.append(name)
+                b.known |= P.known_forms(name)
+        self._scan(block, ctx, b)
+
+    # --- items ---------------------------------------------------------------------------------------
+
+    def _items(self, block: Block, ctx: _Ctx, b: _Build, make: object) -> None:
+        assert callable(make)
+        if isinstance(block, ListBlock):
+            for item in block.items:
+                if item.inline is None or is_placeholder(item.inline.flat):
+                    self._scan_item_children(item, ctx, b)
+                    continue
+                make(item.inline, _child_inlines(item), item, ctx, b)
+                self._scan_item_children(item, ctx, b)
+        elif isinstance(block, Para) and not block.inline.all_emphasis:
+            lead = P.split_lead(block.inline, b.known)
+            if lead.person and not is_placeholder(block.inline.flat):
+                make(block.inline, [], block, ctx, b)
+            else:
+                self._scan(block, ctx, b)
+        elif isinstance(block, Quote):
+            for inner in block.blocks:
+                self._items(inner, ctx, b, make)
+        else:
+            self._scan(block, ctx, b)
+
+    def _update(self, inline: Inline, children: list[Inline], src: Block, ctx: _Ctx, b: _Build) -> None:
+        lead = P.split_lead(inline, b.known)
+        text = _join(lead.rest, children)
+        if not text or _PASS_RE.match(lead.rest.strip()) and not children or is_placeholder(text):
+            return
+        if lead.person:
+            b.known |= P.known_forms(lead.person)
+        b.updates.append(Update(by=lead.person, text=text, source=self.ref(src, ctx.anchor)))
+
+    def _celebration(self, inline: Inline, children: list[Inline], src: Block, ctx: _Ctx, b: _Build) -> None:
+        lead = P.split_lead(inline, b.known)
+        text = _join(lead.rest, children)
+        if not text or is_placeholder(text):
+            return
+        if lead.person:
+            b.known |= P.known_forms(lead.person)
+        body = Inline(lead.rest, inline.links)
+        people = P.thanked_people([body, *children], b.known, exclude=None)
+        b.celebrations.append(Celebration(text=text, by=lead.person, people=tuple(people),
+                                          source=self.ref(src, ctx.anchor)))
+
+    def _agenda(self, block: Block, ctx: _Ctx, b: _Build) -> None:
+        if isinstance(block, Heading):  # a sub-heading under the agenda: attach or add
+            self._agenda_heading(block, ctx, b)
+            return
+        if ctx.sub is not None:
+            target = self._agenda_for_heading(ctx.sub, ctx, b)
+            extra = [i for i in _unit_inlines(block, depth=99)]
+            links = [u for u in _block_links(block)]
+            current = b.agenda[target]
+            b.agenda[target] = current.model_copy(update={
+                "discussion": current.discussion + tuple(x.flat for x in extra if x.flat and not x.all_emphasis),
+                "links": tuple(dict.fromkeys(current.links + tuple(links))),
+            })
+            self._scan(block, ctx, b)
+            return
+        if isinstance(block, ListBlock):
+            for item in block.items:
+                if item.inline is None or is_placeholder(item.inline.flat):
+                    self._scan_item_children(item, ctx, b)
+                    continue
+                head, pseudo = split_pseudo_bullets(item.inline)
+                lead = P.split_lead(head, b.known)
+                title, owner, minutes = lead.rest, lead.person, lead.minutes
+                if owner is None:
+                    title, owner, minutes = P.trailing_owner(lead.rest)
+                if owner:
+                    b.known |= P.known_forms(owner)
+                children = _child_inlines(item)
+                links = list(dict.fromkeys(item.inline.links + [u for c in children for u in c.links]))
+                b.agenda.append(AgendaItem(
+                    title=(title or item.inline.flat).strip(), owner=owner, minutes=minutes,
+                    discussion=tuple(pseudo) + tuple(c.flat for c in children if c.flat),
+                    links=tuple(links), source=self.ref(item, ctx.anchor)))
+                self._scan_inline(item.inline, item, ctx, b, skip_actions=False)
+                self._scan_item_children(item, ctx, b)
+        elif isinstance(block, Table) and len(block.rows) > 1:
+            self._agenda_table(block, ctx, b)
+        else:
+            self._scan(block, ctx, b)
+
+    def _agenda_heading(self, heading: Heading, ctx: _Ctx, b: _Build) -> None:
+        self._agenda_for_heading(heading, ctx, b)
+
+    def _agenda_for_heading(self, heading: Heading, ctx: _Ctx, b: _Build) -> int:
+        anchor = ctx.sub_anchor or self.anchors.get(id(heading))
+        text = _SHORTCODE.sub("", heading.inline.flat).strip()
+        for i, item in enumerate(b.agenda):
+            if anchor and any(u.endswith(f"#{anchor}") for u in item.links):
+                return i
+            if item.source is not None and item.source.anchor == anchor and item.source.line == self.doc.line_of(heading.start):
+                return i
+        for i, item in enumerate(b.agenda):
+            if _overlap(text, item.title) >= 0.5:
+                return i
+        lead = P.split_lead(heading.inline, b.known)
+        title, owner, minutes = lead.rest, lead.person, lead.minutes
+        if owner is None:
+            title, owner, minutes = P.trailing_owner(_SHORTCODE.sub("", lead.rest).strip())
+        b.agenda.append(AgendaItem(title=title or text, owner=owner, minutes=minutes, links=tuple(heading.inline.links),
+                                   source=self.ref(heading, anchor)))
+        return len(b.agenda) - 1
+
+    def _agenda_table(self, block: Table, ctx: _Ctx, b: _Build) -> None:
+        header = [" ".join(re.findall(r"[a-z]+", c.flat.lower())) for c in block.rows[0]]
+        def col(*names: str) -> int | None:
+            for i, h in enumerate(header):
+                if any(n == h or n in h.split() for n in names):
+                    return i
+            return None
+        t = col("topic", "item", "title", "agenda", "subject", "what")
+        o = col("owner", "who", "presenter", "lead", "name", "by", "speaker")
+        m = col("time", "minutes", "mins", "min", "duration", "length")
+        d = col("notes", "discussion", "outcome", "details", "comments")
+        if t is None:
+            t = 0
+        for cells in block.rows[1:]:
+            if t >= len(cells) or not cells[t].flat or is_placeholder(cells[t].flat):
+                continue
+            minutes = None
+            if m is not None and m < len(cells):
+                mm = re.search(r"\d+", cells[m].flat)
+                minutes = int(mm.group(0)) if mm else None
+            owner = cells[o].flat.strip() or None if o is not None and o < len(cells) else None
+            disc = (cells[d].flat,) if d is not None and d < len(cells) and cells[d].flat else ()
+            links = tuple(dict.fromkeys(u for c in cells for u in c.links))
+            b.agenda.append(AgendaItem(title=cells[t].flat, owner=owner, minutes=minutes, discussion=disc,
+                                       links=links, source=self.ref(block, ctx.anchor)))
+
+    def _statements(self, block: Block, ctx: _Ctx, b: _Build, *, decision: bool) -> None:
+        inlines: list[tuple[Inline, Block]] = []
+        if isinstance(block, ListBlock):
+            for item in block.items:
+                if item.inline is not None:
+                    inlines.append((item.inline, item))
+        elif isinstance(block, Para) and not block.inline.all_emphasis:
+            inlines = [(block.inline, block)]
+        elif isinstance(block, Table) and len(block.rows) > 1:
+            for cells in block.rows[1:]:
+                if cells:
+                    inlines.append((Inline(" — ".join(c.flat for c in cells if c.flat), []), block))
+        elif isinstance(block, Quote):
+            for inner in block.blocks:
+                self._statements(inner, ctx, b, decision=decision)
+            return
+        for inline, src in inlines:
+            if is_placeholder(inline.flat):
+                continue
+            lead = P.split_lead(inline, b.known)
+            text = lead.rest.strip() if lead.person else inline.flat
+            if not text:
+                continue
+            if decision:
+                self._add(b, "d", Statement(text=decision_in(text) or text, owner=lead.person,
+                                            source=self.ref(src, ctx.anchor)))
+            else:
+                found = action_in(text, b.known)
+                body = found[0] if found else text
+                owner = lead.person or (found[1] if found else None) or owner_of(body, b.known)
+                self._add(b, "a", Statement(text=body, owner=owner, source=self.ref(src, ctx.anchor)))
+        if isinstance(block, ListBlock):
+            for item in block.items:
+                self._scan_item_children(item, ctx, b)
+
+    # --- scanning for framed statements ---------------------------------------------------------
+
+    def _scan(self, block: Block, ctx: _Ctx, b: _Build) -> None:
+        kind = ctx.label or ctx.kind
+        if isinstance(block, ListBlock):
+            if kind in ("decisions", "action_items") and ctx.label:
+                self._statements(block, ctx, b, decision=kind == "decisions")
+                return
+            for item in block.items:
+                if item.inline is not None:
+                    self._scan_inline(item.inline, item, ctx, b)
+                    if item.task is not None and kind not in ("attendees",):
+                        lead = P.split_lead(item.inline, b.known)
+                        self._add(b, "a", Statement(text=lead.rest if lead.person else item.inline.flat,
+                                                    owner=lead.person or owner_of(item.inline.flat, b.known),
+                                                    source=self.ref(item, ctx.anchor)))
+                self._scan_item_children(item, ctx, b)
+        elif isinstance(block, Para):
+            if not block.inline.all_emphasis:
+                self._scan_inline(block.inline, block, ctx, b)
+        elif isinstance(block, Quote):
+            for inner in block.blocks:
+                self._scan(inner, ctx, b)
+        elif isinstance(block, Table):
+            for cells in block.rows[1:]:
+                for cell in cells:
+                    self._scan_inline(cell, block, ctx, b)
+
+    def _scan_item_children(self, item: Item, ctx: _Ctx, b: _Build) -> None:
+        label_person: str | None = None
+        label_kind: str | None = None
+        if item.inline is not None:
+            lead = P.split_lead(item.inline, b.known)
+            rest = lead.rest.strip()
+            if is_action_label(rest):
+                label_kind, label_person = "action_items", lead.person
+            elif is_decision_label(rest):
+                label_kind = "decisions"
+        for child in item.blocks:
+            if label_kind is not None and isinstance(child, ListBlock):
+                for sub in child.items:
+                    if sub.inline is None or is_placeholder(sub.inline.flat):
+                        continue
+                    text = sub.inline.flat
+                    if label_kind == "decisions":
+                        self._add(b, "d", Statement(text=text, source=self.ref(sub, ctx.anchor)))
+                    else:
+                        owner = label_person or owner_of(text, b.known)
+                        self._add(b, "a", Statement(text=text, owner=owner, source=self.ref(sub, ctx.anchor)))
+                    self._scan_item_children(sub, ctx, b)
+            else:
+                self._scan(child, _Ctx(None, ctx.anchor), b)
+
+    def _scan_inline(self, inline: Inline, src: Block, ctx: _Ctx, b: _Build, *, skip_actions: bool = False) -> None:
+        flat = inline.flat
+        if not flat or inline.all_emphasis and is_placeholder(flat):
+            return
+        head, pseudo = split_pseudo_bullets(inline)
+        if pseudo:
+            for extra in pseudo:
+                self._scan_inline(Inline(extra, []), src, ctx, b, skip_actions=skip_actions)
+            inline = head
+        lead = P.split_lead(inline, b.known)
+        text = lead.rest.strip() if lead.person else inline.flat
+        if not text:
+            return
+        if (ctx.label or ctx.kind) != "decisions":
+            found = decision_in(text)
+            if found:
+                self._add(b, "d", Statement(text=found, owner=None, source=self.ref(src, ctx.anchor)))
+                return
+        if not skip_actions and (ctx.label or ctx.kind) != "action_items":
+            act = action_in(text, b.known)
+            if act:
+                self._add(b, "a", Statement(text=act[0], owner=act[1], source=self.ref(src, ctx.anchor)))
+
+    def _add(self, b: _Build, kind: str, statement: Statement) -> None:
+        key = (kind, statement.text)
+        if key in b.seen_statements or not statement.text.strip():
+            return
+        b.seen_statements.add(key)
+        (b.decisions if kind == "d" else b.actions).append(statement)
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def split_pseudo_bullets(inline: Inline) -> tuple[Inline, list[str]]:
+    """Over-indented sub-bullets are paragraph text to Markdown ("...\n        - Group agreed");
+    the writer meant bullets, so lines starting with a bullet marker are split off."""
+    if "\n" not in inline.text:
+        return inline, []
+    lines = inline.text.split("\n")
+    head: list[str] = []
+    extra: list[list[str]] = []
+    for line in lines:
+        stripped = line.strip()
+        if len(stripped) > 2 and stripped[0] in "-*+" and stripped[1] == " ":
+            extra.append([stripped[2:]])
+        elif extra:
+            extra[-1].append(stripped)
+        else:
+            head.append(line)
+    if not extra:
+        return inline, []
+    head_text = "\n".join(head)
+    texts = [" ".join(" ".join(e).split()) for e in extra]
+    head_links = [u for u in inline.links if u in head_text] if "://" in head_text else []
+    if len(head_links) < len(inline.links):
+        # links in markdown link syntax are not visible in the text; keep them with the head
+        head_links = [u for u in inline.links if not any(u in t for t in texts)]
+    return Inline(head_text, head_links, inline.strong_lead, inline.code_lead, False), texts
+
+
+def _handle_column(items: list[Item]) -> int | None:
+    """The field position that holds handles in most rows that mark them with '@' or a profile link."""
+    votes: dict[int, int] = {}
+    for item in items:
+        if item.inline is None:
+            continue
+        for i, f in enumerate(P.split_fields(item.inline.flat)):
+            if P.HANDLE_RE.search(f) or "github.com/" in f:
+                votes[i] = votes.get(i, 0) + 1
+                break
+    if not votes:
+        return None
+    return max(votes.items(), key=lambda kv: kv[1])[0]
+
+
+def _newcomer_name(inline: Inline) -> str | None:
+    lead = P.split_lead(inline, None, any_name=True)
+    if lead.person:
+        return lead.person
+    flat = inline.flat
+    m = re.match(r"^\[?([^\]:(–—]+?)\]?\s*(?:\(|$)", flat)  # a bare name, maybe "Name (Affiliation)"
+    if m and P._is_name_like(m.group(1)):
+        return P.clean_name(m.group(1))
+    return None
+
+
+def _child_inlines(item: Item) -> list[Inline]:
+    out: list[Inline] = []
+    for block in item.blocks:
+        out.extend(_unit_inlines(block, depth=99))
+    return [i for i in out if i.flat and not is_placeholder(i.flat)]
+
+
+def _unit_inlines(block: Block, depth: int) -> list[Inline]:
+    """Paragraph and item texts in document order, descending ``depth`` list levels."""
+    if isinstance(block, Para):
+        return [block.inline]
+    if isinstance(block, ListBlock):
+        out: list[Inline] = []
+        for item in block.items:
+            if item.inline is not None:
+                out.append(item.inline)
+            if depth > 1:
+                for child in item.blocks:
+                    out.extend(_unit_inlines(child, depth - 1))
+        return out
+    if isinstance(block, Quote):
+        return [i for inner in block.blocks for i in _unit_inlines(inner, depth)]
+    return []
+
+
+def _block_links(block: Block) -> list[str]:
+    if isinstance(block, (Para, Heading)):
+        return block.inline.links
+    if isinstance(block, ListBlock):
+        out: list[str] = []
+        for item in block.items:
+            if item.inline is not None:
+                out.extend(item.inline.links)
+            for child in item.blocks:
+                out.extend(_block_links(child))
+        return out
+    if isinstance(block, Quote):
+        return [u for inner in block.blocks for u in _block_links(inner)]
+    if isinstance(block, Table):
+        return [u for row in block.rows for cell in row for u in cell.links]
+    if isinstance(block, Raw):
+        return block.links
+    return []
+
+
+def _join(text: str, children: list[Inline]) -> str:
+    text = text.strip()
+    kids = [c.flat for c in children if c.flat]
+    if not kids:
+        return text
+    if not text:
+        return "; ".join(kids)
+    return f"{text} — {'; '.join(kids)}"
+
+
+def _overlap(heading: str, title: str) -> float:
+    stop = {"the", "a", "an", "of", "and", "or", "to", "for", "in", "on", "update", "with"}
+    h = {w for w in re.findall(r"[a-z0-9]+", heading.lower()) if w not in stop}
+    t = {w for w in re.findall(r"[a-z0-9]+", title.lower()) if w not in stop}
+    if not h:
+        return 0.0
+    return len(h & t) / len(h)
+
+
+def _dedupe_attendees(attendees: list[Attendee]) -> list[Attendee]:
+    seen: set[tuple[str | None, str | None]] = set()
+    out = []
+    for a in attendees:
+        key = (a.handle, None) if a.handle else (None, (a.name or "").lower())
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(a)
+    return out

@@ -1,0 +1,403 @@
+"""People notation in notes: who wrote an item, who owns it, who is thanked, who was there.
+
+Understood forms:
+
+- leads: ``**Min:** text``, ``**Min** (5m): text``, ``**Sarah (10 mins):** text``, ``[name=Min] text``,
+  ``[Zach - 1 min] text``, `` `agoose77` — text``, ``[Chris](https://...): text``, and ``Min: text`` /
+  ``Min - text`` when "Min" is someone the notes already know (or any name where a name is expected);
+- roll-call rows: ``Min / Simula / @minrk``, ``Name / GitHub handle / affiliation`` in any order (the
+  order of a template line such as ``_Name / GitHub handle / affiliation_`` is honoured),
+  ``Name (@handle)``, ``Name, Affiliation``, GitHub profile links, ``\\@handle``;
+- thanks: ``@handle``, GitHub profile links, "thanks to William Stein", "Thank you Yuvi for",
+  "Yuvi, Min and Simon for ...", "Simon did a great job".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from digests.notes.blocks import Inline
+
+HANDLE_RE = re.compile(r"(?<![\w@./])@([A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38})(?![\w@])")
+GITHUB_PROFILE_RE = re.compile(r"^https?://(?:www\.)?github\.com/([A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38})/?$",
+                               re.IGNORECASE)
+_GITHUB_RESERVED = {
+    "orgs", "features", "marketplace", "sponsors", "settings", "about", "pricing", "topics", "collections",
+    "explore", "notifications", "issues", "pulls", "login", "join", "enterprise", "security", "trending",
+    "search", "apps", "new", "organizations", "site", "contact", "readme", "events",
+}
+_HACKMD_NAME = re.compile(r"^\[name\s*=\s*([^\]]+)\]\s*[:\-–—]?\s*", re.IGNORECASE)
+_HACKMD_NAME_END = re.compile(r"\s*\[name\s*=\s*([^\]]+)\]\s*$", re.IGNORECASE)
+_BRACKET_LEAD = re.compile(
+    r"^\[(?P<name>[^\]\d][^\]]*?)\s*(?:[-–—,:]\s*(?P<min>\d+)(?:\s*[-–]\s*(?P<max>\d+))?\s*(?:m|mins?|minutes?)\.?)?\]\s*[:\-–—]?\s*",
+    re.IGNORECASE,
+)
+MINUTES_RE = re.compile(
+    r"^[(\[]?\s*~?(?P<min>\d{1,3})(?:\s*(?:-|–|to)\s*(?P<max>\d{1,3}))?\s*(?:m|mins?|minutes?|')\.?\s*[)\]]?(?![\w])",
+    re.IGNORECASE,
+)
+_TRAILING_MINUTES = re.compile(
+    r"\s*[(\[]\s*(?:(?P<name>[^()\[\]\d,]{1,40}?)\s*[,;:\-–—]\s*)?~?(?P<min>\d{1,3})(?:\s*(?:-|–|to)\s*(?P<max>\d{1,3}))?\s*(?:m|mins?|minutes?)\.?\s*[)\]]\s*$",
+    re.IGNORECASE,
+)
+_NAME_WORD = re.compile(r"^(?:[A-Z\u00C0-\u024F][\w\u00C0-\u024F'’.\-]*|@[\w-]+|[a-z]{1,3}|(?:van|von|de|da|der|den|di|le|la|du|bin|al)|[A-Z]\.)$")
+_LABEL_WORDS = {
+    "date", "time", "when", "where", "location", "github issue", "issue", "calendar", "your timezone", "note",
+    "notes", "decision", "decisions", "action", "actions", "action items", "action item", "action points", "todo",
+    "question", "questions", "q", "a", "answer", "update", "updates", "summary", "context", "background",
+    "proposal", "outcome", "conclusion", "agreed", "result", "results", "status", "fyi", "link", "links", "pr",
+    "goal", "goals", "next steps", "next step", "reminder", "important", "warning", "tl;dr", "tldr", "agenda",
+    "discussion", "follow up", "followup", "notes taker", "facilitator", "host", "chair", "minutes", "zoom",
+    "meeting link", "video", "recording", "slides", "deadline", "problem", "solution", "idea", "ideas", "pros",
+    "cons", "edit", "edited", "call to action", "attendees", "present", "regrets", "apologies",
+    "topic", "topics", "owner", "who", "what", "why", "how", "resolved", "decided", "agreement", "consensus",
+    "tbd", "todo:", "done", "new", "old", "yes", "no", "maybe", "ok", "thanks", "thank you", "welcome",
+}
+_NOT_A_NAME = {
+    "this", "that", "there", "these", "those", "it", "we", "they", "he", "she", "i", "you", "our", "their",
+    "the", "a", "an", "everyone", "everybody", "team", "lots", "new", "all", "many", "some", "thanks", "thank",
+    "congrats", "congratulations", "shout", "kudos", "big", "huge", "massive", "special", "also", "and", "or",
+    "if", "when", "please", "great", "nice", "awesome", "amazing", "welcome", "hello", "hi", "happy", "finally",
+    "today", "yesterday", "tomorrow", "now", "then", "here", "so", "but", "just", "my", "your", "his", "her",
+    "its", "us", "them", "me", "who", "what", "why", "how", "where", "which", "while", "after", "before",
+    "since", "during", "folks", "people", "community", "contributors", "maintainers", "organizers",
+    "organisers", "volunteers", "speakers", "reviewers", "mentors", "members", "staff", "none", "nobody",
+    "somebody", "someone", "anyone", "one", "both", "each", "other", "others", "another", "more", "most",
+    "much", "very", "well", "good", "better", "best", "first", "last", "next", "release", "released", "version",
+    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+    "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+    "pr", "prs", "issue", "issues", "github", "pypi", "ci", "docs",
+}
+_SUBJECT_VERBS = (
+    "has", "have", "had", "did", "does", "is", "was", "were", "made", "makes", "gave", "wrote", "fixed",
+    "added", "released", "set", "led", "leads", "organized", "organised", "helped", "created", "built",
+    "ran", "hosted", "stepped", "took", "finished", "completed", "shipped", "landed", "merged", "joined",
+    "became", "got", "won", "presented", "published", "reviewed", "contributed", "started", "launched",
+    "improved", "implemented", "migrated", "moved", "worked", "spent", "pulled", "put", "went", "opened",
+)
+_SUBJECT_RE = re.compile(
+    r"^(?P<names>[A-Z][\w'’\-]*(?:\s+[A-Z][\w'’\-]*){0,2})(?:\s*\((?P<paren>[^)]*)\))?\s+(?:" + "|".join(_SUBJECT_VERBS) + r")\b"
+)
+_NAME_SEQ = r"[A-Z\u00C0-\u024F][\w\u00C0-\u024F'’\-]*(?:\s+[A-Z\u00C0-\u024F][\w\u00C0-\u024F'’\-]*){0,2}"
+_NAME_LIST = rf"(?P<names>{_NAME_SEQ}(?:\s*(?:,|&|\band\b)\s*(?:and\s+)?{_NAME_SEQ})*)"
+_THANKS_RE = re.compile(
+    rf"(?i:\bthanks?(?:\s+(?:you|so much|a lot))?(?:\s+(?:to|goes to))?|\bshout[- ]?outs?\s+(?:to|for)|\bkudos\s+to|\bcongrat(?:ulation)?s\s+to|"
+    rf"\bgratitude\s+to|\bappreciation\s+(?:to|for)|\beffort\s+(?:from|by)|\bwork\s+(?:from|by)|\bhelp\s+(?:from|of)|\bthanks\s+go(?:es)?\s+to|\bby)\s+{_NAME_LIST}"
+)
+_LEADING_LIST_FOR = re.compile(rf"^{_NAME_LIST}\s+for\b")
+_NAME_LIKE = re.compile(r"^[A-Za-z\u00C0-\u024F@][\w\u00C0-\u024F'’.\- ]{0,60}$")
+
+
+def _is_name_like(text: str, *, max_words: int = 4) -> bool:
+    text = text.strip()
+    if not text or not _NAME_LIKE.match(text) or text.lower() in _LABEL_WORDS:
+        return False
+    words = text.split()
+    if len(words) > max_words:
+        return False
+    if words[0].lower() in _NOT_A_NAME:
+        return False
+    return all(_NAME_WORD.match(w) for w in words) and (words[0][0].isupper() or words[0][0] == "@")
+
+
+def clean_name(text: str) -> str:
+    return " ".join(text.replace("**", "").strip(" :-–—,.*_`").split())
+
+
+def github_handle(url: str) -> str | None:
+    m = GITHUB_PROFILE_RE.match(url)
+    if m and m.group(1).lower() not in _GITHUB_RESERVED:
+        return m.group(1).lower()
+    return None
+
+
+@dataclass(slots=True)
+class Lead:
+    """Who an item starts with and what follows."""
+
+    person: str | None
+    rest: str
+    minutes: int | None = None
+    explicit: bool = False  # from **Name**, [name=X] or [X - 5 min]: no need to know the person already
+
+
+def _minutes(m: re.Match[str]) -> int | None:
+    hi = m.group("max") or m.group("min")
+    return int(hi) if hi else None
+
+
+def split_lead(inline: Inline, known: set[str] | None = None, *, any_name: bool = False) -> Lead:
+    """Split the person notation off the start of an item (see the module docstring)."""
+    flat = inline.flat
+    if inline.all_emphasis:
+        flat = flat.strip("_* ")
+    m = _HACKMD_NAME.match(flat)
+    if m:
+        return _with_minutes(Lead(clean_name(m.group(1)), flat[m.end():], explicit=True))
+    m = _BRACKET_LEAD.match(flat)
+    if m and _is_name_like(m.group("name")) and (m.group("min") or m.end() < len(flat)):
+        lead = Lead(clean_name(m.group("name")), flat[m.end():], explicit=True)
+        if m.group("min"):
+            lead.minutes = _minutes(m)
+        return _with_minutes(lead)
+    strong = inline.strong_lead
+    if strong is not None and flat.startswith(strong.strip()[:1] or "\0"):
+        s = " ".join(strong.split())
+        inner = re.match(r"^(?P<name>[^()\[\]:]+?)\s*(?:[(\[](?P<extra>[^)\]]*)[)\]])?\s*:?\s*$", s)
+        if inner and _is_name_like(inner.group("name")):
+            rest = flat[len(s):] if flat.startswith(s) else flat.split(s, 1)[-1]
+            lead = Lead(clean_name(inner.group("name")), rest, explicit=True)
+            extra = inner.group("extra")
+            if extra:
+                mm = MINUTES_RE.match(extra.strip())
+                if mm:
+                    lead.minutes = _minutes(mm)
+            return _with_minutes(lead)
+    code = inline.code_lead
+    if code is not None and flat.startswith(f"`{code}`"):
+        rest = flat[len(code) + 2:]
+        if re.match(r"^\s*[:\-–—]", rest) and re.match(r"^@?[\w\-]{1,39}$", code):
+            return Lead(code.lstrip("@").lower(), rest, explicit=True)
+    m = _HACKMD_NAME_END.search(flat)
+    if m:
+        return Lead(clean_name(m.group(1)), flat[: m.start()], explicit=True)
+    m = re.match(r"^(?P<name>[^:–—\n]{1,40}?)\s*(?::|\s[-–—]\s)\s*", flat)
+    if m:
+        name = clean_name(m.group("name"))
+        if _is_name_like(name) and (any_name or (known is not None and _is_known(name, known))):
+            return Lead(name, flat[m.end():], explicit=False)
+    return Lead(None, flat)
+
+
+def _with_minutes(lead: Lead) -> Lead:
+    rest = lead.rest.lstrip(" :-–—")
+    m = MINUTES_RE.match(rest)
+    if m:
+        if lead.minutes is None:
+            lead.minutes = _minutes(m)
+        rest = rest[m.end():]
+    else:
+        m2 = re.match(r"^\(([^)]{0,60})\)\s*(?=[:\-–—])", rest)  # "(probably following on from X):"
+        if m2:
+            rest = rest[m2.end():]
+    lead.rest = rest.lstrip(" :-–—")
+    return lead
+
+
+def trailing_owner(text: str) -> tuple[str, str | None, int | None]:
+    """``"Topic (Min, 5m)"`` -> ``("Topic", "Min", 5)``."""
+    m = _TRAILING_MINUTES.search(text)
+    if not m:
+        return text, None, None
+    name = m.group("name")
+    owner = clean_name(name) if name and _is_name_like(clean_name(name)) else None
+    return text[: m.start()].rstrip(" -–—:"), owner, _minutes(m)
+
+
+def _is_known(name: str, known: set[str]) -> bool:
+    low = name.lower().lstrip("@")
+    return low in known or low.split()[0] in known
+
+
+def known_forms(name: str | None, handle: str | None = None) -> set[str]:
+    out: set[str] = set()
+    if name:
+        low = name.lower()
+        out.add(low)
+        first = low.split()[0]
+        if len(first) > 1:
+            out.add(first)
+    if handle:
+        out.add(handle.lower())
+    return out
+
+
+# --- roll-call rows -----------------------------------------------------------------------------
+
+_COLUMN_WORDS = {
+    "name": "name", "names": "name", "full name": "name", "person": "name", "who": "name",
+    "github": "handle", "github handle": "handle", "handle": "handle", "username": "handle",
+    "github username": "handle", "gh": "handle", "gh handle": "handle", "github user": "handle",
+    "affiliation": "affiliation", "institution": "affiliation", "organisation": "affiliation",
+    "organization": "affiliation", "org": "affiliation", "company": "affiliation", "employer": "affiliation",
+    "affiliation optional": "affiliation", "institution optional": "affiliation", "team": "affiliation",
+}
+_SPLIT_SPACED = re.compile(r"\s+/\s*|\s*/\s+|\s+\|\s+")
+
+
+def column_order(text: str) -> list[str] | None:
+    """``"Name / GitHub handle / affiliation"`` -> ``["name", "handle", "affiliation"]``."""
+    parts = [re.sub(r"[^a-z ]", " ", p.lower()) for p in re.split(r"[/|,]", text)]
+    cols = [_COLUMN_WORDS.get(" ".join(p.split())) for p in parts]
+    if len(cols) >= 2 and all(cols) and "name" in cols:
+        return [c for c in cols if c]
+    return None
+
+
+@dataclass(slots=True)
+class Row:
+    name: str | None
+    handle: str | None
+    affiliation: str | None
+
+
+def split_fields(text: str) -> list[str]:
+    fields = _SPLIT_SPACED.split(text)
+    if len(fields) == 1 and "/" in text and "://" not in text:
+        fields = text.split("/")
+    if len(fields) == 1 and "|" in text:
+        fields = text.split("|")
+    if len(fields) == 1:
+        m = re.match(r"^(?P<a>[^()]+?)\s*\((?P<b>[^()]+)\)\s*$", text)  # Name (Affiliation or @handle)
+        if m:
+            fields = [m.group("a"), m.group("b")]
+        elif "," in text:
+            fields = [f for f in text.split(",")]
+        elif re.search(r"\s[-–—]\s", text):
+            fields = re.split(r"\s[-–—]\s", text, maxsplit=1)
+    return [f.strip() for f in fields if f.strip()]
+
+
+_LOOKS_HANDLE = re.compile(r"^@?[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
+_EMPTY_FIELD = {"-", "—", "–", "n/a", "na", "none", "", "?", "tbd"}
+
+
+def parse_row(inline: Inline, columns: list[str] | None, handle_column: int | None) -> Row | None:
+    """One roll-call line -> name, handle, affiliation (None when the line names nobody)."""
+    text = inline.flat
+    m = _HACKMD_NAME.match(text)
+    if m:
+        text = m.group(1) + " / " + text[m.end():]
+    text = re.sub(r"\s*\((?:[^()@]*\s){2,}[^()@]*\)\s*$", "", text)  # "(will be late)", "(just want to observe)"
+    text = text.strip(" .;")
+    if not text:
+        return None
+    link_handles = [h for h in (github_handle(u) for u in inline.links) if h]
+    fields = split_fields(text)
+    if not fields:
+        return None
+    handle: str | None = None
+    name: str | None = None
+    affiliation_parts: list[str] = []
+    pending: list[tuple[int, str]] = []
+    for i, f in enumerate(fields):
+        f = f.strip("`* ")
+        hm = HANDLE_RE.search(f)
+        gh = None
+        for u in find_urls_in(f):
+            gh = github_handle(u) or gh
+        if handle is None and (gh or (hm and hm.group(0).strip() == f.strip()) or (hm and len(f.split()) <= 3)):
+            handle = (gh or (hm.group(1) if hm else "")).lower() or None
+            leftover = HANDLE_RE.sub("", f).strip(" ()")
+            if leftover and not gh and _is_name_like(leftover):
+                pending.append((i, leftover))
+            continue
+        if f.startswith(("https://github.com/", "http://github.com/")):
+            continue
+        if f.lower() in _EMPTY_FIELD:
+            pending.append((i, ""))
+            continue
+        pending.append((i, f))
+    if handle is None and link_handles:
+        handle = link_handles[0]
+    for i, f in pending:
+        col = columns[i] if columns and i < len(columns) else None
+        if handle is None and f and ((col == "handle") or (columns is None and handle_column == i and i > 0)) \
+                and _LOOKS_HANDLE.match(f) and not f.isupper():
+            handle = f.lstrip("@").lower()
+            continue
+        if col == "handle":
+            continue
+        if not f:
+            continue
+        if name is None and (col in (None, "name")):
+            name = f
+        elif col == "name" and name is not None:
+            name = f"{name} {f}"
+        else:
+            affiliation_parts.append(f)
+    if name is not None:
+        name = clean_name(name.replace("[", "").replace("]", "")) or None
+    if name is None and handle is None:
+        return None
+    if name is not None and not handle and not affiliation_parts and len(name.split()) > 5:
+        return None  # a sentence, not a person
+    affiliation = " / ".join(affiliation_parts) or None
+    return Row(name, handle, affiliation)
+
+
+def find_urls_in(text: str) -> list[str]:
+    from digests.notes.blocks import find_urls
+
+    return find_urls(text)
+
+
+# --- people thanked -----------------------------------------------------------------------------
+
+
+def thanked_people(inline_texts: list[Inline], known: set[str], exclude: str | None = None) -> list[str]:
+    """Handles (from ``@handle`` and GitHub profile links) and names of the people an item thanks."""
+    out: list[str] = []
+    seen: set[str] = set()
+    named_handles: set[str] = set()
+
+    def add(value: str) -> None:
+        key = value.lower()
+        if key not in seen and (exclude is None or key != exclude.lower()):
+            seen.add(key)
+            out.append(value)
+
+    for inline in inline_texts:
+        text = inline.flat
+        for url in inline.links:
+            h = github_handle(url)
+            if h:
+                add(h)
+        for m in HANDLE_RE.finditer(text):
+            add(m.group(1).lower())
+            # "Simon Li (@manics)": the name is the handle's owner, not a second person.
+            before = text[: m.start()].rstrip(" (`")
+            nm = re.search(rf"({_NAME_SEQ})$", before)
+            if nm:
+                named_handles.add(nm.group(1).lower())
+        for name in _names_in(text, known):
+            if name.lower() not in named_handles:
+                add(name)
+    return out
+
+
+def _names_in(text: str, known: set[str]) -> list[str]:
+    found: list[tuple[int, str]] = []
+    for m in _THANKS_RE.finditer(text):
+        for name in _split_names(m.group("names")):
+            found.append((m.start("names"), name))
+    lm = _LEADING_LIST_FOR.match(text)
+    if lm:
+        for name in _split_names(lm.group("names")):
+            found.append((0, name))
+    sm = _SUBJECT_RE.match(text)
+    if sm:
+        names = sm.group("names")
+        if _is_name_like(names, max_words=3) and not any(ch.isupper() for w in names.split() for ch in w[1:]):
+            found.append((0, names))
+    found.sort(key=lambda p: p[0])
+    return [n for _, n in found]
+
+
+def _split_names(seq: str) -> list[str]:
+    out = []
+    for part in re.split(r"\s*(?:,|&|\band\b)\s*", seq):
+        part = part.strip()
+        if part.lower().startswith("and "):
+            part = part[4:]
+        if not part:
+            continue
+        words = part.split()
+        # "Stefan for helping" never reaches here; trim trailing lowercase words just in case.
+        while words and not words[-1][0].isupper():
+            words.pop()
+        part = " ".join(words)
+        if part and _is_name_like(part, max_words=3) and not any(ch.isupper() for w in words for ch in w[1:]):
+            out.append(part)
+    return out
