@@ -17,7 +17,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-__all__ = ["Post", "Publication", "Publisher", "external_id_for"]
+from chatops.errors import PublishError
+
+__all__ = ["Post", "PostRejectedError", "Publication", "Publisher", "external_id_for"]
 
 # Discourse's topic.rb caps external ids at 50 characters (EXTERNAL_ID_MAX_LENGTH).
 EXTERNAL_ID_MAX = 50
@@ -110,3 +112,12 @@ class Publisher(Protocol):
     def publish(self, post: Post, *, recover: bool = False) -> Publication:
         """Post it; raise a ``PublishError`` subclass on failure."""
         ...
+
+
+class PostRejectedError(PublishError):
+    """The platform refused the post itself (HTTP 400/422: a duplicate title, a missing category...).
+
+    Retrying the same post cannot help, so it is not retried; the reason names what to change.
+    """
+
+    retryable = False
