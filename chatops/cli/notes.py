@@ -1,0 +1,113 @@
+"""``compass notes parse``: meeting notes -> structured meetings, as JSON or a readable table.
+
+Works without a configuration file. With one, the config's extra heading phrases
+(``sources.headings``) apply.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from chatops.cli import obj
+from chatops.errors import UsageError
+
+
+@click.group()
+def notes() -> None:
+    """Parse meeting notes into structured meetings."""
+
+
+@notes.command("parse")
+@click.argument("inputs", nargs=-1, required=True, metavar="PATH_OR_URL...")
+@click.option("--format", "fmt", type=click.Choice(["json", "table"]), default="table", show_default=True,
+              help="json: the meeting.schema.json contract; table: a readable summary.")
+@click.option("--no-cache", is_flag=True, help="Parse everything again; do not read or write the cache.")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Cache directory (default $XDG_CACHE_HOME/compass).")
+@click.pass_context
+def parse(ctx: click.Context, inputs: tuple[str, ...], fmt: str, no_cache: bool, cache_dir: Path | None) -> None:
+    """Parse notes documents (files, directories, globs, http(s) URLs) into meetings.
+
+    \b
+    Examples:
+      compass notes parse notes/2023-01-17.md --format json
+      compass notes parse 'notes/*.md' https://hackmd.io/abc123/download
+
+    With one input, --format json prints a JSON array of meetings; with several, a JSON object
+    mapping each input to its array. An input that cannot be read exits with status 2.
+    """
+    from chatops.sources.cache import FileCache
+    from chatops.sources.notes import collect_notes, spec_of
+
+    app = obj(ctx)
+    headings = None
+    config = app.load_config(required=False)
+    if config is not None:
+        headings = config.sources.headings or None
+    cache = None if no_cache else (FileCache(cache_dir) if cache_dir else FileCache.default())
+    specs = [spec_of(i) for i in inputs]
+    report = collect_notes(specs, cache=cache, headings=headings)
+    grouped = report.by_source()
+    failed = {p.source for p in report.problems}
+
+    if fmt == "json":
+        arrays = {spec.name: _splice([d.contract_json for d in grouped.get(spec.name, [])]) for spec in specs}
+        if len(specs) == 1:
+            out = arrays[specs[0].name]
+        else:
+            out = "{" + ",".join(f"{json.dumps(name, ensure_ascii=False)}:{arr}" for name, arr in arrays.items()) + "}"
+        if any(spec.name in grouped for spec in specs) or not report.problems:
+            sys.stdout.write(out)
+            sys.stdout.write("\n")
+    else:
+        for spec in specs:
+            docs = grouped.get(spec.name, [])
+            if not docs and spec.name in failed:
+                continue
+            _table(spec.name, [m for d in docs for m in d.contract()])
+
+    if report.problems:
+        lines = [str(p) for p in report.problems]
+        if len(lines) == 1:
+            raise UsageError(f"cannot read notes: {lines[0]}")
+        raise UsageError("cannot read some notes:\n  " + "\n  ".join(lines))
+
+
+def _splice(arrays: list[bytes]) -> str:
+    """Concatenate JSON arrays without re-parsing them (cached results go straight out)."""
+    inner = [a.decode("utf-8").strip()[1:-1].strip() for a in arrays]
+    return "[" + ",".join(i for i in inner if i) + "]"
+
+
+def _table(name: str, meetings: list[dict[str, Any]]) -> None:
+    click.secho(f"{name}: {len(meetings)} meeting(s)", bold=True)
+    if not meetings:
+        click.echo("  (no meetings found)")
+        return
+    header = ("date", "attend", "new", "celebr", "updates", "agenda", "decis", "actions", "links", "title")
+    rows = [header]
+    for m in meetings:
+        rows.append((
+            m["date"] or "?", str(len(m["attendees"])), str(len(m["newcomers"])), str(len(m["celebrations"])),
+            str(len(m["updates"])), str(len(m["agenda"])), str(len(m["decisions"])), str(len(m["action_items"])),
+            str(len(m["links"])), _clip(m.get("title") or "", 48),
+        ))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    for r in rows:
+        click.echo("  " + "  ".join(c.ljust(w) if i in (0, 9) else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))).rstrip())
+    for m in meetings:
+        if m["decisions"] or m["action_items"]:
+            click.echo(f"  {m['date'] or '?'}:")
+            for d in m["decisions"]:
+                click.echo(f"    decision: {_clip(d, 100)}")
+            for a in m["action_items"]:
+                click.echo(f"    action:   {_clip(a, 100)}")
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"

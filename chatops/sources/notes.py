@@ -1,0 +1,455 @@
+"""Fetch meeting notes (local files, git repositories, HTTP URLs) and parse them, each document once.
+
+Example usage::
+
+    report = collect_notes(["notes/*.md", "https://hackmd.io/abc123/download"],
+                           cache=FileCache.default(), headings=config.sources.headings)
+    for problem in report.problems: ...     # a failing source is reported, the others still count
+    for meeting in report.meetings(): ...   # digests.Meeting values, in source order
+
+Sources (``NotesSpec``; config's ``LocalNotes``/``GitNotes``/``HttpNotes`` and plain strings convert):
+
+- **path**: a file, a directory (``**/*.md``) or a glob, read as UTF-8;
+- **git**: a repository URL or path, cloned once into the cache directory, fetched on later runs,
+  ``branch`` checked out, files matching ``paths`` read;
+- **url**: an HTTP(S) document; a HackMD note page (``https://hackmd.io/<id>``) is fetched through
+  its ``/download`` form. Requests are conditional (``If-None-Match``/``If-Modified-Since`` from the
+  ``SourceCache``), so an unchanged note costs a 304; when the server is down the last good copy is
+  used and the report says so.
+
+Parsing is cached by content: the key is the SHA-256 of the document, the parser version, the
+heading table and the document's name, so an unchanged document is never parsed twice.
+
+A source that fails (missing path, network error, 404, HTML instead of Markdown, bytes that are not
+UTF-8) becomes a ``NotesProblem`` (logged, returned) and is skipped.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import json
+import logging
+import os
+import re
+import subprocess
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit, urlunsplit
+
+from chatops.sources.cache import CacheEntry, SourceCache, content_hash
+from digests.errors import NotesParseError
+from digests.model import Meeting
+from digests.notes import PARSER_VERSION, parse_notes
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "NotesDocument",
+    "NotesProblem",
+    "NotesReport",
+    "NotesSpec",
+    "ParsedNotes",
+    "collect_notes",
+    "redact_url",
+    "spec_of",
+]
+
+MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".txt")
+_GLOB_CHARS = re.compile(r"[*?\[]")
+
+
+@dataclass(frozen=True, slots=True)
+class NotesSpec:
+    """One configured notes source."""
+
+    kind: Literal["path", "git", "url"]
+    location: str  # path/glob, repository, or URL
+    branch: str = "main"
+    paths: str = "**/*.md"
+    label: str | None = None  # how the user named it (a CLI argument), for reports
+
+    @property
+    def name(self) -> str:
+        return self.label or (redact_url(self.location) if self.kind != "path" else self.location)
+
+
+def spec_of(item: Any, *, base: Path | None = None) -> NotesSpec:
+    """A ``NotesSpec`` from a CLI string or a config model (``LocalNotes``/``GitNotes``/``HttpNotes``)."""
+    if isinstance(item, NotesSpec):
+        return item
+    if isinstance(item, str):
+        if re.match(r"^https?://", item, re.IGNORECASE):
+            return NotesSpec("url", item, label=item)
+        return NotesSpec("path", item, label=item)
+    if getattr(item, "git", None):
+        return NotesSpec("git", str(item.git), branch=str(getattr(item, "branch", "main") or "main"),
+                         paths=str(getattr(item, "paths", "**/*.md") or "**/*.md"))
+    if getattr(item, "url", None):
+        return NotesSpec("url", str(item.url))
+    path = getattr(item, "path", None)
+    if path is None:
+        raise TypeError(f"not a notes source: {item!r}")
+    p = Path(str(path))
+    if base is not None and not p.is_absolute():
+        p = base / p
+    return NotesSpec("path", str(p), label=str(path))
+
+
+@dataclass(slots=True)
+class NotesDocument:
+    """The raw bytes of one notes document and where they came from."""
+
+    source: str  # the spec's name
+    document: str  # path or URL, used in SourceRefs
+    body: bytes
+    url: str | None = None  # readable link (SourceRef.url base)
+    stale: bool = False  # served from the cache because the origin failed
+
+
+@dataclass(frozen=True, slots=True)
+class NotesProblem:
+    source: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.reason}"
+
+
+@dataclass(slots=True)
+class ParsedNotes:
+    """The meetings of one document, as contract JSON and full model JSON (parsed lazily)."""
+
+    source: str
+    document: str
+    content_hash: str
+    contract_json: bytes  # JSON array per meeting.schema.json
+    meetings_json: bytes  # JSON array of Meeting.model_dump(mode="json")
+    from_cache: bool = False
+    stale: bool = False
+    _meetings: list[Meeting] | None = field(default=None, repr=False)
+
+    def meetings(self) -> list[Meeting]:
+        if self._meetings is None:
+            self._meetings = [Meeting.model_validate(m) for m in json.loads(self.meetings_json)]
+        return self._meetings
+
+    def contract(self) -> list[dict[str, Any]]:
+        data: list[dict[str, Any]] = json.loads(self.contract_json)
+        return data
+
+
+@dataclass(slots=True)
+class NotesReport:
+    documents: list[ParsedNotes] = field(default_factory=list)
+    problems: list[NotesProblem] = field(default_factory=list)
+
+    def meetings(self) -> list[Meeting]:
+        return [m for d in self.documents for m in d.meetings()]
+
+    def by_source(self) -> dict[str, list[ParsedNotes]]:
+        out: dict[str, list[ParsedNotes]] = {}
+        for doc in self.documents:
+            out.setdefault(doc.source, []).append(doc)
+        return out
+
+
+class _SourceFailed(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def redact_url(url: str) -> str:
+    """Drop credentials (``https://user:token@host``) from a URL before it is shown or logged."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+
+
+# --- collecting ----------------------------------------------------------------------------------
+
+
+def collect_notes(
+    sources: Iterable[Any],
+    *,
+    cache: SourceCache | None = None,
+    headings: Mapping[str, Iterable[str]] | None = None,
+    client: Any = None,
+    git_dir: Path | None = None,
+    clock: Callable[[], float] = time.time,
+    timeout: float = 30.0,
+) -> NotesReport:
+    """Fetch and parse every source; failures become ``report.problems`` and are skipped.
+
+    ``client`` is an ``httpx.Client`` (one is made, and closed, when a URL source needs it);
+    ``git_dir`` is where repositories are cloned (default: the cache directory's ``git``).
+    """
+    report = NotesReport()
+    heading_key = _headings_key(headings)
+    own_client = None
+    try:
+        for item in sources:
+            spec = spec_of(item)
+            try:
+                if spec.kind == "path":
+                    documents = list(_read_paths(spec))
+                elif spec.kind == "git":
+                    documents = list(_read_git(spec, git_dir or _default_git_dir()))
+                else:
+                    if client is None:
+                        own_client = client = _make_client(timeout)
+                    documents = [_fetch_url(spec, client, cache, clock)]
+            except _SourceFailed as exc:
+                _problem(report, spec.name, exc.reason)
+                continue
+            for doc in documents:
+                if isinstance(doc, NotesProblem):
+                    _problem(report, doc.source, doc.reason)
+                    continue
+                try:
+                    report.documents.append(_parse(doc, cache, headings, heading_key))
+                except _SourceFailed as exc:
+                    _problem(report, doc.document if doc.document != spec.name else spec.name, exc.reason)
+    finally:
+        if own_client is not None:
+            own_client.close()
+    return report
+
+
+def _problem(report: NotesReport, source: str, reason: str) -> None:
+    log.warning('Skipped notes source "%s": %s', source, reason)
+    report.problems.append(NotesProblem(source, reason))
+
+
+def _headings_key(headings: Mapping[str, Iterable[str]] | None) -> str:
+    if not headings:
+        return "default"
+    canon = json.dumps({k: sorted([v] if isinstance(v, str) else list(v)) for k, v in sorted(headings.items())})
+    return hashlib.sha256(canon.encode()).hexdigest()[:16]
+
+
+def _parse(doc: NotesDocument, cache: SourceCache | None, headings: Mapping[str, Iterable[str]] | None,
+           heading_key: str) -> ParsedNotes:
+    digest = content_hash(doc.body)
+    key_tail = f"{digest}:{PARSER_VERSION}:{heading_key}:{doc.document}:{doc.url or ''}"
+    if cache is not None:
+        contract = cache.get(f"notes-contract:{key_tail}")
+        full = cache.get(f"notes-meetings:{key_tail}")
+        if contract is not None and full is not None:
+            return ParsedNotes(doc.source, doc.document, digest, contract.body, full.body, from_cache=True,
+                               stale=doc.stale)
+    try:
+        text = _decode(doc.body)
+    except UnicodeDecodeError as exc:
+        raise _SourceFailed(
+            f"{doc.document}: not UTF-8 text (invalid byte at offset {exc.start}); save the file as UTF-8"
+        ) from None
+    try:
+        meetings = parse_notes(text, document=doc.document, url=doc.url, headings=headings)
+    except NotesParseError as exc:
+        raise _SourceFailed(str(exc)) from None
+    contract_json = json.dumps([m.to_contract() for m in meetings], ensure_ascii=False).encode()
+    meetings_json = json.dumps([m.model_dump(mode="json") for m in meetings], ensure_ascii=False).encode()
+    if cache is not None:
+        cache.put(f"notes-contract:{key_tail}", CacheEntry(body=contract_json))
+        cache.put(f"notes-meetings:{key_tail}", CacheEntry(body=meetings_json))
+    parsed = ParsedNotes(doc.source, doc.document, digest, contract_json, meetings_json, stale=doc.stale)
+    parsed._meetings = meetings
+    return parsed
+
+
+def _decode(body: bytes) -> str:
+    if body.startswith(b"\xef\xbb\xbf"):
+        body = body[3:]
+    return body.decode("utf-8")
+
+
+# --- local paths ---------------------------------------------------------------------------------
+
+
+def _read_paths(spec: NotesSpec) -> Iterable[NotesDocument | NotesProblem]:
+    location = os.path.expanduser(spec.location)
+    path = Path(location)
+    if _GLOB_CHARS.search(location):
+        files = sorted(Path(p) for p in glob.glob(location, recursive=True) if Path(p).is_file())
+        if not files:
+            raise _SourceFailed("no files match this pattern; check the path and quote the glob so the shell does not expand it")
+    elif path.is_dir():
+        files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in MARKDOWN_SUFFIXES)
+        if not files:
+            raise _SourceFailed("directory holds no Markdown files (*.md, *.markdown)")
+    elif path.exists():
+        files = [path]
+    else:
+        raise _SourceFailed("no such file or directory")
+    for file in files:
+        try:
+            body = file.read_bytes()
+        except OSError as exc:
+            yield NotesProblem(str(file), f"cannot read: {exc.strerror or exc}")
+            continue
+        yield NotesDocument(spec.name, str(file), body)
+
+
+# --- git -----------------------------------------------------------------------------------------
+
+
+def _default_git_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "compass" / "git"
+
+
+def _git(args: Sequence[str], *, cwd: Path | None = None, timeout: float = 300) -> str:
+    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "true", "LC_ALL": "C"}
+    try:
+        done = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout,
+                              check=False)
+    except FileNotFoundError:
+        raise _SourceFailed("git is not installed; install git or use a 'path' or 'url' source") from None
+    except subprocess.TimeoutExpired:
+        raise _SourceFailed(f"git {args[0]} took longer than {timeout:g} s") from None
+    if done.returncode != 0:
+        lines = [ln for ln in done.stderr.strip().splitlines() if ln.strip()]
+        detail = lines[-1] if lines else f"exit status {done.returncode}"
+        raise _SourceFailed(f"git {args[0]} failed: {_scrub(detail)}")
+    return done.stdout
+
+
+def _scrub(text: str) -> str:
+    return re.sub(r"(https?://)[^/@\s]+@", r"\1", text)
+
+
+def _read_git(spec: NotesSpec, git_dir: Path) -> Iterable[NotesDocument | NotesProblem]:
+    repo = spec.location
+    checkout = git_dir / hashlib.sha256(repo.encode()).hexdigest()[:20]
+    if (checkout / ".git").is_dir():
+        _git(["fetch", "--quiet", "--depth", "1", "origin", spec.branch], cwd=checkout)
+        _git(["checkout", "--quiet", "--force", "FETCH_HEAD"], cwd=checkout)
+        log.info('Fetched notes repository "%s" (%s)', spec.name, spec.branch)
+    else:
+        checkout.parent.mkdir(parents=True, exist_ok=True)
+        tmp = checkout.with_name(checkout.name + ".tmp")
+        if tmp.exists():
+            _remove_tree(tmp)
+        source = repo if re.match(r"^[a-z][a-z0-9+.-]*://", repo) or "@" in repo.split("/")[0] else str(Path(repo).resolve())
+        _git(["clone", "--quiet", "--depth", "1", "--branch", spec.branch, "--single-branch", "--", source, str(tmp)])
+        tmp.rename(checkout)
+        log.info('Cloned notes repository "%s" (%s)', spec.name, spec.branch)
+    files = sorted(p for p in checkout.glob(spec.paths) if p.is_file() and ".git" not in p.relative_to(checkout).parts)
+    if not files:
+        raise _SourceFailed(f"no files in branch {spec.branch!r} match {spec.paths!r}")
+    web = _web_base(repo, spec.branch)
+    for file in files:
+        rel = file.relative_to(checkout).as_posix()
+        try:
+            body = file.read_bytes()
+        except OSError as exc:
+            yield NotesProblem(f"{spec.name}:{rel}", f"cannot read: {exc.strerror or exc}")
+            continue
+        yield NotesDocument(spec.name, f"{redact_url(repo)}:{rel}", body, url=f"{web}/{rel}" if web else None)
+
+
+def _web_base(repo: str, branch: str) -> str | None:
+    m = re.match(r"^(?:https://|git@)(github\.com|gitlab\.com)[/:]([^/]+)/([^/]+?)(?:\.git)?/?$", redact_url(repo))
+    if not m:
+        return None
+    return f"https://{m.group(1)}/{m.group(2)}/{m.group(3)}/blob/{branch}"
+
+
+def _remove_tree(path: Path) -> None:
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=True)
+
+
+# --- HTTP ----------------------------------------------------------------------------------------
+
+
+def _make_client(timeout: float) -> Any:
+    import httpx
+
+    return httpx.Client(timeout=timeout, follow_redirects=True,
+                        headers={"User-Agent": "compass-chatops notes fetcher", "Accept": "text/markdown, text/plain;q=0.9, */*;q=0.5"})
+
+
+def download_url(url: str) -> tuple[str, str]:
+    """``(fetch URL, readable URL)``: a HackMD note page is fetched as ``<note>/download``."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    path = parts.path.rstrip("/")
+    if host in ("hackmd.io", "hedgedoc.org", "demo.hedgedoc.org") or host.endswith(".hackmd.io"):
+        if path.endswith("/download"):
+            readable = urlunsplit((parts.scheme, parts.netloc, path[: -len("/download")], "", ""))
+            return url, readable
+        if path and "." not in path.rsplit("/", 1)[-1]:
+            fetch = urlunsplit((parts.scheme, parts.netloc, path + "/download", parts.query, ""))
+            return fetch, urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+    if path.endswith("/download"):
+        return url, urlunsplit((parts.scheme, parts.netloc, path[: -len("/download")], "", ""))
+    return url, urlunsplit((parts.scheme, parts.netloc, parts.path, parts.query, ""))
+
+
+def _fetch_url(spec: NotesSpec, client: Any, cache: SourceCache | None, clock: Callable[[], float]) -> NotesDocument:
+    import httpx
+
+    fetch, readable = download_url(spec.location)
+    shown = redact_url(spec.location)
+    key = f"notes-http:{redact_url(fetch)}"
+    cached = cache.get(key) if cache is not None else None
+    headers: dict[str, str] = {}
+    if cached is not None:
+        if cached.etag:
+            headers["If-None-Match"] = cached.etag
+        if cached.last_modified:
+            headers["If-Modified-Since"] = cached.last_modified
+    try:
+        response = client.get(fetch, headers=headers)
+    except httpx.HTTPError as exc:
+        if cached is not None:
+            log.warning('Notes URL "%s" unreachable (%s); using the copy cached earlier', shown, type(exc).__name__)
+            return NotesDocument(spec.name, redact_url(readable), cached.body, url=redact_url(readable), stale=True)
+        raise _SourceFailed(f"could not fetch: {_describe(exc)}") from None
+    status = response.status_code
+    if status == 304 and cached is not None:
+        log.debug('Notes URL "%s" unchanged (304)', shown)
+        return NotesDocument(spec.name, redact_url(readable), cached.body, url=redact_url(readable))
+    if status >= 500 and cached is not None:
+        log.warning('Notes URL "%s" answered %d; using the copy cached earlier', shown, status)
+        return NotesDocument(spec.name, redact_url(readable), cached.body, url=redact_url(readable), stale=True)
+    if status == 404:
+        raise _SourceFailed("not found (HTTP 404); check the URL, and that the note is published or shared")
+    if status in (401, 403):
+        raise _SourceFailed(f"access denied (HTTP {status}); make the note readable without signing in")
+    if status != 200:
+        raise _SourceFailed(f"HTTP {status} {response.reason_phrase}".rstrip())
+    ctype = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    if ctype == "text/html" or response.content[:200].lstrip().lower().startswith((b"<!doctype html", b"<html")):
+        raise _SourceFailed("the server sent an HTML page, not Markdown; for HackMD use the note's '/download' URL")
+    body = response.content
+    charset = response.charset_encoding
+    if charset and charset.lower().replace("-", "") not in ("utf8", "usascii", "ascii"):
+        try:
+            body = body.decode(charset).encode("utf-8")
+        except (LookupError, UnicodeDecodeError):
+            raise _SourceFailed(f"body is not valid {charset} text as its Content-Type says") from None
+    if cache is not None:
+        cache.put(key, CacheEntry(body=body, etag=response.headers.get("etag"),
+                                  last_modified=response.headers.get("last-modified"), fetched_at=clock()))
+    return NotesDocument(spec.name, redact_url(readable), body, url=redact_url(readable))
+
+
+def _describe(exc: Exception) -> str:
+    name = type(exc).__name__
+    text = _scrub(str(exc)) if str(exc) else ""
+    return f"{name}: {text}" if text else name
