@@ -9,15 +9,19 @@ import pytest
 from chatops.sources.cache import CacheEntry, FileCache, MemoryCache, content_hash
 
 
-@pytest.fixture(params=["memory", "file", "database"])
+@pytest.fixture(params=["memory", "file", "sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
 def cache(request: pytest.FixtureRequest, tmp_path: Path) -> object:
     if request.param == "memory":
         return MemoryCache()
     if request.param == "file":
         return FileCache(tmp_path / "cache")
     from chatops.storage.cache import DatabaseCache
+    from chatops.storage.db import Database
 
-    return DatabaseCache(request.getfixturevalue("database"))
+    url = f"sqlite:///{tmp_path / 'c.db'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    database = Database.open(url)
+    request.addfinalizer(database.close)
+    return DatabaseCache(database)
 
 
 def test_put_then_get_round_trips_and_overwrites(cache: MemoryCache) -> None:
