@@ -1,0 +1,390 @@
+"""Gather a digest's inputs, compile it and render it for a target: the glue the CLI, the scheduler and chat call.
+
+- meetings come from the configured note sources (or a list of paths / URLs that replaces them), for the
+  window and the window before it (the attendance comparison);
+- releases come from the configured release sources (GitHub, PyPI, changelogs); a failing source is
+  logged and skipped, the others still count;
+- shout-outs come from the database, reading only the window (``list_shoutouts`` uses the
+  ``created_at`` index), so a digest costs the same after ten years as after one month.
+
+Example usage::
+
+    config = load_config("config/compass.yaml")
+    digest_cfg = config.digest("community-monthly")
+    window = digest_window(config, digest_cfg, now=now)
+    digest = build_digest(config, digest_cfg, window, database=database)
+    for target in digest_cfg.targets:
+        rendered = render_for_target(config, digest_cfg, digest, target)
+        rendered.payload()
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import glob
+import logging
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+from zoneinfo import ZoneInfo
+
+from chatops.config import Config, DigestConfig, Target
+from chatops.errors import SourceError, UsageError
+from digests.compile import compile_digest, previous_window
+from digests.digest import CommunityInfo, Digest, Link, UpcomingMeeting
+from digests.errors import CompassError
+from digests.model import Meeting, Release, Shoutout, Window
+from digests.render import Rendered, render
+
+if TYPE_CHECKING:
+    from chatops.storage.db import Database
+
+__all__ = [
+    "build_digest",
+    "community_info",
+    "digest_window",
+    "load_meetings",
+    "load_releases",
+    "load_shoutouts",
+    "render_for_target",
+    "resolve_digest",
+    "template_path",
+    "upcoming_meetings",
+]
+
+log = logging.getLogger(__name__)
+
+TargetName = Literal["zulip", "discourse", "plain", "outbox"]
+
+_LINK_LABELS = {
+    "chat": "Chat with us",
+    "forum": "Ask on the forum",
+    "calendar": "Meeting calendar",
+    "contributing": "How to contribute",
+    "notes": "Meeting notes",
+    "website": "Website",
+}
+KINDS = ("community", "technical", "celebratory")
+
+
+# --- configuration lookups --------------------------------------------------------------------
+
+
+def resolve_digest(config: Config | None, name_or_kind: str) -> tuple[Config, DigestConfig]:
+    """The digest called ``name_or_kind``, else the first of that kind, else a default one of that kind.
+
+    ``UsageError`` names the configured digests and the kinds when nothing matches.
+    """
+    config = config if config is not None else Config()
+    for digest in config.digests:
+        if digest.name == name_or_kind:
+            return config, digest
+    if name_or_kind in KINDS:
+        for digest in config.digests:
+            if digest.kind == name_or_kind:
+                return config, digest
+        return config, DigestConfig(name=name_or_kind, kind=name_or_kind, schedule="monthly 1 09:00")  # type: ignore[arg-type]
+    names = ", ".join(d.name for d in config.digests) or "none configured"
+    raise UsageError(
+        f"no digest named {name_or_kind!r}; use a configured name ({names}) or a kind (community, technical, celebratory)"
+    )
+
+
+def community_info(config: Config, digest_cfg: DigestConfig | None = None) -> CommunityInfo:
+    """The community as ``digests`` sees it: name, the digest's zone and the standing links."""
+    community = config.community
+    links = tuple(
+        Link(label=_LINK_LABELS[key], url=getattr(community.links, key))
+        for key in _LINK_LABELS
+        if getattr(community.links, key)
+    )
+    zone = (digest_cfg.timezone if digest_cfg is not None else None) or community.timezone
+    return CommunityInfo(name=community.name, timezone=zone, links=links, notes_url=community.links.notes)
+
+
+def upcoming_meetings(config: Config, after: dt.datetime, *, per_series: int = 1) -> list[UpcomingMeeting]:
+    """The next ``per_series`` meetings of each configured series after ``after``, soonest first."""
+    from chatops.schedules import next_fires
+
+    out: list[UpcomingMeeting] = []
+    for series in config.community.meetings:
+        zone = ZoneInfo(series.timezone or config.community.timezone)
+        for when in next_fires(series.schedule, zone, after, per_series):
+            out.append(UpcomingMeeting(name=series.name, when=when, url=series.url))
+    return sorted(out, key=lambda u: u.when)
+
+
+def digest_window(
+    config: Config,
+    digest_cfg: DigestConfig,
+    *,
+    since: dt.date | dt.datetime | None = None,
+    until: dt.date | dt.datetime | None = None,
+    now: dt.datetime | None = None,
+) -> Window:
+    """The window a digest covers: explicit bounds (dates are midnights in the digest's zone), or the
+    latest complete period of its schedule at ``now``.
+
+    Only ``since``: the window runs to ``now``. Only ``until``: it covers the schedule's period ending then.
+    """
+    zone = config.digest_zone(digest_cfg)
+
+    def aware(value: dt.date | dt.datetime) -> dt.datetime:
+        if isinstance(value, dt.datetime):
+            return value if value.tzinfo is not None else value.replace(tzinfo=zone)
+        return dt.datetime.combine(value, dt.time(0), tzinfo=zone)
+
+    from chatops.schedules import latest_period, period_ending
+
+    if since is not None:
+        start = aware(since)
+        if until is not None:
+            end = aware(until)
+        elif now is not None:
+            end = now
+        else:
+            raise UsageError("give --until as well as --since (or neither)")
+    elif until is not None:
+        end = aware(until)
+        start, end = period_ending(digest_cfg.schedule, zone, end, digest_cfg.window)
+    else:
+        if now is None:
+            raise UsageError("a window needs --since/--until or the current time")
+        start, end = latest_period(digest_cfg.schedule, zone, now, digest_cfg.window)
+    if end <= start:
+        raise UsageError(f"the window is empty: --since {start.date().isoformat()} is not before --until {end.date().isoformat()}")
+    return Window(since=start, until=end)
+
+
+def template_path(config: Config, digest_cfg: DigestConfig) -> Path | None:
+    """The digest's own template file: ``template:`` in ``config/templates/`` (or relative to the config)."""
+    if not digest_cfg.template:
+        return None
+    candidates = [config.resolve(Path("templates") / digest_cfg.template), config.resolve(digest_cfg.template)]
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    raise UsageError(
+        f"digest {digest_cfg.name!r}: template {digest_cfg.template!r} not found; "
+        f"looked in {', '.join(str(c) for c in candidates)}"
+    )
+
+
+# --- inputs -----------------------------------------------------------------------------------
+
+
+def _note_files(pattern: str, config: Config | None, *, from_config: bool) -> list[Path]:
+    # Paths in the configuration are relative to its file; paths given on the command line to the cwd.
+    path = config.resolve(pattern) if config is not None and from_config else Path(pattern).expanduser()
+    if path.is_dir():
+        return sorted(p for p in path.rglob("*.md") if p.is_file())
+    if path.is_file():
+        return [path]
+    matches = sorted(Path(p) for p in glob.glob(str(path), recursive=True) if Path(p).is_file())
+    if not matches:
+        raise SourceError(pattern, "no notes file matches this path; check the path or glob (relative to the config file)")
+    return matches
+
+
+def _parse(text: str, document: str, url: str | None, config: Config | None) -> list[Meeting]:
+    from digests.notes import parse_notes
+
+    headings = config.sources.headings if config is not None else None
+    return parse_notes(text, document=document, url=url, headings=headings or None)
+
+
+def _fetch(url: str) -> str:
+    import httpx
+
+    try:
+        response = httpx.get(url, timeout=20, follow_redirects=True)
+        response.raise_for_status()
+    except httpx.HTTPError as exc:
+        raise SourceError(url, f"cannot fetch the notes ({type(exc).__name__})") from None
+    return response.text
+
+
+def _meetings_from(item: str | Any, config: Config | None, *, from_config: bool = True) -> list[Meeting]:
+    """Meetings from one source: a path/glob/URL string, or a configured notes source."""
+    url = getattr(item, "url", None) if not isinstance(item, str) else (item if item.startswith(("http://", "https://")) else None)
+    if url:
+        return _parse(_fetch(url), url, url, config)
+    if not isinstance(item, str) and getattr(item, "git", None):
+        raise SourceError(str(item.git), "git notes sources are read by the notes source module, which is not available here")
+    pattern = item if isinstance(item, str) else item.path
+    meetings: list[Meeting] = []
+    for path in _note_files(pattern, config, from_config=from_config):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SourceError(str(path), f"cannot read the notes: {exc}") from None
+        meetings.extend(_parse(text, str(path), None, config))
+    return meetings
+
+
+def load_meetings(config: Config | None, *, notes: Sequence[str] | None = None) -> list[Meeting]:
+    """Every meeting in the configured note sources, or in ``notes`` (paths, globs or URLs) when given.
+
+    With an override a failing source is an error (the user named it); configured sources that fail
+    are logged and skipped so one broken document does not stop a scheduled digest.
+    """
+    try:
+        from chatops.sources import notes as notes_source  # the notes engineer's loader, when present
+    except ImportError:
+        notes_source = None  # type: ignore[assignment]
+    loader = getattr(notes_source, "load_meetings", None)
+    if loader is not None and config is not None:
+        try:
+            return list(loader(config, notes=list(notes) if notes is not None else None))
+        except TypeError:
+            pass  # a different signature: fall back to reading the files here
+    if notes is not None:
+        return [m for item in notes for m in _meetings_from(item, config, from_config=False)]
+    if config is None:
+        return []
+    meetings: list[Meeting] = []
+    for source in config.sources.notes:
+        try:
+            meetings.extend(_meetings_from(source, config))
+        except CompassError as exc:
+            log.warning('Notes source "%s" failed and was skipped: %s', _describe(source), exc)
+    return meetings
+
+
+def _describe(source: Any) -> str:
+    return str(getattr(source, "path", None) or getattr(source, "url", None) or getattr(source, "git", None) or source)
+
+
+def load_releases(config: Config, window: Window) -> list[Release]:
+    """Releases in ``window`` from the configured sources; failing sources are logged and skipped."""
+    releases_cfg = config.sources.releases
+    if not (releases_cfg.github or releases_cfg.pypi or releases_cfg.changelogs):
+        return []
+    from chatops.sources.releases import ReleaseFetcher, ReleaseSources, RetryPolicy, collect_releases
+
+    sources = ReleaseSources.from_config(releases_cfg, resolve=config.resolve)
+    token = releases_cfg.github_token.get_secret_value() if releases_cfg.github_token else None
+    policy = RetryPolicy(max_wait=releases_cfg.max_wait.total_seconds())
+    cache = _release_cache()
+    with ReleaseFetcher(cache=cache, github_url=sources.github_url, pypi_url=sources.pypi_url, token=token,
+                        policy=policy) as fetcher:
+        report = collect_releases(sources, fetcher, since=window.since, until=window.until)
+    for failure in report.failures:
+        log.warning('Release source "%s" failed and was skipped: %s', failure.source, failure.error)
+    return list(report.releases)
+
+
+def _release_cache() -> Any:
+    try:
+        from chatops.sources.cache import FileCache
+
+        return FileCache.default()  # type: ignore[attr-defined]
+    except Exception:  # noqa: BLE001 - a cache is an optimisation; run without one
+        return None
+
+
+def load_shoutouts(database: Database | None, window: Window) -> list[Shoutout]:
+    """The shout-outs given in ``window``, read through the ``created_at`` index; none without a database."""
+    if database is None:
+        return []
+    from chatops.storage.shoutouts import list_shoutouts
+
+    with database.session() as session:
+        return list_shoutouts(session=session, since=window.since, until=window.until)
+
+
+# --- compile and render -----------------------------------------------------------------------
+
+
+def selected_sections(digest_cfg: DigestConfig) -> list[str]:
+    from digests.compile import SECTIONS
+
+    names = digest_cfg.sections.include if digest_cfg.sections.include is not None else list(SECTIONS[digest_cfg.kind])
+    return [n for n in names if n not in digest_cfg.sections.exclude]
+
+
+def build_digest(
+    config: Config,
+    digest_cfg: DigestConfig,
+    window: Window,
+    *,
+    database: Database | None = None,
+    notes: Sequence[str] | None = None,
+    meetings: Iterable[Meeting] | None = None,
+    releases: Iterable[Release] | None = None,
+    shoutouts: Iterable[Shoutout] | None = None,
+) -> Digest:
+    """Gather the inputs of ``digest_cfg`` for ``window`` and compile the digest.
+
+    ``notes`` replaces the configured note sources; ``meetings``, ``releases`` and ``shoutouts`` replace
+    the corresponding sources altogether (tests, benchmarks, callers that already hold them).
+    """
+    community = community_info(config, digest_cfg)
+    before = previous_window(window, community.timezone)
+    all_meetings = list(meetings) if meetings is not None else load_meetings(config, notes=notes)
+    held = [m for m in all_meetings if m.date is not None and window.contains(m.date)]
+    previous = [m for m in all_meetings if m.date is not None and before.contains(m.date)]
+    found_releases = list(releases) if releases is not None else load_releases(config, window)
+    given = list(shoutouts) if shoutouts is not None else load_shoutouts(database, window)
+    upcoming = upcoming_meetings(config, window.until) if digest_cfg.kind == "community" else []
+    digest = compile_digest(
+        digest_cfg.kind,
+        window,
+        meetings=held,
+        releases=found_releases,
+        shoutouts=given,
+        previous_meetings=previous,
+        community=community,
+        upcoming=upcoming,
+        sections=selected_sections(digest_cfg),
+        title=digest_cfg.title,
+    )
+    log.info('Compiled digest "%s" for %s: %d sections%s', digest_cfg.name, digest.period, len(digest.sections),
+             " (empty)" if digest.empty else "")
+    return digest
+
+
+def _target_for(digest_cfg: DigestConfig, kind: str) -> Target | None:
+    for target in digest_cfg.targets:
+        if target.kind == kind:
+            return target
+    return None
+
+
+def render_for_target(
+    config: Config,
+    digest_cfg: DigestConfig,
+    digest: Digest,
+    target_kind: TargetName | Target,
+    *,
+    summary_link: str | None = None,
+) -> Rendered:
+    """Render ``digest`` for a target: a configured ``Target`` or a kind (``zulip``, ``discourse``, ``plain``,
+    ``outbox`` = plain). A kind takes stream / topic / category from the digest's first target of that
+    kind, if any. ``summary_link`` is the Discourse topic a Zulip target in ``mode: summary`` links to.
+    """
+    if isinstance(target_kind, Target):
+        target: Target | None = target_kind
+        kind: str = target_kind.kind
+    else:
+        kind = target_kind
+        target = _target_for(digest_cfg, "outbox" if kind == "plain" else kind)
+    template = template_path(config, digest_cfg)
+    if kind == "zulip":
+        zulip = target.zulip if target is not None else None
+        return render(
+            digest, target="zulip", template=template, name=digest_cfg.name,
+            stream=zulip.stream if zulip else None,
+            topic=zulip.topic if zulip else None,
+            mode=zulip.mode if zulip else "full",
+            summary_link=summary_link,
+        )
+    if kind == "discourse":
+        discourse = target.discourse if target is not None else None
+        category = (discourse.category if discourse else None) or (config.discourse.category if config.discourse else None)
+        max_post = config.discourse.max_post_length if config.discourse else 32_000
+        return render(digest, target="discourse", template=template, category=category, name=digest_cfg.name,
+                      max_post_length=max_post)
+    if kind in ("plain", "outbox"):
+        return render(digest, target="plain", template=template, name=digest_cfg.name)
+    raise UsageError(f"{kind!r} is not a target; choose zulip, discourse or plain")
