@@ -1,0 +1,105 @@
+"""What a command is, what it sees, and what it answers.
+
+A command module exposes one ``Command``: its name, aliases, usage line and a ``run(ctx, args)`` that
+returns a ``Reply`` or raises ``CommandError`` (an expected failure whose message is the reply).
+``ctx`` carries the message, the database session of the message's transaction, the configuration and
+the time; a command reaches chat only through ``ctx.chat`` (the ``ChatPort``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+from sqlmodel import Session
+
+from chatops.chat.ports import ChatPort, IncomingMessage
+
+if TYPE_CHECKING:
+    from chatops.commands.digest import DigestService
+    from chatops.config import Config
+
+__all__ = ["Command", "CommandContext", "CommandError", "Reply", "Settings"]
+
+
+class CommandError(Exception):
+    """An expected failure; its text is the reply (already user-safe, no internals)."""
+
+    def __init__(self, reply: str) -> None:
+        self.reply = reply
+        super().__init__(reply)
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """What a command answers. ``later`` is slow work (building a digest) run after the message's
+    transaction commits, outside any database lock; its result replaces ``text``."""
+
+    text: str
+    reaction: str | None = None  # e.g. "tada" after a recorded shout-out
+    later: Callable[[], str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """The chat settings commands need, from ``zulip:`` in the configuration (defaults without one)."""
+
+    bot_name: str = "compass"
+    admins: frozenset[str] = frozenset()
+    rate_limit_per_hour: int = 10
+    max_length: int = 1000
+    site: str | None = None
+
+    @classmethod
+    def from_config(cls, config: Config | None) -> Settings:
+        zulip = config.zulip if config is not None else None
+        if zulip is None:
+            return cls()
+        return cls(
+            bot_name=zulip.bot_name,
+            admins=frozenset(a.strip().casefold() for a in zulip.admins),
+            rate_limit_per_hour=zulip.shoutout_rate_limit,
+            max_length=zulip.shoutout_max_length,
+            site=zulip.site,
+        )
+
+
+@dataclass
+class CommandContext:
+    message: IncomingMessage
+    chat: ChatPort
+    session: Session
+    settings: Settings
+    now: dt.datetime
+    config: Config | None = None
+    digests: DigestService | None = None
+    extras: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def is_admin(self) -> bool:
+        m = self.message
+        keys = {m.sender_email.casefold(), m.sender_name.casefold()}
+        if m.sender_id is not None:
+            keys.add(str(m.sender_id))
+        return bool(keys & self.settings.admins)
+
+    @property
+    def giver(self) -> str:
+        return self.message.sender_name or self.message.sender_email
+
+
+class Runner(Protocol):
+    def __call__(self, ctx: CommandContext, args: str) -> Reply: ...
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    usage: str  # e.g. "shoutout @**Name** [@**Other** ...] [for] TEXT"
+    summary: str
+    run: Runner | Callable[[CommandContext, str], Reply]
+    aliases: tuple[str, ...] = ()
+    admin: bool = False
+    writes: bool = False  # changes shout-outs or state (and so is subject to the exactly-once claim)

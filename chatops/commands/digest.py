@@ -1,0 +1,109 @@
+"""``digest preview NAME`` / ``digest post NAME`` (admins): show or publish a digest from chat.
+
+The work is done by a ``DigestService``; ``compass run`` may pass its own, otherwise ``PipelineDigests``
+builds and publishes through ``chatops.pipeline`` and ``chatops.publishing``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import TYPE_CHECKING, Protocol
+
+from chatops.commands.base import Command, CommandContext, CommandError, Reply
+from chatops.errors import CompassError
+from digests.markdown import escape_inline
+
+if TYPE_CHECKING:
+    from chatops.config import Config
+    from chatops.storage.db import Database
+
+log = logging.getLogger(__name__)
+USAGE = "digest preview NAME | digest post NAME"
+PREVIEW_LIMIT = 6000  # characters of a preview shown in chat
+
+
+class DigestService(Protocol):
+    def preview(self, name: str, now: dt.datetime) -> str:
+        """The digest's Markdown for its latest complete period."""
+        ...
+
+    def post(self, name: str, now: dt.datetime) -> str:
+        """Publish the digest for its latest complete period; a one-line outcome."""
+        ...
+
+
+class PipelineDigests:
+    """The default ``DigestService``: the pipeline to build, the publishing module to post."""
+
+    def __init__(self, config: Config, database: Database) -> None:
+        self.config = config
+        self.database = database
+
+    def _period(self, name: str, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+        from chatops.schedules import latest_period
+
+        digest = self.config.digest(name)
+        return latest_period(digest.schedule, self.config.digest_zone(digest), now, digest.window)
+
+    def preview(self, name: str, now: dt.datetime) -> str:
+        from chatops.publishing import PipelinePrepare
+
+        digest = self.config.digest(name)
+        period = self._period(name, now)
+        post = PipelinePrepare(self.config, digest, period, database=self.database)(digest.targets[0])
+        if post is None:
+            return f"The {name} digest for {period[0]:%Y-%m-%d} to {period[1]:%Y-%m-%d} is empty; it would be skipped."
+        return f"**{post.title}**\n\n{post.body}"
+
+    def post(self, name: str, now: dt.datetime) -> str:
+        from chatops.publishing import PipelinePrepare, make_publisher, publish_digest
+
+        digest = self.config.digest(name)
+        period = self._period(name, now)
+        outcome = publish_digest(
+            database=self.database,
+            digest=digest,
+            period=period,
+            publishers={t.key: make_publisher(self.config, digest, t) for t in digest.targets},
+            prepare=PipelinePrepare(self.config, digest, period, database=self.database),
+        )
+        parts = [f"{t.target}: {t.status}" for t in outcome.targets]
+        return f"{name} for {period[0]:%Y-%m-%d} to {period[1]:%Y-%m-%d}: " + "; ".join(parts)
+
+
+def run(ctx: CommandContext, args: str) -> Reply:
+    words = args.split()
+    if len(words) != 2 or words[0].casefold() not in ("preview", "post", "publish"):
+        raise CommandError(f"Usage: `{USAGE}`{_names(ctx)}")
+    action, name = words[0].casefold(), words[1]
+    if ctx.config is None or not any(d.name == name for d in ctx.config.digests):
+        raise CommandError(f"There is no digest named `{escape_inline(name, limit=64)}`.{_names(ctx)}")
+    if ctx.digests is None:
+        raise CommandError("Digests cannot be built from chat in this setup.")
+    service, now = ctx.digests, ctx.now
+
+    def later() -> str:
+        # Runs after the message's transaction: building or posting a digest uses its own sessions.
+        try:
+            if action == "preview":
+                text = service.preview(name, now)
+                if len(text) > PREVIEW_LIMIT:
+                    text = text[:PREVIEW_LIMIT].rsplit("\n", 1)[0] + "\n\n\u2026 (cut; `compass digest preview` shows it all)"
+                return text
+            return service.post(name, now)
+        except CompassError as exc:
+            log.warning('Digest "%s" %s from chat failed: %s', name, action, exc)
+            return f"The {action} of `{name}` failed; the bot's log has the details."
+        except ImportError:
+            return "Digests cannot be built from chat in this build."
+
+    return Reply(f"Working on the {action} of `{name}`\u2026", later=later)
+
+
+def _names(ctx: CommandContext) -> str:
+    names = [d.name for d in ctx.config.digests] if ctx.config is not None else []
+    return f" Digests: {', '.join(f'`{n}`' for n in names)}." if names else " No digests are configured."
+
+
+COMMAND = Command(name="digest", usage=USAGE, summary="preview or post a digest now", run=run, admin=True)

@@ -1,0 +1,251 @@
+"""The one command layer every chat adapter shares: guard, parse, claim, run, reply safely.
+
+``Dispatcher.handle(message, chat)`` takes an ``IncomingMessage`` already known to be addressed to
+compass (a mention in a listened-to channel, a direct message, a console line) and:
+
+1. ignores bots (compass included);
+2. claims the message in the database (``handled_messages``), so each message is handled once even when
+   several replicas receive it, and runs the command in that same transaction;
+3. sends the reply through ``safe_reply`` (no wildcard or group mention can leave compass), then adds the
+   command's reaction.
+
+On PostgreSQL the claim's transaction stays open until the reply is posted: a replica that receives the
+same message waits on the claim, then skips it (committed) or takes it over (the first replica died,
+its claim rolled back). A takeover first asks the chat whether a reply already exists, so a reply is
+never posted twice. On SQLite (one process) the transaction is short and the reply follows the commit,
+so worker threads never hold the database's single write lock while waiting on the network.
+
+An expected failure (``CommandError``) is answered with its reason; an unexpected one is logged with its
+traceback and answered briefly, without the exception's text (it can carry a URL or a token).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+from sqlmodel import Session
+
+from chatops.chat.ports import ChatPort, IncomingMessage, MessageEdit
+from chatops.commands.base import CommandContext, CommandError, Reply, Settings
+from chatops.commands.mentions import parse_recipients, strip_bot_mention
+from chatops.commands.registry import find, split_command, suggest
+from chatops.commands.safety import safe_reply
+from chatops.storage.shoutouts import (
+    claim_event,
+    claim_event_contended,
+    edit_shoutout,
+    get_shoutout_by_message,
+    record_event_reply,
+)
+from digests.markdown import escape_inline
+
+if TYPE_CHECKING:
+    from chatops.commands.digest import DigestService
+    from chatops.config import Config
+    from chatops.storage.db import Database
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], dt.datetime]
+SORRY = "Sorry, something went wrong on my side while handling that. The admins can find the details in the bot's log."
+LATE = dt.timedelta(seconds=10)  # a message older than this when claimed may have been answered by a dead replica
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@runtime_checkable
+class ReplyFinder(Protocol):
+    """A chat that can look for compass's earlier reply to a message (used after a takeover)."""
+
+    def find_reply(self, message: IncomingMessage) -> int | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What handling one message did; ``None`` from ``handle`` means it was not handled here."""
+
+    reply: str
+    reply_id: int | None
+    reaction: str | None
+    command: str | None
+
+
+class Dispatcher:
+    """Run chat commands against one database.
+
+    Example usage::
+
+        dispatcher = Dispatcher(database=db, config=config)
+        dispatcher.handle(message, chat)   # -> Outcome, or None for a duplicate or a bot
+    """
+
+    def __init__(
+        self,
+        *,
+        database: Database,
+        config: Config | None = None,
+        settings: Settings | None = None,
+        clock: Clock = utc_now,
+        digests: DigestService | None = None,
+        bot_id: int | None = None,
+    ) -> None:
+        self.database = database
+        self.config = config
+        self.settings = settings or Settings.from_config(config)
+        self.clock = clock
+        self.digests = digests
+        self.bot_id = bot_id
+        self.hold_claim = database.dialect == "postgresql"
+        # SQLite has one writer at a time and its busy handler sleeps in steps of up to 100 ms: queue the
+        # writers of this process on a lock instead.
+        self._write_lock = threading.Lock() if database.dialect == "sqlite" else None
+
+    @contextmanager
+    def _session(self) -> Iterator[Session]:
+        with self._write_lock or nullcontext(), self.database.session() as session:
+            yield session
+
+    # -- messages ---------------------------------------------------------------------------
+
+    def command_text(self, message: IncomingMessage) -> str:
+        text, _ = strip_bot_mention(message.text, bot_name=self.settings.bot_name, bot_id=self.bot_id)
+        return text
+
+    def handle(self, message: IncomingMessage, chat: ChatPort) -> Outcome | None:
+        """Handle one message addressed to compass; ``None`` if ignored or already handled elsewhere."""
+        if message.is_bot or (self.bot_id is not None and message.sender_id == self.bot_id):
+            return None
+        word, args = split_command(self.command_text(message))
+        key = f"message:{message.message_id}" if message.message_id is not None else None
+        reply_id: int | None = None
+        sent = False
+        with self._session() as session:
+            now = self.clock()
+            contended = False
+            if key is not None:
+                if self.hold_claim:
+                    claimed, contended = claim_event_contended(session=session, event_key=key, at=now)
+                else:
+                    claimed = claim_event(session=session, event_key=key, at=now)
+                if not claimed:
+                    log.debug('Message %s already handled; skipped', message.message_id)
+                    return None
+            reply = self._run(session, message, chat, word, args, now)
+            if reply is None:  # failed unexpectedly: the work was rolled back; keep the claim
+                reply = Reply(SORRY)
+                if key is not None:
+                    claim_event(session=session, event_key=key, at=now)
+            text = safe_reply(reply.text)
+            if self.hold_claim and reply.later is None:
+                if key is not None and (contended or _late(message, now)) and isinstance(chat, ReplyFinder):
+                    reply_id = chat.find_reply(message)
+                    if reply_id is not None:
+                        log.info("Message %s was answered before a takeover (reply %s); not answering again",
+                                 message.message_id, reply_id)
+                        sent = True
+                if not sent:
+                    reply_id = self._send(chat, message, text)
+                    sent = True
+                if key is not None and reply_id is not None:
+                    record_event_reply(session=session, event_key=key, reply_message_id=reply_id)
+        if reply.later is not None:
+            text = safe_reply(_run_later(reply.later, message))
+        if not sent:
+            reply_id = self._send(chat, message, text)
+        if reply.reaction:
+            try:
+                chat.add_reaction(message, reply.reaction)
+            except Exception:  # a reaction is decoration; the reply already went out
+                log.warning("Could not add :%s: to message %s", reply.reaction, message.message_id, exc_info=True)
+        command = find(word)
+        return Outcome(text, reply_id, reply.reaction, command.name if command else None)
+
+    def _run(
+        self, session: Session, message: IncomingMessage, chat: ChatPort, word: str, args: str, now: dt.datetime
+    ) -> Reply | None:
+        if not word:
+            return Reply(f"Hi {escape_inline(message.sender_name)}! Say `help` to see what I can do.")
+        command = find(word)
+        if command is None:
+            hint = suggest(word)
+            shown = escape_inline(word, limit=30)
+            if hint:
+                return Reply(f"I don't know `{shown}`. Did you mean `{hint}`? Say `help` for everything I can do.")
+            return Reply(f"I don't know `{shown}`. Say `help` for everything I can do.")
+        ctx = CommandContext(
+            message=message, chat=chat, session=session, settings=self.settings, now=now,
+            config=self.config, digests=self.digests,
+        )
+        if command.admin and not ctx.is_admin:
+            return Reply(f"Sorry, `{command.name}` is for compass admins only. Nothing was changed.")
+        try:
+            return command.run(ctx, args)
+        except CommandError as exc:
+            # Commands refuse before they write, so the claim in this transaction stands.
+            return Reply(exc.reply)
+        except Exception:
+            log.exception('Command "%s" failed on message %s', command.name, message.message_id)
+            session.rollback()
+            return None
+
+    def _send(self, chat: ChatPort, message: IncomingMessage, text: str) -> int | None:
+        try:
+            return chat.send_reply(message, text)
+        except Exception:
+            # The command's effect is kept (a thank-you is never lost for want of a confirmation).
+            log.exception("Could not reply to message %s", message.message_id)
+            return None
+
+    # -- edits ------------------------------------------------------------------------------
+
+    def handle_edit(self, edit: MessageEdit) -> bool:
+        """Apply an edit of a shout-out's message to its record; ``True`` if a record changed.
+
+        Only the giver's own edits count, and only when the new text is still a valid shout-out; edits
+        are otherwise ignored (quietly: an edit is not a conversation).
+        """
+        key = f"update:{edit.message_id}:{int(edit.edited_at.timestamp()) if edit.edited_at else 0}"
+        with self._session() as session:
+            now = self.clock()
+            found = get_shoutout_by_message(session=session, message_id=edit.message_id)
+            if found is None or found.id is None:
+                return False
+            if not claim_event(session=session, event_key=key, at=now):
+                return False
+            if edit.editor_id is not None and found.giver_id is not None and edit.editor_id != found.giver_id:
+                log.info("Ignored an edit of shout-out #%s by user %s, who did not give it", found.id, edit.editor_id)
+                return False
+            word, args = split_command(strip_bot_mention(edit.text, bot_name=self.settings.bot_name, bot_id=self.bot_id)[0])
+            command = find(word)
+            recipients, text = parse_recipients(args)
+            if command is None or command.name != "shoutout" or not recipients or not text:
+                log.info("Edit of message %s is no longer a shout-out; record #%s kept as it was", edit.message_id, found.id)
+                return False
+            if len(text) > self.settings.max_length:
+                log.info("Edit of shout-out #%s is over the length limit; kept as it was", found.id)
+                return False
+            if text == found.text and tuple(recipients) == found.recipients:
+                return False
+            edit_shoutout(session=session, shoutout_id=found.id, text=text, at=now, recipients=recipients)
+            log.info("Shout-out #%s updated from an edit of message %s", found.id, edit.message_id)
+            return True
+
+
+def _run_later(later: Callable[[], str], message: IncomingMessage) -> str:
+    try:
+        return later()
+    except Exception:
+        log.exception("Deferred work for message %s failed", message.message_id)
+        return SORRY
+
+
+def _late(message: IncomingMessage, now: dt.datetime) -> bool:
+    return message.timestamp is not None and now - message.timestamp > LATE

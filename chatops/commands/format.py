@@ -1,0 +1,42 @@
+"""Small Markdown pieces the commands share: how a person, a shout-out and a list look in a reply."""
+
+from __future__ import annotations
+
+from chatops.commands.base import CommandError
+from digests.markdown import escape_inline, silent_mention
+from digests.model import Recipient, Shoutout
+
+__all__ = ["parse_id", "person", "recipients_text", "shoutout_line"]
+
+
+def person(recipient: Recipient) -> str:
+    """A recipient as a reply shows it: a silent mention for a person, plain text for a group or words."""
+    if recipient.kind == "user":
+        return silent_mention(recipient.name, recipient.user_id)
+    if recipient.kind == "group":
+        return f"the {escape_inline(recipient.name)} group"
+    return escape_inline(recipient.name)
+
+
+def recipients_text(recipients: tuple[Recipient, ...] | list[Recipient]) -> str:
+    names = [person(r) for r in recipients]
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def shoutout_line(shoutout: Shoutout, *, limit: int = 200) -> str:
+    """``#12 Ann → Bob: thanks for ...`` with every piece escaped, linking to the original message."""
+    giver = silent_mention(shoutout.giver, shoutout.giver_id)
+    ref = f"[#{shoutout.id}]({shoutout.permalink})" if shoutout.permalink else f"#{shoutout.id}"
+    when = shoutout.created_at.strftime("%Y-%m-%d")
+    return f"{ref} {when} {giver} \u2192 {recipients_text(shoutout.recipients)}: {escape_inline(shoutout.text, limit=limit)}"
+
+
+def parse_id(word: str, usage: str) -> int:
+    """A shout-out id as users type it (``12`` or ``#12``); ``CommandError`` with the usage otherwise."""
+    token = word.strip().lstrip("#")
+    if not token.isdigit() or len(token) > 12:
+        shown = escape_inline(word.strip(), limit=40) or "nothing"
+        raise CommandError(f"I need a shout-out number, like `12` (got {shown}). Usage: `{usage}`")
+    return int(token)

@@ -1,0 +1,33 @@
+"""``help [COMMAND]``: what compass understands, or how to use one command."""
+
+from __future__ import annotations
+
+from chatops.commands.base import Command, CommandContext, Reply
+from digests.markdown import escape_inline
+
+USAGE = "help [COMMAND]"
+
+
+def run(ctx: CommandContext, args: str) -> Reply:
+    from chatops.commands.registry import COMMANDS, find, suggest
+
+    word = args.strip().split(" ", 1)[0].casefold() if args.strip() else ""
+    bot = ctx.settings.bot_name
+    if word:
+        command = find(word)
+        if command is None:
+            hint = suggest(word)
+            extra = f" Did you mean `{hint}`?" if hint else ""
+            return Reply(f"I don't know the command `{escape_inline(word, limit=30)}`.{extra} Say `help` for the list.")
+        admin = " (admins only)" if command.admin else ""
+        return Reply(f"`{command.usage}`{admin}: {command.summary}.")
+    lines = [f"Talk to me with `@{bot} COMMAND` in a channel, or in a direct message:"]
+    for command in COMMANDS:
+        if command.admin and not ctx.is_admin:
+            continue
+        admin = " *(admins)*" if command.admin else ""
+        lines.append(f"- `{command.usage}`{admin}: {command.summary}")
+    return Reply("\n".join(lines))
+
+
+COMMAND = Command(name="help", usage=USAGE, summary="show this list, or how to use one command", run=run, aliases=("?", "commands"))

@@ -1,0 +1,87 @@
+"""Read Zulip mention syntax in a command: who is the bot talking to, and who is being thanked.
+
+Zulip writes ``@**Jane Doe|8**`` (with the user id when picked from the typeahead), ``@**Jane Doe**``,
+silent ``@_**Jane Doe**``, and user groups as ``@*docs team*``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from digests.model import Recipient
+
+__all__ = ["parse_recipients", "strip_bot_mention"]
+
+_MENTION = re.compile(r"@_?(?:\*\*(?P<user>[^*]+)\*\*|\*(?P<group>[^*]+)\*)")
+_FILLER = re.compile(r"^(?:,|and\b|&|\+|to\b)\s*", re.IGNORECASE)
+_FOR = re.compile(r"^(?:for|because|:|-|—)\s*", re.IGNORECASE)
+_FREE_FOR = re.compile(r"\s+(?:for|because)\s+", re.IGNORECASE)
+
+
+def strip_bot_mention(text: str, *, bot_name: str, bot_id: int | None = None) -> tuple[str, bool]:
+    """The text with the first mention of the bot removed, and whether there was one."""
+    names = {bot_name.casefold()}
+    for match in _MENTION.finditer(text):
+        user = match.group("user")
+        if user is None:
+            continue
+        name, _, uid = user.partition("|")
+        if name.strip().casefold() in names or (bot_id is not None and uid.strip() == str(bot_id)):
+            rest = (text[: match.start()] + " " + text[match.end() :]).strip()
+            return rest.lstrip(":, ").strip(), True
+    return text.strip(), False
+
+
+def _recipient(user: str | None, group: str | None) -> Recipient:
+    if group is not None:
+        return Recipient(name=" ".join(group.split()), kind="group")
+    assert user is not None
+    name, _, uid = user.partition("|")
+    uid = uid.strip()
+    return Recipient(name=" ".join(name.split()), kind="user", user_id=int(uid) if uid.isdigit() else None)
+
+
+def parse_recipients(args: str) -> tuple[list[Recipient], str]:
+    """Split ``@**A** @**B** [for] TEXT`` (or ``the docs team for TEXT``) into recipients and text.
+
+    Leading mentions are the recipients; mentions later in the text stay part of the text. Without a
+    leading mention, the words before `` for `` are one free-text recipient ("the docs team").
+    """
+    rest = args.strip()
+    recipients: list[Recipient] = []
+    joined = False
+    while True:
+        if recipients or rest[:3].lower() == "to ":
+            stripped = _FILLER.sub("", rest)
+            joined = stripped != rest
+            rest = stripped
+        match = _MENTION.match(rest)
+        if not match:
+            break
+        recipients.append(_recipient(match.group("user"), match.group("group")))
+        rest = rest[match.end() :].lstrip()
+    if recipients:
+        split = _FREE_FOR.search(rest) if joined else None
+        if split is not None and 0 < split.start() <= 60 and not _MENTION.search(rest[: split.start()]):
+            # "@**A** and the infra folks for ...": the words after "and" are one more recipient.
+            recipients.append(Recipient(name=rest[: split.start()].strip(), kind="text"))
+            rest = rest[split.end() :]
+        return _dedupe(recipients), _FOR.sub("", rest, count=1).strip()
+    split = _FREE_FOR.search(rest)
+    if split is None:
+        return [], rest
+    who = _FILLER.sub("", rest[: split.start()].strip()).strip()
+    if not who or len(who) > 100:
+        return [], rest
+    return [Recipient(name=who, kind="text")], rest[split.end() :].strip()
+
+
+def _dedupe(recipients: list[Recipient]) -> list[Recipient]:
+    seen: set[tuple[str, str, int | None]] = set()
+    out = []
+    for r in recipients:
+        key = (r.kind, r.name.casefold() if r.user_id is None else "", r.user_id)
+        if key not in seen:
+            seen.add(key)
+            out.append(r)
+    return out
