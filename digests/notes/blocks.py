@@ -72,6 +72,7 @@ class Inline:
     strong_lead: str | None = None  # text of a **strong** span the text starts with
     code_lead: str | None = None  # text of a `code` span the text starts with
     all_emphasis: bool = False  # the whole text is one _emphasis_ (template instructions)
+    link_texts: list[tuple[str, str]] = field(default_factory=list)  # (text, http target) of [text](url)
     _flat: str | None = None
 
     @property
@@ -153,6 +154,8 @@ class _Collector:
         "em_end",
         "html",
         "link_depth",
+        "link_open",
+        "link_texts",
         "links",
         "parts",
         "start",
@@ -172,6 +175,8 @@ class _Collector:
         self.em_depth = 0
         self.link_depth = 0
         self.html: list[str] = []
+        self.link_open: list[tuple[int, str]] = []
+        self.link_texts: list[tuple[str, str]] = []
 
     def finish(self) -> Inline:
         text = "".join(self.parts)
@@ -187,7 +192,7 @@ class _Collector:
         else:
             links = bare
         all_em = self.em_at == 0 and self.em_end == len(self.parts) and bool(text.strip())
-        return Inline(text, links, self.strong_lead, self.code_lead, all_em)
+        return Inline(text, links, self.strong_lead, self.code_lead, all_em, self.link_texts)
 
     def at_start(self) -> bool:
         return not "".join(self.parts).strip()
@@ -330,6 +335,8 @@ def parse_blocks(text: str) -> Document:
                 dest = data_["dest_url"]
                 if dest[:4].lower() == "http" and "://" in dest:
                     col.links.append((len("".join(col.parts)), dest))
+                    if tag == "Link":
+                        col.link_open.append((len(col.parts), dest))
                 link_stack.append(dest)
             elif tag == "Heading":
                 close_implicit()
@@ -377,7 +384,10 @@ def parse_blocks(text: str) -> Document:
                             col.em_end = len(col.parts)
                 elif tag == "Link" or tag == "Image":
                     if link_stack:
-                        link_stack.pop()
+                        dest = link_stack.pop()
+                        if col is not None and col.link_open and col.link_open[-1][1] == dest and tag == "Link":
+                            at, _ = col.link_open.pop()
+                            col.link_texts.append(("".join(col.parts[at:]), dest))
                 elif tag == "CodeBlock" or tag == "HtmlBlock":
                     if raw is not None:
                         raw.links = find_urls(_strip_comments(raw.text))

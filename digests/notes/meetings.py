@@ -40,6 +40,7 @@ _PLACEHOLDER_RE = re.compile(
 )
 _DATE_LINE = re.compile(r"^(?:meeting\s+)?(?:date|when|day)\s*(?:\(.*?\))?\s*[:\-–—]\s*(?P<rest>.+)$", re.IGNORECASE)
 _LABEL_TAIL = re.compile(r"(?:^|[.!?]\s+|\n)(?P<label>[^.!?\n]{1,60}?)\s*:\s*$")
+_INLINE_LABEL = re.compile(r"^([A-Za-z][\w \-]{0,24}?)\s*:\s+\S")
 _PASS_RE = re.compile(r"^(?:pass(?:ed)?|no update|nothing(?: new)?|n/?a|-|—)\.?!?$", re.IGNORECASE)
 
 
@@ -261,6 +262,9 @@ class Assembler:
             pending_label = None
             if isinstance(block, Para) and not block.inline.all_emphasis:
                 pending_label = self._label_kind(block.inline)
+                lm = _INLINE_LABEL.match(block.inline.flat)
+                if pending_label is None and lm and self.table.classify(lm.group(1)) == "attendees":
+                    label = "attendees"  # "Attendees: Ana, Bo, Carol"
             yield block, _Ctx(kind, anchor, sub, sub_anchor, label)
 
     def _label_kind(self, inline: Inline) -> str | None:
@@ -268,6 +272,8 @@ class Assembler:
         m = _LABEL_TAIL.search(text)
         if m:
             return self.table.classify(m.group("label").strip(" *_"))
+        if len(text.split()) <= 3 and "\n" not in text:  # a bare "Agenda" line before its list
+            return self.table.classify(text)
         if inline.strong_lead is not None and inline.strong_lead.strip() == inline.flat.strip(" *"):
             return self.table.classify(inline.flat)
         return None
@@ -398,7 +404,7 @@ class Assembler:
             return
         if lead.person:
             b.known |= P.known_forms(lead.person)
-        body = Inline(lead.rest, inline.links)
+        body = Inline(lead.rest, inline.links, link_texts=inline.link_texts)
         people = P.thanked_people([body, *children], b.known, exclude=None)
         b.celebrations.append(Celebration(text=text, by=lead.person, people=tuple(people),
                                           source=self.ref(src, ctx.anchor)))
@@ -426,8 +432,10 @@ class Assembler:
                 head, pseudo = split_pseudo_bullets(item.inline)
                 lead = P.split_lead(head, b.known)
                 title, owner, minutes = lead.rest, lead.person, lead.minutes
-                if owner is None:
-                    title, owner, minutes = P.trailing_owner(lead.rest)
+                if owner is None or minutes is None:
+                    t_title, t_owner, t_minutes = P.trailing_owner(lead.rest)
+                    if t_minutes is not None and (owner is None or t_owner is None or t_owner == owner):
+                        title, owner, minutes = t_title, owner or t_owner, minutes or t_minutes
                 if owner:
                     b.known |= P.known_forms(owner)
                 children = _child_inlines(item)

@@ -102,7 +102,11 @@ def _is_name_like(text: str, *, max_words: int = 4) -> bool:
 
 
 def clean_name(text: str) -> str:
-    return " ".join(text.replace("**", "").strip(" :-–—,.*_`").split())
+    """Tidy a person's name; a lone ``@handle`` becomes the bare, lower-case handle."""
+    name = " ".join(text.replace("**", "").strip(" :-–—,.*_`").split())
+    if name.startswith("@") and " " not in name:
+        return name[1:].lower()
+    return name
 
 
 def github_handle(url: str) -> str | None:
@@ -164,7 +168,10 @@ def split_lead(inline: Inline, known: set[str] | None = None, *, any_name: bool 
         return Lead(clean_name(m.group(1)), flat[: m.start()], explicit=True)
     m = re.match(r"^(?P<name>[^:–—\n]{1,40}?)\s*(?::|\s[-–—]\s)\s*", flat)
     if m:
-        name = clean_name(m.group("name"))
+        raw = m.group("name").strip()
+        if HANDLE_RE.fullmatch(raw):
+            return Lead(raw[1:].lower(), flat[m.end():], explicit=True)
+        name = clean_name(raw)
         if _is_name_like(name) and (any_name or (known is not None and _is_known(name, known))):
             return Lead(name, flat[m.end():], explicit=False)
     return Lead(None, flat)
@@ -354,6 +361,9 @@ def thanked_people(inline_texts: list[Inline], known: set[str], exclude: str | N
             h = github_handle(url)
             if h:
                 add(h)
+        for label, url in inline.link_texts:
+            if github_handle(url):
+                named_handles.add(" ".join(label.split()).lower())
         for m in HANDLE_RE.finditer(text):
             add(m.group(1).lower())
             # "Simon Li (@manics)": the name is the handle's owner, not a second person.

@@ -1,0 +1,330 @@
+"""Notes in styles that are not in the fixtures: each document below is written the way real
+communities write notes, and the test states what a reader takes from it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from digests.errors import NotesParseError
+from digests.notes import SectionTable, is_placeholder, normalize_heading, parse_notes
+
+WEEKLY_REPORT = """\
+# Weekly report — 3 March 2021
+
+### Present
+- Ana Lima (Quansight)
+- Bo Chen, Anaconda
+- @carol-k
+
+### Thanks, Things to Celebrate
+- Thanks to @dave for triaging 40 issues!
+- Kudos to Eve Moreau and Frank for the docs sprint.
+- add item here
+
+### Discussion
+* [Ana - 5 min] Release cadence
+    * Agreed to release every six weeks.
+* Budget for the sprint (Bo, 10m)
+    * Decision: spend the remaining travel money on the sprint.
+
+### Next actions
+- Bo to book the venue
+- [ ] @carol-k: draft the announcement
+- Ana will update the roadmap
+"""
+
+EMOJI_LEVEL3 = """\
+---
+title: Community call
+date: 2024-05-07
+---
+
+## :wave: Sign-in
+
+| Name | GitHub | Affiliation |
+| --- | --- | --- |
+| Dana Scully | @dscully | FBI |
+| Fox Mulder | [mulder](https://github.com/foxmulder) | |
+
+## :mega: Updates
+
+- **Dana:** finished the migration to pyproject.toml
+- name: update or pass
+- **Fox:** pass
+
+## :tada: Shout-outs!
+
+- **Dana:** Huge thanks to [Walter](https://github.com/wskinner) for reviewing everything.
+
+## :dart: Agenda
+
+### Roadmap for 2.0 (Fox, 15 min)
+- we need a deprecation policy
+- https://example.org/roadmap
+
+### Packaging
+- TODO: check conda-forge feedstock
+
+## :white_check_mark: Action items
+
+1. Dana to write the deprecation policy
+2. Fox: follow up with conda-forge
+"""
+
+HACKMD_ARCHIVE_L3 = """\
+# Team sync notes
+
+Template (copy for each meeting):
+- Attendees:
+- Agenda:
+
+### 2024-01-09
+
+Attendees: Ana, Bo, Carol
+
+**Agenda**
+- [name=Ana] CI is flaky again (5m)
+- [name=Bo] New logo :art:
+
+:::info
+Reminder: https://example.org/handbook
+:::
+
+Next steps:
+- Ana to pin the runner image
+- Bo to share three logo drafts
+
+### January 23, 2024
+
+Roll call:
+- Ana
+- Carol
+
+Agenda
+- Carol - docs theme (10 mins)
+  - Conclusion: switch to the new theme after the release.
+"""
+
+TODO_AND_ROLLCALL = """\
+Meeting notes 2022_11_02
+
+## Roll call
+Name / Institution / GitHub handle
+Priya / IIT / @priya-d
+Lee / - / lee-j
+
+## Decisions
+- Move the meeting to Thursdays.
+
+## TODO
+- Priya: update the calendar invite
+"""
+
+
+def one(text: str, **kw):
+    meetings = parse_notes(text, document=kw.pop("document", "notes.md"), **kw)
+    assert len(meetings) == 1, [m.date for m in meetings]
+    return meetings[0]
+
+
+def test_weekly_report_with_level3_headings_thanks_and_next_actions():
+    m = one(WEEKLY_REPORT)
+    assert m.date == dt.date(2021, 3, 3)
+    assert [(a.name, a.handle, a.affiliation) for a in m.attendees] == [
+        ("Ana Lima", None, "Quansight"),
+        ("Bo Chen", None, "Anaconda"),
+        (None, "carol-k", None),
+    ]
+    assert [c.people for c in m.celebrations] == [("dave",), ("Eve Moreau", "Frank")]
+    assert [(a.title, a.owner, a.minutes) for a in m.agenda] == [
+        ("Release cadence", "Ana", 5),
+        ("Budget for the sprint", "Bo", 10),
+    ]
+    assert [d.text for d in m.decisions] == [
+        "Agreed to release every six weeks.",
+        "spend the remaining travel money on the sprint.",
+    ]
+    assert [(a.text, a.owner) for a in m.action_items] == [
+        ("Bo to book the venue", "Bo"),
+        ("draft the announcement", "carol-k"),
+        ("Ana will update the roadmap", "Ana"),
+    ]
+
+
+def test_emoji_headings_front_matter_tables_and_placeholders():
+    m = one(EMOJI_LEVEL3)
+    assert m.date == dt.date(2024, 5, 7)
+    assert m.title == "Community call"
+    assert [(a.name, a.handle, a.affiliation) for a in m.attendees] == [
+        ("Dana Scully", "dscully", "FBI"),
+        ("Fox Mulder", "foxmulder", None),
+    ]
+    # "name: update or pass" is the template; "Fox: pass" is no update.
+    assert [(u.by, u.text) for u in m.updates] == [("Dana", "finished the migration to pyproject.toml")]
+    assert [(c.by, c.people) for c in m.celebrations] == [("Dana", ("wskinner",))]
+    assert [(a.title, a.owner, a.minutes) for a in m.agenda] == [
+        ("Roadmap for 2.0", "Fox", 15),
+        ("Packaging", None, None),
+    ]
+    assert m.agenda[0].discussion == ("we need a deprecation policy", "https://example.org/roadmap")
+    assert m.agenda[0].source is not None and m.agenda[0].source.anchor == "roadmap-for-20-fox-15-min"
+    assert [(a.text, a.owner) for a in m.action_items] == [
+        ("check conda-forge feedstock", None),
+        ("Dana to write the deprecation policy", "Dana"),
+        ("follow up with conda-forge", "Fox"),
+    ]
+    assert m.decisions == ()
+
+
+def test_archive_with_level3_date_headings_in_two_date_styles():
+    meetings = parse_notes(HACKMD_ARCHIVE_L3, document="sync.md", url="https://hackmd.io/abc")
+    assert [m.date for m in meetings] == [dt.date(2024, 1, 9), dt.date(2024, 1, 23)]
+    first, second = meetings
+    assert [a.name for a in first.attendees] == ["Ana", "Bo", "Carol"]
+    assert [(a.title, a.owner, a.minutes) for a in first.agenda] == [
+        ("CI is flaky again", "Ana", 5),
+        ("New logo :art:", "Bo", None),
+    ]
+    assert [(a.text, a.owner) for a in first.action_items] == [
+        ("Ana to pin the runner image", "Ana"),
+        ("Bo to share three logo drafts", "Bo"),
+    ]
+    assert first.links == ("https://example.org/handbook",)
+    assert first.source is not None and first.source.url == "https://hackmd.io/abc#2024-01-09"
+    assert [a.name for a in second.attendees] == ["Ana", "Carol"]
+    assert [(a.title, a.owner, a.minutes) for a in second.agenda] == [("docs theme", "Carol", 10)]
+    assert [d.text for d in second.decisions] == ["switch to the new theme after the release."]
+    # the template before the first meeting is nobody's meeting
+    assert all(a.name != "Attendees" for m in meetings for a in m.attendees)
+
+
+def test_paragraph_roll_call_with_column_template_and_file_date():
+    m = one(TODO_AND_ROLLCALL, document="notes/meeting-2022_11_02.md")
+    assert m.date == dt.date(2022, 11, 2)
+    assert [(a.name, a.handle, a.affiliation) for a in m.attendees] == [
+        ("Priya", "priya-d", "IIT"),
+        ("Lee", "lee-j", None),
+    ]
+    assert [d.text for d in m.decisions] == ["Move the meeting to Thursdays."]
+    assert [(a.text, a.owner) for a in m.action_items] == [("update the calendar invite", "Priya")]
+
+
+def test_date_from_file_name_when_the_text_has_none():
+    m = one("## Agenda\n- something\n", document="minutes/20240315-team.md")
+    assert m.date == dt.date(2024, 3, 15)
+    assert one("## Agenda\n- something\n", document="x.md").date is None
+
+
+def test_nothing_is_invented_from_questions_and_opinions():
+    m = one(
+        "## Agenda\n"
+        "- **Min** (5m): dependabot\n"
+        "  - Do we have agreement to go monthly?\n"
+        "  - I agree with the proposal\n"
+        "  - Thanks to everyone who came\n"
+        "  - Related to the security work\n"
+        "  - Agenda item goal: to make a decision on this\n"
+    )
+    assert m.decisions == ()
+    assert m.action_items == ()
+
+
+def test_x_to_do_y_needs_someone_the_notes_name():
+    m = one(
+        "## Attendees\n- Erik / @consideRatio\n\n## Notes\n"
+        "- Erik to remove LTE 1.3\n- Nice to have: faster CI\n- Welcome to the new folks\n"
+    )
+    assert [(a.text, a.owner) for a in m.action_items] == [("Erik to remove LTE 1.3", "Erik")]
+
+
+def test_headings_table_is_extended_from_config():
+    text = "## Hall of fame\n- @ana for the release\n"
+    assert one(text).celebrations == ()
+    m = one(text, headings={"celebrations": ["Hall of Fame"]})
+    assert [c.people for c in m.celebrations] == [("ana",)]
+    table = SectionTable({"agenda": ["Sujets"]})
+    assert table.classify("### Sujets :memo:") == "agenda"
+
+
+def test_unknown_section_kind_is_a_clear_error():
+    with pytest.raises(NotesParseError, match=r"notes.md: unknown notes section kind 'kudos'; expected one of: attendees"):
+        parse_notes("x", document="notes.md", headings={"kudos": ["Kudos"]})
+
+
+@pytest.mark.parametrize(
+    ("heading", "kind"),
+    [
+        ("Check-in :raising_hand:", "attendees"),
+        ("Attendees", "attendees"),
+        ("👋 Present", "attendees"),
+        ("Roll call", "attendees"),
+        ("Sign-in sheet", "attendees"),
+        ("Introduce yourself! :wave:", "newcomers"),
+        ("Quick updates", "updates"),
+        ("Reports and celebrations", "celebrations"),
+        ("Celebrations and Shout-Outs :tada:", "celebrations"),
+        ("Thanks, Things to Celebrate", "celebrations"),
+        ("Agenda items", "agenda"),
+        ("AGENDA :clock2:", "agenda"),
+        ("Action items", "action_items"),
+        ("Next steps", "action_items"),
+        ("TODO", "action_items"),
+        ("To-dos", "action_items"),
+        ("Decisions made", "decisions"),
+        ("Welcome to the Team Meeting", None),
+        ("Presentations", None),
+    ],
+    ids=lambda v: str(v),
+)
+def test_heading_variants_map_to_section_kinds(heading, kind):
+    assert SectionTable().classify(heading) == kind
+
+
+def test_normalize_heading_drops_shortcodes_emoji_and_punctuation():
+    assert normalize_heading("Celebrations and Shout-Outs :tada: 🎉!") == "celebrations and shout outs"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["_Name / GitHub handle / affiliation_", "add item here", "Add your name below", "name: update or pass", "...", "TBD"],
+)
+def test_template_placeholders_are_recognised(text):
+    assert is_placeholder(text)
+
+
+@pytest.mark.parametrize("text", ["Min / @minrk / Simula", "Release 2.0 (Min, 5m)", "Min"])
+def test_real_items_are_not_placeholders(text):
+    assert not is_placeholder(text)
+
+
+def test_sources_point_back_to_heading_and_line():
+    text = "# Notes\n\n## Celebrations :tada:\n\n- first\n- second\n"
+    m = one(text, document="n.md", url="https://example.org/n")
+    refs = [c.source for c in m.celebrations]
+    assert [(r.anchor, r.line, r.url) for r in refs if r] == [
+        ("celebrations", 5, "https://example.org/n#celebrations"),
+        ("celebrations", 6, "https://example.org/n#celebrations"),
+    ]
+
+
+def test_hard_wraps_and_escaped_handles_inside_items():
+    text = (
+        "## Reports and celebrations\n\n"
+        "- **Erik:** `@dolfinus` has made a lot of thorough PRs to KubeSpawner - \n"
+        "such\n  as adding tests!\n"
+        "- \\@minrk fixed\n  the release\n"
+    )
+    m = one(text)
+    assert [c.text for c in m.celebrations] == [
+        "`@dolfinus` has made a lot of thorough PRs to KubeSpawner - such as adding tests!",
+        "@minrk fixed the release",
+    ]
+    assert [c.people for c in m.celebrations] == [("dolfinus",), ("minrk",)]
+    assert m.celebrations[0].by == "Erik"
+
+
+def test_empty_document_has_no_meetings():
+    assert parse_notes("", document="e.md") == []
+    assert parse_notes("   \n\n", document="e.md") == []
