@@ -157,7 +157,16 @@ def escape_inline(text: str, *, links: bool = True, limit: int | None = None) ->
     With ``links`` (the default) http(s) URLs become ``[short label](url)`` links. ``limit`` cuts
     the text (before escaping) at a word boundary and adds an ellipsis.
     """
-    return _escape_segment(_normalize(text, limit), at_start=True, links=links)
+    text = _normalize(text, limit)
+    out: list[str] = []
+    pos = 0
+    for match in _CODE.finditer(text):
+        # Inline code shows its text literally and mentions inside it never notify: kept as it is.
+        out.append(_escape_segment(text[pos : match.start()], at_start=pos == 0, links=links))
+        out.append(match.group(0))
+        pos = match.end()
+    out.append(_escape_segment(text[pos:], at_start=pos == 0, links=links))
+    return "".join(out)
 
 
 def safe_markdown(text: str, *, limit: int | None = None) -> str:

@@ -1,0 +1,270 @@
+"""compile_digest: sections per kind, merging duplicate thanks, periods, counts and emptiness."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from digests.compile import compile_digest, period_label, previous_window, similar_text
+from digests.digest import CommunityInfo, Link, UpcomingMeeting
+from digests.model import (
+    AgendaItem,
+    Attendee,
+    Celebration,
+    Meeting,
+    Recipient,
+    Release,
+    Shoutout,
+    SourceRef,
+    Statement,
+    Update,
+    Window,
+)
+
+UTC = dt.UTC
+LONDON = "Europe/London"
+COMMUNITY = CommunityInfo(name="Example", timezone=LONDON,
+                          links=(Link(label="Chat with us", url="https://chat.example.org"),))
+
+
+def window(since: str, until: str, zone: str = LONDON) -> Window:
+    from zoneinfo import ZoneInfo
+
+    z = ZoneInfo(zone)
+    return Window(since=dt.datetime.fromisoformat(since).replace(tzinfo=z),
+                  until=dt.datetime.fromisoformat(until).replace(tzinfo=z))
+
+
+JUNE = window("2025-06-01", "2025-07-01")
+
+
+def meeting(day: str, *names: str, **kw: object) -> Meeting:
+    return Meeting(date=dt.date.fromisoformat(day), title=f"Team meeting {day}",
+                   document="https://notes.example.org/team", anchor=day,
+                   attendees=tuple(Attendee(name=n.split("/")[0], handle=(n.split("/") + [None])[1]) for n in names),
+                   **kw)  # type: ignore[arg-type]
+
+
+def shoutout(text: str, *to: str, giver: str = "Bob", when: str = "2025-06-10T12:00", link: int = 1) -> Shoutout:
+    return Shoutout(giver=giver, recipients=tuple(Recipient(name=n) for n in to), text=text,
+                    created_at=dt.datetime.fromisoformat(when).replace(tzinfo=UTC),
+                    permalink=f"https://chat.example.org/#narrow/near/{link}")
+
+
+# --- periods ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("since", "until", "label"),
+    [
+        ("2025-06-01", "2025-07-01", "June 2025"),
+        ("2025-01-01", "2026-01-01", "2025"),
+        ("2025-01-01", "2025-07-01", "January\u2013June 2025"),
+        ("2022-09-01", "2023-02-01", "September 2022 \u2013 January 2023"),
+        ("2025-06-09", "2025-06-16", "9\u201315 June 2025"),
+        ("2025-05-26", "2025-06-02", "26 May \u2013 1 June 2025"),
+        ("2025-03-30T17:00", "2025-04-06T17:00", "30 March \u2013 6 April 2025"),
+    ],
+    ids=["month", "year", "half_year", "across_years", "week", "week_across_months", "dst_start_week"],
+)
+def test_period_label_names_the_window_in_the_community_zone(since: str, until: str, label: str) -> None:
+    assert period_label(window(since, until), LONDON) == label
+
+
+def test_previous_window_of_months_is_calendar_months() -> None:
+    assert previous_window(JUNE, LONDON) == window("2025-05-01", "2025-06-01")
+    half = window("2025-01-01", "2025-07-01")
+    assert previous_window(half, LONDON) == window("2024-07-01", "2025-01-01")
+    week = window("2025-06-09", "2025-06-16")
+    assert previous_window(week, LONDON) == window("2025-06-02", "2025-06-09")
+
+
+# --- community ------------------------------------------------------------------------------------
+
+
+def test_community_digest_sections() -> None:
+    june = [
+        meeting("2025-06-03", "Ann/ann", "Bo/bo", "Cy/cy", newcomers=("Cy",),
+                updates=(Update(by="Ann", text="We need mentors for Outreachy"),)),
+        meeting("2025-06-17", "Ann/ann", "Dee",
+                agenda=(AgendaItem(title="Docs sprint, feedback welcome", owner="Dee"),)),
+    ]
+    may = [meeting("2025-05-06", "Ann/ann", "Bo/bo")]
+    upcoming = [UpcomingMeeting(name="Team meeting", when=dt.datetime(2025, 7, 15, 16, tzinfo=UTC),
+                                url="https://example.org/cal"),
+                UpcomingMeeting(name="Old", when=dt.datetime(2025, 6, 20, tzinfo=UTC))]
+    digest = compile_digest("community", JUNE, meetings=june + may, releases=[], shoutouts=[],
+                            previous_meetings=may, community=COMMUNITY, upcoming=upcoming)
+    assert [s.name for s in digest.sections] == ["meetings", "attendance", "newcomers", "calls_for_help",
+                                                 "upcoming", "links"]
+    meetings = digest.section("meetings")
+    assert meetings is not None
+    assert [(e.date, e.text) for e in meetings.entries] == [
+        (dt.date(2025, 6, 3), "3 people attended"), (dt.date(2025, 6, 17), "2 people attended")]
+    assert meetings.entries[0].links[0].url == "https://notes.example.org/team#2025-06-03"
+    attendance = digest.section("attendance")
+    assert attendance is not None
+    assert attendance.entries[0].text == ("4 people took part in 2 meetings, 5 attendances in all. "
+                                          "Up from 2 in the previous period, when 2 people came to 1 meeting.")
+    newcomers = digest.section("newcomers")
+    assert newcomers is not None and [p.name for e in newcomers.entries for p in e.people] == ["Cy"]
+    calls = digest.section("calls_for_help")
+    assert calls is not None
+    assert [e.text for e in calls.entries] == ["We need mentors for Outreachy", "Docs sprint, feedback welcome"]
+    assert [c.name for c in calls.entries[0].credits] == ["Ann"]
+    upcoming_section = digest.section("upcoming")
+    assert upcoming_section is not None and [e.title for e in upcoming_section.entries] == ["Team meeting"]
+    assert upcoming_section.entries[0].text == "Tuesday 15 July 2025, 17:00 BST"
+    assert digest.summary == ("Here is what happened in Example in June 2025 (Europe/London time): "
+                              "2 meetings with 4 people, no releases and no shout-outs.")
+    assert digest.counts.meetings == 2 and digest.counts.people == 4 and not digest.empty
+
+
+def test_attendance_down_and_no_previous() -> None:
+    june = [meeting("2025-06-03", "Ann")]
+    may = [meeting("2025-05-06", "Ann", "Bo")]
+    down = compile_digest("community", JUNE, meetings=june, releases=[], shoutouts=[], previous_meetings=may)
+    section = down.section("attendance")
+    assert section is not None and "Down from 2 in the previous period" in section.entries[0].text
+    alone = compile_digest("community", JUNE, meetings=june, releases=[], shoutouts=[])
+    section = alone.section("attendance")
+    assert section is not None and section.entries[0].text.endswith("No meetings were recorded in the previous period.")
+
+
+def test_empty_digest_is_marked_and_context_sections_do_not_count() -> None:
+    upcoming = [UpcomingMeeting(name="Team", when=dt.datetime(2025, 7, 15, tzinfo=UTC))]
+    digest = compile_digest("community", JUNE, meetings=[meeting("2025-05-06", "Ann")], releases=[], shoutouts=[],
+                            community=COMMUNITY, upcoming=upcoming)
+    assert digest.empty
+    assert [s.name for s in digest.sections] == ["upcoming", "links"]
+    assert digest.summary == ("Nothing new to report for Example in June 2025 (Europe/London time): "
+                              "no meetings, no releases and no shout-outs.")
+    for kind in ("technical", "celebratory"):
+        other = compile_digest(kind, JUNE, meetings=[], releases=[], shoutouts=[])  # type: ignore[arg-type]
+        assert other.empty and other.sections == ()
+
+
+def test_sections_can_be_chosen() -> None:
+    june = [meeting("2025-06-03", "Ann", newcomers=("Ann",))]
+    digest = compile_digest("community", JUNE, meetings=june, releases=[], shoutouts=[],
+                            sections=["meetings", "links"], community=COMMUNITY)
+    assert [s.name for s in digest.sections] == ["meetings", "links"] and digest.summary is None
+    with pytest.raises(ValueError, match="'releases'|releases: not a section of a community digest"):
+        compile_digest("community", JUNE, meetings=[], releases=[], shoutouts=[], sections=["releases"])
+
+
+# --- technical ------------------------------------------------------------------------------------
+
+
+def release(project: str, version: str, day: int, **kw: object) -> Release:
+    return Release(project=project, version=version, date=dt.datetime(2025, 6, day, 12, tzinfo=UTC),
+                   url=f"https://github.com/o/{project}/releases/{version}", **kw)  # type: ignore[arg-type]
+
+
+def test_technical_digest_groups_releases_and_lists_decisions_topics_actions() -> None:
+    releases = [
+        release("hub", "5.5.0", 2), release("hub", "6.0.0b1", 20, prerelease=True), release("proxy", "5.0.0", 10),
+        release("hub", "5.5.0", 2), Release(project="old", version="1.0", date=dt.datetime(2025, 5, 1, tzinfo=UTC)),
+    ]
+    june = [meeting(
+        "2025-06-03", "Ann",
+        decisions=(Statement(text="Drop Python 3.8", source=SourceRef(document="https://notes.example.org/team",
+                                                                       anchor="decisions")),),
+        agenda=(AgendaItem(title="Release plan", owner="Ann",
+                           links=("https://github.com/o/hub/pull/12", "https://example.org/doc")),),
+        action_items=(Statement(text="Ann to tag 5.5.1", owner="Ann"),),
+    )]
+    digest = compile_digest("technical", JUNE, meetings=june, releases=releases, shoutouts=[])
+    section = digest.section("releases")
+    assert section is not None
+    assert [(p.title, [(r.title, r.marks) for r in p.children]) for p in section.entries] == [
+        ("hub", [("6.0.0b1", ("pre-release",)), ("5.5.0", ())]),
+        ("proxy", [("5.0.0", ())]),
+    ]
+    decisions = digest.section("decisions")
+    assert decisions is not None and decisions.entries[0].links[0].url == "https://notes.example.org/team#decisions"
+    agenda = digest.section("agenda")
+    assert agenda is not None
+    assert [(link.label, link.url) for link in agenda.entries[0].links] == [
+        ("notes", "https://notes.example.org/team#2025-06-03"),
+        ("hub#12", "https://github.com/o/hub/pull/12"),
+        ("link", "https://example.org/doc"),
+    ]
+    assert [p.name for p in agenda.entries[0].people] == ["Ann"]
+    actions = digest.section("action_items")
+    assert actions is not None and actions.entries[0].text == "Ann to tag 5.5.1"
+    assert digest.counts.releases == 3 and digest.counts.projects == 2
+    assert digest.summary is not None and "3 releases across 2 projects" in digest.summary
+
+
+# --- celebratory: merging duplicate thanks ----------------------------------------------------------
+
+
+def test_same_thanks_in_chat_and_notes_are_merged_crediting_both() -> None:
+    notes = [meeting("2025-06-12", "Jane Doe/jdoe", celebrations=(
+        Celebration(text="Huge thanks to @jdoe for fixing the CI pipeline", by="Ann", people=("jdoe",),
+                    source=SourceRef(document="https://notes.example.org/team", anchor="celebrations")),))]
+    chat = [shoutout("for fixing the CI pipeline", "Jane Doe", giver="Bob", when="2025-06-10T09:00")]
+    digest = compile_digest("celebratory", JUNE, meetings=notes, releases=[], shoutouts=chat)
+    section = digest.section("shoutouts")
+    assert section is not None and len(section.entries) == 1
+    group = section.entries[0]
+    assert group.title == "Jane Doe" and len(group.children) == 1
+    thanks = group.children[0]
+    assert [c.name for c in thanks.credits] == ["Bob", "Ann"]
+    assert [link.url for link in thanks.links] == ["https://chat.example.org/#narrow/near/1",
+                                                 "https://notes.example.org/team#celebrations"]
+    assert digest.section("celebrations") is None
+
+
+def test_two_people_giving_the_same_thanks_in_chat_are_merged() -> None:
+    chat = [shoutout("for reviewing my PR so fast", "Ann", giver="Bob", link=1),
+            shoutout("thanks for reviewing the PR so fast!", "Ann", giver="Cy", when="2025-06-11T08:00", link=2)]
+    section = compile_digest("celebratory", JUNE, meetings=[], releases=[], shoutouts=chat).section("shoutouts")
+    assert section is not None and len(section.entries[0].children) == 1
+    assert [c.name for c in section.entries[0].children[0].credits] == ["Bob", "Cy"]
+
+
+@pytest.mark.parametrize(
+    ("second", "merged"),
+    [
+        (shoutout("for reviewing my PR so fast", "Ann", giver="Cy", when="2025-06-25T12:00", link=2), False),
+        (shoutout("for reviewing my PR so fast", "Ann", "Dee", giver="Cy", link=2), False),
+        (shoutout("for organising the sprint dinner", "Ann", giver="Cy", link=2), False),
+        (shoutout("for reviewing my PR so quickly", "Ann", giver="Cy", when="2025-06-14T12:00", link=2), True),
+    ],
+    ids=["far_in_time", "different_people", "different_text", "similar_close"],
+)
+def test_thanks_merge_only_when_same_people_similar_text_close_in_time(second: Shoutout, merged: bool) -> None:
+    chat = [shoutout("for reviewing my PR so fast", "Ann", giver="Bob"), second]
+    digest = compile_digest("celebratory", JUNE, meetings=[], releases=[], shoutouts=chat)
+    section = digest.section("shoutouts")
+    assert section is not None
+    thanks = [t for group in section.entries for t in group.children]
+    assert len(thanks) == (1 if merged else 2)
+
+
+def test_thanks_are_grouped_by_person_most_thanked_first() -> None:
+    chat = [shoutout("for the docs", "Ann", link=1), shoutout("for the release", "Bo", link=2),
+            shoutout("for the talk", "Bo", when="2025-06-20T10:00", link=3)]
+    digest = compile_digest("celebratory", JUNE, meetings=[], releases=[], shoutouts=chat,
+                            community=CommunityInfo(name="Example", timezone=LONDON))
+    section = digest.section("shoutouts")
+    assert section is not None
+    assert [(g.title, [t.text for t in g.children]) for g in section.entries] == [
+        ("Bo", ["for the release", "for the talk"]), ("Ann", ["for the docs"])]
+    assert digest.summary == ("In June 2025 (Europe/London time) Example said thank you to 2 people, "
+                              "with 3 shout-outs in chat and no celebrations at no meetings.")
+
+
+def test_shoutouts_outside_the_window_are_ignored() -> None:
+    chat = [shoutout("early", "Ann", when="2025-05-31T22:59"), shoutout("late", "Ann", when="2025-06-30T23:00")]
+    # 2025-05-31T23:00Z is midnight in London: the first is in May there, the second in July.
+    digest = compile_digest("celebratory", JUNE, meetings=[], releases=[], shoutouts=chat)
+    assert digest.empty and digest.counts.shoutouts == 0
+
+
+def test_similarity_is_symmetric_and_bounded() -> None:
+    assert similar_text("fixing CI", "fixing CI") == 1.0
+    assert similar_text("a", "b") == similar_text("b", "a") < 0.5
