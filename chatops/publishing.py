@@ -101,6 +101,8 @@ class DigestOutcome:
         return [t for t in self.targets if t.status == "failed"]
 
 
+DEFAULT_RETRY = RetryPolicy()
+
 # A function that builds the post for one target, or None when the digest is empty and skipped.
 Prepare = Callable[["Target"], Post | None]
 
@@ -114,7 +116,7 @@ def publish_digest(
     prepare: Prepare,
     clock: Clock = utc_now,
     sleep: Sleep = time.sleep,
-    retry: RetryPolicy = RetryPolicy(),
+    retry: RetryPolicy = DEFAULT_RETRY,
     dry_run: bool = False,
 ) -> DigestOutcome:
     """Publish ``digest`` for ``period`` to every target in ``publishers`` (keyed by ``Target.key``).
@@ -140,7 +142,9 @@ def publish_digest(
     outcomes: list[TargetOutcome] = []
     previews: list[Post] = []
     empty = False
-    for target in targets:
+    # Discourse first: a Zulip target in 'summary' mode links to the Discourse topic.
+    ordered = sorted(targets, key=lambda t: 0 if t.discourse is not None else 1)
+    for target in ordered:
         row = by_key[target.key]
         if row.status in DONE:
             outcomes.append(_done_outcome(row))
@@ -166,6 +170,8 @@ def publish_digest(
         )
         empty = empty or (outcome.status == "skipped" and outcome.error == "empty")
         outcomes.append(outcome)
+    order = {t.key: i for i, t in enumerate(targets)}
+    outcomes.sort(key=lambda o: order[o.target])
     return DigestOutcome(digest.name, start, end, tuple(outcomes), empty=empty, preview=tuple(previews))
 
 
@@ -338,6 +344,19 @@ class PipelinePrepare:
         self._compiled: Any = None
         self._discourse_targets = [t for t in digest.targets if t.discourse is not None]
 
+    def _discourse_url(self) -> str | None:
+        """The Discourse topic of this digest and period, for Zulip targets in ``mode: summary``."""
+        if self.database is None:
+            return None
+        from chatops.storage.publications import list_publications
+
+        with self.database.session() as session:
+            for row in list_publications(session=session, digest=self.digest.name, status="published"):
+                if row.period_start == self.period[0] and row.target.startswith("discourse:") and row.remote_ref:
+                    url = json.loads(row.remote_ref).get("url")
+                    return str(url) if url else None
+        return None
+
     def compiled(self) -> Any:
         if self._compiled is None:
             from digests.model import Window
@@ -360,9 +379,13 @@ class PipelinePrepare:
             from chatops.pipeline import render_for_target
 
             render = render_for_target
-        rendered = render(self.config, self.digest, compiled, target.kind)
+        kwargs: dict[str, Any] = {}
+        if target.zulip is not None and target.zulip.mode == "summary":
+            kwargs["summary_link"] = self._discourse_url()
+        rendered = render(self.config, self.digest, compiled, target, **kwargs)
         title = getattr(rendered, "title", None) or getattr(compiled, "title", None) or self.digest.name
-        body = getattr(rendered, "raw", None) or getattr(rendered, "text", None) or ""
+        body = (getattr(rendered, "raw", None) or getattr(rendered, "text", None)
+                or getattr(rendered, "markdown", None) or "")
         messages = tuple(getattr(rendered, "messages", None) or ())
         topic = None
         salt = ""
@@ -370,7 +393,9 @@ class PipelinePrepare:
             if not messages:
                 messages = (body,)
             period_text = getattr(compiled, "period", "") or ""
-            topic = zulip_topic(target.zulip.topic, title=title, digest=self.digest.name, period=period_text)
+            topic = getattr(rendered, "topic", None) or zulip_topic(
+                target.zulip.topic, title=title, digest=self.digest.name, period=period_text
+            )
             salt = target.key
         elif target.discourse is not None and len(self._discourse_targets) > 1:
             salt = target.key

@@ -1,0 +1,200 @@
+"""``ZulipPublisher``: a digest as one or more messages in a stream topic, in order.
+
+A split digest (``Post.messages``) is sent message by message. Recovery after a crash or a lost
+answer is a narrow search of the bot's own recent messages in that stream and topic (raw Markdown,
+``apply_markdown=false``): messages whose text is already there are not sent again, the rest are sent
+in order. Only messages sent at or after the period's end (less a minute) count, so an identical text
+from an earlier period is not mistaken for this one.
+
+Digests never notify crowds: wildcard mentions (``@**all**``, ``@**everyone**``, ``@**channel**``,
+``@**stream**``, ``@**topic**``) and user-group mentions (``@*group*``) are sent as silent mentions.
+
+The ``zulip`` client is built with ``retry_on_errors=False``: compass retries (with backoff and an
+injectable sleep) in ``chatops.publishing``, and the client's own retry loop prints and sleeps.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from chatops.errors import AuthError, MessageTooLong, PublishError, RateLimited
+from chatops.publish.base import Post, PostRejectedError, Publication
+
+if TYPE_CHECKING:
+    from chatops.config import Zulip, ZulipTarget
+
+log = logging.getLogger(__name__)
+
+MAX_MESSAGE_LENGTH = 10000  # Zulip's default; the server reports its own in /register
+LOOKUP_DEPTH = 200  # how many of the topic's newest messages the recovery search reads
+_AUTH_CODES = {"UNAUTHORIZED", "INVALID_API_KEY", "USER_DEACTIVATED", "REALM_DEACTIVATED", "UNAUTHORIZED_PRINCIPAL"}
+_WILDCARD = re.compile(r"@\*\*(all|everyone|channel|stream|topic)\*\*", re.IGNORECASE)
+_GROUP = re.compile(r"(?<![*_])@\*(?!\*)([^*\n]+)\*(?!\*)")
+
+
+def silence_crowd_mentions(text: str) -> str:
+    """Turn wildcard and group mentions into silent ones, which notify nobody."""
+    return _GROUP.sub(r"@_*\1*", _WILDCARD.sub(r"@_**\1**", text))
+
+
+class ZulipPublisher:
+    """Sends digests to one Zulip stream.
+
+    Example usage::
+
+        publisher = ZulipPublisher(client, stream="general", bot_email="compass-bot@example.zulipchat.com")
+        publisher.publish(post).ref["message_ids"]   # [101, 102]
+    """
+
+    def __init__(
+        self,
+        client: Any | Callable[[], Any],
+        *,
+        stream: str,
+        bot_email: str,
+        target: str | None = None,
+        max_message_length: int = MAX_MESSAGE_LENGTH,
+        timeout: float = 30.0,
+    ) -> None:
+        # The zulip client asks the server for its settings when built, so it is built on first use.
+        self._client = None if callable(client) and not hasattr(client, "call_endpoint") else client
+        self._make_client = client if self._client is None else None
+        self.stream = stream
+        self.bot_email = bot_email
+        self.target = target or f"zulip:{stream}"
+        self.max_message_length = max_message_length
+        self.timeout = timeout
+
+    @classmethod
+    def from_config(cls, zulip: Zulip, target_cfg: ZulipTarget, *, target: str, timeout: float = 30.0) -> ZulipPublisher:
+        from chatops.errors import ConfigError
+
+        if zulip.api_key is None:
+            raise ConfigError("zulip", f"no API key for {target}; set {zulip.api_key_env}, the secrets file or zulip.zuliprc")
+        api_key = zulip.api_key
+
+        def make_client() -> Any:
+            import zulip as zulip_client
+
+            return zulip_client.Client(
+                email=zulip.email, api_key=api_key.get_secret_value(), site=zulip.site, retry_on_errors=False, client="compass"
+            )
+
+        return cls(make_client, stream=target_cfg.stream, bot_email=zulip.email, target=target, timeout=timeout)
+
+    # -- API calls --
+
+    def _call(self, url: str, method: str, request: dict[str, Any], what: str) -> dict[str, Any]:
+        import requests
+        from zulip import UnrecoverableNetworkError
+
+        try:
+            if self._client is None:
+                assert self._make_client is not None
+                self._client = self._make_client()
+            result = self._client.call_endpoint(url=url, method=method, request=request, timeout=self.timeout)
+        except requests.Timeout:
+            raise PublishError(self.target, f"{what} timed out after {self.timeout:g} s") from None
+        except (UnrecoverableNetworkError, requests.RequestException) as exc:
+            raise PublishError(self.target, f"cannot reach Zulip for {what} ({type(exc).__name__})") from None
+        if not isinstance(result, dict):
+            raise PublishError(self.target, f"unexpected answer to {what}")
+        if result.get("result") == "success":
+            return result
+        code = str(result.get("code") or "")
+        msg = str(result.get("msg") or "error")
+        if code == "RATE_LIMIT_HIT":
+            try:
+                wait = float(result.get("retry-after") or 1)
+            except (TypeError, ValueError):
+                wait = 1.0
+            raise RateLimited(self.target, retry_after=wait, reason="Zulip rate limit")
+        if code in _AUTH_CODES or msg.lower().startswith("invalid api key"):
+            raise AuthError(self.target, f"Zulip refused the bot's credentials for {what} ({code or msg}); check ZULIP_API_KEY and zulip.email")
+        if result.get("result") == "http-error":
+            status = result.get("status_code", "?")
+            if str(status).startswith("5"):
+                raise PublishError(self.target, f"Zulip answered HTTP {status} to {what}")
+            if status in (401, 403):
+                raise AuthError(self.target, f"Zulip refused the bot's credentials for {what} (HTTP {status}); check ZULIP_API_KEY")
+        raise PostRejectedError(self.target, f"Zulip refused {what}: {msg}")
+
+    def _existing(self, post: Post) -> list[dict[str, Any]]:
+        assert post.topic is not None
+        narrow = [
+            {"operator": "stream", "operand": self.stream},
+            {"operator": "topic", "operand": post.topic},
+            {"operator": "sender", "operand": self.bot_email},
+        ]
+        result = self._call(
+            "messages",
+            "GET",
+            {"anchor": "newest", "num_before": LOOKUP_DEPTH, "num_after": 0, "narrow": narrow, "apply_markdown": False},
+            "the search for earlier messages",
+        )
+        since = (post.period_end - dt.timedelta(minutes=1)).timestamp()
+        messages = [m for m in result.get("messages", []) if float(m.get("timestamp", 0)) >= since]
+        return sorted(messages, key=lambda m: int(m["id"]))
+
+    def _texts(self, post: Post) -> list[str]:
+        texts = [silence_crowd_mentions(m) for m in (post.messages or (post.body,))]
+        for text in texts:
+            if len(text) > self.max_message_length:
+                raise MessageTooLong(self.target, self.max_message_length, len(text))
+            if not text.strip():
+                raise PostRejectedError(self.target, "a digest message is empty")
+        return texts
+
+    # -- Publisher --
+
+    def find(self, post: Post) -> Publication | None:
+        texts = self._texts(post)
+        ids = self._match(texts, self._existing(post))
+        if ids and all(i is not None for i in ids):
+            return self._publication([i for i in ids if i is not None], post, found=True)
+        return None
+
+    def publish(self, post: Post, *, recover: bool = False) -> Publication:
+        if not post.topic:
+            raise PostRejectedError(self.target, "a Zulip post needs a topic")
+        texts = self._texts(post)
+        ids: list[int | None] = [None] * len(texts)
+        if recover:
+            ids = self._match(texts, self._existing(post))
+            if all(i is not None for i in ids):
+                log.info('All %d messages of "%s" are already in #%s > %s', len(ids), post.external_id, self.stream, post.topic)
+                return self._publication([i for i in ids if i is not None], post, found=True)
+        for index, text in enumerate(texts):
+            if ids[index] is not None:
+                continue
+            request = {"type": "stream", "to": self.stream, "topic": post.topic, "content": text}
+            result = self._call("messages", "POST", request, f"message {index + 1} of {len(texts)}")
+            ids[index] = int(result["id"])
+        return self._publication([i for i in ids if i is not None], post, found=False)
+
+    @staticmethod
+    def _match(texts: list[str], existing: list[dict[str, Any]]) -> list[int | None]:
+        pool = [(int(m["id"]), str(m.get("content", "")).strip()) for m in existing]
+        ids: list[int | None] = []
+        for text in texts:
+            hit = next((i for i, (_, content) in enumerate(pool) if content == text.strip()), None)
+            ids.append(pool.pop(hit)[0] if hit is not None else None)
+        return ids
+
+    def _publication(self, ids: list[int], post: Post, *, found: bool) -> Publication:
+        site = str(getattr(self._client, "base_url", "")).removesuffix("/api/v1/").removesuffix("/api/")
+        url = None
+        if site and ids:
+            url = f"{site.rstrip('/')}/#narrow/channel/{_encode(self.stream)}/topic/{_encode(post.topic or '')}/near/{ids[0]}"
+        return Publication(self.target, {"message_ids": ids, "stream": self.stream, "topic": post.topic}, url=url, found=found)
+
+
+def _encode(text: str) -> str:
+    # Zulip's narrow URLs use a dot-encoding of percent-encoding.
+    from urllib.parse import quote
+
+    return quote(text, safe="").replace(".", "%2E").replace("%", ".")

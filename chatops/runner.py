@@ -1,0 +1,390 @@
+"""``compass run``: the long-running bot, and the one-shot publishing that ``run --once`` and
+``digest post`` share with it.
+
+A ``Runner`` holds the configuration in force, the database and the publishers. It
+
+- migrates the database at start-up (``Database.open`` takes a PostgreSQL advisory lock, so replicas
+  upgrade one at a time);
+- schedules one APScheduler job per digest (``chatops.scheduler``); a fire publishes the period that
+  ended at that fire through ``chatops.publishing``, exactly once per (digest, period, target), however
+  many replicas fire it;
+- catches up at start-up: the latest fire of each digest, if it is within the digest's ``grace``, is
+  published (a no-op when another run already did); older misses are logged, not posted;
+- reloads ``config/`` on SIGHUP, ``compass reload`` (``POST /-/reload`` on the health port) or the
+  admin chat command: the new file is validated first and an invalid one leaves the running
+  configuration in force; changed schedules are rescheduled without a restart;
+- serves ``/healthz`` and ``/metrics`` (``chatops.health``) and runs the Zulip bot in a thread when
+  ``zulip:`` is configured;
+- stops cleanly on SIGTERM or SIGINT: no new fires, running publications finish.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from chatops.errors import CompassError, ConfigError, UsageError
+from chatops.publishing import (
+    DEFAULT_RETRY,
+    Clock,
+    DigestOutcome,
+    PipelinePrepare,
+    RetryPolicy,
+    Sleep,
+    make_publisher,
+    publish_digest,
+    utc_now,
+)
+from chatops.schedules import fires_between, period_ending, previous_fire
+
+if TYPE_CHECKING:
+    from chatops.config import Config, DigestConfig
+    from chatops.health import HealthServer, Metrics
+    from chatops.scheduler import DigestScheduler
+    from chatops.storage.db import Database
+
+log = logging.getLogger(__name__)
+
+PublisherFactory = Callable[..., Any]
+MAX_LOGGED_MISSES = 12
+
+
+@dataclass(frozen=True, slots=True)
+class ReloadResult:
+    ok: bool
+    message: str
+
+
+class Runner:
+    """Publishes digests on schedule, exactly once, and keeps the configuration current.
+
+    Example usage::
+
+        runner = Runner(load_config("config/compass.yaml"))
+        runner.open()
+        for outcome in runner.run_once():       # what `compass run --once` does
+            print(outcome.digest, [t.status for t in outcome.targets])
+    """
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        database: Database | None = None,
+        db_url: str | None = None,
+        clock: Clock = utc_now,
+        sleep: Sleep = time.sleep,
+        retry: RetryPolicy = DEFAULT_RETRY,
+        publisher_factory: PublisherFactory = make_publisher,
+        build: Callable[..., Any] | None = None,
+        render: Callable[..., Any] | None = None,
+        metrics: Metrics | None = None,
+    ) -> None:
+        self.config = config
+        self.database = database
+        self.db_url = db_url
+        self.clock = clock
+        self.sleep = sleep
+        self.retry = retry
+        self.publisher_factory = publisher_factory
+        self.build = build
+        self.render = render
+        if metrics is None:
+            from chatops.health import Metrics
+
+            metrics = Metrics()
+        self.metrics = metrics
+        self.scheduler: DigestScheduler | None = None
+        self.health: HealthServer | None = None
+        self._config_lock = threading.RLock()
+        self._reload_requested = threading.Event()
+        self._owns_database = database is None
+
+    # -- set-up --
+
+    def open(self) -> Database:
+        """Open (and migrate) the database, once."""
+        if self.database is None:
+            from chatops.storage.db import Database
+
+            self.database = Database.open(self.db_url or self.config.database_url)
+        return self.database
+
+    def close(self) -> None:
+        if self.database is not None and self._owns_database:
+            self.database.close()
+            self.database = None
+
+    # -- publishing --
+
+    def publish(self, name: str, period: tuple[dt.datetime, dt.datetime], *, dry_run: bool = False) -> DigestOutcome:
+        """Publish digest ``name`` for ``period`` to all its targets (idempotent)."""
+        database = self.open()
+        with self._config_lock:
+            config = self.config
+        digest = config.digest(name)
+        outcome = publish_digest(
+            database=database,
+            digest=digest,
+            period=period,
+            publishers=_LazyPublishers(lambda t: self.publisher_factory(config, digest, t), digest),
+            prepare=PipelinePrepare(config, digest, period, database=database, build=self.build, render=self.render),
+            clock=self.clock,
+            sleep=self.sleep,
+            retry=self.retry,
+            dry_run=dry_run,
+        )
+        if not dry_run:
+            self.metrics.record(outcome)
+        return outcome
+
+    def latest_period(self, digest: DigestConfig, now: dt.datetime) -> tuple[dt.datetime, dt.datetime] | None:
+        zone = self.config.digest_zone(digest)
+        until = previous_fire(digest.schedule, zone, now)
+        if until is None:
+            return None
+        return period_ending(digest.schedule, zone, until, digest.window)
+
+    def is_paused(self, name: str) -> bool:
+        from chatops.storage.state import is_paused
+
+        with self.open().session() as session:
+            return is_paused(session=session, digest=name)
+
+    def fire(self, name: str, scheduled: dt.datetime | None = None) -> DigestOutcome | None:
+        """What a scheduled fire does: publish the period that ended at the fire, if still within grace."""
+        now = self.clock()
+        with self._config_lock:
+            config = self.config
+        try:
+            digest = config.digest(name)
+        except UsageError:
+            log.warning('Digest "%s" fired but is no longer configured; ignored', name)
+            return None
+        zone = config.digest_zone(digest)
+        until = scheduled or previous_fire(digest.schedule, zone, now)
+        if until is None:
+            return None
+        if now - until > digest.grace:
+            log.warning('Run of digest "%s" due at %s is older than its grace (%s); not posted', name, until, digest.grace)
+            self.metrics.missed.labels(name).inc()
+            return None
+        if self.is_paused(name):
+            log.info('Digest "%s" is paused; the run due at %s is not posted', name, until)
+            return None
+        period = period_ending(digest.schedule, zone, until, digest.window)
+        try:
+            return self.publish(name, period)
+        except CompassError as exc:
+            log.error('Digest "%s" for the period ending %s failed: %s', name, until, exc)
+        except Exception:
+            log.exception('Digest "%s" for the period ending %s failed unexpectedly', name, until)
+        return None
+
+    def _on_fire(self, name: str, scheduled: dt.datetime | None) -> None:
+        self.fire(name, scheduled)
+
+    def catch_up(self) -> list[DigestOutcome]:
+        """At start-up: publish each digest's latest fire if within grace; log older misses."""
+        now = self.clock()
+        outcomes = []
+        with self._config_lock:
+            digests = list(self.config.digests)
+        for digest in digests:
+            zone = self.config.digest_zone(digest)
+            last = previous_fire(digest.schedule, zone, now)
+            if last is None:
+                continue
+            self._log_older_misses(digest, last)
+            outcome = self.fire(digest.name, last)
+            if outcome is not None:
+                outcomes.append(outcome)
+        return outcomes
+
+    def _log_older_misses(self, digest: DigestConfig, last: dt.datetime) -> None:
+        from chatops.storage.publications import list_publications
+
+        with self.open().session() as session:
+            rows = list_publications(session=session, digest=digest.name)
+        if not rows:
+            return  # a new digest: nothing was expected before
+        newest_end = max(r.period_end for r in rows)
+        zone = self.config.digest_zone(digest)
+        missed = fires_between(digest.schedule, zone, newest_end + dt.timedelta(microseconds=1), last)
+        for fire in missed[-MAX_LOGGED_MISSES:]:
+            log.warning('Run of digest "%s" due at %s was missed while compass was down; not posted '
+                        "(`compass digest post %s --period %s` posts it)", digest.name, fire.isoformat(),
+                        digest.name, fire.date().isoformat())
+            self.metrics.missed.labels(digest.name).inc()
+
+    def run_once(self, now: dt.datetime | None = None) -> list[DigestOutcome]:
+        """Publish every digest for its latest complete period at ``now`` (``compass run --once``)."""
+        now = now or self.clock()
+        outcomes = []
+        with self._config_lock:
+            digests = list(self.config.digests)
+        for digest in digests:
+            period = self.latest_period(digest, now)
+            if period is None:
+                log.warning('Digest "%s" has no complete period before %s', digest.name, now.isoformat())
+                continue
+            if self.is_paused(digest.name):
+                log.info('Digest "%s" is paused; not posted', digest.name)
+                continue
+            outcomes.append(self.publish(digest.name, period))
+        return outcomes
+
+    # -- configuration --
+
+    def request_reload(self) -> None:
+        """Ask the main loop to reload (safe from a signal handler)."""
+        self._reload_requested.set()
+
+    def reload(self) -> ReloadResult:
+        """Load the configuration file again; keep the running one if the new one is invalid."""
+        from chatops.config import load_config
+
+        path = self.config.path
+        if path is None:
+            return ReloadResult(False, "the running configuration was not loaded from a file; nothing to reload")
+        try:
+            new = load_config(path, db_url=self.db_url)
+        except ConfigError as exc:
+            self.metrics.reloads.labels("rejected").inc()
+            log.error("Configuration reload rejected; the running configuration stays in force:\n%s", exc)
+            return ReloadResult(False, f"rejected; the running configuration stays in force: {exc}")
+        if new.database_url != self.config.database_url:
+            log.warning("storage.url changed; the new database is used after a restart, not by a reload")
+        with self._config_lock:
+            self.config = new
+            changes = self.scheduler.sync(new) if self.scheduler is not None else None
+        self.metrics.reloads.labels("ok").inc()
+        message = "reloaded; " + (changes.describe() if changes is not None else "not scheduling")
+        log.info("Configuration %s", message)
+        return ReloadResult(True, message)
+
+    # -- the long-running loop --
+
+    def health_check(self) -> dict[str, Any]:
+        import sqlalchemy as sa
+
+        checks: dict[str, Any] = {}
+        try:
+            with self.open().engine.connect() as connection:
+                connection.execute(sa.text("SELECT 1"))
+            checks["database"] = "ok"
+        except Exception as exc:  # noqa: BLE001 - report, never raise, from a health check
+            checks["database"] = f"error: {type(exc).__name__}"
+        checks["scheduler"] = "running" if self.scheduler is not None else "stopped"
+        checks["digests"] = len(self.config.digests)
+        return checks
+
+    def start(self, *, scheduler_clock: Clock | None = None, health: bool | None = None,
+              host: str | None = None, port: int | None = None) -> None:
+        """Open the database, schedule the digests, start /healthz, catch up on missed runs."""
+        from chatops.scheduler import DigestScheduler
+
+        self.open()
+        self.scheduler = DigestScheduler(self._on_fire, clock=scheduler_clock)
+        self.scheduler.sync(self.config)
+        self.scheduler.start()
+        server = self.config.server
+        if server.enabled if health is None else health:
+            from chatops.health import HealthServer
+
+            self.health = HealthServer(
+                self.metrics,
+                check=self.health_check,
+                reload=lambda: _as_tuple(self.reload()),
+                host=host or server.host,
+                port=server.port if port is None else port,
+            ).start()
+        self.catch_up()
+
+    def stop(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.shutdown()
+            self.scheduler = None
+        if self.health is not None:
+            self.health.stop()
+            self.health = None
+
+    def serve(self, stop: threading.Event, *, chat: Callable[[threading.Event], None] | None = None, **start: Any) -> None:
+        """Run until ``stop`` is set: scheduled fires, reloads, the chat bot in a thread."""
+        self.start(**start)
+        bot_thread = None
+        if chat is not None:
+            bot_thread = threading.Thread(target=_guard(chat, stop), args=(stop,), name="compass-chat", daemon=True)
+            bot_thread.start()
+        try:
+            while not stop.wait(0.25):
+                if self._reload_requested.is_set():
+                    self._reload_requested.clear()
+                    self.reload()
+        finally:
+            stop.set()
+            self.stop()
+            if bot_thread is not None:
+                bot_thread.join(timeout=10)
+            log.info("compass stopped")
+
+
+class _LazyPublishers(dict[str, Any]):
+    """Publishers built on first use: a digest already published never builds a client."""
+
+    def __init__(self, factory: Callable[[Any], Any], digest: DigestConfig) -> None:
+        super().__init__()
+        self._factory = factory
+        self._targets = {t.key: t for t in digest.targets}
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._targets
+
+    def __getitem__(self, key: str) -> Any:
+        if not dict.__contains__(self, key):
+            self[key] = self._factory(self._targets[key])
+        return dict.__getitem__(self, key)
+
+
+def _as_tuple(result: ReloadResult) -> tuple[bool, str]:
+    return result.ok, result.message
+
+
+def _guard(chat: Callable[[threading.Event], None], stop: threading.Event) -> Callable[[threading.Event], None]:
+    def run(event: threading.Event) -> None:
+        try:
+            chat(event)
+        except Exception:
+            log.exception("The chat bot stopped with an error; scheduled digests go on")
+
+    return run
+
+
+def install_signal_handlers(runner: Runner, stop: threading.Event) -> None:
+    """SIGTERM/SIGINT stop the runner; SIGHUP reloads the configuration. Main thread only."""
+
+    def _stop(signum: int, _frame: Any) -> None:
+        log.info("Received %s; stopping", signal.Signals(signum).name)
+        stop.set()
+
+    def _reload(_signum: int, _frame: Any) -> None:
+        runner.request_reload()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, _reload)
+
+
+def reload_url(config: Config, port: int | None = None) -> str:
+    host = config.server.host
+    if host in ("0.0.0.0", "::", ""):
+        host = "127.0.0.1"
+    return f"http://{host}:{config.server.port if port is None else port}/-/reload"
+
