@@ -195,32 +195,54 @@ def _key(name: str) -> str:
 
 @dataclass
 class _Directory:
-    """Who is who across the notes: GitHub handle -> display name, from the attendance lists."""
+    """Who is who across the notes, from the attendance lists: a GitHub handle and a first name both lead
+    to a person's full name ("manics" and "Simon" -> "Simon Li") when that is unambiguous."""
 
-    names: dict[str, str] = field(default_factory=dict)  # handle key -> name
+    names: dict[str, str] = field(default_factory=dict)  # handle key -> longest name seen with it
+    handles: dict[str, str] = field(default_factory=dict)  # name key -> handle
+    first: dict[str, set[str]] = field(default_factory=dict)  # first-name key -> full names
 
     @classmethod
     def build(cls, meetings: Iterable[Meeting]) -> _Directory:
         directory = cls()
         for meeting in meetings:
             for attendee in meeting.attendees:
-                if attendee.handle and attendee.name:
-                    directory.names.setdefault(_key(attendee.handle), attendee.name.strip())
+                name = " ".join((attendee.name or "").split())
+                if attendee.handle and name:
+                    key = _key(attendee.handle)
+                    if len(name) > len(directory.names.get(key, "")):
+                        directory.names[key] = name
+                    directory.handles.setdefault(_key(name), attendee.handle.lower())
+                if len(name.split()) >= 2:
+                    directory.first.setdefault(_key(name.split()[0]), set()).add(name)
         return directory
 
+    def _full(self, name: str) -> str | None:
+        if len(name.split()) != 1:
+            return None
+        candidates = self.first.get(_key(name), set())
+        return next(iter(candidates)) if len(candidates) == 1 else None
+
     def person(self, name_or_handle: str) -> Person:
-        text = name_or_handle.strip().lstrip("@")
+        text = " ".join(name_or_handle.strip().lstrip("@").split())
         name = self.names.get(_key(text))
         if name is not None:
-            return Person(name=name, kind="github", handle=text.lower())
-        if re.fullmatch(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})", text) and (text.islower() or "-" in text):
+            return Person(name=self._full(name) or name, kind="github", handle=text.lower())
+        full = self._full(text) or text
+        handle = self.handles.get(_key(full))
+        if handle is not None and re.fullmatch(r"[A-Za-z0-9-]{1,39}", handle):
+            return Person(name=full, kind="github", handle=handle)
+        if full == text and re.fullmatch(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})", text) and (
+                text.islower() or "-" in text):
             return Person(name=text, kind="github", handle=text.lower())
-        return Person(name=text, kind="name")
+        return Person(name=full, kind="name")
 
     def canonical(self, person: Person) -> str:
-        if person.kind == "github" and person.handle:
-            return _key(self.names.get(_key(person.handle), person.name))
-        return _key(person.name)
+        """One key per human, whichever way the notes or chat named them."""
+        name = person.name
+        if person.handle and _key(person.handle) in self.names:
+            name = self.names[_key(person.handle)]
+        return _key(self._full(name) or name)
 
 
 def _attendee_key(name: str | None, handle: str | None) -> str:
@@ -282,7 +304,8 @@ def _issue_links(urls: Iterable[str]) -> list[Link]:
         if not _is_http(url):
             continue
         match = _ISSUE.match(url)
-        label = f"{match.group('repo')}#{match.group('n')}" if match else "link"
+        host = re.sub(r"^https?://(?:www\.)?([^/?#]+).*$", r"\1", url, flags=re.IGNORECASE)
+        label = f"{match.group('repo')}#{match.group('n')}" if match else host
         links.append(Link(label=label, url=url))
     return links
 

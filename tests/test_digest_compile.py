@@ -189,7 +189,7 @@ def test_technical_digest_groups_releases_and_lists_decisions_topics_actions() -
     assert [(link.label, link.url) for link in agenda.entries[0].links] == [
         ("notes", "https://notes.example.org/team#2025-06-03"),
         ("hub#12", "https://github.com/o/hub/pull/12"),
-        ("link", "https://example.org/doc"),
+        ("example.org", "https://example.org/doc"),
     ]
     assert [p.name for p in agenda.entries[0].people] == ["Ann"]
     actions = digest.section("action_items")
