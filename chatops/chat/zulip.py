@@ -1,0 +1,500 @@
+"""The Zulip adapter: listen for mentions and direct messages, answer through the shared command layer.
+
+``ZulipBot(config, database).run(stop)`` blocks until ``stop`` is set (``compass run`` runs it in a
+thread). It drives ``register``/``get_events`` of the official ``zulip`` client itself instead of
+``call_on_each_event``, which prints and retries every second:
+
+- the queue is registered for ``message`` and ``update_message`` events with ``apply_markdown=False``,
+  so commands see the raw Markdown people typed (``@**Jane Doe|8**``), not HTML;
+- ``BAD_EVENT_QUEUE_ID`` (the server garbage-collected the queue, or restarted) re-registers at once and
+  then *catches up*: messages that mention the bot or are direct messages, newer than the last one seen,
+  are fetched by narrow search, so nothing sent while no queue existed is lost;
+- 429 waits for the server's ``retry-after``; 5xx, timeouts and refused connections back off
+  exponentially (0.5 s doubling to 30 s) with jitter, and a success resets the delay;
+- each message is claimed in the database before it is handled (``Dispatcher``), so a message delivered
+  twice, or to several replicas, is handled once.
+
+Messages are handled by a few worker threads, each owning the senders whose id hashes to it: one person's
+commands run in the order they were sent, different people's in parallel. Reactions go through their own
+thread, after the reply, so the :tada: never delays a confirmation.
+
+Turn on ``-vv`` (or set the ``chatops.chat`` logger to DEBUG) to see every event.
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime as dt
+import functools
+import logging
+import queue
+import random
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from chatops.chat.ports import IncomingMessage, MessageEdit
+from chatops.errors import AuthError, ConfigError, PublishError, RateLimited
+
+if TYPE_CHECKING:
+    from chatops.commands.digest import DigestService
+    from chatops.commands.dispatcher import Dispatcher
+    from chatops.config import Config
+    from chatops.storage.db import Database
+
+log = logging.getLogger(__name__)
+
+EVENT_TYPES = ["message", "update_message"]
+_AUTH_CODES = {"UNAUTHORIZED", "INVALID_API_KEY", "USER_DEACTIVATED", "REALM_DEACTIVATED"}
+_STOP = object()
+
+
+def _get_messages(client: Any, request: dict[str, Any]) -> Mapping[str, Any]:
+    return client.get_messages(request)  # type: ignore[no-any-return]
+
+
+def _add_reaction(client: Any, reaction: dict[str, Any]) -> Mapping[str, Any]:
+    return client.add_reaction(reaction)  # type: ignore[no-any-return]
+
+
+class Backoff:
+    """Capped exponential backoff with jitter: ``next()`` gives a delay in [d/2, d], d doubling to ``cap``."""
+
+    def __init__(self, base: float = 0.5, cap: float = 30.0, rng: random.Random | None = None) -> None:
+        self.base = base
+        self.cap = cap
+        self.attempts = 0
+        self._rng = rng or random.Random()
+
+    def next(self) -> float:
+        ceiling = min(self.cap, self.base * (2**self.attempts))
+        self.attempts += 1
+        return self._rng.uniform(ceiling / 2, ceiling)
+
+    def reset(self) -> None:
+        self.attempts = 0
+
+
+class ZulipCallError(PublishError):
+    """A Zulip API call answered with an error; ``code`` is Zulip's error code when it gave one."""
+
+    def __init__(self, endpoint: str, result: Mapping[str, Any]) -> None:
+        self.code = str(result.get("code") or "")
+        self.status = result.get("status_code")
+        reason = str(result.get("msg") or "error")[:200]
+        super().__init__(f"zulip {endpoint}", f"{reason} ({self.code or self.status or 'no code'})")
+        self.retryable = result.get("result") == "http-error" or self.code in ("", "RATE_LIMIT_HIT")
+
+
+def hash_encode(text: str) -> str:
+    """Zulip's URL-fragment encoding of a channel or topic name (``%`` becomes ``.``)."""
+    return quote(text, safe="").replace(".", "%2E").replace("%", ".")
+
+
+def permalink(site: str, raw: Mapping[str, Any]) -> str:
+    message_id = raw.get("id")
+    if raw.get("type") == "stream":
+        channel = f"{raw.get('stream_id', '')}-{hash_encode(str(raw.get('display_recipient', '')))}"
+        topic = hash_encode(str(raw.get("subject") or raw.get("topic") or ""))
+        return f"{site}/#narrow/channel/{channel}/topic/{topic}/near/{message_id}"
+    return f"{site}/#narrow/dm/{raw.get('sender_id')}-user/near/{message_id}"
+
+
+class ZulipChat:
+    """The ``ChatPort`` for Zulip: replies in the message's topic (or DM), reactions, reply lookup."""
+
+    def __init__(self, bot: ZulipBot) -> None:
+        self.bot = bot
+
+    def send_reply(self, message: IncomingMessage, text: str) -> int | None:
+        bot = self.bot
+        if message.is_direct:
+            others = [
+                r["email"] for r in message.raw.get("display_recipient", []) or []
+                if isinstance(r, Mapping) and r.get("id") != bot.user_id
+            ] or [message.sender_email]
+            request: dict[str, Any] = {"type": "private", "to": others, "content": text}
+        else:
+            # A silent mention says whom compass is answering in a busy topic, without a notification.
+            prefix = f"@_**{message.sender_name}|{message.sender_id}** " if message.sender_id is not None else ""
+            request = {"type": "stream", "to": message.stream, "topic": message.topic, "content": prefix + text}
+        limit = bot.max_message_length
+        if len(request["content"]) > limit:
+            request["content"] = request["content"][: limit - 1] + "\u2026"
+        result = bot.call("messages", lambda c: c.send_message(request))
+        message_id = result.get("id")
+        return int(message_id) if message_id is not None else None
+
+    def add_reaction(self, message: IncomingMessage, emoji: str) -> None:
+        if message.message_id is not None:
+            self.bot.reactions.put((message.message_id, emoji))
+
+    def find_reply(self, message: IncomingMessage) -> int | None:
+        """compass's reply to ``message`` if one was posted (by a replica that died before recording it)."""
+        bot = self.bot
+        if message.message_id is None:
+            return None
+        if message.is_direct:
+            narrow: list[dict[str, Any]] = [{"operator": "dm", "operand": [message.sender_email]}]
+        else:
+            narrow = [{"operator": "channel", "operand": message.stream}, {"operator": "topic", "operand": message.topic}]
+        result = bot.call(
+            "messages",
+            lambda c: c.get_messages({
+                "anchor": message.message_id, "num_before": 0, "num_after": 100, "include_anchor": False,
+                "narrow": narrow, "apply_markdown": False,
+            }),
+        )
+        prefix = f"@_**{message.sender_name}|{message.sender_id}**"
+        for found in result.get("messages", []):
+            if found.get("sender_id") != bot.user_id:
+                continue
+            if message.is_direct or str(found.get("content", "")).startswith(prefix):
+                return int(found["id"])
+        return None
+
+
+class ZulipBot:
+    """compass's Zulip listener.
+
+    Example usage::
+
+        stop = threading.Event()
+        bot = ZulipBot(config, database)
+        threading.Thread(target=bot.run, args=(stop,), daemon=True).start()
+        ...
+        stop.set()
+    """
+
+    def __init__(
+        self,
+        config: Config,
+        database: Database,
+        *,
+        dispatcher: Dispatcher | None = None,
+        digests: DigestService | None = None,
+        client_factory: Callable[[], Any] | None = None,
+        workers: int = 4,
+        backoff: Backoff | None = None,
+        call_attempts: int = 8,
+    ) -> None:
+        if config.zulip is None:
+            raise ConfigError(str(config.path or "<config>"), "zulip: the section is required to run the Zulip bot")
+        self.config = config
+        self.zulip = config.zulip
+        self.database = database
+        self.site = self.zulip.site
+        self.streams = {s.casefold() for s in self.zulip.streams}
+        self._client_factory = client_factory or self._default_client
+        self._local = threading.local()
+        self.backoff = backoff or Backoff()
+        self.call_attempts = call_attempts
+        if dispatcher is None:
+            from chatops.commands.digest import PipelineDigests
+            from chatops.commands.dispatcher import Dispatcher
+
+            dispatcher = Dispatcher(database=database, config=config, digests=digests or PipelineDigests(config, database))
+        self.dispatcher = dispatcher
+        self.chat = ZulipChat(self)
+        self.workers = max(1, workers)
+        self.user_id: int | None = None
+        self.full_name: str = self.zulip.bot_name
+        self.max_message_length = 10000
+        self.last_message_id: int | None = None
+        self.reactions: queue.Queue[Any] = queue.Queue()
+        self._queues: list[queue.Queue[Any]] = []
+        self._threads: list[threading.Thread] = []
+        self._bots: dict[int, bool] = {}
+        self._users_loaded_at = -1e9
+        self._seen: collections.OrderedDict[int, None] = collections.OrderedDict()
+        self._stop = threading.Event()
+        self.handled = 0  # messages dispatched (for tests and metrics)
+
+    # -- client and calls -------------------------------------------------------------------
+
+    def _default_client(self) -> Any:
+        import zulip
+
+        key = self.zulip.api_key
+        if key is None:
+            raise ConfigError(
+                str(self.config.path or "<config>"),
+                f"zulip.api_key: no API key; set {self.zulip.api_key_env}, the secrets file or zulip.zuliprc",
+            )
+        # The key is unwrapped only here, where the client is built; the client never logs it.
+        return zulip.Client(
+            email=self.zulip.email, api_key=key.get_secret_value(), site=self.site,
+            client="compass", retry_on_errors=False, verbose=False,
+        )
+
+    @property
+    def client(self) -> Any:
+        """This thread's client (``requests`` sessions are not shared between threads)."""
+        client = getattr(self._local, "client", None)
+        if client is None:
+            client = self._local.client = self._client_factory()
+        return client
+
+    def call(self, endpoint: str, do: Callable[[Any], Mapping[str, Any]], *, attempts: int | None = None) -> Mapping[str, Any]:
+        """One API call with retries: 429 waits ``retry-after``, 5xx and network errors back off."""
+        backoff = Backoff(self.backoff.base, self.backoff.cap)
+        tries = attempts or self.call_attempts
+        for attempt in range(1, tries + 1):
+            try:
+                result = do(self.client)
+            except Exception as exc:  # noqa: BLE001 - requests' ConnectionError/Timeout, zulip's network errors
+                error: PublishError = PublishError(f"zulip {endpoint}", f"network error ({type(exc).__name__})")
+            else:
+                if result.get("result") == "success":
+                    return result
+                error = self._error(endpoint, result)
+                if not error.retryable:
+                    raise error
+            if attempt == tries:
+                raise error
+            delay = error.retry_after if isinstance(error, RateLimited) else backoff.next()
+            log.info("Zulip %s failed (%s); retry %d/%d in %.1f s", endpoint, error.reason, attempt, tries - 1, delay)
+            if self._stop.wait(min(delay, 60.0)):
+                raise error
+        raise AssertionError("unreachable")
+
+    @staticmethod
+    def _error(endpoint: str, result: Mapping[str, Any]) -> PublishError:
+        code = str(result.get("code") or "")
+        if code == "RATE_LIMIT_HIT":
+            try:
+                wait = float(result.get("retry-after") or 1.0)
+            except (TypeError, ValueError):
+                wait = 1.0
+            return RateLimited(f"zulip {endpoint}", max(wait, 0.05))
+        if code in _AUTH_CODES:
+            return AuthError(f"zulip {endpoint}", f"credentials refused ({code})")
+        return ZulipCallError(endpoint, result)
+
+    # -- the loop ---------------------------------------------------------------------------
+
+    def run(self, stop: threading.Event) -> None:
+        """Listen and answer until ``stop`` is set; returns after finishing the messages in hand."""
+        self._stop = stop
+        self._start_workers()
+        queue_id: str | None = None
+        last_event_id = -1
+        backoff = self.backoff
+        try:
+            while not stop.is_set():
+                try:
+                    if self.user_id is None:
+                        self._load_profile()
+                    if queue_id is None:
+                        queue_id, last_event_id = self._register()
+                        backoff.reset()
+                    result = self.client.get_events(queue_id=queue_id, last_event_id=last_event_id)
+                except AuthError:
+                    raise
+                except Exception as exc:  # noqa: BLE001 - any failure to reach Zulip is retried
+                    delay = backoff.next()
+                    log.warning("Zulip is unreachable (%s); retrying in %.1f s", type(exc).__name__, delay)
+                    stop.wait(delay)
+                    continue
+                if result.get("result") == "success":
+                    backoff.reset()
+                    for event in result.get("events", []):
+                        last_event_id = max(last_event_id, int(event.get("id", last_event_id)))
+                        self._on_event(event)
+                    continue
+                code = str(result.get("code") or "")
+                if code == "BAD_EVENT_QUEUE_ID":
+                    # The server dropped our queue (expired, or restarted): register again, then catch up.
+                    log.info("Zulip event queue %s expired; registering a new one", queue_id)
+                    queue_id = None
+                    continue
+                error = self._error("events", result)
+                if isinstance(error, AuthError):
+                    raise error
+                delay = error.retry_after if isinstance(error, RateLimited) else backoff.next()
+                log.warning("Zulip events failed (%s); retrying in %.1f s", error.reason, delay)
+                stop.wait(delay)
+        finally:
+            self._stop_workers()
+            if queue_id is not None:
+                try:
+                    self.client.deregister(queue_id, timeout=2.0)
+                except Exception:  # best effort: the server expires idle queues anyway
+                    log.debug("Could not delete event queue %s", queue_id, exc_info=True)
+
+    def _load_profile(self) -> None:
+        me = self.call("users/me", lambda c: c.get_profile())
+        self.user_id = int(me["user_id"])
+        self.full_name = str(me.get("full_name") or self.zulip.bot_name)
+        self.dispatcher.bot_id = self.user_id
+        self._load_users(force=True)
+        log.info('Zulip bot "%s" (user %s) connected to %s', self.full_name, self.user_id, self.site)
+
+    def _load_users(self, *, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self._users_loaded_at < 30:
+            return
+        self._users_loaded_at = now
+        try:
+            result = self.call("users", lambda c: c.get_members({"client_gravatar": True}), attempts=2)
+        except PublishError as exc:
+            log.warning("Could not list Zulip users (%s); bots are recognised by id only", exc.reason)
+            return
+        self._bots = {int(u["user_id"]): bool(u.get("is_bot")) for u in result.get("members", [])}
+
+    def _register(self) -> tuple[str, int]:
+        result = self.call(
+            "register",
+            lambda c: c.register(event_types=EVENT_TYPES, apply_markdown=False, client_gravatar=True),
+        )
+        queue_id = str(result["queue_id"])
+        last_event_id = int(result.get("last_event_id", -1))
+        self.max_message_length = int(result.get("max_message_length") or 10000)
+        newest = result.get("max_message_id")
+        if self.last_message_id is not None:
+            self._catch_up(self.last_message_id)
+        elif newest is not None:
+            self.last_message_id = int(newest)
+        log.info("Registered Zulip event queue %s", queue_id)
+        return queue_id, last_event_id
+
+    def _catch_up(self, after: int) -> None:
+        """Handle messages addressed to the bot that arrived after ``after`` while no queue existed."""
+        for narrow in ([{"operator": "is", "operand": "mentioned"}], [{"operator": "is", "operand": "dm"}]):
+            anchor = after
+            while True:
+                request = {
+                    "anchor": anchor, "num_before": 0, "num_after": 200, "include_anchor": False,
+                    "narrow": narrow, "apply_markdown": False,
+                }
+                result = self.call("messages", functools.partial(_get_messages, request=request))
+                messages = result.get("messages", [])
+                for raw in messages:
+                    flags = raw.get("flags", [])
+                    self._on_message(raw, flags, caught_up=True)
+                if result.get("found_newest", True) or not messages:
+                    break
+                anchor = int(messages[-1]["id"])
+        log.info("Caught up on messages after %s", after)
+
+    # -- events -----------------------------------------------------------------------------
+
+    def _on_event(self, event: Mapping[str, Any]) -> None:
+        kind = event.get("type")
+        log.debug("Zulip event %s (%s)", event.get("id"), kind)
+        if kind == "message":
+            self._on_message(event["message"], event.get("flags", []))
+        elif kind == "update_message" and not event.get("rendering_only") and "content" in event:
+            edited = event.get("edit_timestamp")
+            edit = MessageEdit(
+                message_id=int(event["message_id"]),
+                editor_id=event.get("user_id"),
+                text=str(event["content"]),
+                edited_at=dt.datetime.fromtimestamp(edited, dt.UTC) if edited else None,
+                raw=event,
+            )
+            self._submit(edit.editor_id or 0, edit)
+
+    def _on_message(self, raw: Mapping[str, Any], flags: Iterable[str], *, caught_up: bool = False) -> None:
+        message_id = int(raw["id"])
+        if self.last_message_id is None or message_id > self.last_message_id:
+            self.last_message_id = message_id
+        if message_id in self._seen:
+            return
+        self._seen[message_id] = None
+        if len(self._seen) > 20000:
+            self._seen.popitem(last=False)
+        sender_id = int(raw.get("sender_id", 0))
+        if sender_id == self.user_id:
+            return
+        if sender_id not in self._bots:
+            self._load_users()
+        if self._bots.get(sender_id, False):
+            return
+        message = self._incoming(raw, flags)
+        if message is not None:
+            self._submit(sender_id, message)
+
+    def _incoming(self, raw: Mapping[str, Any], flags: Iterable[str]) -> IncomingMessage | None:
+        content = str(raw.get("content", ""))
+        direct = raw.get("type") == "private"
+        if not direct:
+            stream = str(raw.get("display_recipient", ""))
+            if self.streams and stream.casefold() not in self.streams:
+                return None
+            if "mentioned" not in set(flags) and not self._mentions_me(content):
+                return None
+        timestamp = raw.get("timestamp")
+        return IncomingMessage(
+            sender_id=int(raw.get("sender_id", 0)) or None,
+            sender_email=str(raw.get("sender_email", "")),
+            sender_name=str(raw.get("sender_full_name", "")),
+            stream=None if direct else str(raw.get("display_recipient", "")),
+            topic=None if direct else str(raw.get("subject") or raw.get("topic") or ""),
+            text=content,
+            message_id=int(raw["id"]),
+            is_bot=False,
+            timestamp=dt.datetime.fromtimestamp(timestamp, dt.UTC) if timestamp else None,
+            permalink=permalink(self.site, raw),
+            raw=raw,
+        )
+
+    def _mentions_me(self, content: str) -> bool:
+        from chatops.commands.mentions import strip_bot_mention
+
+        names = {self.full_name, self.zulip.bot_name}
+        return any(
+            strip_bot_mention(content.replace("@_**", "@\u200b**"), bot_name=n, bot_id=self.user_id)[1] for n in names
+        )
+
+    # -- workers ----------------------------------------------------------------------------
+
+    def _submit(self, key: int, item: IncomingMessage | MessageEdit) -> None:
+        self._queues[key % len(self._queues)].put(item)
+
+    def _start_workers(self) -> None:
+        self._queues = [queue.Queue() for _ in range(self.workers)]
+        self._threads = [
+            threading.Thread(target=self._work, args=(q,), name=f"compass-chat-{i}", daemon=True)
+            for i, q in enumerate(self._queues)
+        ]
+        self._threads.append(threading.Thread(target=self._react, name="compass-chat-reactions", daemon=True))
+        for thread in self._threads:
+            thread.start()
+
+    def _stop_workers(self) -> None:
+        for q in self._queues:
+            q.put(_STOP)
+        self.reactions.put(_STOP)
+        for thread in self._threads:
+            thread.join(timeout=30)
+
+    def _work(self, items: queue.Queue[Any]) -> None:
+        while True:
+            item = items.get()
+            if item is _STOP:
+                return
+            try:
+                if isinstance(item, MessageEdit):
+                    self.dispatcher.handle_edit(item)
+                else:
+                    self.dispatcher.handle(item, self.chat)
+                    self.handled += 1
+            except Exception:
+                # The claim was rolled back with the transaction; the message stays unclaimed.
+                log.exception("Handling a Zulip message failed")
+
+    def _react(self) -> None:
+        while True:
+            item = self.reactions.get()
+            if item is _STOP:
+                return
+            message_id, emoji = item
+            try:
+                reaction = {"message_id": message_id, "emoji_name": emoji}
+                self.call("reactions", functools.partial(_add_reaction, reaction=reaction), attempts=4)
+            except PublishError as exc:
+                if "REACTION_ALREADY_EXISTS" not in exc.reason:
+                    log.warning("Could not add :%s: to message %s (%s)", emoji, message_id, exc.reason)
