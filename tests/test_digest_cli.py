@@ -1,0 +1,156 @@
+"""``compass digest preview`` through CliRunner, and the pipeline reading shout-outs from the database."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from chatops.cli import cli
+from chatops.config import parse_config
+from chatops.pipeline import build_digest, digest_window, render_for_target, resolve_digest
+from digests.model import Recipient, Shoutout
+
+UTC = dt.UTC
+
+
+def write_config(tmp_path: Path, db_url: str | None = None, **extra: object) -> Path:
+    lines = [
+        "community:",
+        "  name: Example Community",
+        "  timezone: Europe/London",
+        "zulip: {site: 'https://example.zulipchat.com', email: bot@example.org}",
+        "discourse: {url: 'https://discourse.example.org'}",
+        "digests:",
+        "  - name: thanks-monthly",
+        "    kind: celebratory",
+        "    schedule: monthly 1 09:00",
+        "    targets:",
+        "      - zulip: {stream: general, topic: 'Thanks {period}'}",
+        "      - discourse: {category: News}",
+    ]
+    if extra.get("template"):
+        lines.append(f"    template: {extra['template']}")
+    if db_url:
+        lines += ["storage:", f"  url: '{db_url}'"]
+    path = tmp_path / "compass.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def record(database: object, *shoutouts: Shoutout) -> None:
+    from chatops.storage.shoutouts import record_shoutout
+
+    with database.session() as session:  # type: ignore[attr-defined]
+        for shoutout in shoutouts:
+            record_shoutout(session=session, shoutout=shoutout)
+
+
+def thanks(text: str, when: dt.datetime, message_id: int) -> Shoutout:
+    return Shoutout(giver="Bob", giver_id=3, recipients=(Recipient(name="Jane Doe", user_id=8),), text=text,
+                    created_at=when, stream="general", topic="t", message_id=message_id,
+                    permalink=f"https://example.zulipchat.com/#narrow/near/{message_id}")
+
+
+def test_preview_json_for_zulip_reads_the_window_from_the_database(tmp_path: Path, database: object,
+                                                                   db_url: str) -> None:
+    record(database,
+           thanks("for @**all** the CI fixes", dt.datetime(2025, 6, 5, tzinfo=UTC), 1),
+           thanks("for last year's work", dt.datetime(2024, 6, 5, tzinfo=UTC), 2))
+    config = write_config(tmp_path)
+    result = CliRunner().invoke(cli, ["--config", str(config), "--db", db_url, "digest", "preview", "thanks-monthly",
+                                      "--since", "2025-06-01", "--until", "2025-07-01", "--target", "zulip",
+                                      "--format", "json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert set(payload) == {"stream", "topic", "messages"}
+    assert payload["stream"] == "general" and payload["topic"] == "Thanks June 2025"
+    text = "\n".join(payload["messages"])
+    assert "@_**Jane Doe|8**" in text and "for all the CI fixes" in text
+    assert "last year" not in text and "@**all**" not in text
+
+
+def test_preview_json_for_discourse_and_plain(tmp_path: Path, notes_dir: Path) -> None:
+    config = write_config(tmp_path)
+    runner = CliRunner()
+    base = ["--config", str(config), "digest", "preview", "community", "--notes", str(notes_dir),
+            "--since", "2022-09-01", "--until", "2023-02-01", "--format", "json"]
+    discourse = runner.invoke(cli, [*base, "--target", "discourse"])
+    assert discourse.exit_code == 0, discourse.output
+    payload = json.loads(discourse.stdout)
+    assert set(payload) == {"title", "category", "raw"}
+    assert payload["title"] == "Community digest, September 2022 \u2013 January 2023"
+    assert "20 September 2022" in payload["raw"]
+    plain = runner.invoke(cli, [*base, "--target", "plain"])
+    assert plain.exit_code == 0, plain.output
+    data = json.loads(plain.stdout)
+    assert set(data) == {"title", "text"} and data["text"].startswith("# Community digest, September 2022")
+
+
+def test_preview_markdown_to_a_file_and_empty_note(tmp_path: Path) -> None:
+    config = write_config(tmp_path)
+    notes = tmp_path / "notes.md"
+    notes.write_text("# Team meeting 2025-06-03\n\n## Attendees\n\n- Ann / @ann\n", encoding="utf-8")
+    out = tmp_path / "digest.md"
+    result = CliRunner().invoke(cli, ["--config", str(config), "digest", "preview", "thanks-monthly", "--notes",
+                                      str(notes), "--since", "2025-06-01", "--until", "2025-07-01", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "is empty; publishing would skip it (skip_if_empty)" in result.stderr
+    assert out.read_text(encoding="utf-8").startswith("# Celebratory digest, June 2025\n")
+
+
+def test_preview_never_creates_a_database(tmp_path: Path, notes_dir: Path) -> None:
+    missing = tmp_path / "nothing" / "compass.db"
+    config = write_config(tmp_path, db_url=f"sqlite:///{missing}")
+    result = CliRunner().invoke(cli, ["--config", str(config), "digest", "preview", "celebratory", "--notes",
+                                      str(notes_dir), "--since", "2025-01-01", "--until", "2025-07-01"])
+    assert result.exit_code == 0, result.output
+    assert not missing.exists() and "no database" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["nope"], "no digest named 'nope'; use a configured name (thanks-monthly) or a kind"),
+        (["community", "--since", "2025-07-01", "--until", "2025-06-01"], "the window is empty"),
+        (["community", "--notes", "/no/such/notes"], "no notes file matches this path"),
+    ],
+    ids=["unknown_digest", "empty_window", "missing_notes"],
+)
+def test_preview_errors_name_the_problem(tmp_path: Path, args: list[str], message: str) -> None:
+    config = write_config(tmp_path)
+    result = CliRunner().invoke(cli, ["--config", str(config), "digest", "preview", *args,
+                                      *([] if "--since" in args else ["--since", "2025-06-01", "--until", "2025-07-01"])])
+    assert result.exit_code in (1, 2)
+    assert message in result.output
+
+
+def test_template_from_config_templates(tmp_path: Path) -> None:
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "short.md.j2").write_text("{{ digest.title }}: {{ digest.counts.shoutouts }}\n",
+                                                        encoding="utf-8")
+    config = parse_config({"digests": [{"name": "t", "kind": "celebratory", "schedule": "monthly",
+                                        "template": "short.md.j2"}]}, path=tmp_path / "compass.yaml")
+    config, digest_cfg = resolve_digest(config, "t")
+    window = digest_window(config, digest_cfg, since=dt.date(2025, 6, 1), until=dt.date(2025, 7, 1))
+    digest = build_digest(config, digest_cfg, window, meetings=[], releases=[],
+                          shoutouts=[thanks("x", dt.datetime(2025, 6, 2, tzinfo=UTC), 1)])
+    assert render_for_target(config, digest_cfg, digest, "plain").text == "Celebratory digest, June 2025: 1\n"
+    missing = parse_config({"digests": [{"name": "t", "kind": "celebratory", "schedule": "monthly",
+                                         "template": "nope.j2"}]}, path=tmp_path / "compass.yaml")
+    from chatops.errors import UsageError
+
+    with pytest.raises(UsageError, match="template 'nope.j2' not found"):
+        render_for_target(missing, missing.digests[0], digest, "plain")
+
+
+def test_default_window_is_the_latest_complete_period() -> None:
+    config = parse_config({"community": {"timezone": "Europe/London"},
+                           "digests": [{"name": "m", "kind": "community", "schedule": "monthly 1 00:00"}]})
+    _, digest_cfg = resolve_digest(config, "m")
+    window = digest_window(config, digest_cfg, now=dt.datetime(2025, 7, 10, tzinfo=UTC))
+    assert window.since.isoformat() == "2025-06-01T00:00:00+01:00"
+    assert window.until.isoformat() == "2025-07-01T00:00:00+01:00"
