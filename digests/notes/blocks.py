@@ -30,7 +30,6 @@ import pyromark
 
 _OPTIONS = (
     pyromark.Options.ENABLE_TABLES
-    | pyromark.Options.ENABLE_STRIKETHROUGH
     | pyromark.Options.ENABLE_TASKLISTS
     | pyromark.Options.ENABLE_YAML_STYLE_METADATA_BLOCKS
     | pyromark.Options.ENABLE_FOOTNOTES
@@ -39,7 +38,7 @@ _MARKDOWN = pyromark.Markdown(options=_OPTIONS)
 
 # A bare URL ends at whitespace or at characters that cannot be part of one in running text.
 URL_RE = re.compile(r"https?://[^\s<>\"`|\\{}^]+", re.IGNORECASE)
-_TRAILING = ".,;:!?*_~'"
+_TRAILING = ".,;:!?*_'"
 _CONTAINER_RE = re.compile(rb"(?m)^[ \t]{0,3}:::(.*)$")
 
 

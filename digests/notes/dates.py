@@ -51,6 +51,8 @@ def find_date(text: str, *, compact: bool = False) -> tuple[dt.date, int, int] |
 def heading_date(text: str) -> dt.date | None:
     """The date a heading is about, when the heading is mostly that date ("2025-06-17",
     "Meeting 17 June 2025", "2025-06-17 — Collab cafe")."""
+    if "://" in text:  # a date inside a link is not the heading's date
+        text = re.sub(r"https?://\S+", " ", text)
     found = find_date(text)
     if found is None:
         return None
