@@ -253,12 +253,12 @@ def _parse(doc: NotesDocument, cache: SourceCache | None, headings: Mapping[str,
         text = _decode(doc.body)
     except UnicodeDecodeError as exc:
         raise _SourceFailed(
-            f"{doc.document}: not UTF-8 text (invalid byte at offset {exc.start}); save the file as UTF-8"
+            f"not UTF-8 text (invalid byte at offset {exc.start}); save the file as UTF-8"
         ) from None
     try:
         meetings = parse_notes(text, document=doc.document, url=doc.url, headings=headings)
     except NotesParseError as exc:
-        raise _SourceFailed(str(exc)) from None
+        raise _SourceFailed(f"line {exc.line}: {exc.reason}" if exc.line else exc.reason) from None
     contract_json = json.dumps([m.to_contract() for m in meetings], ensure_ascii=False).encode()
     meetings_json = json.dumps([m.model_dump(mode="json") for m in meetings], ensure_ascii=False).encode()
     if cache is not None:
