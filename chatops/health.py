@@ -16,12 +16,14 @@ import ipaddress
 import json
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
+from prometheus_client import CollectorRegistry, Counter, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.registry import Collector
 
 from chatops.errors import UsageError
 
@@ -44,13 +46,10 @@ class Metrics:
         self.skipped = Counter(
             "compass_digests_skipped", "Publications skipped because the digest was empty.", ["digest"], registry=self.registry,
         )
-        self.commands = Counter(
-            "compass_commands_handled", "Chat commands answered by this process.", ["command"], registry=self.registry,
-        )
-        self.queue_lag = Gauge(
-            "compass_event_queue_lag_seconds", "Seconds between a chat event's message time and its handling.",
-            registry=self.registry,
-        )
+        self._handled = 0
+        self._lag: float | None = None
+        self._bot: Any = None
+        self.registry.register(_ChatCollector(self))
         self.reloads = Counter(
             "compass_config_reloads", "Configuration reloads, by result.", ["result"], registry=self.registry,
         )
@@ -69,13 +68,43 @@ class Metrics:
             elif target.status == "skipped":
                 self.skipped.labels(outcome.digest).inc()
 
-    def command_handled(self, command: str, lag_seconds: float | None = None) -> None:
-        self.commands.labels(command).inc()
+    def command_handled(self, lag_seconds: float | None = None) -> None:
+        """Count one chat command answered here, and how long its event waited."""
+        self._handled += 1
         if lag_seconds is not None:
-            self.queue_lag.set(max(0.0, lag_seconds))
+            self._lag = max(0.0, lag_seconds)
+
+    def watch_bot(self, bot: Any) -> None:
+        """Read the chat bot's own counters (``handled``, ``event_lag_seconds``) at each scrape."""
+        self._bot = bot
+
+    def chat_values(self) -> tuple[float, float | None]:
+        handled = float(self._handled)
+        lag = self._lag
+        if self._bot is not None:
+            handled += float(getattr(self._bot, "handled", 0) or 0)
+            bot_lag = getattr(self._bot, "event_lag_seconds", None)
+            lag = float(bot_lag) if bot_lag is not None else lag
+        return handled, lag
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+
+class _ChatCollector(Collector):
+    """``compass_commands_handled_total`` and ``compass_event_queue_lag_seconds``, read when scraped."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        self.metrics = metrics
+
+    def collect(self) -> Iterator[Metric]:
+        handled, lag = self.metrics.chat_values()
+        yield CounterMetricFamily("compass_commands_handled", "Chat commands answered by this process.", value=handled)
+        yield GaugeMetricFamily(
+            "compass_event_queue_lag_seconds",
+            "Seconds between a chat event being sent and compass handling it (last event; 0 before any).",
+            value=lag or 0.0,
+        )
 
 
 HealthCheck = Callable[[], dict[str, Any]]
@@ -169,7 +198,7 @@ class _Handler(BaseHTTPRequestHandler):
             except Exception:  # a health check must answer, whatever broke
                 log.exception("Health check failed")
                 checks = {"status": "error"}
-            healthy = all(v in ("ok", "running", "disabled") for k, v in checks.items() if k != "status")
+            healthy = checks.get("database") == "ok" and checks.get("scheduler") in ("running", None)
             checks["status"] = "ok" if healthy else "unhealthy"
             self._json(200 if healthy else 503, checks)
         elif self.path.split("?")[0] == "/metrics":

@@ -185,7 +185,8 @@ def _done_outcome(row: PublicationRecord) -> TargetOutcome:
     publication = None
     if row.status == "published" and isinstance(ref, dict):
         publication = Publication(row.target, ref.get("ref", {}), url=ref.get("url"))
-    return TargetOutcome(row.target, "already", publication=publication, attempts=row.attempts)
+    error = f"skipped earlier ({row.last_error or 'empty'})" if row.status == "skipped" else None
+    return TargetOutcome(row.target, "already", publication=publication, error=error, attempts=row.attempts)
 
 
 def _publish_target(

@@ -201,11 +201,20 @@ class Runner:
             last = previous_fire(digest.schedule, zone, now)
             if last is None:
                 continue
+            if not self._has_history(digest.name) and now - last > digest.grace:
+                log.info('Digest "%s" has not run before; its first run is the next fire', digest.name)
+                continue
             self._log_older_misses(digest, last)
             outcome = self.fire(digest.name, last)
             if outcome is not None:
                 outcomes.append(outcome)
         return outcomes
+
+    def _has_history(self, name: str) -> bool:
+        from chatops.storage.publications import list_publications
+
+        with self.open().session() as session:
+            return bool(list_publications(session=session, digest=name))
 
     def _log_older_misses(self, digest: DigestConfig, last: dt.datetime) -> None:
         from chatops.storage.publications import list_publications
@@ -380,11 +389,4 @@ def install_signal_handlers(runner: Runner, stop: threading.Event) -> None:
     signal.signal(signal.SIGINT, _stop)
     if hasattr(signal, "SIGHUP"):
         signal.signal(signal.SIGHUP, _reload)
-
-
-def reload_url(config: Config, port: int | None = None) -> str:
-    host = config.server.host
-    if host in ("0.0.0.0", "::", ""):
-        host = "127.0.0.1"
-    return f"http://{host}:{config.server.port if port is None else port}/-/reload"
 

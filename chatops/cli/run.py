@@ -1,0 +1,253 @@
+"""``compass run``, ``compass schedule`` and ``compass reload``.
+
+``compass reload`` finds the running bot through its health server: it sends ``POST /-/reload`` to
+``server.host``:``server.port`` (the port ``compass run --port`` was given, if any), which answers from
+loopback only. ``--pid PID`` sends SIGHUP to that process instead (for a bot run with the server off).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import signal
+import threading
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+import click
+
+from chatops.cli import obj
+from chatops.errors import UsageError
+
+if TYPE_CHECKING:
+    from chatops.config import Config
+    from chatops.publishing import DigestOutcome
+
+
+class MomentType(click.ParamType):  # type: ignore[type-arg]
+    """An ISO date or date-time; without a zone it is read in the community's time zone."""
+
+    name = "DATETIME"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        text = str(value).strip()
+        try:
+            dt.datetime.fromisoformat(text)
+        except ValueError:
+            self.fail(f"{text!r} is not a date or date-time; use e.g. 2025-06-03 or 2025-06-03T17:30 or 2025-06-03T16:30Z", param, ctx)
+        return text
+
+
+MOMENT = MomentType()
+
+
+def parse_moment(text: str, zone: dt.tzinfo) -> dt.datetime:
+    """``2025-06-03`` (midnight), ``2025-06-03T17:30`` (in ``zone``) or an aware ISO time, as an aware datetime."""
+    value = dt.datetime.fromisoformat(text.strip())
+    return value if value.tzinfo is not None else value.replace(tzinfo=zone)
+
+
+def community_zone(config: Config) -> ZoneInfo:
+    return ZoneInfo(config.community.timezone)
+
+
+def echo_outcome(outcome: DigestOutcome, zone: dt.tzinfo) -> None:
+    start = outcome.period_start.astimezone(zone)
+    end = outcome.period_end.astimezone(zone)
+    click.echo(f"{outcome.digest}: {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} ({zone})")
+    for target in outcome.targets:
+        where = ""
+        if target.publication is not None:
+            where = target.publication.url or target.publication.describe()
+        elif target.error:
+            where = target.error
+        label = {"busy": "in progress in another process"}.get(target.status, target.status)
+        if target.status == "already":
+            label = "already published" if target.publication is not None else "already done"
+        click.echo(f"  {target.target}: {label}" + (f": {where}" if where else ""))
+
+
+@click.command("run")
+@click.option("--once", is_flag=True, help="Publish every digest for its latest complete period, then exit.")
+@click.option("--at", "at", type=MOMENT, default=None,
+              help="Act as if now were DATETIME (ISO; community time zone unless it has one). For back-filling.")
+@click.option("--host", default=None, help="Bind /healthz and /metrics to this address (default: server.host).")
+@click.option("--port", type=click.IntRange(0, 65535), default=None,
+              help="Port of /healthz and /metrics (default: server.port; 0 picks a free one).")
+@click.pass_context
+def run(ctx: click.Context, once: bool, at: str | None, host: str | None, port: int | None) -> None:
+    """Run the bot: publish each digest on its schedule, exactly once, and answer chat commands.
+
+    Send SIGHUP (or run `compass reload`) to reload the configuration; SIGTERM or Ctrl-C stops it.
+    Several `compass run` processes may share one PostgreSQL database: each digest is still posted
+    once and each chat command answered once.
+
+    Example usage:
+
+        compass run --once --at 2025-07-01     # publish the periods complete on 1 July 2025, then exit
+    """
+    from chatops.runner import Runner
+
+    app = obj(ctx)
+    config = app.config
+    if app.verbose == 0:
+        logging.getLogger("chatops").setLevel(logging.INFO)  # a long-running bot reports what it does
+    zone = community_zone(config)
+    if at is not None and not once:
+        raise UsageError("--at only makes sense with --once (a long-running bot lives in the present)")
+    runner = Runner(config, db_url=app.db_url)
+    if once:
+        if app.verbose == 0:
+            logging.getLogger("chatops").setLevel(logging.WARNING)
+        try:
+            outcomes = runner.run_once(parse_moment(at, zone) if at else None)
+        finally:
+            runner.close()
+        for outcome in outcomes:
+            echo_outcome(outcome, config.digest_zone(config.digest(outcome.digest)))
+        if not config.digests:
+            click.echo("no digests are configured; add some under 'digests:'", err=True)
+        failed = sum(len(o.failed) for o in outcomes)
+        if failed:
+            click.echo(f"Error: {failed} publication(s) failed; see above", err=True)
+            ctx.exit(1)
+        return
+
+    stop = threading.Event()
+    from chatops.runner import install_signal_handlers
+
+    install_signal_handlers(runner, stop)
+    chat = _chat_runner(config, runner)
+    try:
+        runner.serve(stop, chat=chat, host=host, port=port)
+    finally:
+        runner.close()
+
+
+def _chat_runner(config: Config, runner: Any) -> Any:
+    if config.zulip is None:
+        return None
+    from chatops.chat.zulip import ZulipBot
+
+    bot = ZulipBot(config, runner.open(), digests=RunnerDigests(runner))
+    runner.metrics.watch_bot(bot)
+    return bot.run
+
+
+class RunnerDigests:
+    """The chat layer's ``DigestService`` backed by the running ``Runner`` (its current config, its metrics)."""
+
+    def __init__(self, runner: Any) -> None:
+        self.runner = runner
+
+    def preview(self, name: str, now: dt.datetime) -> str:
+        from chatops.commands.digest import PipelineDigests
+
+        return PipelineDigests(self.runner.config, self.runner.open()).preview(name, now)
+
+    def post(self, name: str, now: dt.datetime) -> str:
+        digest = self.runner.config.digest(name)
+        period = self.runner.latest_period(digest, now)
+        if period is None:
+            return f"{name} has no complete period yet"
+        outcome = self.runner.publish(name, period)
+        parts = [f"{t.target}: {t.status}" for t in outcome.targets]
+        return f"{name} for {period[0]:%Y-%m-%d} to {period[1]:%Y-%m-%d}: " + "; ".join(parts)
+
+    def reload(self) -> str:
+        result = self.runner.reload()
+        return str(result.message)
+
+
+@click.command("schedule")
+@click.option("--count", "-n", type=click.IntRange(1, 100), default=3, show_default=True, help="Fire times per digest.")
+@click.option("--at", "at", type=MOMENT, default=None, help="List the fires after DATETIME instead of now.")
+@click.pass_context
+def schedule(ctx: click.Context, count: int, at: str | None) -> None:
+    """Show each digest's next fire times, in its time zone and in UTC, and the period each publishes.
+
+    Example usage:
+
+        compass schedule -n 5
+    """
+    from chatops.scheduler import upcoming
+    from chatops.schedules import period_ending
+
+    config = obj(ctx).config
+    now = parse_moment(at, community_zone(config)) if at else dt.datetime.now(dt.UTC)
+    if not config.digests:
+        click.echo("no digests are configured; add some under 'digests:'")
+        return
+    fires = upcoming(config, now, count)
+    for digest in config.digests:
+        zone = config.digest_zone(digest)
+        click.echo(f"{digest.name} ({digest.kind}): {digest.schedule.expression}, {zone}, grace {digest.grace}")
+        for fire in fires[digest.name]:
+            start, _ = period_ending(digest.schedule, zone, fire, digest.window)
+            local = fire.astimezone(zone)
+            click.echo(
+                f"  {local:%a %Y-%m-%d %H:%M %Z}  =  {fire.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC"
+                f"   publishes {start.astimezone(zone):%Y-%m-%d %H:%M} to {local:%Y-%m-%d %H:%M}"
+            )
+
+
+@click.command("reload")
+@click.option("--port", type=click.IntRange(1, 65535), default=None, help="Port of the running bot (default: server.port).")
+@click.option("--pid", type=int, default=None, help="Send SIGHUP to this process instead of calling its health server.")
+@click.pass_context
+def reload(ctx: click.Context, port: int | None, pid: int | None) -> None:
+    """Ask a running `compass run` to reload its configuration.
+
+    The bot validates the new files first; an invalid configuration is rejected with its error and the
+    running one stays in force.
+    """
+    if pid is not None:
+        try:
+            os.kill(pid, signal.SIGHUP)
+        except ProcessLookupError:
+            raise UsageError(f"no process {pid}; give the pid of a running `compass run`") from None
+        except PermissionError:
+            raise UsageError(f"not allowed to signal process {pid}") from None
+        click.echo(f"sent SIGHUP to {pid}; the bot logs whether the new configuration was accepted")
+        return
+    import httpx
+
+    url = _reload_url(obj(ctx), port)
+    try:
+        response = httpx.post(url, timeout=30)
+    except httpx.HTTPError as exc:
+        raise UsageError(
+            f"no running compass answers at {url} ({type(exc).__name__}); start `compass run`, "
+            "or give --port, or --pid PID to send SIGHUP"
+        ) from None
+    try:
+        data = response.json()
+    except ValueError:
+        data = {}
+    message = str(data.get("message") or data.get("error") or f"HTTP {response.status_code}")
+    if response.status_code == 200:
+        click.echo(message)
+        return
+    click.echo(f"Error: {message}", err=True)
+    ctx.exit(1)
+
+
+def _reload_url(app: Any, port: int | None) -> str:
+    """Where the running bot listens. The file may be the broken config being reloaded, so when it does
+    not validate, only its ``server`` section (or the defaults) is read."""
+    from chatops.config import Server
+    from chatops.errors import ConfigError
+
+    try:
+        server = app.config.server
+    except ConfigError:
+        import yaml
+
+        try:
+            data = yaml.safe_load(app.config_path.read_text(encoding="utf-8")) or {}
+            server = Server.model_validate(data.get("server") or {})
+        except Exception:  # noqa: BLE001 - any trouble: the defaults
+            server = Server.model_validate({})
+    host = server.host if server.host not in ("0.0.0.0", "::", "") else "127.0.0.1"
+    return f"http://{host}:{server.port if port is None else port}/-/reload"
