@@ -329,6 +329,7 @@ class ZulipBot:
         self.user_id = int(me["user_id"])
         self.full_name = str(me.get("full_name") or self.zulip.bot_name)
         self.dispatcher.bot_id = self.user_id
+        self.dispatcher.bot_names.add(self.full_name)
         self._load_users(force=True)
         log.info('Zulip bot "%s" (user %s) connected to %s', self.full_name, self.user_id, self.site)
 

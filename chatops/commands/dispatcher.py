@@ -103,6 +103,7 @@ class Dispatcher:
         self.clock = clock
         self.digests = digests
         self.bot_id = bot_id
+        self.bot_names = {self.settings.bot_name}  # the adapter adds the platform's display name
         self.hold_claim = database.dialect == "postgresql"
         # SQLite has one writer at a time and its busy handler sleeps in steps of up to 100 ms: queue the
         # writers of this process on a lock instead.
@@ -116,8 +117,15 @@ class Dispatcher:
     # -- messages ---------------------------------------------------------------------------
 
     def command_text(self, message: IncomingMessage) -> str:
-        text, _ = strip_bot_mention(message.text, bot_name=self.settings.bot_name, bot_id=self.bot_id)
-        return text
+        """The message without its mention of compass (by any of its names, or its user id)."""
+        return self._strip(message.text)
+
+    def _strip(self, text: str) -> str:
+        for name in sorted(self.bot_names):
+            stripped, found = strip_bot_mention(text, bot_name=name, bot_id=self.bot_id)
+            if found:
+                return stripped
+        return text.strip()
 
     def handle(self, message: IncomingMessage, chat: ChatPort) -> Outcome | None:
         """Handle one message addressed to compass; ``None`` if ignored or already handled elsewhere."""
@@ -223,7 +231,7 @@ class Dispatcher:
             if edit.editor_id is not None and found.giver_id is not None and edit.editor_id != found.giver_id:
                 log.info("Ignored an edit of shout-out #%s by user %s, who did not give it", found.id, edit.editor_id)
                 return False
-            word, args = split_command(strip_bot_mention(edit.text, bot_name=self.settings.bot_name, bot_id=self.bot_id)[0])
+            word, args = split_command(self._strip(edit.text))
             command = find(word)
             recipients, text = parse_recipients(args)
             if command is None or command.name != "shoutout" or not recipients or not text:

@@ -1,0 +1,316 @@
+"""The command layer as dialogs: messages in through the ``Dispatcher``, replies out through ``StubChat``.
+
+Every reply passes ``safe_reply``; the checks shared by all commands (they answer empty input, their
+usage is non-empty, non-admins are refused admin commands) run for each command.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from chatops.chat.ports import IncomingMessage, MessageEdit, StubChat
+from chatops.commands.base import Command
+from chatops.commands.dispatcher import SORRY, Dispatcher
+from chatops.commands.registry import COMMANDS
+from chatops.commands.safety import safe_reply
+from chatops.config import parse_config
+from chatops.storage.shoutouts import get_shoutout, list_shoutouts
+from chatops.storage.state import is_paused
+from digests.model import Recipient
+
+NOW = dt.datetime(2026, 3, 4, 15, 0, tzinfo=dt.UTC)  # a Wednesday
+ANN = (11, "Ann Lee")
+BOB = (12, "Bob Stone")
+ADA = (13, "Ada Admin")
+
+
+class Clock:
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+class Chat:
+    """A dialog with compass over the real dispatcher and database."""
+
+    def __init__(self, database, *, rate_limit: int = 10, max_length: int = 200, digests=None) -> None:
+        self.config = parse_config({
+            "zulip": {
+                "site": "https://chat.example.org", "email": "compass-bot@example.org", "api_key": "k",
+                "admins": ["ada@example.org"], "shoutout_rate_limit": rate_limit, "shoutout_max_length": max_length,
+            },
+            "digests": [
+                {"name": "weekly", "kind": "celebratory", "schedule": "weekly monday 09:00"},
+                {"name": "monthly", "kind": "community", "schedule": "monthly first tuesday 17:00"},
+            ],
+        })
+        self.clock = Clock(NOW)
+        self.database = database
+        self.dispatcher = Dispatcher(database=database, config=self.config, clock=self.clock, digests=digests, bot_id=99)
+        self.stub = StubChat()
+        self.next_id = 1000
+
+    def message(self, text: str, who: tuple[int, str] = ANN, *, message_id: int | None = None, **kw) -> IncomingMessage:
+        self.next_id += 1
+        uid, name = who
+        email = "ada@example.org" if who == ADA else f"{name.split()[0].lower()}@example.org"
+        return IncomingMessage(
+            sender_id=uid, sender_email=email, sender_name=name, stream=kw.pop("stream", "general"),
+            topic=kw.pop("topic", "kudos"), text=text, message_id=message_id or self.next_id,
+            timestamp=self.clock.now, permalink=f"https://chat.example.org/#narrow/near/{message_id or self.next_id}", **kw,
+        )
+
+    def say(self, text: str, who: tuple[int, str] = ANN, **kw) -> str:
+        before = len(self.stub.replies)
+        self.dispatcher.handle(self.message(text, who, **kw), self.stub)
+        new = self.stub.texts[before:]
+        assert len(new) == 1, f"expected one reply to {text!r}, got {new}"
+        return new[0]
+
+    def verify_dialog(self, dialog: list[tuple[str, str]], who: tuple[int, str] = ANN) -> None:
+        for text, expected in dialog:
+            reply = self.say(text, who)
+            assert re.search(expected, reply), f"{text!r} -> {reply!r} does not match {expected!r}"
+
+    def stored(self):
+        with self.database.session() as session:
+            return list_shoutouts(session=session)
+
+
+@pytest.fixture
+def chat(database) -> Chat:
+    return Chat(database)
+
+
+def test_shoutout_dialog(chat):
+    chat.verify_dialog([
+        ("@**compass** shoutout @**Bob Stone|12** for fixing CI",
+         r"^Recorded shout-out #1 for @_\*\*Bob Stone\|12\*\*\. Thank you!"),
+        ("@**compass|99** shoutout @**Jane Doe** @*docs team* and the infra folks for the release",
+         r"^Recorded shout-out #2 for @_\*\*Jane Doe\*\*, the docs team group and the infra folks\."),
+        ("shout out the docs team for the new tutorial", r"^Recorded shout-out #3 for the docs team\."),
+        ("kudos to @**Bob Stone|12**: thanks for the review", r"^Recorded shout-out #4 for @_\*\*Bob Stone\|12\*\*"),
+    ])
+    first, second, third, fourth = chat.stored()
+    assert (first.giver, first.giver_id, first.text, first.stream, first.topic) == ("Ann Lee", 11, "fixing CI", "general", "kudos")
+    assert first.permalink == f"https://chat.example.org/#narrow/near/{first.message_id}"
+    assert second.recipients == (
+        Recipient(name="Jane Doe"), Recipient(name="docs team", kind="group"), Recipient(name="the infra folks", kind="text"),
+    )
+    assert second.text == "the release"
+    assert third.recipients == (Recipient(name="the docs team", kind="text"),) and third.text == "the new tutorial"
+    assert fourth.text == "thanks for the review"
+    assert [e for _, e in chat.stub.reactions] == ["tada"] * 4
+
+
+def test_shoutout_refusals_name_the_fix(chat):
+    chat.verify_dialog([
+        ("shoutout", r"^Who would you like to thank\? Try `shoutout @Jane Doe for fixing CI`"),
+        ("shoutout @**Bob Stone|12**", r"^What would you like to thank @_\*\*Bob Stone\|12\*\* for\?"),
+        ("shoutout @**Bob Stone|12** for " + "x" * 201, r"^That shout-out is 201 characters long; the limit is 200\. Could you make it shorter\?"),
+    ])
+    assert chat.stored() == []
+    assert chat.stub.reactions == []
+
+
+def test_rate_limit_is_kind_and_per_user_and_hourly(database):
+    chat = Chat(database, rate_limit=2)
+    for _ in range(2):
+        chat.say("shoutout @**Bob Stone|12** for a thing")
+    refusal = chat.say("shoutout @**Bob Stone|12** for one more")
+    assert refusal == (
+        "Thank you for being so generous! You have given 2 shout-outs in the last hour, which is the limit "
+        "(2 an hour). Please try this one again a little later."
+    )
+    assert chat.say("shoutout @**Ann Lee|11** for her turn", who=BOB).startswith("Recorded")
+    chat.clock.now += dt.timedelta(minutes=61)
+    assert chat.say("shoutout @**Bob Stone|12** for later").startswith("Recorded")
+    assert len(chat.stored()) == 4
+
+
+def test_wildcards_and_groups_in_user_text_never_reach_the_reply(chat):
+    reply = chat.say("shoutout @**all** @*everyone* @**channel|7** for pinging @**topic** and @_**stream** @all")
+    assert not re.search(r"@_?\*\*(all|everyone|channel|stream|topic)", reply, re.IGNORECASE)
+    assert not re.search(r"@_?\*[^*]", reply)
+    assert reply.startswith("Recorded shout-out #1 for all, the everyone group and channel.")
+    (saved,) = chat.stored()
+    assert [r.kind for r in saved.recipients] == ["text", "group", "text"]
+
+
+@given(st.text(alphabet=st.sampled_from(list("@*_| alleveryonchstrmtpgrouX\n")), max_size=60))
+@example("@**all**")
+@example("@_**Everyone**")
+@example("@*team*")
+@example("@***all***")
+@example("@**Jane|3**")
+def test_safe_reply_leaves_no_active_crowd_or_loud_mention(text):
+    out = safe_reply(text)
+    # Zulip's own mention patterns (zerver/lib/markdown): loud person/wildcard mentions, and group mentions.
+    for match in re.finditer(r"@(_?)\*\*([^*]+)\*\*", out):
+        name = match.group(2).split("|")[0].strip().lower()
+        assert match.group(1) == "_", f"loud mention left in {out!r}"
+        assert name not in {"all", "everyone", "channel", "stream", "topic"}, f"wildcard left in {out!r}"
+    assert not re.search(r"@_?\*[^*]+\*", out.replace("@_**", "")), f"group mention left in {out!r}"
+
+
+def test_listing_filters(chat):
+    chat.say("shoutout @**Bob Stone|12** for the release")
+    chat.clock.now -= dt.timedelta(days=10)
+    chat.say("shoutout @**Ann Lee|11** for the docs", who=BOB)
+    chat.clock.now = NOW
+    chat.verify_dialog([
+        ("shoutouts", r"(?s)^\*\*Recent shout-outs\*\* \(newest first\):\n- \[#1\].*the release\n- \[#2\].*the docs$"),
+        ("shoutouts mine", r"(?s)^\*\*Shout-outs for you\*\*.*#2.*the docs$"),
+        ("shoutouts given", r"(?s)^\*\*Shout-outs you gave\*\*.*#1.*the release$"),
+        ("shoutouts @**Bob Stone|12**", r"(?s)^\*\*Shout-outs for @_\*\*Bob Stone\|12\*\*\*\*.*#1"),
+        ("shoutouts this week", r"^\*\*Shout-outs this week\*\* \(newest first\):\n- \[#1\][^\n]*the release$"),
+        ("shoutouts this month", r"^\*\*Shout-outs this month\*\* \(newest first\):\n- \[#1\][^\n]*the release$"),
+        ("shoutouts since 2026-02-01", r"(?s)^\*\*Shout-outs since 2026-02-01\*\*.*#1.*#2"),
+        ("shoutouts since 2026-13-01", r"^'since' needs a date like `2026-03-01` \(got 2026-13-01\)\."),
+        ("shoutouts @**Nobody**", r"^Shout-outs for @_\*\*Nobody\*\*: none yet\."),
+        ("shoutouts banana", r"^I can't list shout-outs for banana\. Usage: `shoutouts \[mine"),
+    ])
+
+
+def test_undo_by_giver_or_admin_only(chat):
+    chat.say("shoutout @**Bob Stone|12** for the release")
+    chat.say("shoutout @**Bob Stone|12** for the fix")
+    chat.verify_dialog([("undo 1", r"^Only the person who gave shout-out #1, or an admin, can take it back\.$")], who=BOB)
+    chat.verify_dialog([
+        ("undo #1", r"^Took back shout-out #1; it will not appear in future digests\.$"),
+        ("undo 1", r"^Shout-out #1 was already taken back\.$"),
+        ("undo 42", r"^There is no shout-out #42\."),
+        ("undo one", r"^I need a shout-out number, like `12` \(got one\)\."),
+    ])
+    chat.verify_dialog([("undo 2", r"^Took back shout-out #2")], who=ADA)
+    assert chat.stored() == []
+    with chat.database.session() as session:
+        _, retracted_at = get_shoutout(session=session, shoutout_id=1)
+    assert retracted_at == NOW
+
+
+def test_edit_by_giver_only(chat):
+    chat.say("shoutout @**Bob Stone|12** for teh release")
+    chat.verify_dialog([("edit 1 for nothing", r"^Only the person who gave shout-out #1 can edit it\.$")], who=BOB)
+    chat.verify_dialog([
+        ("edit 1 for the release", r"^Updated shout-out #1 for @_\*\*Bob Stone\|12\*\*\.$"),
+        ("edit 1 @**Cy Young|14** for the release notes", r"^Updated shout-out #1 for @_\*\*Cy Young\|14\*\*\.$"),
+        ("edit 1", r"^What would you like to thank"),
+    ])
+    (saved,) = chat.stored()
+    assert (saved.text, saved.recipients) == ("the release notes", (Recipient(name="Cy Young", user_id=14),))
+
+
+def test_help_and_typos(chat):
+    chat.verify_dialog([
+        ("help", r"(?s)^Talk to me with `@compass COMMAND`.*- `shoutout @Name"),
+        ("help undo", r"^`undo ID`: take back a shout-out you gave\.$"),
+        ("help nope", r"^I don't know the command `nope`\."),
+        ("shoutuot @**Bob** for x", r"^I don't know `shoutuot`\. Did you mean `shoutout`\?"),
+        ("shotouts", r"Did you mean `shoutouts`\?"),
+        ("xyzzy", r"^I don't know `xyzzy`\. Say `help`"),
+        ("@**compass**", r"^Hi Ann Lee! Say `help`"),
+    ])
+    assert "pause" not in chat.say("help")
+    assert "pause NAME" in chat.say("help", who=ADA)
+    assert chat.stored() == []
+
+
+@pytest.mark.parametrize("command", [c for c in COMMANDS], ids=[c.name for c in COMMANDS])
+def test_every_command_answers_empty_input_and_has_usage(chat, command: Command):
+    assert command.usage.strip() and command.summary.strip()
+    reply = chat.say(command.name, who=ADA)
+    assert reply.strip()
+
+
+@pytest.mark.parametrize("text", ["pause weekly", "resume weekly", "schedule", "digest post weekly", "digest preview weekly"])
+def test_admin_commands_refuse_others_and_change_nothing(chat, text):
+    reply = chat.say(text)
+    assert reply == f"Sorry, `{text.split()[0]}` is for compass admins only. Nothing was changed."
+    with chat.database.session() as session:
+        assert not is_paused(session=session, digest="weekly")
+
+
+def test_admin_pause_resume_and_schedule(chat):
+    chat.verify_dialog([
+        ("pause weekly", r"^Paused `weekly`: it will not post until `resume weekly`\.$"),
+        ("pause weekly", r"^`weekly` was already paused\."),
+        ("pause nope", r"^There is no digest named `nope`\. Digests: `weekly`, `monthly`\.$"),
+        ("schedule", r"(?s)^\*\*Next runs:\*\*\n- `weekly` \(weekly monday 09:00\): 2026-03-09 09:00 UTC \(paused.*\n- `monthly` \(monthly first tuesday 17:00\): 2026-04-07 17:00 UTC$"),
+        ("resume weekly", r"^Resumed `weekly`"),
+    ], who=ADA)
+    with chat.database.session() as session:
+        assert not is_paused(session=session, digest="weekly")
+
+
+class Digests:
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str, dt.datetime]] = []
+
+    def preview(self, name, now):
+        self.calls.append(("preview", name, now))
+        return "**Celebrations**\n- thanks @**all** for everything"
+
+    def post(self, name, now):
+        self.calls.append(("post", name, now))
+        return f"{name}: zulip:general: published"
+
+
+def test_admin_digest_preview_and_post_go_through_the_service(database):
+    digests = Digests()
+    chat = Chat(database, digests=digests)
+    preview = chat.say("digest preview weekly", who=ADA)
+    assert preview == "**Celebrations**\n- thanks @\u200ball for everything"
+    assert chat.say("digest post weekly", who=ADA) == "weekly: zulip:general: published"
+    assert chat.say("digest post nope", who=ADA).startswith("There is no digest named `nope`.")
+    assert digests.calls == [("preview", "weekly", NOW), ("post", "weekly", NOW)]
+
+
+def test_a_message_is_handled_once(chat):
+    message = chat.message("shoutout @**Bob Stone|12** for the release", message_id=555)
+    assert chat.dispatcher.handle(message, chat.stub) is not None
+    assert chat.dispatcher.handle(message, chat.stub) is None
+    assert len(chat.stored()) == 1 and len(chat.stub.replies) == 1
+
+
+def test_bots_are_ignored(chat):
+    assert chat.dispatcher.handle(chat.message("shoutout @**Bob** for x", is_bot=True), chat.stub) is None
+    assert chat.dispatcher.handle(chat.message("shoutout @**Bob** for x", who=(99, "compass")), chat.stub) is None
+    assert chat.stub.replies == [] and chat.stored() == []
+
+
+def test_an_unexpected_failure_is_logged_and_answered_briefly(chat, monkeypatch, caplog):
+    import chatops.commands.shoutout as shoutout
+
+    def boom(**kwargs):
+        raise RuntimeError("db password is hunter2")
+
+    monkeypatch.setattr(shoutout, "record_shoutout", boom)
+    message = chat.message("shoutout @**Bob Stone|12** for x", message_id=777)
+    with caplog.at_level(logging.ERROR, logger="chatops.commands.dispatcher"):
+        chat.dispatcher.handle(message, chat.stub)
+    assert chat.stub.texts == [SORRY]
+    assert "hunter2" not in chat.stub.texts[0]
+    assert any("Command \"shoutout\" failed on message 777" in r.getMessage() for r in caplog.records)
+    assert chat.dispatcher.handle(message, chat.stub) is None  # the claim was kept
+
+
+def test_edits_of_the_original_message_update_the_record(chat):
+    message = chat.message("@**compass** shoutout @**Bob Stone|12** for teh release", message_id=900)
+    chat.dispatcher.handle(message, chat.stub)
+    at = NOW + dt.timedelta(minutes=1)
+    assert chat.dispatcher.handle_edit(MessageEdit(900, 12, "@**compass** shoutout @**Bob Stone|12** for hacking", edited_at=at)) is False
+    later = at + dt.timedelta(seconds=2)
+    assert chat.dispatcher.handle_edit(MessageEdit(900, 11, "@**compass** shoutout @**Bob Stone|12** for the release", edited_at=later))
+    assert chat.dispatcher.handle_edit(MessageEdit(900, 11, "never mind", edited_at=later + dt.timedelta(seconds=5))) is False
+    (saved,) = chat.stored()
+    assert saved.text == "the release"
+    assert len(chat.stub.replies) == 1  # edits are quiet
