@@ -68,6 +68,9 @@ class ZulipPublisher:
         self.target = target or f"zulip:{stream}"
         self.max_message_length = max_message_length
         self.timeout = timeout
+        self._status: int | None = None
+        if self._client is not None:
+            self._watch_status(self._client)
 
     @classmethod
     def from_config(cls, zulip: Zulip, target_cfg: ZulipTarget, *, target: str, timeout: float = 30.0) -> ZulipPublisher:
@@ -96,6 +99,8 @@ class ZulipPublisher:
             if self._client is None:
                 assert self._make_client is not None
                 self._client = self._make_client()
+                self._watch_status(self._client)
+            self._status = None
             result = self._client.call_endpoint(url=url, method=method, request=request, timeout=self.timeout)
         except requests.Timeout:
             raise PublishError(self.target, f"{what} timed out after {self.timeout:g} s") from None
@@ -115,13 +120,26 @@ class ZulipPublisher:
             raise RateLimited(self.target, retry_after=wait, reason="Zulip rate limit")
         if code in _AUTH_CODES or msg.lower().startswith("invalid api key"):
             raise AuthError(self.target, f"Zulip refused the bot's credentials for {what} ({code or msg}); check ZULIP_API_KEY and zulip.email")
+        status = result.get("status_code") or self._status
+        if status is not None and int(status) >= 500:
+            raise PublishError(self.target, f"Zulip answered HTTP {status} to {what}")
         if result.get("result") == "http-error":
-            status = result.get("status_code", "?")
             if str(status).startswith("5"):
                 raise PublishError(self.target, f"Zulip answered HTTP {status} to {what}")
             if status in (401, 403):
                 raise AuthError(self.target, f"Zulip refused the bot's credentials for {what} (HTTP {status}); check ZULIP_API_KEY")
         raise PostRejectedError(self.target, f"Zulip refused {what}: {msg}")
+
+    def _watch_status(self, client: Any) -> None:
+        # The zulip client returns only the JSON body; the HTTP status tells a 5xx (retry) from a 4xx.
+        session = getattr(client, "session", None)
+        if session is None:
+            return
+
+        def remember(response: Any, *args: Any, **kwargs: Any) -> None:
+            self._status = int(response.status_code)
+
+        session.hooks.setdefault("response", []).append(remember)
 
     def _existing(self, post: Post) -> list[dict[str, Any]]:
         assert post.topic is not None
