@@ -320,13 +320,16 @@ def merge_releases(releases: Iterable[Release]) -> list[Release]:
         groups.setdefault(release_identity(release), []).append(release)
     merged: list[Release] = []
     for group in groups.values():
-        if len(group) == 1:
-            merged.append(group[0])
-            continue
         contributors: dict[str, str] = {}
         for release in group:
             for name in release.contributors:
                 contributors.setdefault(name.lower(), name)
+        if len(group) == 1:
+            single = group[0]
+            if len(contributors) != len(single.contributors):
+                single = single.model_copy(update={"contributors": tuple(contributors.values())})
+            merged.append(single)
+            continue
         sources = {origin for release in group for origin in release.sources}
         notes_release = next(
             (r for origin in ("github", "changelog") for r in group if origin in r.sources and r.notes), None

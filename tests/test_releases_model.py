@@ -290,6 +290,31 @@ def test_same_project_and_version_from_github_and_pypi_is_one_release():
     assert one.contributors == ("minrk", "Manics", "consideRatio")
 
 
+release_lists = st.lists(
+    st.builds(
+        Release,
+        project=st.sampled_from(["jupyterhub", "JupyterHub", "jupyter_server", "jupyter-server"]),
+        version=st.sampled_from(
+            ["1.0", "1.0.0", "v1.0.0", "1.0.0rc1", "1.0.0-rc.1", "2.0", "1.0.0-0.dev.git.1.h1"]
+        ),
+        sources=st.sampled_from([("github",), ("pypi",), ("changelog",)]),
+        contributors=st.lists(st.sampled_from(["ada", "Ada", "bob"]), max_size=3).map(tuple),
+    ),
+    max_size=12,
+)
+
+
+@given(release_lists)
+def test_merge_gives_one_release_per_identity_and_is_idempotent(releases):
+    from digests.releases import release_identity
+
+    merged = merge_releases(releases)
+    assert len(merged) == len({release_identity(r) for r in releases})
+    assert merge_releases(merged) == merged
+    for release in merged:
+        assert len({c.lower() for c in release.contributors}) == len(release.contributors)
+
+
 def test_merge_keeps_from_cache_and_prerelease_from_any_part():
     a = _release("p", "1.0.0rc1", day=1, prerelease=True)
     b = _release("p", "1.0.0-rc.1", day=2, sources=("pypi",), from_cache=True)

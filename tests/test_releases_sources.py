@@ -156,6 +156,23 @@ def test_file_cache_survives_between_fetchers(server, make, tmp_path):
     assert TOKEN not in "".join(p.read_text(errors="replace") for p in tmp_path.rglob("*") if p.is_file())
 
 
+def test_github_enterprise_base_url_with_a_path(clock):
+    with FakeReleaseServer(api_prefix="/api/v3", tokens={TOKEN}) as enterprise:
+        enterprise.add_github_releases("o/r", 3)
+        with ReleaseFetcher(
+            github_url=f"{enterprise.url}/api/v3/",
+            token=TOKEN,
+            policy=RetryPolicy(per_page=2),
+            sleep=clock.sleep,
+            clock=clock.time,
+        ) as fetcher:
+            result = fetcher.github_releases(GitHubRepo("o", "r"))
+        assert len(result.releases) == 3
+        assert [r.path for r in enterprise.requests] == ["/api/v3/repos/o/r/releases"] * 2
+        assert all(r.headers["authorization"] == f"Bearer {TOKEN}" for r in enterprise.requests)
+        assert not enterprise.problems
+
+
 # --- rate limits ------------------------------------------------------------------------------
 
 
@@ -177,6 +194,12 @@ def test_secondary_rate_limit_403_with_retry_after(server, make, clock):
     server.fail_next("/repos/", 403, headers={"retry-after": "12"}, body={"message": "secondary rate limit"})
     make().github_releases(JUPYTERHUB)
     assert clock.sleeps == [12.0]
+
+
+def test_429_without_headers_waits_a_minute(server, make, clock):
+    server.fail_next("/repos/", 429)
+    make(max_wait=120).github_releases(JUPYTERHUB)
+    assert clock.sleeps == [60.0]
 
 
 def test_rate_limit_beyond_max_wait_gives_up_with_a_clear_message(server, make, clock):

@@ -81,6 +81,7 @@ class FakeReleaseServer:
     rate_limit: int = 60
     rate_limit_authenticated: int = 5000
     rate_reset: int = 1_900_000_000  # POSIX seconds sent in x-ratelimit-reset
+    api_prefix: str = ""  # GitHub Enterprise serves the API under "/api/v3"
     requests: list[Recorded] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
@@ -214,7 +215,9 @@ class FakeReleaseServer:
         if fault is not None:
             self._send(handler, record, fault.status, fault.body, fault.content_type, fault.headers)
             return
-        if parts.path.startswith("/repos/"):
+        if self.api_prefix and parts.path.startswith(self.api_prefix + "/repos/"):
+            self._github(handler, record, parts.path.removeprefix(self.api_prefix), query, headers)
+        elif parts.path.startswith("/repos/") and not self.api_prefix:
             self._github(handler, record, parts.path, query, headers)
         elif parts.path.startswith("/pypi/"):
             self._pypi(handler, record, parts.path, headers)
@@ -317,7 +320,7 @@ class FakeReleaseServer:
         chunk = items[(page - 1) * per_page : page * per_page]
         body = json.dumps(chunk).encode()
         etag = '"' + hashlib.sha256(body).hexdigest()[:40] + '"'
-        base = f"http://{headers.get('host', '127.0.0.1')}{path}"
+        base = f"http://{headers.get('host', '127.0.0.1')}{self.api_prefix}{path}"
         links = []
         if page < pages:
             links += [
