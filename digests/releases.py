@@ -410,16 +410,31 @@ _SECTION_WORDS: dict[str, tuple[str, ...]] = {
         "minor changes",
     ),
     "bugs": ("bugs fixed", "bug fixes", "bugfixes", "bug fix", "bugs", "fixed", "fixes"),
+    "new_contributors": ("new contributors", "first time contributors", "first-time contributors"),
     "contributors": (
         "contributors to this release",
         "contributors",
-        "new contributors",
         "thanks",
         "acknowledgements",
         "acknowledgments",
     ),
 }
 _HIGHLIGHT_ORDER = ("breaking", "features", "enhancements", "bugs")
+# Uncategorised lists (GitHub's generated "What's Changed") give highlights only when nothing else does.
+_GENERAL_HEADINGS = frozenset(
+    {
+        "what s changed",
+        "whats changed",
+        "what changed",
+        "changelog",
+        "release notes",
+        "summary",
+        "notable changes",
+        "change log",
+        "changes in this release",
+    }
+)
+_BOT_WORDS = ("dependabot", "pre-commit-ci", "[bot]", "renovate")
 
 _CONTRIBUTOR_PARENS = re.compile(r"\s*\((?:\s*\[@[^\]]+\]\([^)]*\)\s*,?)+\s*\)")
 _BY_IN = re.compile(
@@ -561,18 +576,26 @@ def extract_highlights(markdown: str, *, per_section: int = 2, limit: int = 5) -
     ``BREAKING`` count as breaking changes whatever section they are in.
     """
     found: dict[str, list[str]] = {kind: [] for kind in _HIGHLIGHT_ORDER}
+    general: list[str] = []
     for heading, lines in _sections(markdown):
         kind = section_kind(heading) if heading else None
+        words = " ".join(re.sub(r"[^a-z0-9 ]+", " ", (heading or "").lower()).split())
         for item in _items(lines):
             if _is_breaking_item(item):
                 found["breaking"].append(_clean_item(item))
             elif kind in found:
                 found[kind].append(_clean_item(item))
+            elif (heading is None or words in _GENERAL_HEADINGS) and not any(
+                bot in item.lower() for bot in _BOT_WORDS
+            ):
+                general.append(_clean_item(item))
     out: list[str] = []
     for kind in _HIGHLIGHT_ORDER:
         for item in found[kind][:per_section]:
             if item and item not in out and len(out) < limit:
                 out.append(item)
+    if not out:
+        out = [item for item in dict.fromkeys(general) if item][:limit]
     return tuple(out)
 
 
@@ -584,9 +607,9 @@ def _handles(text: str) -> list[str]:
 def extract_contributors(markdown: str) -> tuple[str, ...]:
     """GitHub handles credited in release notes (without ``@``), each once, first spelling kept.
 
-    A "Contributors to this release" / "New contributors" section is authoritative when present;
-    otherwise the handles credited in list items (``([@a](...), [@b](...))``, ``by @a in ...``).
-    Bots and group words (``@all``) are never credited.
+    A "Contributors to this release" section is authoritative when present; otherwise the handles
+    credited in list items (``([@a](...), [@b](...))``, ``by @a in ...``), then those of a
+    "New contributors" section. Bots and group words (``@all``) are never credited.
     """
     sections = _sections(markdown)
     credited: list[str] = []
@@ -597,9 +620,14 @@ def extract_contributors(markdown: str) -> tuple[str, ...]:
         for lines in contributor_sections:
             credited += _handles("\n".join(lines))
     else:
-        for _heading, lines in sections:
+        newcomers = []
+        for heading, lines in sections:
+            if heading and section_kind(heading) == "new_contributors":
+                newcomers += _handles("\n".join(lines))
+                continue
             for item in _items(lines):
                 credited += _handles(item)
+        credited += newcomers
     seen: dict[str, str] = {}
     for name in credited:
         key = name.lower()

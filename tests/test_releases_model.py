@@ -412,6 +412,32 @@ def test_contributors_section_is_authoritative():
     assert extract_contributors(notes) == ("zoe", "Yan")
 
 
+GENERATED = """\
+## What's Changed
+* Add dark mode by @alice in https://github.com/o/r/pull/12
+* Bump httpx from 0.27 to 0.28 by @dependabot[bot] in https://github.com/o/r/pull/14
+* Fix typo in docs by @bob in https://github.com/o/r/pull/13
+
+## New Contributors
+* @bob made their first contribution in https://github.com/o/r/pull/13
+
+**Full Changelog**: https://github.com/o/r/compare/v1.0.0...v1.1.0
+"""
+
+
+def test_github_generated_notes_without_categories():
+    assert extract_highlights(GENERATED) == (
+        "Add dark mode [#12](https://github.com/o/r/pull/12)",
+        "Fix typo in docs [#13](https://github.com/o/r/pull/13)",
+    )
+    assert extract_contributors(GENERATED) == ("alice", "bob")  # "New Contributors" adds, never replaces
+
+
+def test_categorised_sections_win_over_the_general_list():
+    notes = GENERATED + "\n### Bug fixes\n\n- The real fix\n"
+    assert extract_highlights(notes) == ("The real fix",)
+
+
 def test_defuse_mentions():
     assert defuse_mentions("hi @**Jane Doe** and @*team* and [@ada](u) and @all; mail a@b.org") == (
         "hi Jane Doe and team and [ada](u) and all; mail a@b.org"
