@@ -288,7 +288,7 @@ def test_bots_are_ignored(chat):
 
 
 def test_an_unexpected_failure_is_logged_and_answered_briefly(chat, monkeypatch, caplog):
-    import chatops.commands.shoutout as shoutout
+    from chatops.commands import shoutout
 
     def boom(**kwargs):
         raise RuntimeError("db password is hunter2")

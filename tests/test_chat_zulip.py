@@ -7,6 +7,7 @@ and what was stored.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 
@@ -118,3 +119,172 @@ def test_shoutout_is_recorded_confirmed_and_celebrated(harness):
     assert harness.fake.reactions[mid] == [(harness.bot_user.user_id, "tada")]
     # The bot asked for raw Markdown.
     assert all(not q.apply_markdown for q in harness.fake.queues.values() if q.user_id == harness.bot_user.user_id)
+
+
+def _burst(h: Harness, n: int, start: int = 0) -> list[int]:
+    people = [h.ann, h.bob, h.admin]
+    return [
+        h.say(people[i % 3], f"@**compass** shoutout @**Bob Stone|{h.bob.user_id}** for burst item {i}", topic=f"t{i}")
+        for i in range(start, start + n)
+    ]
+
+
+def _assert_each_once(h: Harness, ids: list[int]) -> None:
+    saved = h.shoutouts(len(ids))
+    assert sorted(s.message_id for s in saved) == sorted(ids), "a shout-out was lost or recorded twice"
+
+    def replies_in(topic):
+        return [m for m in h.replies() if m.get("subject") == topic]
+
+    for mid in ids:
+        topic = h.fake.messages[mid]["subject"]
+        h.fake.wait_for(lambda topic=topic: replies_in(topic), what=f"a reply in {topic}")
+    h.fake.wait_for(lambda: len(h.replies()) >= len(ids), what="every reply")
+    topics = [m["subject"] for m in h.replies()]
+    assert len(topics) == len(set(topics)) == len(ids), "a reply was posted twice or not at all"
+
+
+def test_duplicate_delivery_is_recorded_and_answered_once(harness):
+    harness.fake.duplicate_deliveries = True  # every message event arrives twice in the queue
+    harness.start()
+    ids = _burst(harness, 6)
+    _assert_each_once(harness, ids)
+    with harness.database.session() as session:
+        from sqlmodel import select
+
+        from chatops.storage.tables import HandledMessageRecord
+
+        keys = session.exec(select(HandledMessageRecord.event_key)).all()
+    assert sorted(keys) == sorted(f"message:{i}" for i in ids)
+
+
+def test_two_replicas_on_one_database_answer_each_message_once(fake, database):
+    first, second = Harness(fake, database), None
+    try:
+        first.start()
+        second = Harness.__new__(Harness)
+        second.__dict__.update(first.__dict__)
+        second.stop, second.thread, second.bot = threading.Event(), None, None
+        second.bot = ZulipBot(first.config, database, backoff=Backoff(0.02, 0.3))
+        second.thread = threading.Thread(target=second.bot.run, args=(second.stop,), daemon=True)
+        second.thread.start()
+        fake.wait_for(lambda: sum(q.user_id == first.bot_user.user_id for q in fake.queues.values()) == 2,
+                      what="two event queues")
+        ids = _burst(first, 12)
+        _assert_each_once(first, ids)
+    finally:
+        first.close()
+        if second is not None:
+            second.close()
+
+
+def test_queue_expiry_in_a_burst_loses_nothing(harness):
+    harness.start()
+    ids = _burst(harness, 8)
+    harness.fake.wait_for(lambda: len(harness.replies()) >= 3, what="the burst to be under way")
+    harness.fake.expire_queues()
+    ids += _burst(harness, 8, start=8)  # sent while the bot has no queue
+    _assert_each_once(harness, ids)
+
+
+def test_server_restart_in_a_burst_loses_nothing(harness):
+    harness.start()
+    ids = _burst(harness, 8)
+    harness.fake.wait_for(lambda: len(harness.replies()) >= 2, what="the burst to be under way")
+    harness.fake.restart(downtime=0.4)
+    ids += _burst(harness, 8, start=8)
+    _assert_each_once(harness, ids)
+
+
+def test_errors_429_500_and_dropped_connections_are_retried(harness):
+    harness.start()
+    harness.fake.fail_next(2, status=500, path="/api/v1/messages")
+    harness.fake.fail_next(1, status=429, path="/api/v1/messages", retry_after=0.2)
+    harness.fake.drop_next(1, path="/api/v1/events")
+    harness.fake.fail_next(1, status=502, path="/api/v1/events")
+    ids = _burst(harness, 3)
+    _assert_each_once(harness, ids)
+
+
+def test_real_rate_limit_of_the_server_is_honoured(fake, database):
+    fake.rate_limit, fake.rate_window = 12, 1.0
+    h = Harness(fake, database)
+    try:
+        h.start()
+        ids = _burst(h, 10)
+        _assert_each_once(h, ids)
+        assert any(status == 429 for status in fake.statuses), "the test never hit the server's rate limit"
+    finally:
+        h.close()
+
+
+def test_edit_and_undo_are_reflected(harness):
+    harness.start()
+    mid = harness.say(harness.ann, f"@**compass** shoutout @**Bob Stone|{harness.bob.user_id}** for teh docs")
+    (saved,) = harness.shoutouts(1)
+    harness.fake.edit(mid, f"@**compass** shoutout @**Bob Stone|{harness.bob.user_id}** for the docs", editor=harness.ann)
+    harness.fake.wait_for(lambda: harness.shoutouts()[0].text == "the docs", what="the edit to be applied")
+    undo = harness.say(harness.bob, f"@**compass** undo {saved.id}", topic="undo")
+    assert "Only the person who gave" in harness.reply_to(undo)
+    undo = harness.say(harness.ann, f"@**compass** undo {saved.id}", topic="undo2")
+    assert f"Took back shout-out #{saved.id}" in harness.reply_to(undo)
+    harness.fake.wait_for(lambda: harness.shoutouts() == [], what="the shout-out to leave the listing")
+
+
+def test_admin_gating(harness):
+    from chatops.storage.state import is_paused
+
+    harness.start()
+    refused = harness.say(harness.ann, "@**compass** pause weekly", topic="admin1")
+    assert harness.reply_to(refused).endswith("Sorry, `pause` is for compass admins only. Nothing was changed.")
+    with harness.database.session() as session:
+        assert not is_paused(session=session, digest="weekly")
+    done = harness.say(harness.admin, "@**compass** pause weekly", topic="admin2")
+    assert "Paused `weekly`" in harness.reply_to(done)
+
+    def paused():
+        with harness.database.session() as session:
+            return is_paused(session=session, digest="weekly")
+
+    harness.fake.wait_for(paused, what="the digest to be paused")  # PostgreSQL commits just after replying
+
+
+def test_replies_never_ping_crowds(harness):
+    harness.start()
+    mid = harness.say(harness.ann, "@**compass** shoutout @**all** @*core* for @**everyone** and @**channel** @*team*")
+    reply = harness.reply_to(mid)
+    assert not re.search(r"@\*\*|@_?\*(?!\*)", reply.replace("@_**", "")), reply
+    for (user_id, message_id), flags in harness.fake.flags.items():
+        if harness.fake.messages[message_id]["sender_id"] == harness.bot_user.user_id:
+            assert not {"mentioned", "stream_wildcard_mentioned"} & set(flags), (user_id, flags)
+
+
+def test_rate_limit_and_length_are_answered(fake, database):
+    h = Harness(fake, database, shoutout_rate_limit=2, shoutout_max_length=20)
+    try:
+        h.start()
+        too_long = h.say(h.ann, f"@**compass** shoutout @**Bob Stone|{h.bob.user_id}** for " + "y" * 21, topic="long")
+        assert "That shout-out is 21 characters long; the limit is 20." in h.reply_to(too_long)
+        for i in range(2):
+            h.reply_to(h.say(h.ann, f"@**compass** shoutout @**Bob Stone|{h.bob.user_id}** for #{i}", topic=f"ok{i}"))
+        third = h.say(h.ann, f"@**compass** shoutout @**Bob Stone|{h.bob.user_id}** for more", topic="third")
+        assert "which is the limit (2 an hour)" in h.reply_to(third)
+        assert len(h.shoutouts()) == 2
+    finally:
+        h.close()
+
+
+def test_direct_messages_bots_and_unaddressed_messages(harness):
+    harness.start()
+    harness.fake.send(harness.other_bot, "@**compass** shoutout @**Ann Lee** for nothing", stream="general", topic="bots")
+    harness.say(harness.ann, "shoutout @**Bob Stone** without mentioning the bot", topic="quiet")
+    harness.say(harness.ann, "@_**compass** a silent mention is not a request", topic="quiet")
+    dm = harness.fake.send(harness.ann, "shoutuot @**Bob Stone** for typos", to=[harness.bot_user])
+    reply = harness.fake.wait_for(
+        lambda: [m for m in harness.replies() if m["type"] == "private"], what="a direct reply"
+    )[0]
+    assert reply["content"] == "I don't know `shoutuot`. Did you mean `shoutout`? Say `help` for everything I can do."
+    assert {r["id"] for r in reply["display_recipient"]} == {harness.ann.user_id, harness.bot_user.user_id}
+    assert reply["id"] > dm
+    # Nothing else was answered or stored.
+    assert len(harness.replies()) == 1 and harness.shoutouts() == []

@@ -123,7 +123,23 @@ class ZulipChat:
         limit = bot.max_message_length
         if len(request["content"]) > limit:
             request["content"] = request["content"][: limit - 1] + "\u2026"
-        result = bot.call("messages", lambda c: c.send_message(request))
+        uncertain = False
+
+        def send(client: Any) -> Mapping[str, Any]:
+            # A network error after the request left (a restart cutting the connection) leaves it unknown
+            # whether Zulip posted the reply: look before posting again.
+            nonlocal uncertain
+            if uncertain:
+                found = self.find_reply(message, attempts=1)
+                if found is not None:
+                    return {"result": "success", "msg": "", "id": found}
+            try:
+                return client.send_message(request)  # type: ignore[no-any-return]
+            except Exception:
+                uncertain = True
+                raise
+
+        result = bot.call("messages", send)
         message_id = result.get("id")
         return int(message_id) if message_id is not None else None
 
@@ -131,7 +147,7 @@ class ZulipChat:
         if message.message_id is not None:
             self.bot.reactions.put((message.message_id, emoji))
 
-    def find_reply(self, message: IncomingMessage) -> int | None:
+    def find_reply(self, message: IncomingMessage, *, attempts: int | None = None) -> int | None:
         """compass's reply to ``message`` if one was posted (by a replica that died before recording it)."""
         bot = self.bot
         if message.message_id is None:
@@ -146,6 +162,7 @@ class ZulipChat:
                 "anchor": message.message_id, "num_before": 0, "num_after": 100, "include_anchor": False,
                 "narrow": narrow, "apply_markdown": False,
             }),
+            attempts=attempts,
         )
         prefix = f"@_**{message.sender_name}|{message.sender_id}**"
         for found in result.get("messages", []):
@@ -235,13 +252,21 @@ class ZulipBot:
         client = getattr(self._local, "client", None)
         if client is None:
             client = self._local.client = self._client_factory()
+            session = getattr(client, "session", None)
+            if session is not None:
+                # The client hides the HTTP status of a JSON error; a 5xx is retried, a 4xx is not.
+                session.hooks.setdefault("response", []).append(self._remember_status)
         return client
+
+    def _remember_status(self, response: Any, *args: Any, **kwargs: Any) -> None:
+        self._local.status = getattr(response, "status_code", None)
 
     def call(self, endpoint: str, do: Callable[[Any], Mapping[str, Any]], *, attempts: int | None = None) -> Mapping[str, Any]:
         """One API call with retries: 429 waits ``retry-after``, 5xx and network errors back off."""
         backoff = Backoff(self.backoff.base, self.backoff.cap)
         tries = attempts or self.call_attempts
         for attempt in range(1, tries + 1):
+            self._local.status = None
             try:
                 result = do(self.client)
             except Exception as exc:  # noqa: BLE001 - requests' ConnectionError/Timeout, zulip's network errors
@@ -250,6 +275,9 @@ class ZulipBot:
                 if result.get("result") == "success":
                     return result
                 error = self._error(endpoint, result)
+                status = getattr(self._local, "status", None)
+                if isinstance(status, int) and status >= 500:
+                    error.retryable = True
                 if not error.retryable:
                     raise error
             if attempt == tries:
@@ -495,7 +523,7 @@ class ZulipBot:
             message_id, emoji = item
             try:
                 reaction = {"message_id": message_id, "emoji_name": emoji}
-                self.call("reactions", functools.partial(_add_reaction, reaction=reaction), attempts=4)
+                self.call("reactions", functools.partial(_add_reaction, reaction=reaction))
             except PublishError as exc:
                 if "REACTION_ALREADY_EXISTS" not in exc.reason:
                     log.warning("Could not add :%s: to message %s (%s)", emoji, message_id, exc.reason)

@@ -129,6 +129,8 @@ class FakeZulip:
         self.delivered_at: dict[tuple[int, int], float] = {}  # (user, message) -> perf_counter
         self.posted_at: dict[int, float] = {}
         self.failures: deque[Failure] = deque()
+        self.statuses: list[int] = []  # every status answered, in order
+        self.duplicate_deliveries = False  # put every message event in each queue twice (a redelivery)
         self._ids = itertools.count(1)
         self._message_ids = itertools.count(1)
         self._calls: dict[int, deque[float]] = {}
@@ -333,11 +335,12 @@ class FakeZulip:
         for q in self.queues.values():
             if q.user_id != user_id or (q.event_types is not None and event["type"] not in q.event_types):
                 continue
-            item = dict(event, id=q.next_id)
-            q.next_id += 1
-            if message is not None:
-                item["message"] = _shown(message, q.apply_markdown)
-            q.events.append(item)
+            for _ in range(2 if self.duplicate_deliveries and message is not None else 1):
+                item = dict(event, id=q.next_id)
+                q.next_id += 1
+                if message is not None:
+                    item["message"] = _shown(message, q.apply_markdown)
+                q.events.append(item)
         self.changed.notify_all()
 
     # -- HTTP -------------------------------------------------------------------------------
@@ -678,12 +681,22 @@ def _handler(fake: FakeZulip) -> type[BaseHTTPRequestHandler]:
 
         def _reply(self, status: int, body: dict[str, Any], method: str, path: str,
                    headers: dict[str, str] | None = None, *, check: bool = True) -> None:
-            if check and fake.spec is not None and fake.spec.operation(method, path) is not None and status != 401:
+            if check and fake.spec is not None and status == 429:
+                # 429 is documented once, under /rest-error-handling. The server sends retry-after as a
+                # float while the schema says integer (shared/api/README.md): check the rest of the shape.
+                shape = dict(body, **{"retry-after": int(body.get("retry-after", 0))})
+                problems = fake.spec.response_problems("POST", "/api/v1/rest-error-handling", 429, shape)
+                if problems:
+                    with fake.lock:
+                        fake.problems.extend(problems)
+            elif check and fake.spec is not None and fake.spec.operation(method, path) is not None and status != 401:
                 problems = fake.spec.response_problems(method, path, status, body)
                 if problems:
                     with fake.lock:
                         fake.problems.extend(problems)
             data = json.dumps(body).encode()
+            with fake.lock:
+                fake.statuses.append(status)
             try:
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
