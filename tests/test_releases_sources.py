@@ -364,6 +364,26 @@ def test_a_bad_body_never_replaces_the_good_cached_copy(server, make):
     assert len(fetcher.github_releases(JUPYTERHUB).releases) == 3
 
 
+def test_an_unreadable_cache_entry_is_ignored(server, make):
+    cache = MemoryCache()
+    fetcher = make(cache=cache)
+    fetcher.pypi_releases("sampleproject")
+    (key,) = cache._entries
+    cache.put(key, type(cache._entries[key])(body=b"garbage", etag=cache._entries[key].etag))
+    assert len(fetcher.pypi_releases("sampleproject").releases) == 3
+    last = server.requests_to("/pypi/")[-1]
+    assert last.status == 200 and "if-none-match" not in last.headers
+
+
+def test_redirect_loops_fail_without_retrying(server, make, clock):
+    server.fail_next("/pypi/", 302, times=50, headers={"Location": "/pypi/sampleproject/json"})
+    with pytest.raises(
+        SourceUnavailableError, match=r"^PyPI sampleproject: request to .* failed \(TooManyRedirects\)$"
+    ):
+        make().pypi_releases("sampleproject")
+    assert clock.sleeps == []
+
+
 # --- secrets ----------------------------------------------------------------------------------
 
 

@@ -413,6 +413,12 @@ class ReleaseFetcher:
     ) -> tuple[_Page, list[T]]:
         """GET ``url`` conditionally, parse it, cache the good copy; fall back to the cache when down."""
         cached = self.cache.get(key) if self.cache is not None else None
+        if cached is not None:
+            try:
+                _decode_envelope(cached.body, source)
+            except SourceUnavailableError:
+                log.info('Cached copy of "%s" is unreadable; fetching it afresh', source)
+                cached = None  # not a validator worth sending, nor a fallback
         request_headers = dict(headers)
         if cached is not None:
             if cached.etag:
@@ -481,6 +487,12 @@ class ReleaseFetcher:
                 raise SourceUnavailableError(
                     source,
                     f"could not reach {_host(url)} ({type(exc).__name__}) after {attempt + 1} attempts",
+                ) from None
+            except (
+                httpx.RequestError
+            ) as exc:  # too many redirects, an undecodable body: retrying will not help
+                raise SourceUnavailableError(
+                    source, f"request to {_host(url)} failed ({type(exc).__name__})"
                 ) from None
             status = response.status_code
             if status >= 500:
