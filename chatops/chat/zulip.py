@@ -227,7 +227,8 @@ class ZulipBot:
         self._users_loaded_at = -1e9
         self._seen: collections.OrderedDict[int, None] = collections.OrderedDict()
         self._stop = threading.Event()
-        self.handled = 0  # messages dispatched (for tests and metrics)
+        self.handled = 0  # messages dispatched (read by /metrics)
+        self.event_lag_seconds: float | None = None  # how old the last message was when its event arrived
 
     # -- client and calls -------------------------------------------------------------------
 
@@ -430,6 +431,9 @@ class ZulipBot:
         message_id = int(raw["id"])
         if self.last_message_id is None or message_id > self.last_message_id:
             self.last_message_id = message_id
+        sent = raw.get("timestamp")
+        if not caught_up and isinstance(sent, int | float):
+            self.event_lag_seconds = max(0.0, time.time() - float(sent))
         if message_id in self._seen:
             return
         self._seen[message_id] = None
