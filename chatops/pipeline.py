@@ -75,7 +75,7 @@ def resolve_digest(config: Config | None, name_or_kind: str) -> tuple[Config, Di
 
     ``UsageError`` names the configured digests and the kinds when nothing matches.
     """
-    config = config if config is not None else Config()
+    config = config if config is not None else Config(path=None)
     for digest in config.digests:
         if digest.name == name_or_kind:
             return config, digest
@@ -278,7 +278,7 @@ def _release_cache() -> Any:
     try:
         from chatops.sources.cache import FileCache
 
-        return FileCache.default()  # type: ignore[attr-defined]
+        return FileCache.default()
     except Exception:  # noqa: BLE001 - a cache is an optimisation; run without one
         return None
 

@@ -151,8 +151,7 @@ def period_label(window: Window, timezone: str) -> str:
         return f"{_MONTHS[since.month - 1]} {since.year} \u2013 {_MONTHS[last.month - 1]} {last.year}"
     first = since.date()
     last_day = (until - dt.timedelta(microseconds=1)).date() if until.time() == dt.time(0) else until.date()
-    if last_day < first:
-        last_day = first
+    last_day = max(last_day, first)
     if first == last_day:
         return f"{first.day} {_MONTHS[first.month - 1]} {first.year}"
     if (first.year, first.month) == (last_day.year, last_day.month):
@@ -317,8 +316,7 @@ def _in_window(meetings: Iterable[Meeting], window: Window) -> list[Meeting]:
 
 # --- text similarity --------------------------------------------------------------------------
 
-_STOP = frozenset("a an and the to for of in on at with by from is was were be been it this that thanks thank "
-                  "you your our we us all so very much great awesome huge shoutout shout out".split())
+_STOP = frozenset(["a", "an", "and", "the", "to", "for", "of", "in", "on", "at", "with", "by", "from", "is", "was", "were", "be", "been", "it", "this", "that", "thanks", "thank", "you", "your", "our", "we", "us", "all", "so", "very", "much", "great", "awesome", "huge", "shoutout", "shout", "out"])
 
 
 def _tokens(text: str) -> set[str]:
@@ -326,11 +324,19 @@ def _tokens(text: str) -> set[str]:
 
 
 def similar_text(a: str, b: str) -> float:
-    """How alike two thank-you texts are, 0..1: the better of token-set overlap and difflib's ratio."""
+    """How alike two thank-you texts are, 0..1: the better of token-set overlap and difflib's ratio of
+    the sequences of meaningful words ("thanks", "for", "the"... left out; words rather than characters
+    are as telling for short thanks, and far cheaper)."""
     ta, tb = _tokens(a), _tokens(b)
     overlap = len(ta & tb) / min(len(ta), len(tb)) if ta and tb else 0.0
-    ratio = difflib.SequenceMatcher(None, a.lower(), b.lower()).ratio()
-    return max(overlap, ratio)
+    wa = [w for w in re.findall(r"[a-z0-9]+", a.lower()) if w in ta]
+    wb = [w for w in re.findall(r"[a-z0-9]+", b.lower()) if w in tb]
+    if not wa or not wb:
+        return overlap
+    matcher = difflib.SequenceMatcher(None, wa, wb, autojunk=False)
+    if matcher.real_quick_ratio() <= overlap:
+        return overlap  # the ratio cannot beat the overlap: skip computing it
+    return max(overlap, matcher.ratio())
 
 
 # --- sections: community ----------------------------------------------------------------------
@@ -546,22 +552,31 @@ def _celebration_thanks(celebration: Celebration, meeting: Meeting, directory: _
 def _merge_thanks(thanks: list[_Thanks]) -> list[_Thanks]:
     """Merge thanks to the same people with similar words given within ``MERGE_DAYS`` of each other."""
     merged: list[_Thanks] = []
+    by_people: dict[frozenset[str], list[_Thanks]] = {}
+    close = dt.timedelta(days=MERGE_DAYS)
     for item in sorted(thanks, key=lambda t: (t.when, not t.chat)):
-        for kept in merged:
-            if (kept.keys == item.keys and abs(kept.when - item.when) <= dt.timedelta(days=MERGE_DAYS)
-                    and similar_text(kept.text, item.text) >= MERGE_SIMILARITY):
-                for giver in item.givers:
-                    if all(_key(g.name) != _key(giver.name) for g in kept.givers):
-                        kept.givers.append(giver)
-                for link in item.links:
-                    if link not in kept.links:
-                        kept.links.append(link)
-                if len(item.text) > len(kept.text) and not kept.chat:
-                    kept.text = item.text
+        candidates = by_people.setdefault(item.keys, [])
+        match = None
+        for kept in reversed(candidates):  # newest first: older ones are further away in time
+            if item.when - kept.when > close:
                 break
-        else:
-            merged.append(_Thanks(list(item.people), item.keys, item.text, list(item.givers), list(item.links),
-                                  item.when, item.chat))
+            if similar_text(kept.text, item.text) >= MERGE_SIMILARITY:
+                match = kept
+                break
+        if match is None:
+            new = _Thanks(list(item.people), item.keys, item.text, list(item.givers), list(item.links),
+                          item.when, item.chat)
+            merged.append(new)
+            candidates.append(new)
+            continue
+        for giver in item.givers:
+            if all(_key(g.name) != _key(giver.name) for g in match.givers):
+                match.givers.append(giver)
+        for link in item.links:
+            if link not in match.links:
+                match.links.append(link)
+        if len(item.text) > len(match.text) and not match.chat:
+            match.text = item.text
     return merged
 
 

@@ -54,6 +54,10 @@ _DOUBLED = re.compile(r"(~|\$)(?=\1)")
 _BLOCK_START = re.compile(r"^(\s*)(#{1,6}(?=\s|$)|>|[-+](?=\s|$)|\d{1,9}(?=[.)](?:\s|$))|={3,}|-{3,})")
 
 
+# Any character that escaping could change (a URL is caught by ':'): text without them is returned as is.
+_PLAIN_UNSAFE = re.compile(r"[\\`*_\[\]<>&@~$:]")
+
+
 def strip_mentions(text: str) -> str:
     """Reduce Zulip mention syntax to plain text: ``@**all**`` -> ``all``, ``@*team*`` -> ``team``."""
     text = _ZULIP_USER.sub(lambda m: m.group("name"), text)
@@ -158,6 +162,8 @@ def escape_inline(text: str, *, links: bool = True, limit: int | None = None) ->
     the text (before escaping) at a word boundary and adds an ellipsis.
     """
     text = _normalize(text, limit)
+    if not _PLAIN_UNSAFE.search(text) and not _BLOCK_START.match(text):
+        return text  # nothing to escape: plain words and harmless punctuation (the common case)
     out: list[str] = []
     pos = 0
     for match in _CODE.finditer(text):

@@ -25,6 +25,7 @@ Example usage::
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -165,7 +166,12 @@ class _Filters:
         return Markup(f":{codes[0] if self.target == 'zulip' else codes[1]}:")
 
 
+@functools.lru_cache(maxsize=32)
 def _environment(target: TargetKind, extra_dir: Path | None) -> jinja2.Environment:
+    """One environment per target and template directory, kept: compiling the templates is the slow part.
+
+    Jinja re-checks a template file's modification time on each use, so an edited override is picked up.
+    """
     loaders: dict[str, jinja2.BaseLoader] = {"default": jinja2.PackageLoader("digests", "templates")}
     loader: jinja2.BaseLoader = jinja2.PrefixLoader(loaders)
     if extra_dir is not None:

@@ -72,7 +72,7 @@ def test_long_digest_is_split_under_the_limit_in_order_never_inside_an_item_or_l
     assert [link for m in rendered.messages for link in LINK.findall(m)] == LINK.findall(rendered.markdown)
     # A message that continues a section says so.
     for message in rendered.messages[1:]:
-        assert message.startswith("### :heart: Thank you (continued)") or message.startswith("For ")
+        assert message.startswith(("### :heart: Thank you (continued)", "For "))
 
 
 def test_a_message_never_ends_on_a_heading_or_an_intro_line() -> None:

@@ -143,7 +143,7 @@ def _show(rendered: object) -> None:
             console.print(Markdown(message))
         return
     console.print(Rule(rendered.title))
-    console.print(Markdown(rendered.raw if rendered.target == "discourse" else rendered.text or ""))
+    console.print(Markdown((rendered.raw if rendered.target == "discourse" else rendered.text) or ""))
 
 
 try:
