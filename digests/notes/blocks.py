@@ -64,25 +64,28 @@ def find_urls(text: str) -> list[str]:
     return out
 
 
-@dataclass(slots=True)
 class Inline:
-    text: str  # rendered; '\n' where the source had a line break
-    links: list[str]
-    strong_lead: str | None = None  # text of a **strong** span the text starts with
-    code_lead: str | None = None  # text of a `code` span the text starts with
-    all_emphasis: bool = False  # the whole text is one _emphasis_ (template instructions)
-    link_texts: list[tuple[str, str]] = field(default_factory=list)  # (text, http target) of [text](url)
-    _flat: str | None = None
+    """Rendered text of a paragraph-like span; see the module docstring."""
 
-    @property
-    def flat(self) -> str:
-        if self._flat is None:
-            self._flat = " ".join(self.text.split())
-        return self._flat
+    __slots__ = ("all_emphasis", "code_lead", "flat", "lead_cache", "link_texts", "links", "strong_lead", "text")
+
+    def __init__(self, text: str, links: list[str], strong_lead: str | None = None, code_lead: str | None = None,
+                 all_emphasis: bool = False, link_texts: list[tuple[str, str]] | None = None) -> None:
+        self.text = text  # '\n' where the source had a line break
+        self.links = links
+        self.strong_lead = strong_lead  # text of a **strong** span the text starts with
+        self.code_lead = code_lead  # text of a `code` span the text starts with
+        self.all_emphasis = all_emphasis  # the whole text is one _emphasis_ (template instructions)
+        self.link_texts = link_texts if link_texts is not None else []  # (text, http target) of [text](url)
+        self.flat = " ".join(text.split())  # one line, single spaces
+        self.lead_cache: tuple[Any, Any] | None = None  # people.split_lead's memo
 
     @property
     def lines(self) -> list[str]:
         return [" ".join(part.split()) for part in self.text.split("\n") if part.strip()]
+
+    def __repr__(self) -> str:
+        return f"Inline({self.text!r})"
 
 
 @dataclass(slots=True)
@@ -151,6 +154,7 @@ class _Collector:
         "em_at",
         "em_depth",
         "em_end",
+        "has_text",
         "html",
         "link_depth",
         "link_open",
@@ -164,6 +168,7 @@ class _Collector:
 
     def __init__(self, start: int) -> None:
         self.parts: list[str] = []
+        self.has_text = False
         self.links: list[tuple[int, str]] = []
         self.start = start
         self.strong_at: int | None = None
@@ -194,7 +199,12 @@ class _Collector:
         return Inline(text, links, self.strong_lead, self.code_lead, all_em, self.link_texts)
 
     def at_start(self) -> bool:
-        return not "".join(self.parts).strip()
+        if self.has_text:
+            return False
+        if any(p.strip() for p in self.parts):
+            self.has_text = True
+            return False
+        return True
 
 
 def _blank_containers(data: bytes) -> tuple[bytes, list[tuple[int, int]]]:
@@ -255,21 +265,18 @@ def parse_blocks(text: str) -> Document:
     def close_implicit() -> None:
         nonlocal col, implicit
         if col is not None and implicit:
-            _attach_inline(node_stack, containers_stack, Para(col.start), col.finish())
+            _attach_inline(node_stack, containers_stack, col.start, col.finish())
             col = None
             implicit = False
 
-    for event, rng in _MARKDOWN.events_with_range(source):
+    for event, rng in _MARKDOWN.events_with_range(source, merge_text=True):
         if type(event) is str:
-            if col is not None:
-                if event == "SoftBreak" or event == "HardBreak":
-                    col.parts.append("\n")
-            elif raw is None and event != "Rule" and table is None:
-                pass
+            if col is not None and event != "Rule":
+                col.parts.append("\n")
             continue
         key: str
         value: Any
-        key, value = next(iter(event.items()))  # type: ignore[union-attr]
+        key, value = event.popitem()  # type: ignore[union-attr]
         if key == "Text":
             if raw is not None:
                 raw.text += value
@@ -326,14 +333,14 @@ def parse_blocks(text: str) -> Document:
                     implicit = False
                 continue
             data_: Any
-            tag, data_ = next(iter(value.items()))
+            tag, data_ = value.popitem()
             if tag == "Link" or tag == "Image":
                 if col is None:
                     col = _Collector(rng["start"])
                     implicit = True
                 dest = data_["dest_url"]
                 if dest[:4].lower() == "http" and "://" in dest:
-                    col.links.append((len("".join(col.parts)), dest))
+                    col.links.append((sum(map(len, col.parts)), dest))
                     if tag == "Link":
                         col.link_open.append((len(col.parts), dest))
                 link_stack.append(dest)
@@ -366,7 +373,7 @@ def parse_blocks(text: str) -> Document:
                 tag = value
                 if tag == "Paragraph":
                     if col is not None:
-                        _attach_inline(node_stack, containers_stack, Para(col.start), col.finish())
+                        _attach_inline(node_stack, containers_stack, col.start, col.finish())
                     col = None
                     implicit = False
                 elif tag == "Item":
@@ -456,15 +463,14 @@ def _strip_comments(html: str) -> str:
     return re.sub(r"<!--.*?(?:-->|$)", " ", html, flags=re.DOTALL)
 
 
-def _attach_inline(node_stack: list[Block], containers_stack: list[list[Block]], para: Para, inline: Inline) -> None:
+def _attach_inline(node_stack: list[Block], containers_stack: list[list[Block]], start: int, inline: Inline) -> None:
     top = node_stack[-1] if node_stack else None
-    if isinstance(top, Item) and top.inline is None and not top.blocks:
+    if type(top) is Item and top.inline is None and not top.blocks:
         top.inline = inline
         return
-    if isinstance(top, Heading):  # stray text inside a heading (never from pulldown-cmark)
+    if type(top) is Heading:  # stray text inside a heading (never from pulldown-cmark)
         return
-    para.inline = inline
-    containers_stack[-1].append(para)
+    containers_stack[-1].append(Para(start, inline=inline))
 
 
 def _mark_asides(blocks: list[Block], ranges: list[tuple[int, int]]) -> None:

@@ -13,6 +13,7 @@ _MONTH = r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|ju
 _DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
 _YEAR = r"(?P<year>(?:19|20)\d\d)"
 
+_DIGIT = re.compile(r"\d")
 _ISO = re.compile(r"(?<!\d)(?P<year>(?:19|20)\d\d)[-/._](?P<mon>[01]?\d)[-/._](?P<day>[0-3]?\d)(?!\d)")
 _COMPACT = re.compile(r"(?<!\d)(?P<year>(?:19|20)\d\d)(?P<mon>[01]\d)(?P<day>[0-3]\d)(?!\d)")
 _DMY = re.compile(rf"(?<![\w]){_DAY}(?:\s+of)?\s+{_MONTH},?\s+{_YEAR}(?!\d)", re.IGNORECASE)
@@ -34,7 +35,7 @@ def find_date(text: str, *, compact: bool = False) -> tuple[dt.date, int, int] |
     ``Tuesday 17 Jan 2023``, ``January 17, 2023``; ``20250617`` only with ``compact=True``
     (file names).
     """
-    if not any(ch.isdigit() for ch in text):
+    if _DIGIT.search(text) is None:
         return None
     best: tuple[dt.date, int, int] | None = None
     patterns = (_ISO, _DMY, _MDY, _COMPACT) if compact else (_ISO, _DMY, _MDY)

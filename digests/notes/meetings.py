@@ -38,6 +38,9 @@ _PLACEHOLDER_RE = re.compile(
     r"^(?:\.\.\.|…|-|—|–|tbd|tba|n/?a|none|nothing|pass|no update)\.?$",
     re.IGNORECASE,
 )
+_PLACEHOLDER_START = re.compile(r"^(?:please|add|insert|put|write|list|include|enter|\.|…|-|—|–|tb|n/?a|none|nothing|pass|no)",
+                                re.IGNORECASE)
+_WORDS = re.compile(r"[a-z]+")
 _DATE_LINE = re.compile(r"^(?:meeting\s+)?(?:date|when|day)\s*(?:\(.*?\))?\s*[:\-–—]\s*(?P<rest>.+)$", re.IGNORECASE)
 _LABEL_TAIL = re.compile(r"(?:^|[.!?]\s+|\n)(?P<label>[^.!?\n]{1,60}?)\s*:\s*$")
 _INLINE_LABEL = re.compile(r"^([A-Za-z][\w \-]{0,24}?)\s*:\s+\S")
@@ -56,9 +59,11 @@ def is_placeholder(text: str) -> bool:
     t = text.strip(" *_`")
     if not t:
         return True
-    if _PLACEHOLDER_RE.match(t):
+    if len(t) > 90:  # template lines are short
+        return False
+    if _PLACEHOLDER_START.match(t) and _PLACEHOLDER_RE.match(t):
         return True
-    words = re.findall(r"[a-z]+", t.lower())
+    words = _WORDS.findall(t.lower())
     return bool(words) and all(w in _PLACEHOLDER_WORDS for w in words) and not any(ch.isdigit() for ch in t)
 
 

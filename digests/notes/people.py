@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from digests.notes.blocks import Inline
+from digests.notes.blocks import Inline, find_urls
 
 HANDLE_RE = re.compile(r"(?<![\w@./])@([A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38})(?![\w@])")
 GITHUB_PROFILE_RE = re.compile(r"^https?://(?:www\.)?github\.com/([A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38})/?$",
@@ -131,24 +131,50 @@ def _minutes(m: re.Match[str]) -> int | None:
     return int(hi) if hi else None
 
 
+_STRONG_NAME = re.compile(r"^(?P<name>[^()\[\]:]+?)\s*(?:[(\[](?P<extra>[^)\]]*)[)\]])?\s*:?\s*$")
+_SEP_AFTER_CODE = re.compile(r"^\s*[:\-–—]")
+_CODE_HANDLE = re.compile(r"^@?[\w\-]{1,39}$")
+_PLAIN_LEAD = re.compile(r"^(?P<name>[^:–—\n]{1,40}?)\s*(?::|\s[-–—]\s)\s*")
+
+
 def split_lead(inline: Inline, known: set[str] | None = None, *, any_name: bool = False) -> Lead:
-    """Split the person notation off the start of an item (see the module docstring)."""
+    """Split the person notation off the start of an item (see the module docstring).
+
+    The result is remembered on the ``Inline`` for as long as ``known`` keeps its size (it only grows).
+    """
+    cached = inline.lead_cache
+    if cached is not None:
+        key, lead = cached
+        if key is None or key == (len(known) if known is not None else -1, any_name):
+            return lead  # type: ignore[no-any-return]
+    lead, depends = _split_lead(inline, known, any_name)
+    # Only the plain "Name: text" form depends on who is known; the rest never changes.
+    inline.lead_cache = ((len(known) if known is not None else -1, any_name) if depends else None, lead)
+    return lead
+
+
+def _split_lead(inline: Inline, known: set[str] | None, any_name: bool) -> tuple[Lead, bool]:
     flat = inline.flat
+    if (inline.strong_lead is None and inline.code_lead is None and not inline.all_emphasis
+            and flat[:1] != "[" and "[name" not in flat):
+        head = flat[:46]
+        if ":" not in head and " - " not in head and " – " not in head and " — " not in head:
+            return Lead(None, flat), False
     if inline.all_emphasis:
         flat = flat.strip("_* ")
     m = _HACKMD_NAME.match(flat)
     if m:
-        return _with_minutes(Lead(clean_name(m.group(1)), flat[m.end():], explicit=True))
+        return _with_minutes(Lead(clean_name(m.group(1)), flat[m.end():], explicit=True)), False
     m = _BRACKET_LEAD.match(flat)
     if m and _is_name_like(m.group("name")) and (m.group("min") or m.end() < len(flat)):
         lead = Lead(clean_name(m.group("name")), flat[m.end():], explicit=True)
         if m.group("min"):
             lead.minutes = _minutes(m)
-        return _with_minutes(lead)
+        return _with_minutes(lead), False
     strong = inline.strong_lead
     if strong is not None and flat.startswith(strong.strip()[:1] or "\0"):
         s = " ".join(strong.split())
-        inner = re.match(r"^(?P<name>[^()\[\]:]+?)\s*(?:[(\[](?P<extra>[^)\]]*)[)\]])?\s*:?\s*$", s)
+        inner = _STRONG_NAME.match(s)
         if inner and _is_name_like(inner.group("name")):
             rest = flat[len(s):] if flat.startswith(s) else flat.split(s, 1)[-1]
             lead = Lead(clean_name(inner.group("name")), rest, explicit=True)
@@ -157,24 +183,24 @@ def split_lead(inline: Inline, known: set[str] | None = None, *, any_name: bool 
                 mm = MINUTES_RE.match(extra.strip())
                 if mm:
                     lead.minutes = _minutes(mm)
-            return _with_minutes(lead)
+            return _with_minutes(lead), False
     code = inline.code_lead
     if code is not None and flat.startswith(f"`{code}`"):
         rest = flat[len(code) + 2:]
-        if re.match(r"^\s*[:\-–—]", rest) and re.match(r"^@?[\w\-]{1,39}$", code):
-            return Lead(code.lstrip("@").lower(), rest, explicit=True)
+        if _SEP_AFTER_CODE.match(rest) and _CODE_HANDLE.match(code):
+            return Lead(code.lstrip("@").lower(), rest, explicit=True), False
     m = _HACKMD_NAME_END.search(flat)
     if m:
-        return Lead(clean_name(m.group(1)), flat[: m.start()], explicit=True)
-    m = re.match(r"^(?P<name>[^:–—\n]{1,40}?)\s*(?::|\s[-–—]\s)\s*", flat)
+        return Lead(clean_name(m.group(1)), flat[: m.start()], explicit=True), False
+    m = _PLAIN_LEAD.match(flat)
     if m:
         raw = m.group("name").strip()
         if HANDLE_RE.fullmatch(raw):
-            return Lead(raw[1:].lower(), flat[m.end():], explicit=True)
+            return Lead(raw[1:].lower(), flat[m.end():], explicit=True), False
         name = clean_name(raw)
         if _is_name_like(name) and (any_name or (known is not None and _is_known(name, known))):
-            return Lead(name, flat[m.end():], explicit=False)
-    return Lead(None, flat)
+            return Lead(name, flat[m.end():], explicit=False), True
+    return Lead(None, flat), m is not None
 
 
 def _with_minutes(lead: Lead) -> Lead:
@@ -235,6 +261,8 @@ _SPLIT_SPACED = re.compile(r"\s+/\s*|\s*/\s+|\s+\|\s+")
 
 def column_order(text: str) -> list[str] | None:
     """``"Name / GitHub handle / affiliation"`` -> ``["name", "handle", "affiliation"]``."""
+    if len(text) > 80 or ("name" not in text and "Name" not in text and "NAME" not in text):
+        return None
     parts = [re.sub(r"[^a-z ]", " ", p.lower()) for p in re.split(r"[/|,]", text)]
     cols = [_COLUMN_WORDS.get(" ".join(p.split())) for p in parts]
     if len(cols) >= 2 and all(cols) and "name" in cols:
@@ -335,9 +363,7 @@ def parse_row(inline: Inline, columns: list[str] | None, handle_column: int | No
 
 
 def find_urls_in(text: str) -> list[str]:
-    from digests.notes.blocks import find_urls
-
-    return find_urls(text)
+    return find_urls(text) if "://" in text else []
 
 
 # --- people thanked -----------------------------------------------------------------------------

@@ -51,15 +51,42 @@ def is_decision_label(text: str) -> bool:
     return bool(_DECISION_LABEL_ONLY.match(text.strip(" *_")))
 
 
+_AGREED_VERB = re.compile(r"^(?:agreed|decided)\b", re.IGNORECASE)
+_WORD_LABEL = re.compile(r"^\w+\s*[:\-–—]")
+_SHORT_LABEL = re.compile(r"^\S+(?:\s+\S+)?\s*[:\-–—]")
+_NAME_MODAL = re.compile(
+    r"^([A-Z][\w'’\-]*(?:\s+[A-Z][\w'’\-]*)?)\s+(?:to|will|should|can|could|must|is going to|are going to|needs? to)\s+\S"
+)
+_HANDLE_TO = re.compile(r"^@\S+\s+to\s")
+_NAMES_TO = re.compile(r"^([A-Z][\w'’\-]*(?:\s+[A-Z][\w'’\-]*)?(?:\s*(?:,|and|&)\s*[A-Z][\w'’\-]*)*)\s+to\s+[a-z]")
+_NAME_SEP = re.compile(r"\s*(?:,|\band\b|&)\s*")
+
+
+def _may_decide(text: str) -> bool:
+    """Cheap pre-check: without one of these stems no decision pattern can match."""
+    low = text.lower()
+    return ("decid" in low or "decision" in low or "agree" in low or "conclu" in low or "consensus" in low
+            or "resol" in low or "outcome" in low)
+
+
+def _may_act(text: str) -> bool:
+    low = text.lower()
+    return (" to " in low or " will " in low or " can " in low or " should " in low or " must " in low
+            or "action" in low or "todo" in low or "to-do" in low or "to do" in low or "next" in low
+            or "follow" in low or "task" in low or low.startswith("ai"))
+
+
 def decision_in(text: str) -> str | None:
     """The decision a unit of text states explicitly, or None."""
     if not text or "?" == text.rstrip()[-1:]:
+        return None
+    if not _may_decide(text):
         return None
     m = _DECISION_LABEL.match(text)
     if m and text[m.end():].strip():
         rest = text[m.end():].strip()
         # "Agreed to switch" keeps its verb; "Decision - one more week" drops the label.
-        if re.match(r"^(?:agreed|decided)\b", text, re.IGNORECASE) and not re.match(r"^\w+\s*[:\-–—]", text):
+        if _AGREED_VERB.match(text) and not _WORD_LABEL.match(text):
             return text.strip()
         return rest
     if _DECISION_START.match(text):
@@ -74,8 +101,10 @@ def action_in(text: str, known: set[str]) -> tuple[str, str | None] | None:
     """``(text, owner)`` of an explicitly framed action item in ``text``, or None."""
     if not text:
         return None
+    if not _may_act(text):
+        return None
     m = _ACTION_LABEL.match(text)
-    if m and text[m.end():].strip() and re.match(r"^\S+(?:\s+\S+)?\s*[:\-–—]", text):
+    if m and text[m.end():].strip() and _SHORT_LABEL.match(text):
         rest = text[m.end():].strip()
         return rest, owner_of(rest, known)
     body = _CONNECTOR.sub("", text, count=1)
@@ -90,7 +119,7 @@ def owner_of(text: str, known: set[str]) -> str | None:
     m = _HANDLE_OWNER.match(text)
     if m:
         return m.group(1).lower()
-    m = re.match(r"^([A-Z][\w'’\-]*(?:\s+[A-Z][\w'’\-]*)?)\s+(?:to|will|should|can|could|must|is going to|are going to|needs? to)\s+\S", text)
+    m = _NAME_MODAL.match(text)
     if m and _known(m.group(1), known):
         return m.group(1)
     return None
@@ -98,11 +127,11 @@ def owner_of(text: str, known: set[str]) -> str | None:
 
 def _to_do_owner(text: str, known: set[str]) -> str | None:
     m = _HANDLE_OWNER.match(text)
-    if m and re.match(r"^@\S+\s+to\s", text):
+    if m and _HANDLE_TO.match(text):
         return m.group(1).lower()
-    m = re.match(r"^([A-Z][\w'’\-]*(?:\s+[A-Z][\w'’\-]*)?(?:\s*(?:,|and|&)\s*[A-Z][\w'’\-]*)*)\s+to\s+[a-z]", text)
+    m = _NAMES_TO.match(text)
     if m:
-        names = [n for n in re.split(r"\s*(?:,|\band\b|&)\s*", m.group(1)) if n]
+        names = [n for n in _NAME_SEP.split(m.group(1)) if n]
         if names and all(_known(n, known) for n in names):
             return m.group(1)
     return None
