@@ -21,7 +21,6 @@ Example usage::
 from __future__ import annotations
 
 import datetime as dt
-import glob
 import logging
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -29,10 +28,9 @@ from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
 from chatops.config import Config, DigestConfig, Target
-from chatops.errors import SourceError, UsageError
+from chatops.errors import StorageError, UsageError
 from digests.compile import compile_digest, previous_window
 from digests.digest import CommunityInfo, Digest, Link, UpcomingMeeting
-from digests.errors import CompassError
 from digests.model import Meeting, Release, Shoutout, Window
 from digests.render import Rendered, render
 
@@ -173,86 +171,34 @@ def template_path(config: Config, digest_cfg: DigestConfig) -> Path | None:
 # --- inputs -----------------------------------------------------------------------------------
 
 
-def _note_files(pattern: str, config: Config | None, *, from_config: bool) -> list[Path]:
-    # Paths in the configuration are relative to its file; paths given on the command line to the cwd.
-    path = config.resolve(pattern) if config is not None and from_config else Path(pattern).expanduser()
-    if path.is_dir():
-        return sorted(p for p in path.rglob("*.md") if p.is_file())
-    if path.is_file():
-        return [path]
-    matches = sorted(Path(p) for p in glob.glob(str(path), recursive=True) if Path(p).is_file())
-    if not matches:
-        raise SourceError(pattern, "no notes file matches this path; check the path or glob (relative to the config file)")
-    return matches
-
-
-def _parse(text: str, document: str, url: str | None, config: Config | None) -> list[Meeting]:
-    from digests.notes import parse_notes
-
-    headings = config.sources.headings if config is not None else None
-    return parse_notes(text, document=document, url=url, headings=headings or None)
-
-
-def _fetch(url: str) -> str:
-    import httpx
-
-    try:
-        response = httpx.get(url, timeout=20, follow_redirects=True)
-        response.raise_for_status()
-    except httpx.HTTPError as exc:
-        raise SourceError(url, f"cannot fetch the notes ({type(exc).__name__})") from None
-    return response.text
-
-
-def _meetings_from(item: str | Any, config: Config | None, *, from_config: bool = True) -> list[Meeting]:
-    """Meetings from one source: a path/glob/URL string, or a configured notes source."""
-    url = getattr(item, "url", None) if not isinstance(item, str) else (item if item.startswith(("http://", "https://")) else None)
-    if url:
-        return _parse(_fetch(url), url, url, config)
-    if not isinstance(item, str) and getattr(item, "git", None):
-        raise SourceError(str(item.git), "git notes sources are read by the notes source module, which is not available here")
-    pattern = item if isinstance(item, str) else item.path
-    meetings: list[Meeting] = []
-    for path in _note_files(pattern, config, from_config=from_config):
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise SourceError(str(path), f"cannot read the notes: {exc}") from None
-        meetings.extend(_parse(text, str(path), None, config))
-    return meetings
-
-
-def load_meetings(config: Config | None, *, notes: Sequence[str] | None = None) -> list[Meeting]:
+def load_meetings(config: Config | None, *, notes: Sequence[str] | None = None, cache: Any = "default") -> list[Meeting]:
     """Every meeting in the configured note sources, or in ``notes`` (paths, globs or URLs) when given.
 
-    With an override a failing source is an error (the user named it); configured sources that fail
-    are logged and skipped so one broken document does not stop a scheduled digest.
+    Reading and parsing go through ``chatops.sources.notes.collect_notes`` (conditional requests, git,
+    a parse cache keyed by content). With ``notes`` a source that fails is an error, since the user named
+    it (``UsageError``); configured sources that fail are logged and skipped, so one broken document does
+    not stop a scheduled digest. Paths in ``notes`` are relative to the working directory, configured
+    ones to the configuration file.
     """
-    try:
-        from chatops.sources import notes as notes_source  # the notes engineer's loader, when present
-    except ImportError:
-        notes_source = None  # type: ignore[assignment]
-    loader = getattr(notes_source, "load_meetings", None)
-    if loader is not None and config is not None:
-        try:
-            return list(loader(config, notes=list(notes) if notes is not None else None))
-        except TypeError:
-            pass  # a different signature: fall back to reading the files here
+    from chatops.sources.notes import collect_notes, spec_of
+
     if notes is not None:
-        return [m for item in notes for m in _meetings_from(item, config, from_config=False)]
-    if config is None:
+        specs = [spec_of(item) for item in notes]
+    elif config is not None:
+        specs = [spec_of(item, base=config.base_dir) for item in config.sources.notes]
+    else:
         return []
-    meetings: list[Meeting] = []
-    for source in config.sources.notes:
-        try:
-            meetings.extend(_meetings_from(source, config))
-        except CompassError as exc:
-            log.warning('Notes source "%s" failed and was skipped: %s', _describe(source), exc)
-    return meetings
-
-
-def _describe(source: Any) -> str:
-    return str(getattr(source, "path", None) or getattr(source, "url", None) or getattr(source, "git", None) or source)
+    if cache == "default":
+        cache = _source_cache()
+    headings = (config.sources.headings or None) if config is not None else None
+    report = collect_notes(specs, cache=cache, headings=headings)
+    if report.problems:
+        lines = [str(p) for p in report.problems]
+        if notes is not None:
+            raise UsageError("cannot read notes: " + "; ".join(lines))
+        for line in lines:
+            log.warning("Notes source skipped: %s", line)
+    return report.meetings()
 
 
 def load_releases(config: Config, window: Window) -> list[Release]:
@@ -265,7 +211,7 @@ def load_releases(config: Config, window: Window) -> list[Release]:
     sources = ReleaseSources.from_config(releases_cfg, resolve=config.resolve)
     token = releases_cfg.github_token.get_secret_value() if releases_cfg.github_token else None
     policy = RetryPolicy(max_wait=releases_cfg.max_wait.total_seconds())
-    cache = _release_cache()
+    cache = _source_cache()
     with ReleaseFetcher(cache=cache, github_url=sources.github_url, pypi_url=sources.pypi_url, token=token,
                         policy=policy) as fetcher:
         report = collect_releases(sources, fetcher, since=window.since, until=window.until)
@@ -274,7 +220,7 @@ def load_releases(config: Config, window: Window) -> list[Release]:
     return list(report.releases)
 
 
-def _release_cache() -> Any:
+def _source_cache() -> Any:
     try:
         from chatops.sources.cache import FileCache
 
@@ -287,10 +233,20 @@ def load_shoutouts(database: Database | None, window: Window) -> list[Shoutout]:
     """The shout-outs given in ``window``, read through the ``created_at`` index; none without a database."""
     if database is None:
         return []
+    import sqlalchemy as sa
+
+    from chatops.storage.db import mask_url
     from chatops.storage.shoutouts import list_shoutouts
 
-    with database.session() as session:
-        return list_shoutouts(session=session, since=window.since, until=window.until)
+    try:
+        with database.session() as session:
+            return list_shoutouts(session=session, since=window.since, until=window.until)
+    except sa.exc.SQLAlchemyError as exc:
+        cause = type(getattr(exc, "orig", None) or exc).__name__
+        raise StorageError(
+            f"cannot read shout-outs from {mask_url(str(database.engine.url))} ({cause}); "
+            "is the schema current? run 'compass db upgrade'"
+        ) from None
 
 
 # --- compile and render -----------------------------------------------------------------------

@@ -116,7 +116,7 @@ def test_preview_never_creates_a_database(tmp_path: Path, notes_dir: Path) -> No
     [
         (["nope"], "no digest named 'nope'; use a configured name (thanks-monthly) or a kind"),
         (["community", "--since", "2025-07-01", "--until", "2025-06-01"], "the window is empty"),
-        (["community", "--notes", "/no/such/notes"], "no notes file matches this path"),
+        (["community", "--notes", "/no/such/notes"], "cannot read notes: /no/such/notes: no such file or directory"),
     ],
     ids=["unknown_digest", "empty_window", "missing_notes"],
 )
@@ -154,3 +154,17 @@ def test_default_window_is_the_latest_complete_period() -> None:
     window = digest_window(config, digest_cfg, now=dt.datetime(2025, 7, 10, tzinfo=UTC))
     assert window.since.isoformat() == "2025-06-01T00:00:00+01:00"
     assert window.until.isoformat() == "2025-07-01T00:00:00+01:00"
+
+
+def test_preview_with_a_database_without_schema_says_what_to_do(tmp_path: Path, notes_dir: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "empty.db"
+    sqlite3.connect(path).close()
+    config = write_config(tmp_path)
+    result = CliRunner().invoke(cli, ["--config", str(config), "--db", f"sqlite:///{path}", "digest", "preview",
+                                      "celebratory", "--notes", str(notes_dir), "--since", "2025-01-01",
+                                      "--until", "2025-07-01"])
+    assert result.exit_code == 1
+    assert "cannot read shout-outs from sqlite:///" in result.output
+    assert "run 'compass db upgrade'" in result.output
