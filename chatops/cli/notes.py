@@ -7,6 +7,7 @@ Works without a configuration file. With one, the config's extra heading phrases
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -51,7 +52,7 @@ def parse(ctx: click.Context, inputs: tuple[str, ...], fmt: str, no_cache: bool,
         headings = config.sources.headings or None
     cache = None if no_cache else (FileCache(cache_dir) if cache_dir else FileCache.default())
     specs = [spec_of(i) for i in inputs]
-    report = collect_notes(specs, cache=cache, headings=headings)
+    report = collect_notes(specs, cache=cache, headings=headings, workers=_idle_cpus())
     grouped = report.by_source()
     failed = {p.source for p in report.problems}
 
@@ -76,6 +77,16 @@ def parse(ctx: click.Context, inputs: tuple[str, ...], fmt: str, no_cache: bool,
         if len(lines) == 1:
             raise UsageError(f"cannot read notes: {lines[0]}")
         raise UsageError("cannot read some notes:\n  " + "\n  ".join(lines))
+
+
+def _idle_cpus() -> int:
+    """Worker processes for parsing: the CPUs not already busy (extra processes on a loaded machine only slow it)."""
+    cpus = os.cpu_count() or 1
+    try:
+        load = os.getloadavg()[0]
+    except OSError:
+        load = 0.0
+    return max(1, min(8, int(cpus - load + 0.5)))
 
 
 def _splice(arrays: list[bytes]) -> str:

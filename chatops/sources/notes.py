@@ -17,8 +17,9 @@ Sources (``NotesSpec``; config's ``LocalNotes``/``GitNotes``/``HttpNotes`` and p
   ``SourceCache``), so an unchanged note costs a 304; when the server is down the last good copy is
   used and the report says so.
 
-Parsing is cached by content: the key is the SHA-256 of the document, the parser version, the
-heading table and the document's name, so an unchanged document is never parsed twice.
+Parsing is cached by content: the key (``notes-parsed:...``) is the SHA-256 of the document, the
+parser version, the heading table and the document's name, so an unchanged document is never parsed
+twice. The cached value holds both the contract JSON (printed as is by the CLI) and the full meetings.
 
 A source that fails (missing path, network error, 404, HTML instead of Markdown, bytes that are not
 UTF-8) becomes a ``NotesProblem`` (logged, returned) and is skipped.
@@ -40,10 +41,14 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
+from pydantic import TypeAdapter
+
 from chatops.sources.cache import CacheEntry, SourceCache, content_hash
 from digests.errors import NotesParseError
 from digests.model import Meeting
 from digests.notes import PARSER_VERSION, parse_notes
+
+_MEETINGS: TypeAdapter[list[Meeting]] = TypeAdapter(list[Meeting])
 
 log = logging.getLogger(__name__)
 
@@ -189,41 +194,72 @@ def collect_notes(
     git_dir: Path | None = None,
     clock: Callable[[], float] = time.time,
     timeout: float = 30.0,
+    workers: int = 1,
 ) -> NotesReport:
     """Fetch and parse every source; failures become ``report.problems`` and are skipped.
 
     ``client`` is an ``httpx.Client`` (one is made, and closed, when a URL source needs it);
     ``git_dir`` is where repositories are cloned (default: the cache directory's ``git``).
+    ``workers`` > 1 parses uncached documents in that many processes when there is enough to
+    parse for it to pay off (the CLI passes the number of CPUs).
     """
-    report = NotesReport()
     heading_key = _headings_key(headings)
     own_client = None
+    # Each slot is a fetched document or a problem, in source order.
+    slots: list[NotesDocument | NotesProblem] = []
     try:
         for item in sources:
             spec = spec_of(item)
             try:
                 if spec.kind == "path":
-                    documents = list(_read_paths(spec))
+                    slots.extend(_read_paths(spec))
                 elif spec.kind == "git":
-                    documents = list(_read_git(spec, git_dir or _default_git_dir()))
+                    slots.extend(_read_git(spec, git_dir or _default_git_dir()))
                 else:
                     if client is None:
                         own_client = client = _make_client(timeout)
-                    documents = [_fetch_url(spec, client, cache, clock)]
+                    slots.append(_fetch_url(spec, client, cache, clock))
             except _SourceFailed as exc:
-                _problem(report, spec.name, exc.reason)
-                continue
-            for doc in documents:
-                if isinstance(doc, NotesProblem):
-                    _problem(report, doc.source, doc.reason)
-                    continue
-                try:
-                    report.documents.append(_parse(doc, cache, headings, heading_key))
-                except _SourceFailed as exc:
-                    _problem(report, doc.document if doc.document != spec.name else spec.name, exc.reason)
+                slots.append(NotesProblem(spec.name, exc.reason))
     finally:
         if own_client is not None:
             own_client.close()
+
+    results: list[ParsedNotes | NotesProblem | None] = []
+    todo: list[tuple[int, NotesDocument, str, str]] = []
+    for slot in slots:
+        if isinstance(slot, NotesProblem):
+            results.append(slot)
+            continue
+        digest = content_hash(slot.body)
+        key_tail = f"{digest}:{PARSER_VERSION}:{heading_key}:{slot.document}:{slot.url or ''}"
+        hit = _cached(slot, digest, key_tail, cache)
+        results.append(hit)
+        if hit is None:
+            todo.append((len(results) - 1, slot, digest, key_tail))
+
+    jobs = [(doc.document, doc.url, doc.body, headings) for _, doc, _, _ in todo]
+    total = sum(len(doc.body) for _, doc, _, _ in todo)
+    if workers > 1 and len(jobs) >= 4 * workers and total >= 1_000_000:
+        outcomes = _parse_parallel(jobs, workers)
+    else:
+        outcomes = [_parse_job(job) for job in jobs]
+    for (index, doc, digest, key_tail), outcome in zip(todo, outcomes):
+        if isinstance(outcome, str):
+            results[index] = NotesProblem(doc.document, outcome)
+            continue
+        contract_json, meetings_json = outcome
+        if cache is not None:  # one entry: "<contract length>\n" + contract JSON + meetings JSON
+            body = b"%d\n" % len(contract_json) + contract_json + meetings_json
+            cache.put(f"notes-parsed:{key_tail}", CacheEntry(body=body))
+        results[index] = ParsedNotes(doc.source, doc.document, digest, contract_json, meetings_json, stale=doc.stale)
+
+    report = NotesReport()
+    for result in results:
+        if isinstance(result, NotesProblem):
+            _problem(report, result.source, result.reason)
+        elif result is not None:
+            report.documents.append(result)
     return report
 
 
@@ -239,34 +275,48 @@ def _headings_key(headings: Mapping[str, Iterable[str]] | None) -> str:
     return hashlib.sha256(canon.encode()).hexdigest()[:16]
 
 
-def _parse(doc: NotesDocument, cache: SourceCache | None, headings: Mapping[str, Iterable[str]] | None,
-           heading_key: str) -> ParsedNotes:
-    digest = content_hash(doc.body)
-    key_tail = f"{digest}:{PARSER_VERSION}:{heading_key}:{doc.document}:{doc.url or ''}"
-    if cache is not None:
-        contract = cache.get(f"notes-contract:{key_tail}")
-        full = cache.get(f"notes-meetings:{key_tail}")
-        if contract is not None and full is not None:
-            return ParsedNotes(doc.source, doc.document, digest, contract.body, full.body, from_cache=True,
-                               stale=doc.stale)
+def _cached(doc: NotesDocument, digest: str, key_tail: str, cache: SourceCache | None) -> ParsedNotes | None:
+    if cache is None:
+        return None
+    entry = cache.get(f"notes-parsed:{key_tail}")
+    if entry is None:
+        return None
+    head, sep, rest = entry.body.partition(b"\n")
+    if not sep or not head.isdigit() or int(head) > len(rest):
+        return None  # not written by this code: parse again
+    size = int(head)
+    return ParsedNotes(doc.source, doc.document, digest, rest[:size], rest[size:], from_cache=True, stale=doc.stale)
+
+
+_Job = tuple[str, "str | None", bytes, "Mapping[str, Iterable[str]] | None"]
+
+
+def _parse_job(job: _Job) -> tuple[bytes, bytes] | str:
+    """Parse one document: (contract JSON, meetings JSON), or the reason it cannot be parsed."""
+    document, url, body, headings = job
     try:
-        text = _decode(doc.body)
+        text = _decode(body)
     except UnicodeDecodeError as exc:
-        raise _SourceFailed(
-            f"not UTF-8 text (invalid byte at offset {exc.start}); save the file as UTF-8"
-        ) from None
+        return f"not UTF-8 text (invalid byte at offset {exc.start}); save the file as UTF-8"
     try:
-        meetings = parse_notes(text, document=doc.document, url=doc.url, headings=headings)
+        meetings = parse_notes(text, document=document, url=url, headings=headings)
     except NotesParseError as exc:
-        raise _SourceFailed(f"line {exc.line}: {exc.reason}" if exc.line else exc.reason) from None
+        return f"line {exc.line}: {exc.reason}" if exc.line else exc.reason
     contract_json = json.dumps([m.to_contract() for m in meetings], ensure_ascii=False).encode()
-    meetings_json = json.dumps([m.model_dump(mode="json") for m in meetings], ensure_ascii=False).encode()
-    if cache is not None:
-        cache.put(f"notes-contract:{key_tail}", CacheEntry(body=contract_json))
-        cache.put(f"notes-meetings:{key_tail}", CacheEntry(body=meetings_json))
-    parsed = ParsedNotes(doc.source, doc.document, digest, contract_json, meetings_json, stale=doc.stale)
-    parsed._meetings = meetings
-    return parsed
+    return contract_json, _MEETINGS.dump_json(meetings)
+
+
+def _parse_parallel(jobs: list[_Job], workers: int) -> list[tuple[bytes, bytes] | str]:
+    """Parse in ``workers`` forked processes (the parser is pure CPU work); serially if fork is unavailable."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return [_parse_job(job) for job in jobs]
+    context = multiprocessing.get_context("fork")
+    chunk = max(1, len(jobs) // (workers * 4))
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        return list(pool.map(_parse_job, jobs, chunksize=chunk))
 
 
 def _decode(body: bytes) -> str:

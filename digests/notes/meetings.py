@@ -23,7 +23,15 @@ from digests.notes import people as P
 from digests.notes.blocks import Block, Document, Heading, Inline, Item, ListBlock, Para, Quote, Raw, Table
 from digests.notes.dates import find_date, heading_date
 from digests.notes.sections import SectionTable
-from digests.notes.statements import action_in, decision_in, is_action_label, is_decision_label, owner_of
+from digests.notes.statements import (
+    action_in,
+    decision_in,
+    is_action_label,
+    is_decision_label,
+    may_act,
+    may_decide,
+    owner_of,
+)
 
 _SHORTCODE = re.compile(r":[a-z0-9_+\-]+:")
 _PLACEHOLDER_WORDS = {
@@ -61,9 +69,14 @@ def is_placeholder(text: str) -> bool:
         return True
     if len(t) > 90:  # template lines are short
         return False
-    if _PLACEHOLDER_START.match(t) and _PLACEHOLDER_RE.match(t):
+    start = _PLACEHOLDER_START.match(t)
+    if start and _PLACEHOLDER_RE.match(t):
         return True
-    words = _WORDS.findall(t.lower())
+    low = t.lower()
+    first = _WORDS.search(low)
+    if first is None or first.group(0) not in _PLACEHOLDER_WORDS:
+        return first is None and not any(ch.isdigit() for ch in t) and not t.strip(".…-—– ")
+    words = _WORDS.findall(low)
     return bool(words) and all(w in _PLACEHOLDER_WORDS for w in words) and not any(ch.isdigit() for ch in t)
 
 
@@ -570,7 +583,10 @@ class Assembler:
     def _scan_item_children(self, item: Item, ctx: _Ctx, b: _Build) -> None:
         label_person: str | None = None
         label_kind: str | None = None
-        if item.inline is not None:
+        if not item.blocks:
+            return
+        if (item.inline is not None and len(item.inline.flat) <= 80
+                and (may_act(item.inline.flat) or may_decide(item.inline.flat))):
             lead = P.split_lead(item.inline, b.known)
             rest = lead.rest.strip()
             if is_action_label(rest):
@@ -595,6 +611,8 @@ class Assembler:
     def _scan_inline(self, inline: Inline, src: Block, ctx: _Ctx, b: _Build, *, skip_actions: bool = False) -> None:
         flat = inline.flat
         if not flat or inline.all_emphasis and is_placeholder(flat):
+            return
+        if not (may_decide(flat) or may_act(flat)):  # nothing below could match
             return
         head, pseudo = split_pseudo_bullets(inline)
         if pseudo:

@@ -162,10 +162,11 @@ def _split_lead(inline: Inline, known: set[str] | None, any_name: bool) -> tuple
             return Lead(None, flat), False
     if inline.all_emphasis:
         flat = flat.strip("_* ")
-    m = _HACKMD_NAME.match(flat)
+    bracket = flat[:1] == "["
+    m = _HACKMD_NAME.match(flat) if bracket else None
     if m:
         return _with_minutes(Lead(clean_name(m.group(1)), flat[m.end():], explicit=True)), False
-    m = _BRACKET_LEAD.match(flat)
+    m = _BRACKET_LEAD.match(flat) if bracket else None
     if m and _is_name_like(m.group("name")) and (m.group("min") or m.end() < len(flat)):
         lead = Lead(clean_name(m.group("name")), flat[m.end():], explicit=True)
         if m.group("min"):
@@ -189,7 +190,7 @@ def _split_lead(inline: Inline, known: set[str] | None, any_name: bool) -> tuple
         rest = flat[len(code) + 2:]
         if _SEP_AFTER_CODE.match(rest) and _CODE_HANDLE.match(code):
             return Lead(code.lstrip("@").lower(), rest, explicit=True), False
-    m = _HACKMD_NAME_END.search(flat)
+    m = _HACKMD_NAME_END.search(flat) if "[name" in flat else None
     if m:
         return Lead(clean_name(m.group(1)), flat[: m.start()], explicit=True), False
     m = _PLAIN_LEAD.match(flat)

@@ -62,14 +62,14 @@ _NAMES_TO = re.compile(r"^([A-Z][\w'’\-]*(?:\s+[A-Z][\w'’\-]*)?(?:\s*(?:,|an
 _NAME_SEP = re.compile(r"\s*(?:,|\band\b|&)\s*")
 
 
-def _may_decide(text: str) -> bool:
+def may_decide(text: str) -> bool:
     """Cheap pre-check: without one of these stems no decision pattern can match."""
     low = text.lower()
     return ("decid" in low or "decision" in low or "agree" in low or "conclu" in low or "consensus" in low
             or "resol" in low or "outcome" in low)
 
 
-def _may_act(text: str) -> bool:
+def may_act(text: str) -> bool:
     low = text.lower()
     return (" to " in low or " will " in low or " can " in low or " should " in low or " must " in low
             or "action" in low or "todo" in low or "to-do" in low or "to do" in low or "next" in low
@@ -80,7 +80,7 @@ def decision_in(text: str) -> str | None:
     """The decision a unit of text states explicitly, or None."""
     if not text or "?" == text.rstrip()[-1:]:
         return None
-    if not _may_decide(text):
+    if not may_decide(text):
         return None
     m = _DECISION_LABEL.match(text)
     if m and text[m.end():].strip():
@@ -101,7 +101,7 @@ def action_in(text: str, known: set[str]) -> tuple[str, str | None] | None:
     """``(text, owner)`` of an explicitly framed action item in ``text``, or None."""
     if not text:
         return None
-    if not _may_act(text):
+    if not may_act(text):
         return None
     m = _ACTION_LABEL.match(text)
     if m and text[m.end():].strip() and _SHORT_LABEL.match(text):
