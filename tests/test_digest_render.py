@@ -7,6 +7,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 from digests.compile import compile_digest
@@ -184,3 +186,23 @@ def test_broken_template_raises_render_error_naming_it(tmp_path: Path) -> None:
     undefined.write_text("{{ digest.nope }}\n", encoding="utf-8")
     with pytest.raises(RenderError, match="undefined.md.j2"):
         render_markdown(big_digest(), template=undefined)
+
+
+_LINE = st.one_of(
+    st.text(alphabet="abc xyz:*_[]()", min_size=1, max_size=120).map(lambda t: "- " + t.strip() if t.strip() else "- x"),
+    st.builds(lambda label, n: f"- [{label}](https://example.org/{n}) and more words", st.text("abcdef ", min_size=1,
+              max_size=40), st.integers(0, 10_000)),
+    st.sampled_from(["### Section", "For @_**Jane Doe**:", "A paragraph line.", "", "  - a sub-item"]),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_LINE, min_size=1, max_size=400), st.integers(300, 3000))
+def test_split_property_keeps_every_word_in_order_under_the_limit(lines: list[str], limit: int) -> None:
+    text = "\n".join(lines)
+    messages = split_message(text, limit)
+    assert all(len(m) <= limit for m in messages)
+    kept = [w for m in messages for line in m.split("\n") if not line.endswith("(continued)") for w in line.split()]
+    assert kept == text.split()
+    whole = LINK.findall(text)
+    assert [link for m in messages for link in LINK.findall(m)] == whole
