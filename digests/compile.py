@@ -55,6 +55,7 @@ __all__ = [
     "CALL_FOR_HELP_PHRASES",
     "SECTIONS",
     "compile_digest",
+    "meeting_name",
     "period_label",
     "previous_window",
     "similar_text",
@@ -342,12 +343,29 @@ def similar_text(a: str, b: str) -> float:
 # --- sections: community ----------------------------------------------------------------------
 
 
+_TITLE_NOISE = re.compile(
+    r"\b(?:notes?\s+archive|archive|meeting\s+notes|notes)\b"
+    r"|\b(?:(?:\d{1,2}(?:st|nd|rd|th)?\s+)?(?:" + "|".join(_MONTHS) + r")\s+)?(?:19|20)\d\d(?:-\d\d(?:-\d\d)?)?\b",
+    re.IGNORECASE,
+)
+
+
+def meeting_name(meeting: Meeting) -> str:
+    """A meeting's name without the date or archive words its notes title carries (the date is shown apart):
+    "2025 Collaboration Cafe Notes Archive" -> "Collaboration Cafe"."""
+    title = meeting.title or ""
+    name = _TITLE_NOISE.sub(" ", title)
+    name = re.sub(r"\s*[-\u2013\u2014:|,]\s*$", "", " ".join(name.split()))
+    name = re.sub(r"^\s*[-\u2013\u2014:|,]\s*", "", name).strip()
+    return name if len(name) >= 3 else (title.strip() or "Meeting")
+
+
 def _meetings_section(meetings: Sequence[Meeting], community: CommunityInfo) -> Section:
     entries = []
     for meeting in meetings:
         count = len([a for a in meeting.attendees if a.name or a.handle])
         text = f"{count} {'person' if count == 1 else 'people'} attended" if count else ""
-        entries.append(Entry(title=meeting.title or "Meeting", date=meeting.date, text=text,
+        entries.append(Entry(title=meeting_name(meeting), date=meeting.date, text=text,
                              links=(_meeting_link(meeting, community),)))
     return Section(name="meetings", heading="Meetings", entries=tuple(entries))
 
@@ -374,16 +392,19 @@ def _people(count: int) -> str:
 
 
 def _newcomers_section(meetings: Sequence[Meeting], directory: _Directory, community: CommunityInfo) -> Section:
+    """One entry per meeting that had newcomers, naming them; each person is welcomed once."""
     seen: set[str] = set()
     entries = []
     for meeting in meetings:
+        people = []
         for name in meeting.newcomers:
             person = directory.person(name)
             key = directory.canonical(person)
-            if not key or key in seen:
-                continue
-            seen.add(key)
-            entries.append(Entry(people=(person,), date=meeting.date, title=meeting.title,
+            if key and key not in seen:
+                seen.add(key)
+                people.append(person)
+        if people:
+            entries.append(Entry(people=tuple(people), date=meeting.date, title=meeting_name(meeting),
                                  links=(_meeting_link(meeting, community),)))
     return Section(name="newcomers", heading="Welcome", entries=tuple(entries),
                    intro="A warm welcome to the people who joined us for the first time:")

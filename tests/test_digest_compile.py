@@ -268,3 +268,20 @@ def test_shoutouts_outside_the_window_are_ignored() -> None:
 def test_similarity_is_symmetric_and_bounded() -> None:
     assert similar_text("fixing CI", "fixing CI") == 1.0
     assert similar_text("a", "b") == similar_text("b", "a") < 0.5
+
+
+@pytest.mark.parametrize(
+    ("title", "name"),
+    [
+        ("2025 Collaboration Cafe Notes Archive", "Collaboration Cafe"),
+        ("JupyterHub and BinderHub Team Meeting - September 2022", "JupyterHub and BinderHub Team Meeting"),
+        ("Team meeting 2025-06-03", "Team meeting"),
+        ("May the force: community call", "May the force: community call"),
+        ("2025", "2025"),
+    ],
+    ids=["archive", "month_suffix", "iso_date", "month_word_kept", "nothing_left"],
+)
+def test_meeting_name_drops_dates_and_archive_words(title: str, name: str) -> None:
+    from digests.compile import meeting_name
+
+    assert meeting_name(Meeting(title=title)) == name
