@@ -247,3 +247,10 @@ def test_golden_texts_are_safe(notes_dir: Path) -> None:
         assert all(href.startswith("https://") for href in re.findall(r'href="([^"]*)"', html)), path.name
         if path.name.endswith("-zulip.md"):
             assert "@_**Angus Hollands|205**" in text or "2022" in path.name or "celebratory" not in path.name
+
+
+def test_every_item_links_back_to_its_source(notes_dir: Path) -> None:
+    for path in sorted(GOLDEN.glob("*.md")):
+        for line in path.read_text(encoding="utf-8").split("\n"):
+            if line.startswith("- "):
+                assert re.search(r"\]\(https://[^)]+\)", line), f"{path.name}: {line}"
