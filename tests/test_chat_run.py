@@ -37,7 +37,7 @@ class Run:
     def say(self, who: User, text: str, topic: str) -> int:
         return self.fake.send(who, text, stream="general", topic=topic)
 
-    def reply_in(self, topic: str, timeout: float = 15.0) -> str:
+    def reply_in(self, topic: str, timeout: float = 30.0) -> str:
         def find():
             return [m["content"] for m in self.fake.messages_by(self.bot) if m.get("subject") == topic]
 
@@ -50,7 +50,7 @@ class Run:
         return [s for s in found if person is None or s.giver_id == person.user_id]
 
     def wait_stored(self, person: User, count: int):
-        return self.fake.wait_for(lambda: len(self.stored(person)) >= count and self.stored(person), 15,
+        return self.fake.wait_for(lambda: len(self.stored(person)) >= count and self.stored(person), 30,
                                   what=f"{count} shout-outs from {person.full_name}")
 
     def burst(self, who: list[User], n: int, prefix: str, start: int = 0) -> list[int]:
@@ -62,7 +62,7 @@ class Run:
     def assert_each_once(self, ids: list[int], prefix: str) -> None:
         for mid in ids:
             self.reply_in(self.fake.messages[mid]["subject"])
-        mine = [s for s in self.fake.wait_for(lambda: self._with_prefix(prefix, len(ids)), 15, what="every record")]
+        mine = [s for s in self.fake.wait_for(lambda: self._with_prefix(prefix, len(ids)), 30, what="every record")]
         assert sorted(s.message_id for s in mine) == sorted(ids), "a shout-out was lost or recorded twice"
         topics = [m["subject"] for m in self.fake.messages_by(self.bot) if m["subject"].startswith(prefix + "-")]
         assert sorted(topics) == sorted({*topics}) and len(topics) == len(ids), "a reply was missing or posted twice"

@@ -54,8 +54,8 @@ class Harness:
     def close(self) -> None:
         self.stop.set()
         if self.thread is not None:
-            self.thread.join(timeout=15)
-            assert not self.thread.is_alive(), "the bot did not stop within 15 s"
+            self.thread.join(timeout=30)
+            assert not self.thread.is_alive(), "the bot did not stop within 30 s"
 
     def say(self, who: User, text: str, *, topic: str = "kudos", stream: str = "general") -> int:
         return self.fake.send(who, text, stream=stream, topic=topic)
@@ -63,7 +63,7 @@ class Harness:
     def replies(self) -> list[dict]:
         return self.fake.messages_by(self.bot_user)
 
-    def reply_to(self, message_id: int, timeout: float = 10.0) -> str:
+    def reply_to(self, message_id: int, timeout: float = 30.0) -> str:
         """The bot's reply in the topic of ``message_id`` that follows it."""
         orig = self.fake.messages[message_id]
 

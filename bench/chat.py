@@ -1,0 +1,309 @@
+"""Shout-out throughput and latency of the Zulip bot, next to a minimal echo bot (issue 7).
+
+One fake Zulip server (tests/fakes/zulip.py, real HTTP on 127.0.0.1) runs in this process, without
+its OpenAPI checks and its 200-requests-a-minute limit (both would measure the fake, not the bot). Each
+bot runs in its own child process, with the official ``zulip`` client:
+
+- baseline: a minimal echo bot: ``register`` + ``get_events`` in a loop, one ``send_message`` per
+  message, in the same topic (the floor: the least any bot on this client and this fake can do);
+- compass: ``ZulipBot`` as ``compass run`` starts it, storing to SQLite (and to PostgreSQL when one
+  answers, unless --no-pg): each message is claimed, parsed, recorded with its recipients, confirmed
+  in its topic, and gets a :tada: reaction.
+
+For each bot, after a warm-up of 20 messages, N shout-outs (default 2,000) from 40 people are put into
+the fake as fast as it takes them, each in its own topic. Measured at the fake:
+
+- latency: from the moment a message's event left the fake in a ``GET /events`` answer (delivery) to
+  the moment the bot's reply to it was stored by ``POST /messages`` (reply posted); p50 and p99;
+- throughput: N / (last reply posted - first delivery);
+- lost or duplicated: every message must have exactly one reply, and (compass) exactly one row.
+
+Targets: compass's p99 within 1.5x of the echo bot's; at least 200 shout-outs/s on SQLite; none lost or
+duplicated.
+
+Usage: python bench/chat.py [--count 2000] [--no-pg] [--output bench/results/chat.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import platform
+import signal
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests"))
+
+PG_URL = os.environ.get("COMPASS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+SENDERS = 40
+
+
+# -- the bots (child processes) -------------------------------------------------------------------
+
+
+def _stop_on_sigterm() -> threading.Event:
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    return stop
+
+
+def echo_bot(site: str, email: str, api_key: str) -> None:
+    """The floor: the smallest correct bot on the same client."""
+    import zulip
+
+    stop = _stop_on_sigterm()
+    client = zulip.Client(email=email, api_key=api_key, site=site, retry_on_errors=False)
+    me = client.get_profile()["user_id"]
+    queue = client.register(event_types=["message"], apply_markdown=False)
+    queue_id, last = queue["queue_id"], queue["last_event_id"]
+    while not stop.is_set():
+        result = client.get_events(queue_id=queue_id, last_event_id=last)
+        for event in result.get("events", []):
+            last = max(last, event["id"])
+            if event["type"] != "message" or event["message"]["sender_id"] == me:
+                continue
+            message = event["message"]
+            client.send_message({"type": "stream", "to": message["display_recipient"], "topic": message["subject"],
+                                 "content": "echo"})
+
+
+def compass_bot(site: str, email: str, api_key: str, db_url: str) -> None:
+    import logging
+
+    from chatops.chat.zulip import ZulipBot
+    from chatops.config import parse_config
+    from chatops.storage.db import Database
+
+    logging.basicConfig(level=logging.WARNING)
+    stop = _stop_on_sigterm()
+    config = parse_config({"zulip": {"site": site, "email": email, "api_key": api_key, "shoutout_rate_limit": 100000,
+                                     "shoutout_max_length": 1000}, "storage": {"url": db_url}})
+    database = Database.open(db_url)
+    ZulipBot(config, database).run(stop)
+    database.close()
+
+
+# -- one measured run -----------------------------------------------------------------------------
+
+
+def measure(kind: str, count: int, db_url: str | None = None) -> dict[str, Any]:
+    from fakes.zulip import FakeZulip
+
+    with FakeZulip(heartbeat=1.0, rate_limit=None, validate=False) as fake:
+        bot = fake.add_user("compass", bot=True)
+        target = fake.add_user("Ann Lee")
+        senders = [fake.add_user(f"Sender {i}") for i in range(SENDERS)]
+        ctx = multiprocessing.get_context("spawn")
+        if kind == "echo":
+            process = ctx.Process(target=echo_bot, args=(fake.url, bot.email, bot.api_key))
+        else:
+            assert db_url is not None
+            process = ctx.Process(target=compass_bot, args=(fake.url, bot.email, bot.api_key, db_url))
+        process.start()
+        try:
+            fake.wait_for(lambda: any(q.user_id == bot.user_id for q in fake.queues.values()), 60, "the bot's queue")
+
+            def replies() -> dict[str, list[int]]:
+                out: dict[str, list[int]] = {}
+                for m in fake.messages_by(bot):
+                    out.setdefault(m["subject"], []).append(m["id"])
+                return out
+
+            def wait(count: int, prefix: str, timeout: float) -> None:
+                # Polled every 50 ms: the waiting must not take the fake's CPU.
+                deadline = time.monotonic() + timeout
+                while sum(1 for m in fake.messages_by(bot) if m["subject"].startswith(prefix)) < count:
+                    if time.monotonic() > deadline:
+                        raise AssertionError(f"only part of the replies arrived within {timeout} s")
+                    time.sleep(0.05)
+
+            def send(i: int, prefix: str) -> int:
+                text = f"@**compass** shoutout @**Ann Lee|{target.user_id}** for burst message {i}"
+                return fake.send(senders[i % SENDERS], text, stream="general", topic=f"{prefix}{i}")
+
+            for i in range(20):  # warm-up: clients built, connections open, caches filled
+                send(i, "w")
+            wait(20, "w", 60)
+            time.sleep(0.5)
+
+            originals = {f"b{i}": send(i, "b") for i in range(count)}
+            wait(count, "b", 300)
+            time.sleep(1.0)  # let late duplicates, if any, arrive
+            found = replies()
+            latencies, from_send = [], []
+            first_delivery, last_reply = float("inf"), 0.0
+            duplicated = lost = 0
+            for topic, original in originals.items():
+                ids = found.get(topic, [])
+                if not ids:
+                    lost += 1
+                    continue
+                duplicated += len(ids) - 1
+                posted = fake.posted_at[min(ids)]
+                delivered = fake.delivered_at[(bot.user_id, original)]
+                latencies.append(posted - delivered)
+                from_send.append(posted - fake.posted_at[original])
+                first_delivery = min(first_delivery, delivered)
+                last_reply = max(last_reply, posted)
+            requests = len(fake.requests)
+        finally:
+            process.terminate()
+            process.join(30)
+    rows = None
+    if db_url is not None:
+        rows = _rows(db_url, originals.values())
+    latencies.sort()
+    from_send.sort()
+    return {
+        "kind": kind, "count": count,
+        "throughput": count / (last_reply - first_delivery),
+        "p50": _pct(latencies, 50), "p99": _pct(latencies, 99), "max": latencies[-1],
+        "send_p50": _pct(from_send, 50), "send_p99": _pct(from_send, 99),
+        "lost": lost, "duplicated": duplicated, "rows": rows, "requests": requests,
+    }
+
+
+def _rows(db_url: str, message_ids: Any) -> tuple[int, int]:
+    """(rows for the burst's messages, distinct message ids among them)."""
+    import sqlalchemy as sa
+
+    wanted = set(message_ids)
+    engine = sa.create_engine(db_url)
+    with engine.connect() as connection:
+        found = [r[0] for r in connection.execute(sa.text("SELECT message_id FROM shoutouts")) if r[0] in wanted]
+    engine.dispose()
+    return len(found), len(set(found))
+
+
+def _pct(values: list[float], pct: float) -> float:
+    if not values:
+        return float("nan")
+    index = min(len(values) - 1, max(0, round(pct / 100 * len(values) + 0.5) - 1))
+    return values[index]
+
+
+def _pg_available() -> bool:
+    import sqlalchemy as sa
+
+    try:
+        engine = sa.create_engine(PG_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+        engine.dispose()
+        return True
+    except Exception:  # noqa: BLE001 - any failure means no server to measure on
+        return False
+
+
+def _pg_schema() -> tuple[str, str]:
+    import uuid
+
+    import sqlalchemy as sa
+
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    engine = sa.create_engine(PG_URL)
+    with engine.begin() as connection:
+        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    engine.dispose()
+    sep = "&" if "?" in PG_URL else "?"
+    return schema, f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+
+
+def _drop_schema(schema: str) -> None:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(PG_URL)
+    with engine.begin() as connection:
+        connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+    engine.dispose()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--count", type=int, default=2000)
+    parser.add_argument("--no-pg", action="store_true", help="skip the PostgreSQL run")
+    parser.add_argument("--output", type=Path, default=REPO / "bench" / "results" / "chat.md")
+    args = parser.parse_args()
+
+    results = [measure("echo", args.count)]
+    print(_line("echo bot (baseline)", results[0]), flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        results.append(measure("compass", args.count, f"sqlite:///{Path(tmp) / 'compass.db'}"))
+    results[-1]["label"] = "compass, SQLite"
+    print(_line("compass, SQLite", results[-1]), flush=True)
+    if not args.no_pg and _pg_available():
+        schema, url = _pg_schema()
+        try:
+            results.append(measure("compass", args.count, url))
+        finally:
+            _drop_schema(schema)
+        results[-1]["label"] = "compass, PostgreSQL"
+        print(_line("compass, PostgreSQL", results[-1]), flush=True)
+
+    echo, sqlite = results[0], results[1]
+    ratio = sqlite["p99"] / echo["p99"]
+    ok = ratio <= 1.5 and sqlite["throughput"] >= 200 and all(
+        r["lost"] == 0 and r["duplicated"] == 0 and (r["rows"] is None or r["rows"] == (r["count"], r["count"]))
+        for r in results
+    )
+    print(f"compass p99 / echo p99 (SQLite): {ratio:.2f}x (target <= 1.5x); "
+          f"throughput {sqlite['throughput']:.0f}/s (target >= 200/s): {'met' if ok else 'NOT met'}")
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(_report(results, ratio, ok, args.count), encoding="utf-8")
+    print(f"wrote {args.output}")
+    return 0 if ok else 1
+
+
+def _line(label: str, r: dict[str, Any]) -> str:
+    rows = "" if r["rows"] is None else f", rows {r['rows'][0]} ({r['rows'][1]} distinct)"
+    return (f"{label:22} {r['throughput']:7.0f} msg/s  p50 {r['p50'] * 1000:7.1f} ms  p99 {r['p99'] * 1000:7.1f} ms  "
+            f"lost {r['lost']}  duplicated {r['duplicated']}{rows}")
+
+
+def _report(results: list[dict[str, Any]], ratio: float, ok: bool, count: int) -> str:
+    lines = [
+        "# Chat benchmark: shout-outs through the Zulip bot (issue 7)",
+        "",
+        (f"Produced by `python bench/chat.py --count {count}` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; "
+        f"{platform.python_implementation()} {platform.python_version()}, {platform.system()} {platform.machine()}, "
+        f"{os.cpu_count()} CPUs. The fake Zulip runs in the benchmark process (no OpenAPI checks, no rate limit); "
+        "each bot runs in its own process on the official `zulip` client."),
+        "",
+        (f"{count:,} shout-outs from {SENDERS} people, each in its own topic, put into the fake as fast as it takes "
+        "them. Latency is from the message's event leaving the fake in a `GET /events` answer to the bot's reply "
+        "being stored by `POST /messages`."),
+        "",
+        "| bot | throughput (msg/s) | p50 (ms) | p99 (ms) | max (ms) | p50 / p99 from send (ms) | lost | duplicated | rows (distinct) | requests |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        label = r.get("label", "echo bot (baseline)")
+        rows = "" if r["rows"] is None else f"{r['rows'][0]} ({r['rows'][1]})"
+        lines.append(
+            f"| {label} | {r['throughput']:.0f} | {r['p50'] * 1000:.1f} | {r['p99'] * 1000:.1f} | {r['max'] * 1000:.1f} | "
+            f"{r['send_p50'] * 1000:.0f} / {r['send_p99'] * 1000:.0f} | {r['lost']} | {r['duplicated']} | {rows} | {r['requests']} |"
+        )
+    lines += [
+        "",
+        (f"compass on SQLite: p99 is **{ratio:.2f}x** the echo bot's (target at most 1.5x), throughput "
+        f"**{results[1]['throughput']:.0f}/s** (target at least 200/s); targets **{'met' if ok else 'NOT met'}**."),
+        "",
+        ("compass does more per message than the echo bot: it claims the message in the database, records the "
+        "shout-out and its recipients, replies, and adds a :tada: reaction (one more request per message, made by "
+        "a separate thread after the reply). It handles messages on 4 worker threads (one person's messages "
+        "always on the same one, in order); the echo bot answers one message at a time."),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
