@@ -329,27 +329,34 @@ def _decode(body: bytes) -> str:
 
 
 def _read_paths(spec: NotesSpec) -> Iterable[NotesDocument | NotesProblem]:
+    # Plain strings and os functions rather than pathlib: a warm run over a large notes directory is
+    # mostly this listing and reading.
     location = os.path.expanduser(spec.location)
-    path = Path(location)
     if _GLOB_CHARS.search(location):
-        files = sorted(Path(p) for p in glob.glob(location, recursive=True) if Path(p).is_file())
+        files = sorted(p for p in glob.glob(location, recursive=True) if os.path.isfile(p))
         if not files:
             raise _SourceFailed("no files match this pattern; check the path and quote the glob so the shell does not expand it")
-    elif path.is_dir():
-        files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in MARKDOWN_SUFFIXES)
+    elif os.path.isdir(location):
+        files = sorted(
+            os.path.join(root, name)
+            for root, _dirs, names in os.walk(location)
+            for name in names
+            if name.lower().endswith(MARKDOWN_SUFFIXES)
+        )
         if not files:
             raise _SourceFailed("directory holds no Markdown files (*.md, *.markdown)")
-    elif path.exists():
-        files = [path]
+    elif os.path.exists(location):
+        files = [location]
     else:
         raise _SourceFailed("no such file or directory")
     for file in files:
         try:
-            body = file.read_bytes()
+            with open(file, "rb") as fh:
+                body = fh.read()
         except OSError as exc:
-            yield NotesProblem(str(file), f"cannot read: {exc.strerror or exc}")
+            yield NotesProblem(file, f"cannot read: {exc.strerror or exc}")
             continue
-        yield NotesDocument(spec.name, str(file), body)
+        yield NotesDocument(spec.name, file, body)
 
 
 # --- git -----------------------------------------------------------------------------------------

@@ -298,11 +298,13 @@ def parse_blocks(text: str) -> Document:
             if type(value) is str:
                 tag = value
                 if tag == "Paragraph":
-                    close_implicit()
+                    if implicit:
+                        close_implicit()
                     col = _Collector(rng["start"])
                     implicit = False
                 elif tag == "Item":
-                    close_implicit()
+                    if implicit:
+                        close_implicit()
                     item = Item(rng["start"])
                     parent = node_stack[-1] if node_stack else None
                     if isinstance(parent, ListBlock):
@@ -324,7 +326,8 @@ def parse_blocks(text: str) -> Document:
                         col.parts.clear()
                     col.em_depth += 1
                 elif tag == "HtmlBlock":
-                    close_implicit()
+                    if implicit:
+                        close_implicit()
                     raw = Raw(rng["start"])
                 elif tag == "TableHead" or tag == "TableRow":
                     row = []
@@ -345,26 +348,31 @@ def parse_blocks(text: str) -> Document:
                         col.link_open.append((len(col.parts), dest))
                 link_stack.append(dest)
             elif tag == "Heading":
-                close_implicit()
+                if implicit:
+                    close_implicit()
                 col = _Collector(rng["start"])
                 implicit = False
                 node_stack.append(Heading(rng["start"], level=int(data_["level"][1])))
             elif tag == "List":
-                close_implicit()
+                if implicit:
+                    close_implicit()
                 lst = ListBlock(rng["start"], ordered=data_ is not None)
                 containers_stack[-1].append(lst)
                 node_stack.append(lst)
             elif tag == "CodeBlock":
-                close_implicit()
+                if implicit:
+                    close_implicit()
                 raw = Raw(rng["start"])
             elif tag == "BlockQuote" or tag == "FootnoteDefinition":
-                close_implicit()
+                if implicit:
+                    close_implicit()
                 quote = Quote(rng["start"])
                 containers_stack[-1].append(quote)
                 node_stack.append(quote)
                 containers_stack.append(quote.blocks)
             elif tag == "Table":
-                close_implicit()
+                if implicit:
+                    close_implicit()
                 table = Table(rng["start"])
             elif tag == "MetadataBlock":
                 front = []
@@ -377,7 +385,8 @@ def parse_blocks(text: str) -> Document:
                     col = None
                     implicit = False
                 elif tag == "Item":
-                    close_implicit()
+                    if implicit:
+                        close_implicit()
                     node_stack.pop()
                     containers_stack.pop()
                 elif tag == "Strong":
@@ -421,10 +430,12 @@ def parse_blocks(text: str) -> Document:
                 implicit = False
                 containers_stack[-1].append(heading)
             elif tag == "List":
-                close_implicit()
+                if implicit:
+                    close_implicit()
                 node_stack.pop()
             elif tag == "BlockQuote":
-                close_implicit()
+                if implicit:
+                    close_implicit()
                 node_stack.pop()
                 containers_stack.pop()
             elif tag == "MetadataBlock":

@@ -295,6 +295,7 @@ def split_fields(text: str) -> list[str]:
     return [f.strip() for f in fields if f.strip()]
 
 
+_TRAILING_NOTE = re.compile(r"\s*\(([^()]*)\)\s*$")
 _LOOKS_HANDLE = re.compile(r"^@?[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
 _EMPTY_FIELD = {"-", "—", "–", "n/a", "na", "none", "", "?", "tbd"}
 
@@ -305,7 +306,9 @@ def parse_row(inline: Inline, columns: list[str] | None, handle_column: int | No
     m = _HACKMD_NAME.match(text)
     if m:
         text = m.group(1) + " / " + text[m.end():]
-    text = re.sub(r"\s*\((?:[^()@]*\s){2,}[^()@]*\)\s*$", "", text)  # "(will be late)", "(just want to observe)"
+    note = _TRAILING_NOTE.search(text) if text.endswith(")") else None
+    if note and "@" not in note.group(1) and note.group(1).count(" ") >= 2:
+        text = text[: note.start()]  # "(will be late)", "(just want to learn/observe)"
     text = text.strip(" .;")
     if not text:
         return None
