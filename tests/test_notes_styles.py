@@ -328,3 +328,47 @@ def test_hard_wraps_and_escaped_handles_inside_items():
 def test_empty_document_has_no_meetings():
     assert parse_notes("", document="e.md") == []
     assert parse_notes("   \n\n", document="e.md") == []
+
+
+TOPIC_HEADINGS = """\
+# Infra call
+
+Date: June 4, 2024
+
+## Attendees
+- Min
+- Erik
+
+## Agenda
+
+### 1. CI migration (Min, 10 min)
+
+Notes:
+- GitHub Actions is faster
+
+#### Decisions
+- Go with GitHub Actions.
+
+### 2. Release 2024-06-15 plan
+- **Erik:** tag on Friday
+
+Action items:
+- [ ] Min to migrate the docs build
+- [x] Erik: write the changelog
+"""
+
+
+def test_agenda_topics_as_headings_with_their_own_decisions_and_actions():
+    m = one(TOPIC_HEADINGS)
+    assert m.date == dt.date(2024, 6, 4)
+    assert [(a.title, a.owner, a.minutes) for a in m.agenda] == [
+        ("CI migration", "Min", 10),
+        ("Release 2024-06-15 plan", None, None),
+    ]
+    assert m.agenda[0].discussion == ("Notes:", "GitHub Actions is faster")
+    assert m.agenda[1].discussion[0] == "Erik: tag on Friday"
+    assert [d.text for d in m.decisions] == ["Go with GitHub Actions."]
+    assert [(a.text, a.owner) for a in m.action_items] == [
+        ("Min to migrate the docs build", "Min"),
+        ("write the changelog", "Erik"),
+    ]

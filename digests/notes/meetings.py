@@ -52,6 +52,7 @@ _WORDS = re.compile(r"[a-z]+")
 _DATE_LINE = re.compile(r"^(?:meeting\s+)?(?:date|when|day)\s*(?:\(.*?\))?\s*[:\-–—]\s*(?P<rest>.+)$", re.IGNORECASE)
 _LABEL_TAIL = re.compile(r"(?:^|[.!?]\s+|\n)(?P<label>[^.!?\n]{1,60}?)\s*:\s*$")
 _INLINE_LABEL = re.compile(r"^([A-Za-z][\w \-]{0,24}?)\s*:\s+\S")
+_ENUMERATION = re.compile(r"^(?:\d{1,2}[.)]|[a-z][.)]|#\d{1,2}:?)\s+")
 _PASS_RE = re.compile(r"^(?:pass(?:ed)?|no update|nothing(?: new)?|n/?a|-|—)\.?!?$", re.IGNORECASE)
 
 
@@ -149,8 +150,14 @@ class Assembler:
                 return []
             return [self._meeting(blocks, None, None, 0, doc_title)]
         level = min(b.level for _, b, _ in dated if isinstance(b, Heading))
-        out = []
         starts = [(i, b, d) for i, b, d in dated if isinstance(b, Heading) and b.level == level]
+        if len(starts) == 1:
+            # One dated heading below other structure ("### Release 2024-06-01 plan" inside an
+            # agenda) is a topic, not the start of the only meeting.
+            first = starts[0][0]
+            if any(isinstance(b, Heading) and 1 < b.level <= level for b in blocks[:first]):
+                return [self._meeting(blocks, None, None, 0, doc_title)]
+        out = []
         for n, (i, heading, date) in enumerate(starts):
             end = len(blocks)
             for j in range(i + 1, len(blocks)):
@@ -254,26 +261,41 @@ class Assembler:
     # --- section assignment -----------------------------------------------------------------------
 
     def _assign(self, span: list[Block], level: int) -> Iterator[tuple[Block, _Ctx]]:
-        kind: str | None = None
-        sec_level = level
-        anchor: str | None = None
+        """Give every block of a meeting the section it belongs to.
+
+        Sections nest by heading level: a heading closes every open section at its level or deeper.
+        A heading that names no kind continues the enclosing section; under an agenda it starts an
+        agenda item (and the headings below it belong to that item).
+        """
+        stack: list[tuple[str | None, int, str | None]] = []  # (kind, level, anchor)
         sub: Heading | None = None
+        sub_level = 0
         sub_anchor: str | None = None
+        anchor: str | None = None
         pending_label: str | None = None
         for block in span:
             if isinstance(block, Heading):
                 pending_label = None
-                h_anchor = self.anchors.get(id(block))
+                lvl = block.level
+                anchor = self.anchors.get(id(block))
+                while stack and stack[-1][1] >= lvl:
+                    stack.pop()
+                if sub is not None and sub_level >= lvl:
+                    sub = None
+                top = stack[-1][0] if stack else None
                 found = self.table.classify(block.inline.flat)
-                if found is not None and not (kind == "agenda" and block.level > sec_level and found == "agenda"):
-                    kind, sec_level, anchor, sub, sub_anchor = found, block.level, h_anchor, None, None
-                elif kind is not None and block.level > sec_level:
-                    if kind == "agenda":
-                        sub, sub_anchor = block, h_anchor
-                        yield block, _Ctx(kind, anchor, sub, sub_anchor)
-                else:
-                    kind, sec_level, anchor, sub, sub_anchor = None, block.level, h_anchor, None, None
+                if top == "agenda" and sub is not None and lvl > sub_level and found is None:
+                    continue  # a heading inside an agenda item's notes
+                if found is not None and not (top == "agenda" and found == "agenda"):
+                    stack.append((found, lvl, anchor))
+                    sub = None
+                elif top == "agenda":
+                    sub, sub_level, sub_anchor = block, lvl, anchor
+                    yield block, _Ctx("agenda", anchor, sub, sub_anchor)
+                elif top is None:
+                    stack.append((None, lvl, anchor))
                 continue
+            kind = stack[-1][0] if stack else None
             label = None
             if isinstance(block, ListBlock) and pending_label:
                 label = pending_label
@@ -283,7 +305,7 @@ class Assembler:
                 lm = _INLINE_LABEL.match(block.inline.flat)
                 if pending_label is None and lm and self.table.classify(lm.group(1)) == "attendees":
                     label = "attendees"  # "Attendees: Ana, Bo, Carol"
-            yield block, _Ctx(kind, anchor, sub, sub_anchor, label)
+            yield block, _Ctx(kind, anchor, sub if kind == "agenda" else None, sub_anchor, label)
 
     def _label_kind(self, inline: Inline) -> str | None:
         text = inline.text.strip()
@@ -487,6 +509,7 @@ class Assembler:
         title, owner, minutes = lead.rest, lead.person, lead.minutes
         if owner is None:
             title, owner, minutes = P.trailing_owner(_SHORTCODE.sub("", lead.rest).strip())
+        title = _ENUMERATION.sub("", title)
         b.agenda.append(AgendaItem(title=title or text, owner=owner, minutes=minutes, links=tuple(heading.inline.links),
                                    source=self.ref(heading, anchor)))
         return len(b.agenda) - 1
