@@ -108,3 +108,22 @@ def test_no_input_is_a_usage_error(run):
     result = run()
     assert result.exit_code == 2
     assert "Missing argument 'PATH_OR_URL...'" in result.stderr
+
+
+def test_url_input_through_a_loopback_notes_host(run, tmp_path):
+    from fakes.notes_http import FakeNotesHost
+
+    with FakeNotesHost() as host:
+        host.documents["/team/download"] = "# Sync 2024-04-02\n\n## Agenda\n- **Ana** (5m): CI\n"
+        host.status["/missing"] = 404
+        ok = run(host.url("/team/download"), "--format", "json", "--cache-dir", str(tmp_path / "c"))
+        again = run(host.url("/team/download"), "--format", "json", "--cache-dir", str(tmp_path / "c"))
+        bad = run(host.url("/missing"), "--format", "json")
+    assert ok.exit_code == 0, ok.output
+    data = json.loads(ok.stdout)
+    assert data[0]["agenda"][0] == {"title": "CI", "owner": "Ana", "minutes": 5, "discussion": [], "links": []}
+    assert data[0]["source"]["url"] == host.url("/team") + "#sync-2024-04-02"
+    assert again.stdout == ok.stdout
+    assert [r.status for r in host.requests[:2]] == [200, 304]
+    assert bad.exit_code == 2
+    assert f"Error: cannot read notes: {host.url('/missing')}: not found (HTTP 404)" in bad.stderr

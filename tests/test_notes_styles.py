@@ -372,3 +372,9 @@ def test_agenda_topics_as_headings_with_their_own_decisions_and_actions():
         ("Min to migrate the docs build", "Min"),
         ("write the changelog", "Erik"),
     ]
+
+
+def test_group_mentions_are_not_people():
+    m = one("## Shout-outs\n- Thanks @all and @everyone, especially @ana!\n\n## Attendees\n- @here\n- Bo / @bo\n")
+    assert m.celebrations[0].people == ("ana",)
+    assert [(a.name, a.handle) for a in m.attendees] == [("Bo", "bo")]

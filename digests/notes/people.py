@@ -22,6 +22,7 @@ from digests.notes.blocks import Inline, find_urls
 HANDLE_RE = re.compile(r"(?<![\w@./])@([A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38})(?![\w@])")
 GITHUB_PROFILE_RE = re.compile(r"^https?://(?:www\.)?github\.com/([A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38})/?$",
                                re.IGNORECASE)
+GROUP_MENTIONS = frozenset({"all", "everyone", "channel", "here", "stream", "topic", "team", "everybody"})
 _GITHUB_RESERVED = {
     "orgs", "features", "marketplace", "sponsors", "settings", "about", "pricing", "topics", "collections",
     "explore", "notifications", "issues", "pulls", "login", "join", "enterprise", "security", "trending",
@@ -340,6 +341,8 @@ def parse_row(inline: Inline, columns: list[str] | None, handle_column: int | No
         pending.append((i, f))
     if handle is None and link_handles:
         handle = link_handles[0]
+    if handle in GROUP_MENTIONS:
+        handle = None
     for i, f in pending:
         col = columns[i] if columns and i < len(columns) else None
         if handle is None and f and ((col == "handle") or (columns is None and handle_column == i and i > 0)) \
@@ -381,6 +384,8 @@ def thanked_people(inline_texts: list[Inline], known: set[str], exclude: str | N
 
     def add(value: str) -> None:
         key = value.lower()
+        if key in GROUP_MENTIONS:
+            return  # "@all", "@everyone": a crowd, not a person (and never to be echoed as a mention)
         if key not in seen and (exclude is None or key != exclude.lower()):
             seen.add(key)
             out.append(value)
