@@ -378,3 +378,72 @@ def test_group_mentions_are_not_people():
     m = one("## Shout-outs\n- Thanks @all and @everyone, especially @ana!\n\n## Attendees\n- @here\n- Bo / @bo\n")
     assert m.celebrations[0].people == ("ana",)
     assert [(a.name, a.handle) for a in m.attendees] == [("Bo", "bo")]
+
+
+MINUTES_WITHOUT_HEADINGS = """\
+**Meeting minutes – Steering Council – 12 March 2024**
+
+**Present:** Alice Smith (@alice), Bob Jones, Carol (@carol)
+**Apologies:** Dan
+
+**1. Budget** (Alice)
+Discussion about the 2024 budget. We agreed to allocate $5k to the docs sprint.
+
+**2. Code of conduct**
+- Carol presented the new draft https://example.org/coc
+- ACTION: Bob to circulate the draft by Friday.
+
+**Next meeting:** 9 April 2024
+"""
+
+
+COMMA_ROLL_AND_AGENDA_TABLE = """\
+# Monthly sync
+
+## Sign-in
+1. Jane Doe, NASA, @jdoe
+2. John Roe, ESA
+3. _your name here_
+
+## Round-robin
+* Jane — finished the API docs :tada:
+* John: nothing new
+
+## Kudos :heart:
+* @jdoe for mentoring three new contributors
+* Big thanks to the NumFOCUS team!
+
+## Discussion items
+| Topic | Owner | Time |
+|---|---|---|
+| Roadmap | Jane | 15 min |
+| Funding | John | 10 |
+
+## Next steps
+* Jane will draft the roadmap issue
+* John to ask NumFOCUS about the small development grant
+"""
+
+
+def test_minutes_without_headings():
+    m = one(MINUTES_WITHOUT_HEADINGS)
+    assert m.date == dt.date(2024, 3, 12)
+    assert m.title == "Meeting minutes – Steering Council – 12 March 2024"
+    assert [(a.name, a.handle) for a in m.attendees] == [("Alice Smith", "alice"), ("Bob Jones", None), ("Carol", "carol")]
+    assert [d.text for d in m.decisions] == ["We agreed to allocate $5k to the docs sprint."]
+    assert [(a.text, a.owner) for a in m.action_items] == [("Bob to circulate the draft by Friday.", "Bob")]
+
+
+def test_comma_roll_call_round_robin_kudos_and_agenda_table():
+    m = one(COMMA_ROLL_AND_AGENDA_TABLE)
+    assert [(a.name, a.handle, a.affiliation) for a in m.attendees] == [
+        ("Jane Doe", "jdoe", "NASA"),
+        ("John Roe", None, "ESA"),
+    ]
+    assert [(u.by, u.text) for u in m.updates] == [("Jane", "finished the API docs :tada:")]
+    assert [c.people for c in m.celebrations] == [("jdoe",), ()]
+    assert [(a.title, a.owner, a.minutes) for a in m.agenda] == [("Roadmap", "Jane", 15), ("Funding", "John", 10)]
+    assert [(a.text, a.owner) for a in m.action_items] == [
+        ("Jane will draft the roadmap issue", "Jane"),
+        ("John to ask NumFOCUS about the small development grant", "John"),
+    ]

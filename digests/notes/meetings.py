@@ -53,6 +53,7 @@ _DATE_LINE = re.compile(r"^(?:meeting\s+)?(?:date|when|day)\s*(?:\(.*?\))?\s*[:\
 _LABEL_TAIL = re.compile(r"(?:^|[.!?]\s+|\n)(?P<label>[^.!?\n]{1,60}?)\s*:\s*$")
 _INLINE_LABEL = re.compile(r"^([A-Za-z][\w \-]{0,24}?)\s*:\s+\S")
 _ENUMERATION = re.compile(r"^(?:\d{1,2}[.)]|[a-z][.)]|#\d{1,2}:?)\s+")
+_LIST_SEP = re.compile(r"\s*(?:,|;|\band\b|&)\s*")
 _PASS_RE = re.compile(r"^(?:pass(?:ed)?|no update|nothing(?: new)?|n/?a|-|—)\.?!?$", re.IGNORECASE)
 
 
@@ -180,6 +181,11 @@ class Assembler:
         title = self.front.get("title")
         if title:
             return title
+        for block in self.doc.blocks[:1]:  # a bold first line standing in for a title
+            if isinstance(block, Para) and block.inline.strong_lead is not None:
+                lead = " ".join(block.inline.strong_lead.split())
+                if lead == block.inline.flat or lead == block.inline.lines[0]:
+                    return lead.strip(" *:") or None
         return None
 
     def _meeting(self, span: list[Block], heading: Heading | None, date: dt.date | None, level: int,
@@ -255,6 +261,11 @@ class Assembler:
         found = find_date(self.front.get("title", ""))
         if found:
             return found[0]
+        for block in span[:4]:  # a title line such as "**Minutes – Steering Council – 12 March 2024**"
+            if isinstance(block, Para) and len(block.inline.flat) <= 120:
+                found = find_date(block.inline.flat)
+                if found:
+                    return found[0]
         found = find_date(PurePosixPath(self.document.split("?")[0]).name, compact=True)
         return found[0] if found else None
 
@@ -350,10 +361,20 @@ class Assembler:
                     continue
                 if is_placeholder(line) or line.endswith(":"):
                     continue
-                m = re.match(r"^(?:attendees|present|participants|attendance|roll call)\s*:\s*(.+)$", line, re.IGNORECASE)
-                if m:
-                    line = m.group(1)
-                elif not (("/" in line or "@" in line or "|" in line) or len(line.split()) <= 3):
+                lm = _INLINE_LABEL.match(line)
+                if lm and self.table.classify(lm.group(1)) == "attendees":
+                    # "Present: Alice Smith (@alice), Bob Jones, Carol" is a list of people
+                    for part in _LIST_SEP.split(line[line.index(":") + 1:]):
+                        part = part.strip(" .")
+                        if not part or len(part.split()) > 6:
+                            continue
+                        row = P.parse_row(Inline(part, [u for u in block.inline.links if u in part]), None, None)
+                        if row is not None and (row.handle or P._is_name_like(row.name or "")):
+                            rows.append((row, block))
+                    continue
+                if lm:  # "Apologies: Dan", "Note taker: Min"
+                    continue
+                if not (("/" in line or "@" in line or "|" in line) or len(line.split()) <= 3):
                     continue
                 parts = [p.strip() for p in line.split(",")] if "/" not in line else [line]
                 if len(parts) >= 2 and all(P._is_name_like(p, max_words=3) for p in parts):
