@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -320,18 +321,19 @@ def _in_window(meetings: Iterable[Meeting], window: Window) -> list[Meeting]:
 _STOP = frozenset(["a", "an", "and", "the", "to", "for", "of", "in", "on", "at", "with", "by", "from", "is", "was", "were", "be", "been", "it", "this", "that", "thanks", "thank", "you", "your", "our", "we", "us", "all", "so", "very", "much", "great", "awesome", "huge", "shoutout", "shout", "out"])
 
 
-def _tokens(text: str) -> set[str]:
-    return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) > 1 and w not in _STOP}
+@functools.lru_cache(maxsize=8192)
+def _words(text: str) -> tuple[frozenset[str], tuple[str, ...]]:
+    """The meaningful words of a text, as a set and in order (stop words and single letters left out)."""
+    words = tuple(w for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) > 1 and w not in _STOP)
+    return frozenset(words), words
 
 
 def similar_text(a: str, b: str) -> float:
     """How alike two thank-you texts are, 0..1: the better of token-set overlap and difflib's ratio of
     the sequences of meaningful words ("thanks", "for", "the"... left out; words rather than characters
     are as telling for short thanks, and far cheaper)."""
-    ta, tb = _tokens(a), _tokens(b)
+    (ta, wa), (tb, wb) = _words(a), _words(b)
     overlap = len(ta & tb) / min(len(ta), len(tb)) if ta and tb else 0.0
-    wa = [w for w in re.findall(r"[a-z0-9]+", a.lower()) if w in ta]
-    wb = [w for w in re.findall(r"[a-z0-9]+", b.lower()) if w in tb]
     if not wa or not wb:
         return overlap
     matcher = difflib.SequenceMatcher(None, wa, wb, autojunk=False)
@@ -536,19 +538,22 @@ class _Thanks:
     chat: bool
 
 
+@functools.lru_cache(maxsize=4096)
+def _chat_person(name: str, kind: str, user_id: int | None) -> Person:
+    """A person named in chat; frozen, so the same value serves every shout-out that names them."""
+    return Person(name=name, kind="zulip" if kind == "user" else "group" if kind == "group" else "name",
+                  user_id=user_id)
+
+
 def _shoutout_thanks(shoutout: Shoutout, directory: _Directory) -> _Thanks:
-    people = [
-        Person(name=r.name, kind="zulip" if r.kind == "user" else "group" if r.kind == "group" else "name",
-               user_id=r.user_id)
-        for r in shoutout.recipients
-    ]
+    people = [_chat_person(r.name, r.kind, r.user_id) for r in shoutout.recipients]
     link = Link(label="message", url=shoutout.permalink) if shoutout.permalink else Link(
         label=f"chat, #{shoutout.stream} > {shoutout.topic}" if shoutout.stream else "chat", url=None)
     return _Thanks(
         people=people,
         keys=frozenset(directory.canonical(p) for p in people),
         text=shoutout.text,
-        givers=[Person(name=shoutout.giver, kind="zulip", user_id=shoutout.giver_id)],
+        givers=[_chat_person(shoutout.giver, "user", shoutout.giver_id)],
         links=[link],
         when=shoutout.created_at,
         chat=True,
@@ -609,7 +614,7 @@ def _join_names(people: Sequence[Person]) -> str:
 
 
 def _thanks_sections(meetings: Sequence[Meeting], shoutouts: Sequence[Shoutout], directory: _Directory,
-                     community: CommunityInfo, zone: ZoneInfo) -> tuple[Section, Section, int, int, int]:
+                     community: CommunityInfo, zone: ZoneInfo) -> tuple[Section, Section, int, int]:
     thanks = [_shoutout_thanks(s, directory) for s in shoutouts if s.recipients]
     wins: list[Entry] = []
     celebrations = 0
@@ -639,7 +644,7 @@ def _thanks_sections(meetings: Sequence[Meeting], shoutouts: Sequence[Shoutout],
     shoutouts_section = Section(name="shoutouts", heading="Thank you", entries=tuple(entries))
     celebrations_section = Section(name="celebrations", heading="Celebrations", entries=tuple(wins),
                                    intro="Wins the community celebrated at its meetings:")
-    return shoutouts_section, celebrations_section, len(merged), len(thanked), celebrations
+    return shoutouts_section, celebrations_section, len(thanked), celebrations
 
 
 # --- the opening sentence ---------------------------------------------------------------------
@@ -738,8 +743,11 @@ def compile_digest(
 
     built: list[Section] = []
     releases_section, release_count, project_count = _releases_section(in_window_releases)
-    shoutouts_section, celebrations_section, thanks, thanked, celebration_count = _thanks_sections(
-        held, given, directory, community, zone)
+    if kind == "celebratory":  # merging thanks is the costly part: only the celebratory digest shows it
+        shoutouts_section, celebrations_section, thanked, celebration_count = _thanks_sections(
+            held, given, directory, community, zone)
+    else:
+        thanked, celebration_count = 0, sum(len(m.celebrations) for m in held)
     people = _people_count(held)
     for name in chosen:
         if kind == "community":
@@ -786,7 +794,6 @@ def compile_digest(
         decisions=sum(len(m.decisions) for m in held),
         action_items=sum(len(m.action_items) for m in held),
     )
-    _ = thanks
     summary = (_summary(kind, counts, community.name, period, community.timezone, empty)
                if "summary" in chosen else None)
     return Digest(

@@ -54,6 +54,9 @@ _DOUBLED = re.compile(r"(~|\$)(?=\1)")
 _BLOCK_START = re.compile(r"^(\s*)(#{1,6}(?=\s|$)|>|[-+](?=\s|$)|\d{1,9}(?=[.)](?:\s|$))|={3,}|-{3,})")
 
 
+_HTTP = re.compile(r"^https?://[^\s/]+", re.IGNORECASE)
+_ENTITY = re.compile(r"&#?\w+;")
+_SCHEME = re.compile(r"^https?://(www\.)?", re.IGNORECASE)
 # Any character that escaping could change (a URL is caught by ':'): text without them is returned as is.
 _PLAIN_UNSAFE = re.compile(r"[\\`*_\[\]<>&@~$:]")
 
@@ -67,14 +70,14 @@ def strip_mentions(text: str) -> str:
 def safe_url(url: str) -> str | None:
     """``url`` made safe for a Markdown link target, or None when it is not an http(s) URL."""
     url = url.strip()
-    if not re.match(r"^https?://[^\s/]+", url, re.IGNORECASE):
+    if not _HTTP.match(url):
         return None
     # Characters that would end or confuse the link target are percent-encoded.
     return quote(url, safe="/:?#[]@!$&'*+,;=%~-._")
 
 
 def _escape_plain(text: str) -> str:
-    text = text.replace("&", "&amp;") if re.search(r"&#?\w+;", text) else text
+    text = text.replace("&", "&amp;") if _ENTITY.search(text) else text
     text = text.replace("<", "&lt;").replace(">", "&gt;")
     # Emoji shortcodes such as :speaking_head: keep their underscores; everything else is escaped.
     pieces = re.split(r"(:[a-z0-9_+-]{1,60}:)", text)
@@ -89,7 +92,7 @@ def _defuse_at(text: str) -> str:
 
 
 def _shorten(url: str, limit: int = 60) -> str:
-    label = re.sub(r"^https?://(www\.)?", "", url, flags=re.IGNORECASE).rstrip("/")
+    label = _SCHEME.sub("", url).rstrip("/")
     return label if len(label) <= limit else label[: limit - 1] + "\u2026"
 
 

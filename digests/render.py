@@ -133,14 +133,18 @@ def _day(value: dt.date | dt.datetime | None) -> str:
     return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
 
 
+_HANDLE = re.compile(r"[A-Za-z0-9-]{1,39}")
+
+
 @dataclass(frozen=True)
 class _Filters:
     target: TargetKind
 
+    @functools.lru_cache(maxsize=4096)  # noqa: B019 - one _Filters per cached environment; Persons are frozen
     def person(self, person: Person) -> Markup:
         if person.kind == "zulip" and self.target == "zulip":
             return Markup(silent_mention(person.name, person.user_id))
-        if person.kind == "github" and person.handle and re.fullmatch(r"[A-Za-z0-9-]{1,39}", person.handle):
+        if person.kind == "github" and person.handle and _HANDLE.fullmatch(person.handle):
             label = person.name if person.name.lower() != person.handle else person.handle
             return Markup(link(label, f"https://github.com/{person.handle}"))
         return Markup(escape_inline(person.name))
