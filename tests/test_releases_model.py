@@ -9,7 +9,7 @@ import random
 from pathlib import Path
 
 import pytest
-from hypothesis import example, given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from digests.errors import ReleaseDataError
@@ -118,6 +118,7 @@ def test_prerelease_detection():
     assert not is_prerelease_version("1.0.post2")
 
 
+@settings(deadline=None)  # the machine is shared; a slow example is not a failure
 @given(st.text(max_size=40))
 @example("1.0.0-0.dev.git.3002.h5f189ce")
 @example("1!2.0")
@@ -304,6 +305,7 @@ release_lists = st.lists(
 )
 
 
+@settings(deadline=None)  # the machine is shared; a slow example is not a failure
 @given(release_lists)
 def test_merge_gives_one_release_per_identity_and_is_idempotent(releases):
     from digests.releases import release_identity
@@ -444,6 +446,7 @@ def test_defuse_mentions():
     )
 
 
+@settings(deadline=None)  # the machine is shared; a slow example is not a failure
 @given(st.text(max_size=300))
 @example("- @\n#")
 @example("```\n- x")
