@@ -505,6 +505,18 @@ def test_collect_merges_sources_isolates_failures_and_filters(server, make):
     assert report.releases[0].prerelease
 
 
+def test_repo_with_another_pypi_name_merges_with_pypi(server, make):
+    repo = GitHubRepo.parse("octocat/Hello-World=sampleproject")
+    report = collect_releases(ReleaseSources(github=(repo,), pypi=("sampleproject",)), make())
+    merged = {r.version: r for r in report.releases}
+    assert set(merged) == {"4.0.0", "1.2.0", "1.0"}  # GitHub's v1.0.0 and PyPI's 1.0 are one release
+    assert merged["1.0"].sources == ("github", "pypi")
+    assert merged["1.0"].url == "https://github.com/octocat/Hello-World/releases/v1.0.0"
+    assert merged["1.0"].date == dt.datetime(
+        2013, 2, 27, 19, 35, 32, tzinfo=UTC
+    )  # PyPI has no upload for 1.0
+
+
 def test_collect_reports_every_failure_and_all_failed(server, make):
     sources = ReleaseSources(
         github=(GitHubRepo("a", "b"),), pypi=("nope",), changelogs=(ChangelogSpec("/nonexistent.md"),)
