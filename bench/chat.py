@@ -134,8 +134,22 @@ def measure(kind: str, count: int, db_url: str | None = None) -> dict[str, Any]:
             wait(20, "w", 60)
             time.sleep(0.5)
 
+            cpu_bot, cpu_fake = _cpu(process.pid), time.process_time()
             originals = {f"b{i}": send(i, "b") for i in range(count)}
             wait(count, "b", 300)
+            cpu_bot, cpu_fake = _cpu(process.pid) - cpu_bot, time.process_time() - cpu_fake
+            replied = time.perf_counter()
+            reactions_after = None
+            if kind == "compass":
+                # Reactions yield to pending commands, so they trail the replies: time until all are added.
+                deadline = time.monotonic() + 120
+                while time.monotonic() < deadline:
+                    with fake.lock:
+                        done = sum(1 for mid in originals.values() if fake.reactions.get(mid))
+                    if done >= count:
+                        reactions_after = time.perf_counter() - replied
+                        break
+                    time.sleep(0.05)
             time.sleep(1.0)  # let late duplicates, if any, arrive
             found = replies()
             latencies, from_send = [], []
@@ -168,7 +182,18 @@ def measure(kind: str, count: int, db_url: str | None = None) -> dict[str, Any]:
         "p50": _pct(latencies, 50), "p99": _pct(latencies, 99), "max": latencies[-1],
         "send_p50": _pct(from_send, 50), "send_p99": _pct(from_send, 99),
         "lost": lost, "duplicated": duplicated, "rows": rows, "requests": requests,
+        "cpu_bot_ms": cpu_bot / count * 1000, "cpu_fake_ms": cpu_fake / count * 1000,
+        "reactions_after": reactions_after,
     }
+
+
+def _cpu(pid: int | None) -> float:
+    """CPU seconds (user + system) a child process has used so far (Linux /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _rows(db_url: str, message_ids: Any) -> tuple[int, int]:
@@ -265,7 +290,8 @@ def main() -> int:
 def _line(label: str, r: dict[str, Any]) -> str:
     rows = "" if r["rows"] is None else f", rows {r['rows'][0]} ({r['rows'][1]} distinct)"
     return (f"{label:22} {r['throughput']:7.0f} msg/s  p50 {r['p50'] * 1000:7.1f} ms  p99 {r['p99'] * 1000:7.1f} ms  "
-            f"lost {r['lost']}  duplicated {r['duplicated']}{rows}")
+            f"lost {r['lost']}  duplicated {r['duplicated']}{rows}  "
+            f"CPU/msg bot {r['cpu_bot_ms']:.1f} ms, fake {r['cpu_fake_ms']:.1f} ms")
 
 
 def _report(results: list[dict[str, Any]], ratio: float, ok: bool, count: int) -> str:

@@ -50,7 +50,7 @@ log = logging.getLogger(__name__)
 EVENT_TYPES = ["message", "update_message"]
 _AUTH_CODES = {"UNAUTHORIZED", "INVALID_API_KEY", "USER_DEACTIVATED", "REALM_DEACTIVATED"}
 _STOP = object()
-REACTION_PATIENCE = 5.0  # seconds a reaction may wait for busy workers
+REACTION_PATIENCE = 30.0  # seconds a reaction may wait for busy workers
 
 
 def _get_messages(client: Any, request: dict[str, Any]) -> Mapping[str, Any]:

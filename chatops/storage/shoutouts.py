@@ -91,7 +91,7 @@ def record_shoutout(*, session: Session, shoutout: Shoutout) -> Shoutout:
     # Core statements rather than ORM objects: this runs once per chat command, and the unit of work
     # costs several times the INSERTs themselves (profiled in bench/chat.py).
     new_id = session.execute(
-        _SHOUTOUTS.insert().returning(_SHOUTOUTS.c.id),
+        _INSERT_SHOUTOUT,
         {
             "giver": shoutout.giver[:200], "giver_id": shoutout.giver_id, "text": shoutout.text,
             "stream": shoutout.stream, "topic": shoutout.topic, "message_id": shoutout.message_id,
@@ -100,7 +100,7 @@ def record_shoutout(*, session: Session, shoutout: Shoutout) -> Shoutout:
     ).scalar_one()
     if shoutout.recipients:
         session.execute(
-            _RECIPIENTS.insert(),
+            _INSERT_RECIPIENTS,
             [{"shoutout_id": new_id, "name": r.name[:200], "kind": r.kind, "user_id": r.user_id} for r in shoutout.recipients],
         )
     return shoutout.model_copy(update={"id": int(new_id)})
@@ -218,13 +218,23 @@ def count_recent_shoutouts(
     *, session: Session, since: dt.datetime, giver_id: int | None = None, giver: str | None = None
 ) -> int:
     """How many shout-outs one giver has recorded since ``since`` (retracted ones count: the limit is on giving)."""
-    column = _SHOUTOUTS.c.giver_id if giver_id is not None else _SHOUTOUTS.c.giver
-    query = (
+    query = _COUNT_BY_ID if giver_id is not None else _COUNT_BY_NAME
+    who = giver_id if giver_id is not None else (giver or "")
+    return int(session.execute(query, {"since": since, "who": who}).scalar_one())
+
+
+def _count_by(column: Any) -> Any:
+    return (
         sa.select(sa.func.count()).select_from(_SHOUTOUTS)
         .where(_SHOUTOUTS.c.created_at >= sa.bindparam("since"), column == sa.bindparam("who"))
     )
-    who = giver_id if giver_id is not None else (giver or "")
-    return int(session.execute(query, {"since": since, "who": who}).scalar_one())
+
+
+# Built once: these run for every shout-out, and building a statement costs more than running it.
+_COUNT_BY_ID = _count_by(_SHOUTOUTS.c.giver_id)
+_COUNT_BY_NAME = _count_by(_SHOUTOUTS.c.giver)
+_INSERT_SHOUTOUT = _SHOUTOUTS.insert().returning(_SHOUTOUTS.c.id)
+_INSERT_RECIPIENTS = _RECIPIENTS.insert()
 
 
 def claim_event(*, session: Session, event_key: str, at: dt.datetime) -> bool:

@@ -637,6 +637,9 @@ def _handler(fake: FakeZulip) -> type[BaseHTTPRequestHandler]:
             query = dict(parse_qsl(parts.query, keep_blank_values=True))
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
+            if len(raw) < length:  # the connection was cut mid-request (a restart): nothing to answer
+                self.close_connection = True
+                return
             form = dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True)) if raw else {}
             user = fake._auth(self.headers.get("Authorization"))
             if method == "GET" and path == "/api/v1/server_settings":  # the one unauthenticated endpoint
