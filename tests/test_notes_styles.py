@@ -447,3 +447,17 @@ def test_comma_roll_call_round_robin_kudos_and_agenda_table():
         ("Jane will draft the roadmap issue", "Jane"),
         ("John to ask NumFOCUS about the small development grant", "John"),
     ]
+
+
+def test_owner_and_minutes_after_a_bold_title():
+    m = one(
+        "## Attendees\n- Min / @minrk\n\n## Agenda\n"
+        "- **Release 2.0** (Min, 10 min): cut the branch\n"
+        "- **Docs** (Min): new theme\n"
+        "- **Upgrade** (see #123): notes\n"
+    )
+    assert [(a.title, a.owner, a.minutes) for a in m.agenda] == [
+        ("Release 2.0: cut the branch", "Min", 10),
+        ("Docs: new theme", "Min", None),
+        ("Upgrade (see #123): notes", None, None),
+    ]

@@ -497,6 +497,9 @@ class Assembler:
                     t_title, t_owner, t_minutes = P.trailing_owner(lead.rest)
                     if t_minutes is not None and (owner is None or t_owner is None or t_owner == owner):
                         title, owner, minutes = t_title, owner or t_owner, minutes or t_minutes
+                if owner is None and minutes is None:
+                    # "**Release 2.0** (Min, 10 min): details" - the owner follows a bold title
+                    title, owner, minutes = P.inner_owner(title, b.known)
                 if owner:
                     b.known |= P.known_forms(owner)
                 children = _child_inlines(item)

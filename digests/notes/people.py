@@ -174,18 +174,25 @@ def _split_lead(inline: Inline, known: set[str] | None, any_name: bool) -> tuple
             lead.minutes = _minutes(m)
         return _with_minutes(lead), False
     strong = inline.strong_lead
+    strong_maybe = False  # a bold name-like lead that becomes a person once the notes know them
     if strong is not None and flat.startswith(strong.strip()[:1] or "\0"):
         s = " ".join(strong.split())
         inner = _STRONG_NAME.match(s)
         if inner and _is_name_like(inner.group("name")):
             rest = flat[len(s):] if flat.startswith(s) else flat.split(s, 1)[-1]
-            lead = Lead(clean_name(inner.group("name")), rest, explicit=True)
+            name = clean_name(inner.group("name"))
             extra = inner.group("extra")
-            if extra:
-                mm = MINUTES_RE.match(extra.strip())
+            mm = MINUTES_RE.match(extra.strip()) if extra else None
+            # "**Min:**", "**Sarah (10 mins):**", "**Min** (5m):" name a person; a bold "**Upgrade**"
+            # before "(see #123):" is a topic unless the notes know someone by that name.
+            person_like = (s.endswith(":") or mm is not None or any_name
+                           or MINUTES_RE.match(rest.lstrip(" :-–—")) is not None)
+            if person_like or (known is not None and _is_known(name, known)):
+                lead = Lead(name, rest, explicit=True)
                 if mm:
                     lead.minutes = _minutes(mm)
-            return _with_minutes(lead), False
+                return _with_minutes(lead), not person_like
+            strong_maybe = True
     code = inline.code_lead
     if code is not None and flat.startswith(f"`{code}`"):
         rest = flat[len(code) + 2:]
@@ -202,7 +209,7 @@ def _split_lead(inline: Inline, known: set[str] | None, any_name: bool) -> tuple
         name = clean_name(raw)
         if _is_name_like(name) and (any_name or (known is not None and _is_known(name, known))):
             return Lead(name, flat[m.end():], explicit=False), True
-    return Lead(None, flat), m is not None
+    return Lead(None, flat), m is not None or strong_maybe
 
 
 def _with_minutes(lead: Lead) -> Lead:
@@ -222,12 +229,40 @@ def _with_minutes(lead: Lead) -> Lead:
 
 def trailing_owner(text: str) -> tuple[str, str | None, int | None]:
     """``"Topic (Min, 5m)"`` -> ``("Topic", "Min", 5)``."""
-    m = _TRAILING_MINUTES.search(text)
+    end = text.rstrip()[-1:]
+    m = _TRAILING_MINUTES.search(text) if end in (")", "]") else None
     if not m:
         return text, None, None
     name = m.group("name")
     owner = clean_name(name) if name and _is_name_like(clean_name(name)) else None
     return text[: m.start()].rstrip(" -–—:"), owner, _minutes(m)
+
+
+_INNER_PAREN = re.compile(
+    r"\s*[(\[]\s*(?:(?P<name>[^()\[\]\d,]{1,40}?)\s*(?:[,;:\-–—]\s*)?)?(?:~?(?P<min>\d{1,3})(?:\s*(?:-|–|to)\s*(?P<max>\d{1,3}))?\s*(?:m|mins?|minutes?)\.?)?\s*[)\]]\s*:?",
+    re.IGNORECASE,
+)
+
+
+def inner_owner(title: str, known: set[str]) -> tuple[str, str | None, int | None]:
+    """A "(Name, 10 min)" / "(10m)" / "(Name)" group early in an agenda title, where Name is known."""
+    if "(" not in title[:120] and "[" not in title[:120]:
+        return title, None, None
+    for m in _INNER_PAREN.finditer(title[:160]):
+        name = m.group("name")
+        minutes = _minutes(m) if m.group("min") else None
+        owner = None
+        if name:
+            cleaned = clean_name(name)
+            if _is_name_like(cleaned) and (minutes is not None or _is_known(cleaned, known)):
+                owner = cleaned
+        if owner is None and minutes is None:
+            continue
+        left, right = title[: m.start()].strip(), title[m.end():].strip()
+        joiner = ": " if m.group(0).rstrip().endswith(":") else " "
+        rest = f"{left}{joiner}{right}" if left and right else left or right
+        return " ".join(rest.split()).lstrip(":-–— ") or title, owner, minutes
+    return title, None, None
 
 
 def _is_known(name: str, known: set[str]) -> bool:
@@ -286,14 +321,18 @@ def split_fields(text: str) -> list[str]:
     if len(fields) == 1 and "|" in text:
         fields = text.split("|")
     if len(fields) == 1:
-        m = re.match(r"^(?P<a>[^()]+?)\s*\((?P<b>[^()]+)\)\s*$", text)  # Name (Affiliation or @handle)
+        m = _NAME_PAREN.match(text) if text.endswith(")") else None  # Name (Affiliation or @handle)
         if m:
             fields = [m.group("a"), m.group("b")]
         elif "," in text:
-            fields = [f for f in text.split(",")]
-        elif re.search(r"\s[-–—]\s", text):
-            fields = re.split(r"\s[-–—]\s", text, maxsplit=1)
+            fields = text.split(",")
+        elif " - " in text or " – " in text or " — " in text:
+            fields = _DASH_SEP.split(text, maxsplit=1)
     return [f.strip() for f in fields if f.strip()]
+
+
+_NAME_PAREN = re.compile(r"^(?P<a>[^()]+?)\s*\((?P<b>[^()]+)\)\s*$")
+_DASH_SEP = re.compile(r"\s[-–—]\s")
 
 
 _TRAILING_NOTE = re.compile(r"\s*\(([^()]*)\)\s*$")
