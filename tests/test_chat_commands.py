@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+import threading
+import time
 
 import pytest
 from hypothesis import example, given
@@ -314,3 +316,53 @@ def test_edits_of_the_original_message_update_the_record(chat):
     (saved,) = chat.stored()
     assert saved.text == "the release"
     assert len(chat.stub.replies) == 1  # edits are quiet
+
+
+class SharedChat(StubChat):
+    """Two replicas' view of one chat: a reply either posted is visible to ``find_reply``."""
+
+    def __init__(self, replies, *, die_after_reply: threading.Event | None = None, replied: threading.Event | None = None):
+        super().__init__(replies=replies)
+        self.die_after_reply = die_after_reply
+        self.replied = replied
+
+    def send_reply(self, message, text):
+        reply_id = super().send_reply(message, text)
+        if self.replied is not None:
+            self.replied.set()
+        if self.die_after_reply is not None:
+            self.die_after_reply.wait(10)
+            raise SystemExit("replica killed after replying")  # not an Exception: nothing catches it
+        return reply_id
+
+    def find_reply(self, message):
+        for index, (m, _) in enumerate(self.replies):
+            if m.message_id == message.message_id:
+                return index + 1
+        return None
+
+
+def test_a_takeover_after_a_replica_dies_finds_its_reply_instead_of_posting_again(database, db_url):
+    if not db_url.startswith("postgresql"):
+        pytest.skip("replicas share PostgreSQL; SQLite serves one process")
+    replies: list = []
+    first, second = Chat(database), Chat(database)
+    kill, replied = threading.Event(), threading.Event()
+    message = first.message("shoutout @**Bob Stone|12** for the release", message_id=4242)
+    dying = threading.Thread(
+        target=lambda: pytest.raises(SystemExit, first.dispatcher.handle, message, SharedChat(replies, die_after_reply=kill, replied=replied))
+    )
+    dying.start()
+    assert replied.wait(10)
+    result: list = []
+    taker = threading.Thread(target=lambda: result.append(second.dispatcher.handle(message, SharedChat(replies))))
+    taker.start()
+    time.sleep(0.3)  # the second replica is now waiting on the first one's claim
+    assert result == []
+    kill.set()  # the first replica dies: its transaction rolls back
+    dying.join(10)
+    taker.join(10)
+    assert result and result[0] is not None and result[0].reply_id == 1
+    assert len(replies) == 1, "the reply was posted twice"
+    (saved,) = second.stored()
+    assert saved.message_id == 4242
