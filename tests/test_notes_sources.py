@@ -210,3 +210,10 @@ def test_config_models_convert_to_specs(tmp_path):
     assert spec_of(http).kind == "url"
     assert spec_of("https://example.org/n.md").kind == "url"
     assert spec_of(str(FIXTURES)).kind == "path"
+
+
+def test_config_git_paths_are_relative_to_the_config_file(tmp_path):
+    local = type("GitNotes", (), {"git": "notes-repo", "branch": "main", "paths": "*.md"})()
+    remote = type("GitNotes", (), {"git": "git@github.com:org/notes.git", "branch": "main", "paths": "*.md"})()
+    assert spec_of(local, base=tmp_path).location == str(tmp_path / "notes-repo")
+    assert spec_of(remote, base=tmp_path).location == "git@github.com:org/notes.git"

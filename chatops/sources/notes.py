@@ -91,7 +91,10 @@ def spec_of(item: Any, *, base: Path | None = None) -> NotesSpec:
             return NotesSpec("url", item, label=item)
         return NotesSpec("path", item, label=item)
     if getattr(item, "git", None):
-        return NotesSpec("git", str(item.git), branch=str(getattr(item, "branch", "main") or "main"),
+        repo = str(item.git)
+        if base is not None and not re.match(r"^[a-z][a-z0-9+.-]*://|^[^/]+@[^/]+:", repo) and not Path(repo).is_absolute():
+            repo = str(base / repo)  # a local repository path, relative to the configuration file
+        return NotesSpec("git", repo, branch=str(getattr(item, "branch", "main") or "main"),
                          paths=str(getattr(item, "paths", "**/*.md") or "**/*.md"))
     if getattr(item, "url", None):
         return NotesSpec("url", str(item.url))
