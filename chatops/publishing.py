@@ -308,7 +308,9 @@ def make_publisher(config: Config, digest: DigestConfig, target: Target, *, time
     assert target.discourse is not None and config.discourse is not None
     from chatops.publish.discourse import DiscoursePublisher
 
-    return DiscoursePublisher.from_config(config.discourse, target.discourse, target=target.key, timeout=timeout)
+    return DiscoursePublisher.from_config(
+        config.discourse, target.discourse, target=target.key, timeout=timeout, zone=config.digest_zone(digest)
+    )
 
 
 def zulip_topic(template: str, *, title: str, digest: str, period: str) -> str:

@@ -232,6 +232,29 @@ class Runner:
                         digest.name, fire.date().isoformat())
             self.metrics.missed.labels(digest.name).inc()
 
+    def sweep(self) -> list[DigestOutcome]:
+        """Finish publications left ``pending`` or ``posting`` (a replica was killed mid-way, or this one
+        found them locked), while their period is still within the digest's grace."""
+        from chatops.storage.publications import list_publications
+
+        now = self.clock()
+        with self.open().session() as session:
+            rows = list_publications(session=session, status=("pending", "posting"))
+        outcomes = []
+        with self._config_lock:
+            config = self.config
+        names = {d.name: d for d in config.digests}
+        for name, start, end in sorted({(r.digest, r.period_start, r.period_end) for r in rows}):
+            digest = names.get(name)
+            if digest is None or now - end > digest.grace:
+                continue
+            log.info('Finishing digest "%s" for the period ending %s, left unfinished', name, end.isoformat())
+            try:
+                outcomes.append(self.publish(name, (start, end)))
+            except CompassError as exc:
+                log.error('Digest "%s" for the period ending %s failed: %s', name, end, exc)
+        return outcomes
+
     def run_once(self, now: dt.datetime | None = None) -> list[DigestOutcome]:
         """Publish every digest for its latest complete period at ``now`` (``compass run --once``)."""
         now = now or self.clock()
@@ -295,7 +318,7 @@ class Runner:
         return checks
 
     def start(self, *, scheduler_clock: Clock | None = None, health: bool | None = None,
-              host: str | None = None, port: int | None = None) -> None:
+              host: str | None = None, port: int | None = None, catch_up: bool = True) -> None:
         """Open the database, schedule the digests, start /healthz, catch up on missed runs."""
         from chatops.scheduler import DigestScheduler
 
@@ -314,7 +337,8 @@ class Runner:
                 host=host or server.host,
                 port=server.port if port is None else port,
             ).start()
-        self.catch_up()
+        if catch_up:
+            self.catch_up()
 
     def stop(self) -> None:
         if self.scheduler is not None:
@@ -324,18 +348,37 @@ class Runner:
             self.health.stop()
             self.health = None
 
-    def serve(self, stop: threading.Event, *, chat: Callable[[threading.Event], None] | None = None, **start: Any) -> None:
-        """Run until ``stop`` is set: scheduled fires, reloads, the chat bot in a thread."""
-        self.start(**start)
+    def serve(
+        self,
+        stop: threading.Event,
+        *,
+        chat: Callable[[threading.Event], None] | None = None,
+        sweep_interval: float = 60.0,
+        **start: Any,
+    ) -> None:
+        """Run until ``stop`` is set: scheduled fires, reloads, sweeps, the chat bot in a thread.
+
+        Every ``sweep_interval`` seconds, publications another replica left unfinished are completed.
+        """
+        self.start(catch_up=False, **start)
+        next_sweep = time.monotonic() + sweep_interval
         bot_thread = None
         if chat is not None:
+            # Chat first: a long catch-up must not keep commands waiting.
             bot_thread = threading.Thread(target=_guard(chat, stop), args=(stop,), name="compass-chat", daemon=True)
             bot_thread.start()
         try:
+            self.catch_up()
             while not stop.wait(0.25):
                 if self._reload_requested.is_set():
                     self._reload_requested.clear()
                     self.reload()
+                if time.monotonic() >= next_sweep:
+                    try:
+                        self.sweep()
+                    except Exception:
+                        log.exception("Sweeping unfinished publications failed; trying again later")
+                    next_sweep = time.monotonic() + sweep_interval
         finally:
             stop.set()
             self.stop()

@@ -139,10 +139,12 @@ def test_discourse_limits_are_rejections(fake, title, body, message):
     assert not info.value.retryable
 
 
-def test_duplicate_title_is_rejected(fake):
+def test_a_title_already_used_gets_the_period_added(fake):
     _publisher(fake).publish(_post())
-    with pytest.raises(PostRejectedError, match="Title has already been used"):
-        _publisher(fake).publish(_post(start=END))
+    second = _publisher(fake).publish(_post(start=END - dt.timedelta(hours=1)))
+    titles = sorted(t.title for t in fake.topics.values())
+    assert titles == ["Community digest, October 2026", "Community digest, October 2026 (2026-11-03 16:00–17:00)"]
+    assert second.url.endswith("/t/community-digest-october-2026-2026-11-03-16-00-17-00/1002")
 
 
 def test_max_post_length_is_checked_before_posting(fake):

@@ -75,8 +75,11 @@ def echo_outcome(outcome: DigestOutcome, zone: dt.tzinfo) -> None:
 @click.option("--host", default=None, help="Bind /healthz and /metrics to this address (default: server.host).")
 @click.option("--port", type=click.IntRange(0, 65535), default=None,
               help="Port of /healthz and /metrics (default: server.port; 0 picks a free one).")
+@click.option("--sweep-interval", type=click.FloatRange(0.1, 86400), default=60.0, show_default=True,
+              help="Seconds between looks for publications a stopped replica left unfinished.")
 @click.pass_context
-def run(ctx: click.Context, once: bool, at: str | None, host: str | None, port: int | None) -> None:
+def run(ctx: click.Context, once: bool, at: str | None, host: str | None, port: int | None,
+        sweep_interval: float) -> None:
     """Run the bot: publish each digest on its schedule, exactly once, and answer chat commands.
 
     Send SIGHUP (or run `compass reload`) to reload the configuration; SIGTERM or Ctrl-C stops it.
@@ -120,7 +123,7 @@ def run(ctx: click.Context, once: bool, at: str | None, host: str | None, port: 
     install_signal_handlers(runner, stop)
     chat = _chat_runner(config, runner)
     try:
-        runner.serve(stop, chat=chat, host=host, port=port)
+        runner.serve(stop, chat=chat, sweep_interval=sweep_interval, host=host, port=port)
     finally:
         runner.close()
 

@@ -136,8 +136,10 @@ class DiscoursePublisher:
         max_post_length: int = 32000,
         target: str | None = None,
         timeout: float = 30.0,
+        zone: dt.tzinfo = dt.UTC,
     ) -> None:
         self.url = url.rstrip("/")
+        self.zone = zone
         self.target = target or f"discourse:{category or ''}"
         self.category = category
         self.tags = list(tags or [])
@@ -147,7 +149,9 @@ class DiscoursePublisher:
         self._category_id: int | None = None
 
     @classmethod
-    def from_config(cls, discourse: Discourse, target_cfg: DiscourseTarget, *, target: str, timeout: float = 30.0) -> DiscoursePublisher:
+    def from_config(
+        cls, discourse: Discourse, target_cfg: DiscourseTarget, *, target: str, timeout: float = 30.0, zone: dt.tzinfo = dt.UTC
+    ) -> DiscoursePublisher:
         from chatops.errors import ConfigError
 
         if discourse.api_key is None:
@@ -164,6 +168,7 @@ class DiscoursePublisher:
             max_post_length=discourse.max_post_length,
             target=target,
             timeout=timeout,
+            zone=zone,
         )
 
     # -- lookups --
@@ -212,11 +217,15 @@ class DiscoursePublisher:
                 return found
         if len(post.body) > self.max_post_length:
             raise MessageTooLong(self.target, self.max_post_length, len(post.body))
-        title = post.title if len(post.title) <= MAX_TITLE else post.title[: MAX_TITLE - 1] + "…"
         try:
-            answer = self.client.create_post(
-                post.body, category_id=self.category_id(), title=title, tags=self.tags, external_id=post.external_id
-            )
+            try:
+                answer = self._create(post, post.title)
+            except PostRejectedError as exc:
+                # Discourse titles are unique; a digest posted more often than its title changes
+                # (hourly, or daily with a monthly title) says which period it is.
+                if "title has already been used" not in str(exc).lower():
+                    raise
+                answer = self._create(post, f"{post.title} ({_period_label(post, self.zone)})")
         except _NotFoundError:
             raise PublishError(self.target, f"{self.url} has no /posts endpoint; check discourse.url") from None
         if not isinstance(answer, dict) or "topic_id" not in answer:
@@ -228,6 +237,12 @@ class DiscoursePublisher:
         return Publication(self.target, {"topic_id": topic_id, "external_id": post.external_id},
                            url=self.url + re.sub(r"/1$", "", post_url))
 
+    def _create(self, post: Post, title: str) -> Any:
+        title = title if len(title) <= MAX_TITLE else title[: MAX_TITLE - 1] + "…"
+        return self.client.create_post(
+            post.body, category_id=self.category_id(), title=title, tags=self.tags, external_id=post.external_id
+        )
+
     def _pin(self, topic_id: int, post: Post) -> None:
         # Pinned until the next digest of this cadence is due, roughly one period later.
         until = (post.period_end + (post.period_end - post.period_start)).astimezone(dt.UTC).date().isoformat()
@@ -236,3 +251,10 @@ class DiscoursePublisher:
         except (PublishError, _NotFoundError) as exc:
             # The topic exists; failing to pin must not make a retry post it again.
             log.warning("Could not pin topic %d on %s: %s", topic_id, self.target, exc)
+
+
+def _period_label(post: Post, zone: dt.tzinfo) -> str:
+    start, end = post.period_start.astimezone(zone), post.period_end.astimezone(zone)
+    if end - start <= dt.timedelta(days=1):
+        return f"{start:%Y-%m-%d %H:%M}–{end:%H:%M}"
+    return f"{start:%Y-%m-%d}–{end:%Y-%m-%d}"

@@ -93,13 +93,15 @@ def get_publication(*, session: Session, publication_id: int) -> PublicationReco
 
 
 def list_publications(
-    *, session: Session, digest: str | None = None, status: str | None = None
+    *, session: Session, digest: str | None = None, status: str | Sequence[str] | None = None
 ) -> list[PublicationRecord]:
     query = select(PublicationRecord)
     if digest is not None:
         query = query.where(PublicationRecord.digest == digest)
-    if status is not None:
+    if isinstance(status, str):
         query = query.where(PublicationRecord.status == status)
+    elif status is not None:
+        query = query.where(col(PublicationRecord.status).in_(list(status)))
     return list(session.exec(query.order_by(col(PublicationRecord.period_start), col(PublicationRecord.id))).all())
 
 

@@ -134,6 +134,7 @@ class _Script:
     status: int
     wait_seconds: int = 0
     after_create: bool = False  # create the topic, then answer with this status (a lost response)
+    delay: float = 0.0  # do the work, then wait this long before answering
     paths: tuple[str, ...] = ("/posts",)
 
 
@@ -168,6 +169,11 @@ class FakeDiscourse:
         """Answer the next ``times`` matching requests with ``status`` (optionally after doing the work)."""
         with self._lock:
             self._scripts.extend(_Script(status, after_create=after_create, paths=paths) for _ in range(times))
+
+    def delay_next(self, seconds: float, times: int = 1, *, paths: tuple[str, ...] = ("/posts",)) -> None:
+        """Do the next matching request's work at once but answer only after ``seconds`` (a slow server)."""
+        with self._lock:
+            self._scripts.extend(_Script(200, delay=seconds, paths=paths) for _ in range(times))
 
     def rate_limit_next(self, wait_seconds: int, times: int = 1) -> None:
         with self._lock:
@@ -227,6 +233,10 @@ class FakeDiscourse:
                 "error_type": "rate_limit",
                 "extras": {"wait_seconds": script.wait_seconds, "time_left": f"{script.wait_seconds} seconds"},
             }
+        if script is not None and script.delay:
+            status, extra, payload = self._route(method, path, headers, body)
+            time.sleep(script.delay)
+            return status, extra, payload
         if script is not None and not script.after_create:
             return script.status, {}, _error(f"scripted failure {script.status}", "server_error")
         status, extra, payload = self._route(method, path, headers, body)
@@ -399,14 +409,17 @@ class _Handler(BaseHTTPRequestHandler):
             status, extra, payload = 500, {}, _error(str(exc), "schema_mismatch")
         record.status = status
         data = b"" if payload is None else json.dumps(payload).encode()
-        self.send_response(status)
-        if payload is not None:
-            self.send_header("Content-Type", JSON_TYPE)
-        for key, value in extra.items():
-            self.send_header(key, value)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        try:
+            self.send_response(status)
+            if payload is not None:
+                self.send_header("Content-Type", JSON_TYPE)
+            for key, value in extra.items():
+                self.send_header(key, value)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client went away (a replica killed while waiting): nothing to answer
 
     def _check_response(self, method: str, path: str, payload: Any) -> None:
         if method == "POST":
