@@ -102,6 +102,8 @@ def test_every_http_link_in_the_input_is_in_links(doc):
         assert url in found, (url, text)
     for m in meetings:
         assert len(set(m.links)) == len(m.links)
+    wanted = set(urls)
+    assert [u for u in found if u in wanted] == list(dict.fromkeys(urls)), "links keep their order of first appearance"
 
 
 @settings(max_examples=100, deadline=None)

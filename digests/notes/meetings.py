@@ -193,11 +193,11 @@ class Assembler:
         b = _Build()
         anchor = self.anchors.get(id(heading)) if heading is not None else None
         entries = list(self._assign(span, level))
+        if heading is not None:  # the meeting's own heading comes first in the text
+            for url in heading.inline.links:
+                b.links.setdefault(url, None)
         for block in span:
             for url in _block_links(block):
-                b.links.setdefault(url, None)
-        if heading is not None:
-            for url in heading.inline.links:
                 b.links.setdefault(url, None)
         # People first: they make "Kirstie: ..." leads and "Erik to ..." actions recognisable.
         for block, ctx in entries:
