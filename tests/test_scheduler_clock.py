@@ -245,3 +245,19 @@ def test_daily_fire_on_the_dst_day(tmp_path, now, expected):
         assert scheduler.jobs()["daily"] == expected
     finally:
         scheduler.shutdown()
+
+
+def test_a_paused_digest_is_not_posted(tmp_path, database):
+    from chatops.storage.state import set_paused
+
+    path = _write_config(tmp_path, [_digest("weekly", "weekly monday 09:00")])
+    clock = Clock(_local(2026, 6, 1, 9, 5).astimezone(UTC))
+    with database.session() as session:
+        set_paused(session=session, digest="weekly", paused=True, by="admin", at=clock.now)
+    runner, recorder = _runner(path, database, clock)
+    assert runner.fire("weekly") is None and runner.run_once() == []
+    assert recorder.built == []
+    with database.session() as session:
+        set_paused(session=session, digest="weekly", paused=False, by="admin", at=clock.now)
+    outcome = runner.fire("weekly")
+    assert [t.status for t in outcome.targets] == ["published"]
