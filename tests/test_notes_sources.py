@@ -217,3 +217,12 @@ def test_config_git_paths_are_relative_to_the_config_file(tmp_path):
     remote = type("GitNotes", (), {"git": "git@github.com:org/notes.git", "branch": "main", "paths": "*.md"})()
     assert spec_of(local, base=tmp_path).location == str(tmp_path / "notes-repo")
     assert spec_of(remote, base=tmp_path).location == "git@github.com:org/notes.git"
+
+
+def test_unknown_heading_kind_is_one_clear_error(tmp_path):
+    from chatops.errors import UsageError
+
+    (tmp_path / "n.md").write_text("x\n")
+    with pytest.raises(UsageError, match=r"^sources.headings: unknown notes section kind 'kudos'; expected one of: "
+                                         r"attendees, newcomers, updates, celebrations, agenda, decisions, action_items$"):
+        collect_notes([str(tmp_path / "n.md")], headings={"kudos": ["Kudos corner"]})

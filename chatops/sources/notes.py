@@ -43,10 +43,11 @@ from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import TypeAdapter
 
+from chatops.errors import UsageError
 from chatops.sources.cache import CacheEntry, SourceCache, content_hash
 from digests.errors import NotesParseError
 from digests.model import Meeting
-from digests.notes import PARSER_VERSION, parse_notes
+from digests.notes import PARSER_VERSION, parse_notes, section_table
 
 _MEETINGS: TypeAdapter[list[Meeting]] = TypeAdapter(list[Meeting])
 
@@ -206,6 +207,10 @@ def collect_notes(
     ``workers`` > 1 parses uncached documents in that many processes when there is enough to
     parse for it to pay off (the CLI passes the number of CPUs).
     """
+    try:
+        section_table(headings)  # one clear error for a bad heading table, not one per document
+    except ValueError as exc:
+        raise UsageError(f"sources.headings: {exc}") from None
     heading_key = _headings_key(headings)
     own_client = None
     # Each slot is a fetched document or a problem, in source order.

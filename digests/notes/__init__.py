@@ -37,6 +37,7 @@ __all__ = [
     "is_placeholder",
     "normalize_heading",
     "parse_notes",
+    "section_table",
     "slugify",
 ]
 
