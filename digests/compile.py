@@ -23,7 +23,6 @@ Example usage::
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import functools
 import re
 from collections.abc import Iterable, Sequence
@@ -329,17 +328,13 @@ def _words(text: str) -> tuple[frozenset[str], tuple[str, ...]]:
 
 
 def similar_text(a: str, b: str) -> float:
-    """How alike two thank-you texts are, 0..1: the better of token-set overlap and difflib's ratio of
-    the sequences of meaningful words ("thanks", "for", "the"... left out; words rather than characters
-    are as telling for short thanks, and far cheaper)."""
-    (ta, wa), (tb, wb) = _words(a), _words(b)
-    overlap = len(ta & tb) / min(len(ta), len(tb)) if ta and tb else 0.0
-    if not wa or not wb:
-        return overlap
-    matcher = difflib.SequenceMatcher(None, wa, wb, autojunk=False)
-    if matcher.real_quick_ratio() <= overlap:
-        return overlap  # the ratio cannot beat the overlap: skip computing it
-    return max(overlap, matcher.ratio())
+    """How alike two thank-you texts are, 0..1: the share of the shorter text's meaningful words ("thanks",
+    "for", "the"... left out) that the other one says too. A short chat thank-you and the longer note
+    about the same work score high; thanks for different things score low."""
+    (ta, _), (tb, _) = _words(a), _words(b)
+    if not ta or not tb:
+        return 0.0
+    return len(ta & tb) / min(len(ta), len(tb))
 
 
 # --- sections: community ----------------------------------------------------------------------

@@ -161,6 +161,9 @@ class _Filters:
     def links(self, items: Iterable[Link]) -> Markup:
         return Markup(" \u00b7 ".join(self.link(i) for i in items))
 
+    def sources(self, items: Sequence[Link]) -> Markup:
+        return Markup(f" ({self.links(items)})") if items else Markup("")
+
     def emoji(self, name: str) -> Markup:
         codes = _EMOJI.get(name)
         if codes is None:
@@ -194,6 +197,7 @@ def _environment(target: TargetKind, extra_dir: Path | None) -> jinja2.Environme
         people=filters.people,
         link=filters.link,
         links=filters.links,
+        sources=filters.sources,
         emoji=filters.emoji,
         md=lambda text: Markup(safe_markdown(str(text), limit=TEXT_LIMIT)),
         text=lambda text: Markup(escape_inline(str(text), limit=TEXT_LIMIT)),
