@@ -461,3 +461,39 @@ def test_owner_and_minutes_after_a_bold_title():
         ("Docs: new theme", "Min", None),
         ("Upgrade (see #123): notes", None, None),
     ]
+
+
+SERVER_STYLE = """\
+# Jupyter Server Meeting Notes
+
+## Meeting of 2024-01-11
+
+### Attendees
+
+| Name | Organization | GitHub |
+| --- | --- | --- |
+| Zach Sailer | Apple | @Zsailer |
+| Kevin Bates | | [kevin-bates](https://github.com/kevin-bates) |
+
+### Agenda
+- [ ] Kernel provisioners docs (@zsailer)
+- [x] Release 2.12
+
+## Meeting of 2024-01-04
+
+### Attendance
+- People: Josh, Niko and Ana (@ana-t)
+- Minutes, driver: Josh
+"""
+
+
+def test_server_style_archive_with_attendee_table_and_people_lines():
+    first, second = parse_notes(SERVER_STYLE, document="server.md")
+    assert first.date == dt.date(2024, 1, 11)
+    assert [(a.name, a.handle, a.affiliation) for a in first.attendees] == [
+        ("Zach Sailer", "zsailer", "Apple"),
+        ("Kevin Bates", "kevin-bates", None),
+    ]
+    assert [(a.title, a.owner) for a in first.agenda] == [("Kernel provisioners docs", "zsailer"), ("Release 2.12", None)]
+    assert first.action_items == ()
+    assert [(a.name, a.handle) for a in second.attendees] == [("Josh", None), ("Niko", None), ("Ana", "ana-t")]

@@ -51,7 +51,7 @@ _PLACEHOLDER_START = re.compile(r"^(?:please|add|insert|put|write|list|include|e
 _WORDS = re.compile(r"[a-z]+")
 _DATE_LINE = re.compile(r"^(?:meeting\s+)?(?:date|when|day)\s*(?:\(.*?\))?\s*[:\-–—]\s*(?P<rest>.+)$", re.IGNORECASE)
 _LABEL_TAIL = re.compile(r"(?:^|[.!?]\s+|\n)(?P<label>[^.!?\n]{1,60}?)\s*:\s*$")
-_INLINE_LABEL = re.compile(r"^([A-Za-z][\w \-]{0,24}?)\s*:\s+\S")
+_INLINE_LABEL = re.compile(r"^([A-Za-z][\w ,\-]{0,30}?)\s*:\s+\S")
 _ENUMERATION = re.compile(r"^(?:\d{1,2}[.)]|[a-z][.)]|#\d{1,2}:?)\s+")
 _LIST_SEP = re.compile(r"\s*(?:,|;|\band\b|&)\s*")
 _PASS_RE = re.compile(r"^(?:pass(?:ed)?|no update|nothing(?: new)?|n/?a|-|—)\.?!?$", re.IGNORECASE)
@@ -349,6 +349,14 @@ class Assembler:
             handle_col = _handle_column(live) if columns is None else None
             for item in live:
                 assert item.inline is not None
+                flat = item.inline.flat
+                lm = _INLINE_LABEL.match(flat) if ":" in flat[:32] else None
+                if lm and "/" not in lm.group(1):
+                    if self.table.classify(lm.group(1)) == "attendees":  # "- People: Josh, Niko"
+                        rows.extend((row, item) for row in self._people_list(flat, item.inline.links))
+                        continue
+                    if not P._is_name_like(lm.group(1)):  # "- Minutes, driver: Josh", "- Regrets: Dan"
+                        continue
                 row = P.parse_row(item.inline, columns, handle_col)
                 if row is not None:
                     rows.append((row, item))
@@ -364,13 +372,7 @@ class Assembler:
                 lm = _INLINE_LABEL.match(line)
                 if lm and self.table.classify(lm.group(1)) == "attendees":
                     # "Present: Alice Smith (@alice), Bob Jones, Carol" is a list of people
-                    for part in _LIST_SEP.split(line[line.index(":") + 1:]):
-                        part = part.strip(" .")
-                        if not part or len(part.split()) > 6:
-                            continue
-                        row = P.parse_row(Inline(part, [u for u in block.inline.links if u in part]), None, None)
-                        if row is not None and (row.handle or P._is_name_like(row.name or "")):
-                            rows.append((row, block))
+                    rows.extend((row, block) for row in self._people_list(line, block.inline.links))
                     continue
                 if lm:  # "Apologies: Dan", "Note taker: Min"
                     continue
@@ -410,6 +412,19 @@ class Assembler:
             b.attendees.append(Attendee(name=row.name, handle=row.handle, affiliation=row.affiliation,
                                         source=self.ref(src, ctx.anchor)))
             b.known |= P.known_forms(row.name, row.handle)
+
+    @staticmethod
+    def _people_list(line: str, links: list[str]) -> list[P.Row]:
+        """The people after a label: "Present: Alice Smith (@alice), Bob Jones and Carol"."""
+        rows = []
+        for part in _LIST_SEP.split(line[line.index(":") + 1:]):
+            part = part.strip(" .")
+            if not part or len(part.split()) > 6:
+                continue
+            row = P.parse_row(Inline(part, [u for u in links if u in part]), None, None)
+            if row is not None and (row.handle or P._is_name_like(row.name or "")):
+                rows.append(row)
+        return rows
 
     def _newcomers(self, block: Block, ctx: _Ctx, b: _Build) -> None:
         inlines: list[Inline] = []

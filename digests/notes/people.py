@@ -254,7 +254,8 @@ def inner_owner(title: str, known: set[str]) -> tuple[str, str | None, int | Non
         owner = None
         if name:
             cleaned = clean_name(name)
-            if _is_name_like(cleaned) and (minutes is not None or _is_known(cleaned, known)):
+            handle = HANDLE_RE.fullmatch(name.strip()) is not None  # "(@zsailer)"
+            if handle or (_is_name_like(cleaned) and (minutes is not None or _is_known(cleaned, known))):
                 owner = cleaned
         if owner is None and minutes is None:
             continue
