@@ -366,3 +366,28 @@ def test_a_takeover_after_a_replica_dies_finds_its_reply_instead_of_posting_agai
     assert len(replies) == 1, "the reply was posted twice"
     (saved,) = second.stored()
     assert saved.message_id == 4242
+
+
+def test_a_replica_arriving_after_another_died_finds_its_reply(database, db_url):
+    if not db_url.startswith("postgresql"):
+        pytest.skip("replicas share PostgreSQL; SQLite serves one process")
+    replies: list = []
+    first, second = Chat(database), Chat(database)
+    kill = threading.Event()
+    kill.set()  # dies right after its reply went out, before committing
+    message = first.message("shoutout @**Bob Stone|12** for the docs", message_id=4343)
+    with pytest.raises(SystemExit):
+        first.dispatcher.handle(message, SharedChat(replies, die_after_reply=kill))
+    outcome = second.dispatcher.handle(message, SharedChat(replies))  # nobody is holding the claim any more
+    assert outcome is not None and outcome.reply_id == 1
+    assert len(replies) == 1, "the reply was posted twice"
+    assert [s.message_id for s in second.stored()] == [4343]
+    # A normal, uncontended message leaves no attempt mark behind.
+    second.dispatcher.handle(second.message("shoutout @**Bob Stone|12** for more", message_id=4444), SharedChat(replies))
+    with database.session() as session:
+        from sqlmodel import select
+
+        from chatops.storage.tables import HandledMessageRecord
+
+        keys = sorted(session.exec(select(HandledMessageRecord.event_key)).all())
+    assert keys == ["message:4343", "message:4444"]

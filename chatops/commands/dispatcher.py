@@ -11,8 +11,10 @@ compass (a mention in a listened-to channel, a direct message, a console line) a
 
 On PostgreSQL the claim's transaction stays open until the reply is posted: a replica that receives the
 same message waits on the claim, then skips it (committed) or takes it over (the first replica died,
-its claim rolled back). A takeover first asks the chat whether a reply already exists, so a reply is
-never posted twice. On SQLite (one process) the transaction is short and the reply follows the commit,
+its claim rolled back). Before claiming, each replica also commits an *attempt mark*, which the claim's
+transaction deletes; a replica that finds a mark left behind (or had to wait for the claim) is taking
+over from one that died, maybe after replying, so it first asks the chat whether a reply already
+exists. A reply is never posted twice, and the search costs nothing when no replica died. On SQLite (one process) the transaction is short and the reply follows the commit,
 so worker threads never hold the database's single write lock while waiting on the network.
 
 An expected failure (``CommandError``) is answered with its reason; an unexpected one is logged with its
@@ -39,8 +41,10 @@ from chatops.commands.safety import safe_reply
 from chatops.storage.shoutouts import (
     claim_event,
     claim_event_contended,
+    clear_attempt,
     edit_shoutout,
     get_shoutout_by_message,
+    mark_attempt,
     record_event_reply,
 )
 from digests.markdown import escape_inline
@@ -54,7 +58,6 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], dt.datetime]
 SORRY = "Sorry, something went wrong on my side while handling that. The admins can find the details in the bot's log."
-LATE = dt.timedelta(seconds=10)  # a message older than this when claimed may have been answered by a dead replica
 
 
 def utc_now() -> dt.datetime:
@@ -140,7 +143,11 @@ class Dispatcher:
             contended = False
             if key is not None:
                 if self.hold_claim:
-                    claimed, contended = claim_event_contended(session=session, event_key=key, at=now)
+                    contended = not self._mark_attempt(key, now)
+                    claimed, waited = claim_event_contended(session=session, event_key=key, at=now)
+                    contended = contended or waited
+                    if claimed:
+                        clear_attempt(session=session, event_key=key)
                 else:
                     claimed = claim_event(session=session, event_key=key, at=now)
                 if not claimed:
@@ -153,7 +160,7 @@ class Dispatcher:
                     claim_event(session=session, event_key=key, at=now)
             text = safe_reply(reply.text)
             if self.hold_claim and reply.later is None:
-                if key is not None and (contended or _late(message, now)) and isinstance(chat, ReplyFinder):
+                if key is not None and contended and isinstance(chat, ReplyFinder):
                     reply_id = chat.find_reply(message)
                     if reply_id is not None:
                         log.info("Message %s was answered before a takeover (reply %s); not answering again",
@@ -175,6 +182,10 @@ class Dispatcher:
                 log.warning("Could not add :%s: to message %s", reply.reaction, message.message_id, exc_info=True)
         command = find(word)
         return Outcome(text, reply_id, reply.reaction, command.name if command else None)
+
+    def _mark_attempt(self, key: str, now: dt.datetime) -> bool:
+        with self.database.session() as own:
+            return mark_attempt(session=own, event_key=key, at=now)
 
     def _run(
         self, session: Session, message: IncomingMessage, chat: ChatPort, word: str, args: str, now: dt.datetime
@@ -255,5 +266,3 @@ def _run_later(later: Callable[[], str], message: IncomingMessage) -> str:
         return SORRY
 
 
-def _late(message: IncomingMessage, now: dt.datetime) -> bool:
-    return message.timestamp is not None and now - message.timestamp > LATE

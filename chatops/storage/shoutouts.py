@@ -28,6 +28,7 @@ __all__ = [
     "ShoutoutNotFoundError",
     "claim_event",
     "claim_event_contended",
+    "clear_attempt",
     "count_recent_shoutouts",
     "edit_shoutout",
     "event_reply",
@@ -35,6 +36,7 @@ __all__ = [
     "get_shoutout_by_message",
     "list_shoutouts",
     "list_shoutouts_for_person",
+    "mark_attempt",
     "record_event_reply",
     "record_shoutout",
     "retract_shoutout",
@@ -259,6 +261,20 @@ def _claim_statement(dialect: str) -> Any:
 
 
 _CLAIM = {"postgresql": _claim_statement("postgresql"), "sqlite": _claim_statement("sqlite")}
+
+
+def mark_attempt(*, session: Session, event_key: str, at: dt.datetime) -> bool:
+    """Note, in its own committed transaction, that a process is about to act on ``event_key``.
+
+    Returns ``False`` when a mark was already there: another process tried before, and may have died
+    after acting (its claim rolled back, this mark did not). ``clear_attempt`` removes the mark in the
+    same transaction as the claim, so a finished event leaves none.
+    """
+    return claim_event(session=session, event_key=f"attempt:{event_key}", at=at)
+
+
+def clear_attempt(*, session: Session, event_key: str) -> None:
+    session.execute(sa.delete(_HANDLED).where(_HANDLED.c.event_key == f"attempt:{event_key}"[:100]))
 
 
 def record_event_reply(*, session: Session, event_key: str, reply_message_id: int | None) -> None:
