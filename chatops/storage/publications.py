@@ -55,6 +55,20 @@ def ensure_publications(
     now: dt.datetime,
 ) -> list[PublicationRecord]:
     """Create the missing rows for each target (racing replicas are fine) and return all of them."""
+
+    def existing() -> dict[str, PublicationRecord]:
+        found = session.exec(
+            select(PublicationRecord).where(
+                PublicationRecord.digest == digest,
+                PublicationRecord.period_start == period_start,
+                col(PublicationRecord.target).in_(list(targets)),
+            )
+        ).all()
+        return {row.target: row for row in found}
+
+    by_target = existing()
+    if all(t in by_target for t in targets):  # the common case after the first fire: read, don't write
+        return [by_target[t] for t in targets]
     table = PublicationRecord.__table__  # type: ignore[attr-defined]
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
@@ -72,18 +86,12 @@ def ensure_publications(
             "created_at": now,
         }
         for target in targets
+        if target not in by_target
     ]
-    if rows:
-        session.execute(insert(table).values(rows).on_conflict_do_nothing())
-        session.commit()
-    found = session.exec(
-        select(PublicationRecord).where(
-            PublicationRecord.digest == digest,
-            PublicationRecord.period_start == period_start,
-            col(PublicationRecord.target).in_(list(targets)),
-        )
-    ).all()
-    by_target = {row.target: row for row in found}
+    session.execute(insert(table).values(rows).on_conflict_do_nothing())
+    session.commit()
+    session.expire_all()
+    by_target = existing()
     return [by_target[t] for t in targets if t in by_target]
 
 
