@@ -157,7 +157,11 @@ def test_community_2025(notes_dir: Path) -> None:
     assert upcoming is not None and upcoming.entries[0].text == "Tuesday 15 July 2025, 17:00 BST"
     links = digest.section("links")
     assert links is not None and [e.title for e in links.entries] == ["Chat with us", "Ask on the forum", "Meeting notes"]
-    assert digest.section("attendance") is not None and not digest.empty
+    attendance = digest.section("attendance")
+    assert attendance is not None and not digest.empty
+    seats = sum(int(e.text.split()[0]) for e in meetings.entries)
+    assert attendance.entries[0].text == (f"{digest.counts.people} people took part in 6 meetings, {seats} attendances "
+                                          "in all. No meetings were recorded in the previous period.")
 
 
 def test_community_2022_compares_with_the_previous_window(notes_dir: Path) -> None:
@@ -191,6 +195,11 @@ def test_technical_2025(notes_dir: Path) -> None:
     assert any(link.label == "jupyterhub#4936" for e in agenda.entries for link in e.links)
     assert all(e.links and e.links[0].url and e.links[0].url.startswith("https://notes.example.org/")
                for e in agenda.entries)
+    # The 2025 café notes record no action items, so that section is left out rather than shown empty.
+    assert digest.counts.action_items == 0 and digest.section("action_items") is None
+    assert digest.summary == ("Here is the technical news from Example Community for January\u2013June 2025 "
+                              f"(Europe/London time): 3 releases across 2 projects, and {digest.counts.decisions} "
+                              f"decisions from 6 meetings with {digest.counts.people} people; 5 shout-outs in chat.")
 
 
 def test_technical_2022(notes_dir: Path) -> None:
