@@ -154,9 +154,11 @@ def main() -> None:
     lines = [
         "# Exactly-once publishing: cost per publication",
         "",
-        f"Measured by `python bench/publish.py --periods {n}` on {platform.node()} "
-        f"({platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} CPUs), "
-        f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC.",
+        (
+            f"Measured by `python bench/publish.py --periods {n}` on {platform.node()} "
+            f"({platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} CPUs), "
+            f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC."
+        ),
         "",
         "| case | database | total (s) | per period (ms) |",
         "| --- | --- | ---: | ---: |",
