@@ -81,7 +81,7 @@ def resolve_digest(config: Config | None, name_or_kind: str) -> tuple[Config, Di
         for digest in config.digests:
             if digest.kind == name_or_kind:
                 return config, digest
-        return config, DigestConfig(name=name_or_kind, kind=name_or_kind, schedule="monthly 1 09:00")  # type: ignore[arg-type]
+        return config, DigestConfig(name=name_or_kind, kind=name_or_kind, schedule="monthly 1 00:00")  # type: ignore[arg-type]
     names = ", ".join(d.name for d in config.digests) or "none configured"
     raise UsageError(
         f"no digest named {name_or_kind!r}; use a configured name ({names}) or a kind (community, technical, celebratory)"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from digests.compile import compile_digest, period_label, previous_window, similar_text
 from digests.digest import CommunityInfo, Link, UpcomingMeeting
@@ -285,3 +287,41 @@ def test_meeting_name_drops_dates_and_archive_words(title: str, name: str) -> No
     from digests.compile import meeting_name
 
     assert meeting_name(Meeting(title=title)) == name
+
+
+# --- any input compiles and renders -------------------------------------------------------------
+
+_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=80)
+_DAY = st.dates(min_value=dt.date(2025, 5, 1), max_value=dt.date(2025, 7, 10))
+_MEETING = st.builds(
+    lambda day, title, names, celebrations, text: Meeting(
+        date=day, title=title, document="https://notes.example.org/x",
+        attendees=tuple(Attendee(name=n) for n in names), newcomers=tuple(names[:1]),
+        celebrations=tuple(Celebration(text=c, people=tuple(names[:2]), by=text) for c in celebrations),
+        decisions=(Statement(text=text),), action_items=(Statement(text=text, owner=title),),
+        agenda=(AgendaItem(title=text, owner=title, links=("https://github.com/o/r/pull/1", text)),)),
+    _DAY, _TEXT, st.lists(_TEXT, max_size=4), st.lists(_TEXT, max_size=3), _TEXT)
+_SHOUTOUT = st.builds(
+    lambda text, names, giver, minutes: Shoutout(
+        giver=giver, recipients=tuple(Recipient(name=n) for n in names), text=text,
+        created_at=dt.datetime(2025, 6, 1, tzinfo=UTC) + dt.timedelta(minutes=minutes)),
+    _TEXT, st.lists(_TEXT, min_size=1, max_size=3), _TEXT, st.integers(0, 60 * 24 * 40))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(_MEETING, max_size=4), st.lists(_SHOUTOUT, max_size=12),
+       st.sampled_from(["community", "technical", "celebratory"]))
+def test_any_inputs_compile_and_render_within_the_limits(meetings: list[Meeting], shoutouts: list[Shoutout],
+                                                         kind: str) -> None:
+    from digests.render import render
+
+    digest = compile_digest(kind, JUNE, meetings=meetings, releases=[], shoutouts=shoutouts,  # type: ignore[arg-type]
+                            community=COMMUNITY)
+    assert digest.empty == (not any(s.content for s in digest.sections))
+    zulip = render(digest, target="zulip", stream="general")
+    assert zulip.topic and len(zulip.topic) <= 60
+    assert all(len(m) <= 10_000 for m in zulip.messages)
+    for message in zulip.messages:
+        assert "@**" not in message and "@*" not in message.replace("@_**", "")
+    discourse = render(digest, target="discourse")
+    assert len(discourse.title) >= 15 and "June 2025" in discourse.title
