@@ -23,8 +23,10 @@ import datetime as dt
 import json
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -142,14 +144,12 @@ def publish_digest(
     outcomes: list[TargetOutcome] = []
     previews: list[Post] = []
     empty = False
-    # Discourse first: a Zulip target in 'summary' mode links to the Discourse topic.
-    ordered = sorted(targets, key=lambda t: 0 if t.discourse is not None else 1)
-    for target in ordered:
+    to_publish: list[Target] = []
+    for target in targets:
         row = by_key[target.key]
         if row.status in DONE:
             outcomes.append(_done_outcome(row))
-            continue
-        if dry_run:
+        elif dry_run:
             post = prepare(target)
             if post is None:
                 empty = True
@@ -157,10 +157,13 @@ def publish_digest(
             else:
                 previews.append(post)
                 outcomes.append(TargetOutcome(target.key, "dry-run"))
-            continue
-        outcome = _publish_target(
+        else:
+            to_publish.append(target)
+
+    def one(target: Target) -> TargetOutcome:
+        return _publish_target(
             database=database,
-            row_id=_row_id(row),
+            row_id=_row_id(by_key[target.key]),
             target=target,
             publisher=publishers[target.key],
             prepare=prepare,
@@ -168,8 +171,17 @@ def publish_digest(
             sleep=sleep,
             retry=retry,
         )
-        empty = empty or (outcome.status == "skipped" and outcome.error == "empty")
-        outcomes.append(outcome)
+
+    # Targets publish side by side, so one that is down (and retried with backoff) delays no other.
+    # A Zulip target in 'summary' mode links to the Discourse topic, so it goes after the others.
+    summaries = [t for t in to_publish if t.zulip is not None and t.zulip.mode == "summary"]
+    for batch in ([t for t in to_publish if t not in summaries], summaries):
+        if len(batch) == 1:
+            outcomes.append(one(batch[0]))
+        elif batch:
+            with ThreadPoolExecutor(max_workers=len(batch), thread_name_prefix="compass-publish") as pool:
+                outcomes.extend(pool.map(one, batch))
+    empty = empty or any(o.status == "skipped" and o.error == "empty" for o in outcomes)
     order = {t.key: i for i, t in enumerate(targets)}
     outcomes.sort(key=lambda o: order[o.target])
     return DigestOutcome(digest.name, start, end, tuple(outcomes), empty=empty, preview=tuple(previews))
@@ -345,6 +357,7 @@ class PipelinePrepare:
         self._build = build
         self._render = render
         self._compiled: Any = None
+        self._compile_lock = threading.Lock()
         self._discourse_targets = [t for t in digest.targets if t.discourse is not None]
 
     def _discourse_url(self) -> str | None:
@@ -361,6 +374,10 @@ class PipelinePrepare:
         return None
 
     def compiled(self) -> Any:
+        with self._compile_lock:
+            return self._compile()
+
+    def _compile(self) -> Any:
         if self._compiled is None:
             from digests.model import Window
 

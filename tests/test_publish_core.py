@@ -277,3 +277,32 @@ def test_external_id_is_stable_and_short(name, expected):
     assert ident != external_id_for(name, START + dt.timedelta(days=1))
     if expected:
         assert ident == expected
+
+
+def test_a_target_being_retried_does_not_hold_up_the_others(database, tmp_path):
+    import threading
+
+    config = _config(tmp_path)
+    digest = config.digests[0]
+    key_a, key_b = (t.key for t in digest.targets)
+    b_posted = threading.Event()
+
+    class Signalling(Flaky):
+        def publish(self, post, *, recover=False):
+            result = super().publish(post, recover=recover)
+            b_posted.set()
+            return result
+
+    waited_for_b = []
+
+    def sleep(seconds):
+        # Target A is backing off; target B (listed after it) must already be publishing meanwhile.
+        waited_for_b.append(b_posted.wait(5))
+
+    outcome = publish_digest(
+        database=database, digest=digest, period=(START, END),
+        publishers={key_a: Flaky(key_a, [PublishError(key_a, "HTTP 503")]), key_b: Signalling(key_b)},
+        prepare=_post, clock=lambda: NOW, sleep=sleep,
+    )
+    assert [t.status for t in outcome.targets] == ["published", "published"]
+    assert waited_for_b == [True]
