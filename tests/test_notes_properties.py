@@ -90,7 +90,7 @@ def test_markdown_like_noise_never_raises(text):
         pass
 
 
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(documents())
 @example(("See https://a.io/x.\n\n(https://b.io/y), and <https://c.io/z>", ["https://a.io/x", "https://b.io/y", "https://c.io/z"]))
 @example(("# Notes https://a.io/2024-01-02\n\n- https://b.io", ["https://a.io/2024-01-02", "https://b.io"]))
@@ -106,7 +106,7 @@ def test_every_http_link_in_the_input_is_in_links(doc):
     assert [u for u in found if u in wanted] == list(dict.fromkeys(urls)), "links keep their order of first appearance"
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(documents())
 def test_parsing_is_deterministic(doc):
     text, _ = doc

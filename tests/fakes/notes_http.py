@@ -57,7 +57,7 @@ class FakeNotesHost:
                 self.wfile.write(body)
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     def _answer(self, path: str, headers: dict[str, str]) -> tuple[int, bytes, dict[str, str]]:
         if path in self.status:
