@@ -70,10 +70,13 @@ def may_decide(text: str) -> bool:
 
 
 def may_act(text: str) -> bool:
+    """Cheap pre-check for ``action_in``: a label word, or " to " early after a capitalised name."""
     low = text.lower()
-    return (" to " in low or " will " in low or " can " in low or " should " in low or " must " in low
-            or "action" in low or "todo" in low or "to-do" in low or "to do" in low or "next" in low
-            or "follow" in low or "task" in low or low.startswith("ai"))
+    if ("action" in low or "todo" in low or "to-do" in low or "to do" in low or "next" in low
+            or "follow" in low or "task" in low or low.startswith("ai")):
+        return True
+    i = low.find(" to ")
+    return 0 < i < 60 and (text[0].isupper() or text[0] == "@")
 
 
 def decision_in(text: str) -> str | None:
