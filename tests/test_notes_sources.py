@@ -226,3 +226,15 @@ def test_unknown_heading_kind_is_one_clear_error(tmp_path):
     with pytest.raises(UsageError, match=r"^sources.headings: unknown notes section kind 'kudos'; expected one of: "
                                          r"attendees, newcomers, updates, celebrations, agenda, decisions, action_items$"):
         collect_notes([str(tmp_path / "n.md")], headings={"kudos": ["Kudos corner"]})
+
+
+def test_parallel_parsing_gives_the_same_meetings(tmp_path, monkeypatch):
+    for i in range(3):
+        for src in sorted(FIXTURES.glob("*.md")):
+            (tmp_path / f"{i}-{src.name}").write_bytes(src.read_bytes())
+    monkeypatch.setattr(notes_mod, "PARALLEL_MIN_BYTES", 0)
+    serial = collect_notes([str(tmp_path)], workers=1)
+    parallel = collect_notes([str(tmp_path)], workers=2)
+    assert [d.contract_json for d in parallel.documents] == [d.contract_json for d in serial.documents]
+    assert parallel.meetings() == serial.meetings()
+    assert len(parallel.meetings()) == 27

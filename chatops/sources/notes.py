@@ -65,6 +65,8 @@ __all__ = [
 ]
 
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".txt")
+# Below this much uncached text, starting worker processes costs more than it saves.
+PARALLEL_MIN_BYTES = 1_000_000
 _GLOB_CHARS = re.compile(r"[*?\[]")
 
 
@@ -143,7 +145,7 @@ class ParsedNotes:
 
     def meetings(self) -> list[Meeting]:
         if self._meetings is None:
-            self._meetings = [Meeting.model_validate(m) for m in json.loads(self.meetings_json)]
+            self._meetings = _MEETINGS.validate_json(self.meetings_json)
         return self._meetings
 
     def contract(self) -> list[dict[str, Any]]:
@@ -248,11 +250,15 @@ def collect_notes(
 
     jobs = [(doc.document, doc.url, doc.body, headings) for _, doc, _, _ in todo]
     total = sum(len(doc.body) for _, doc, _, _ in todo)
-    if workers > 1 and len(jobs) >= 4 * workers and total >= 1_000_000:
+    parsed: list[list[Meeting] | None]
+    if workers > 1 and len(jobs) >= 4 * workers and total >= PARALLEL_MIN_BYTES:
         outcomes = _parse_parallel(jobs, workers)
+        parsed = [None] * len(jobs)  # rebuilt from JSON only if someone asks for the values
     else:
-        outcomes = [_parse_job(job) for job in jobs]
-    for (index, doc, digest, key_tail), outcome in zip(todo, outcomes):
+        pairs = [_parse_job_values(job) for job in jobs]
+        outcomes = [o for o, _ in pairs]
+        parsed = [m for _, m in pairs]
+    for (index, doc, digest, key_tail), outcome, values in zip(todo, outcomes, parsed):
         if isinstance(outcome, str):
             results[index] = NotesProblem(doc.document, outcome)
             continue
@@ -260,7 +266,8 @@ def collect_notes(
         if cache is not None:  # one entry: "<contract length>\n" + contract JSON + meetings JSON
             body = b"%d\n" % len(contract_json) + contract_json + meetings_json
             cache.put(f"notes-parsed:{key_tail}", CacheEntry(body=body))
-        results[index] = ParsedNotes(doc.source, doc.document, digest, contract_json, meetings_json, stale=doc.stale)
+        results[index] = ParsedNotes(doc.source, doc.document, digest, contract_json, meetings_json, stale=doc.stale,
+                                     _meetings=values)
 
     report = NotesReport()
     for result in results:
@@ -301,17 +308,21 @@ _Job = tuple[str, "str | None", bytes, "Mapping[str, Iterable[str]] | None"]
 
 def _parse_job(job: _Job) -> tuple[bytes, bytes] | str:
     """Parse one document: (contract JSON, meetings JSON), or the reason it cannot be parsed."""
+    return _parse_job_values(job)[0]
+
+
+def _parse_job_values(job: _Job) -> tuple[tuple[bytes, bytes] | str, list[Meeting] | None]:
     document, url, body, headings = job
     try:
         text = _decode(body)
     except UnicodeDecodeError as exc:
-        return f"not UTF-8 text (invalid byte at offset {exc.start}); save the file as UTF-8"
+        return f"not UTF-8 text (invalid byte at offset {exc.start}); save the file as UTF-8", None
     try:
         meetings = parse_notes(text, document=document, url=url, headings=headings)
     except NotesParseError as exc:
-        return f"line {exc.line}: {exc.reason}" if exc.line else exc.reason
+        return (f"line {exc.line}: {exc.reason}" if exc.line else exc.reason), None
     contract_json = json.dumps([m.to_contract() for m in meetings], ensure_ascii=False).encode()
-    return contract_json, _MEETINGS.dump_json(meetings)
+    return (contract_json, _MEETINGS.dump_json(meetings)), meetings
 
 
 def _parse_parallel(jobs: list[_Job], workers: int) -> list[tuple[bytes, bytes] | str]:
