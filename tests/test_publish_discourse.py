@@ -195,3 +195,18 @@ def test_example_of_builds_valid_instances():
 
     schema = spec()["paths"]["/t/{id}.json"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
     jsonschema.Draft202012Validator(schema).validate(example_of(schema))
+
+
+def test_timeout_after_the_topic_was_created_gives_one_topic(fake, database, tmp_path):
+    digest_cfg = parse_config(
+        {"digests": [{"name": "community-monthly", "kind": "community", "schedule": "monthly first tuesday 17:00",
+                      "targets": [{"outbox": {}}]}]},
+        path=tmp_path / "compass.yaml",
+    ).digests[0]
+    publisher = DiscoursePublisher(fake.url, "compass", KEY, category="News", target=digest_cfg.targets[0].key, timeout=0.5)
+    fake.delay_next(1.5)  # created at once, answered after the client gave up
+    sleeps = []
+    outcome = publish_digest(database=database, digest=digest_cfg, period=(START, END), publishers={publisher.target: publisher},
+                             prepare=lambda t: _post(), sleep=sleeps.append, retry=RetryPolicy(base=1, jitter=0))
+    assert outcome.targets[0].status == "published" and outcome.targets[0].publication.found
+    assert len(fake.topics) == 1 and sleeps == [1.0]

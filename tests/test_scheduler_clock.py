@@ -261,3 +261,20 @@ def test_a_paused_digest_is_not_posted(tmp_path, database):
         set_paused(session=session, digest="weekly", paused=False, by="admin", at=clock.now)
     outcome = runner.fire("weekly")
     assert [t.status for t in outcome.targets] == ["published"]
+
+
+def test_without_a_clock_apscheduler_runs_on_real_time(tmp_path):
+    from chatops.schedules import next_fires
+
+    path = _write_config(tmp_path, [_digest("weekly", "weekly monday 09:00")])
+    config = load_config(path)
+    scheduler = DigestScheduler(lambda name, at: None)
+    try:
+        scheduler.sync(config)
+        scheduler.start()
+        before = dt.datetime.now(UTC)
+        (expected,) = next_fires(config.digests[0].schedule, LONDON, before - dt.timedelta(seconds=5), 1)
+        assert scheduler.jobs()["weekly"] == expected
+        assert scheduler._scheduler.running and scheduler._scheduler.state == 1  # running, not paused
+    finally:
+        scheduler.shutdown()
