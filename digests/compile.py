@@ -667,13 +667,14 @@ def _summary(kind: DigestKind, counts: DigestCounts, community: str, period: str
     if kind == "technical":
         if counts.releases and counts.projects > 1:
             releases += f" across {counts.projects} projects"
-        decisions = _plural(counts.decisions, "decision")
+        decisions = f"{_plural(counts.decisions, 'decision')} from {meetings}" if counts.meetings else "no meetings"
         return (f"Here is the technical news from {community} for {where}: {releases}, "
-                f"and {decisions} from {meetings}; {shoutouts} in chat.")
+                f"and {decisions}; {shoutouts} in chat.")
     thanks = _plural(counts.thanked, "person", "people")
+    notes = (f" and {_plural(counts.celebrations, 'celebration')} at {meetings}" if counts.meetings
+             else " (no meetings this period)")
     shipped = f"; {releases} shipped too" if counts.releases else ""
-    return (f"In {where} {community} said thank you to {thanks}, with {shoutouts} in chat and "
-            f"{_plural(counts.celebrations, 'celebration')} at {meetings}{shipped}.")
+    return f"In {where} {community} said thank you to {thanks}, with {shoutouts} in chat{notes}{shipped}."
 
 
 # --- entry point ------------------------------------------------------------------------------

@@ -168,3 +168,40 @@ def test_preview_with_a_database_without_schema_says_what_to_do(tmp_path: Path, 
     assert result.exit_code == 1
     assert "cannot read shout-outs from sqlite:///" in result.output
     assert "run 'compass db upgrade'" in result.output
+
+
+def test_terminal_preview_shows_each_zulip_message_under_a_rule(capsys: pytest.CaptureFixture[str]) -> None:
+    from chatops.cli.digest import _show
+    from digests.render import Rendered
+
+    rendered = Rendered(target="zulip", title="T", markdown="", stream="general", topic="Thanks June 2025",
+                        messages=("first **message**", "second message"))
+    _show(rendered)
+    out = capsys.readouterr().out
+    assert "#general > Thanks June 2025  message 1/2" in out and "message 2/2" in out
+    assert "first message" in out and "**" not in out  # rendered by rich, not raw Markdown
+
+
+def test_render_for_a_configured_zulip_target_in_summary_mode(tmp_path: Path) -> None:
+    config = parse_config({
+        "zulip": {"site": "https://example.zulipchat.com", "email": "bot@example.org"},
+        "discourse": {"url": "https://discourse.example.org", "category": "News"},
+        "digests": [{"name": "thanks", "kind": "celebratory", "schedule": "monthly",
+                     "targets": [{"zulip": {"stream": "general", "topic": "{digest} {period}", "mode": "summary"}},
+                                 {"discourse": {}}]}],
+    })
+    config, digest_cfg = resolve_digest(config, "thanks")
+    window = digest_window(config, digest_cfg, since=dt.date(2025, 6, 1), until=dt.date(2025, 7, 1))
+    digest = build_digest(config, digest_cfg, window, meetings=[], releases=[],
+                          shoutouts=[thanks("for the docs", dt.datetime(2025, 6, 2, tzinfo=UTC), 1)])
+    zulip = render_for_target(config, digest_cfg, digest, digest_cfg.targets[0], summary_link="https://d.example/t/9")
+    assert digest.summary == ("In June 2025 (UTC time) Our community said thank you to 1 person, with 1 shout-out "
+                              "in chat (no meetings this period).")
+    assert zulip.payload() == {
+        "stream": "general", "topic": "thanks June 2025",
+        "messages": [(f"{digest.summary}\n\nRead the whole digest on the forum: "
+                     "[Celebratory digest, June 2025](https://d.example/t/9)")],
+    }
+    forum = render_for_target(config, digest_cfg, digest, digest_cfg.targets[1])
+    assert forum.category == "News" and forum.title == "Celebratory digest, June 2025"
+    assert forum.raw is not None and "Jane Doe" in forum.raw and "@_**" not in forum.raw

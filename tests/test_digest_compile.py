@@ -257,7 +257,7 @@ def test_thanks_are_grouped_by_person_most_thanked_first() -> None:
     assert [(g.title, [t.text for t in g.children]) for g in section.entries] == [
         ("Bo", ["for the release", "for the talk"]), ("Ann", ["for the docs"])]
     assert digest.summary == ("In June 2025 (Europe/London time) Example said thank you to 2 people, "
-                              "with 3 shout-outs in chat and no celebrations at no meetings.")
+                              "with 3 shout-outs in chat (no meetings this period).")
 
 
 def test_shoutouts_outside_the_window_are_ignored() -> None:
