@@ -44,6 +44,7 @@ sys.path.insert(0, str(REPO / "tests"))
 
 PG_URL = os.environ.get("COMPASS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 SENDERS = 40
+LOAD_AT_START = os.getloadavg()
 
 
 # -- the bots (child processes) -------------------------------------------------------------------
@@ -75,7 +76,7 @@ def echo_bot(site: str, email: str, api_key: str) -> None:
                                  "content": "echo"})
 
 
-def compass_bot(site: str, email: str, api_key: str, db_url: str) -> None:
+def compass_bot(site: str, email: str, api_key: str, db_url: str, workers: int = 4) -> None:
     import logging
 
     from chatops.chat.zulip import ZulipBot
@@ -87,14 +88,14 @@ def compass_bot(site: str, email: str, api_key: str, db_url: str) -> None:
     config = parse_config({"zulip": {"site": site, "email": email, "api_key": api_key, "shoutout_rate_limit": 100000,
                                      "shoutout_max_length": 1000}, "storage": {"url": db_url}})
     database = Database.open(db_url)
-    ZulipBot(config, database).run(stop)
+    ZulipBot(config, database, workers=workers).run(stop)
     database.close()
 
 
 # -- one measured run -----------------------------------------------------------------------------
 
 
-def measure(kind: str, count: int, db_url: str | None = None) -> dict[str, Any]:
+def measure(kind: str, count: int, db_url: str | None = None, workers: int = 4) -> dict[str, Any]:
     from fakes.zulip import FakeZulip
 
     with FakeZulip(heartbeat=1.0, rate_limit=None, validate=False) as fake:
@@ -106,7 +107,7 @@ def measure(kind: str, count: int, db_url: str | None = None) -> dict[str, Any]:
             process = ctx.Process(target=echo_bot, args=(fake.url, bot.email, bot.api_key))
         else:
             assert db_url is not None
-            process = ctx.Process(target=compass_bot, args=(fake.url, bot.email, bot.api_key, db_url))
+            process = ctx.Process(target=compass_bot, args=(fake.url, bot.email, bot.api_key, db_url, workers))
         process.start()
         try:
             fake.wait_for(lambda: any(q.user_id == bot.user_id for q in fake.queues.values()), 60, "the bot's queue")
@@ -255,19 +256,20 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--count", type=int, default=2000)
     parser.add_argument("--no-pg", action="store_true", help="skip the PostgreSQL run")
+    parser.add_argument("--workers", type=int, default=4, help="compass's worker threads (default 4, as in compass run)")
     parser.add_argument("--output", type=Path, default=REPO / "bench" / "results" / "chat.md")
     args = parser.parse_args()
 
     results = [measure("echo", args.count)]
     print(_line("echo bot (baseline)", results[0]), flush=True)
     with tempfile.TemporaryDirectory() as tmp:
-        results.append(measure("compass", args.count, f"sqlite:///{Path(tmp) / 'compass.db'}"))
+        results.append(measure("compass", args.count, f"sqlite:///{Path(tmp) / 'compass.db'}", args.workers))
     results[-1]["label"] = "compass, SQLite"
     print(_line("compass, SQLite", results[-1]), flush=True)
     if not args.no_pg and _pg_available():
         schema, url = _pg_schema()
         try:
-            results.append(measure("compass", args.count, url))
+            results.append(measure("compass", args.count, url, args.workers))
         finally:
             _drop_schema(schema)
         results[-1]["label"] = "compass, PostgreSQL"
@@ -300,22 +302,26 @@ def _report(results: list[dict[str, Any]], ratio: float, ok: bool, count: int) -
         "",
         (f"Produced by `python bench/chat.py --count {count}` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; "
         f"{platform.python_implementation()} {platform.python_version()}, {platform.system()} {platform.machine()}, "
-        f"{os.cpu_count()} CPUs. The fake Zulip runs in the benchmark process (no OpenAPI checks, no rate limit); "
+        f"{os.cpu_count()} CPUs, load average {LOAD_AT_START[0]:.1f} at the start and {os.getloadavg()[0]:.1f} at the end "
+        "(other work shared the machine: compare rows of one run, not runs). "
+        "The fake Zulip runs in the benchmark process (no OpenAPI checks, no rate limit); "
         "each bot runs in its own process on the official `zulip` client."),
         "",
         (f"{count:,} shout-outs from {SENDERS} people, each in its own topic, put into the fake as fast as it takes "
         "them. Latency is from the message's event leaving the fake in a `GET /events` answer to the bot's reply "
         "being stored by `POST /messages`."),
         "",
-        "| bot | throughput (msg/s) | p50 (ms) | p99 (ms) | max (ms) | p50 / p99 from send (ms) | lost | duplicated | rows (distinct) | requests |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| bot | throughput (msg/s) | p50 (ms) | p99 (ms) | max (ms) | p50 / p99 from send (ms) | lost | duplicated | rows (distinct) | bot CPU per message (ms) | fake CPU per message (ms) | all :tada: added after the last reply (s) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         label = r.get("label", "echo bot (baseline)")
         rows = "" if r["rows"] is None else f"{r['rows'][0]} ({r['rows'][1]})"
         lines.append(
             f"| {label} | {r['throughput']:.0f} | {r['p50'] * 1000:.1f} | {r['p99'] * 1000:.1f} | {r['max'] * 1000:.1f} | "
-            f"{r['send_p50'] * 1000:.0f} / {r['send_p99'] * 1000:.0f} | {r['lost']} | {r['duplicated']} | {rows} | {r['requests']} |"
+            f"{r['send_p50'] * 1000:.0f} / {r['send_p99'] * 1000:.0f} | {r['lost']} | {r['duplicated']} | {rows} | "
+            f"{r['cpu_bot_ms']:.1f} | {r['cpu_fake_ms']:.1f} | "
+            f"{'' if r['reactions_after'] is None else format(r['reactions_after'], '.1f')} |"
         )
     lines += [
         "",
@@ -324,8 +330,10 @@ def _report(results: list[dict[str, Any]], ratio: float, ok: bool, count: int) -
         "",
         ("compass does more per message than the echo bot: it claims the message in the database, records the "
         "shout-out and its recipients, replies, and adds a :tada: reaction (one more request per message, made by "
-        "a separate thread after the reply). It handles messages on 4 worker threads (one person's messages "
-        "always on the same one, in order); the echo bot answers one message at a time."),
+        "a separate thread that waits until commands stop arriving, so in a burst every confirmation goes out "
+        "before the reactions). It handles messages on 4 worker threads (one person's messages always on the same "
+        "one, in order); the echo bot answers one message at a time. Both bots and the fake are CPU-bound Python: "
+        "the bot CPU column is where compass's extra work shows."),
         "",
     ]
     return "\n".join(lines)

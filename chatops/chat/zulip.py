@@ -51,6 +51,7 @@ EVENT_TYPES = ["message", "update_message"]
 _AUTH_CODES = {"UNAUTHORIZED", "INVALID_API_KEY", "USER_DEACTIVATED", "REALM_DEACTIVATED"}
 _STOP = object()
 REACTION_PATIENCE = 30.0  # seconds a reaction may wait for busy workers
+REACTION_IDLE = 0.2  # seconds without a new command before reactions are added
 
 
 def _get_messages(client: Any, request: dict[str, Any]) -> Mapping[str, Any]:
@@ -249,6 +250,7 @@ class ZulipBot:
         self._users_loaded_at = -1e9
         self._seen: collections.OrderedDict[int, None] = collections.OrderedDict()
         self._stop = threading.Event()
+        self._last_submit = 0.0
         self.handled = 0  # messages dispatched (read by /metrics)
         self.event_lag_seconds: float | None = None  # how old the last message was when its event arrived
 
@@ -509,6 +511,7 @@ class ZulipBot:
     # -- workers ----------------------------------------------------------------------------
 
     def _submit(self, key: int, item: IncomingMessage | MessageEdit) -> None:
+        self._last_submit = time.monotonic()
         self._queues[key % len(self._queues)].put(item)
 
     def _start_workers(self) -> None:
@@ -549,9 +552,12 @@ class ZulipBot:
             if item is _STOP:
                 return
             message_id, emoji = item
-            # Decoration waits for pending commands (up to a few seconds): confirmations go out first.
+            # Decoration waits while commands are coming in (up to REACTION_PATIENCE): in a burst, every
+            # confirmation goes out before the :tada:s, which would otherwise take turns with them.
             deadline = time.monotonic() + REACTION_PATIENCE
-            while time.monotonic() < deadline and any(q.qsize() for q in self._queues) and not self._stop.is_set():
+            while time.monotonic() < deadline and not self._stop.is_set() and (
+                any(q.qsize() for q in self._queues) or time.monotonic() - self._last_submit < REACTION_IDLE
+            ):
                 time.sleep(0.02)
             try:
                 reaction = {"message_id": message_id, "emoji_name": emoji}

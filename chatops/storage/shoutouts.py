@@ -92,7 +92,8 @@ def record_shoutout(*, session: Session, shoutout: Shoutout) -> Shoutout:
     """Store ``shoutout`` with its recipients and return it with its new ``id``."""
     # Core statements rather than ORM objects: this runs once per chat command, and the unit of work
     # costs several times the INSERTs themselves (profiled in bench/chat.py).
-    new_id = session.execute(
+    connection = session.connection()  # Core on the session's connection: no ORM bookkeeping needed here
+    new_id = connection.execute(
         _INSERT_SHOUTOUT,
         {
             "giver": shoutout.giver[:200], "giver_id": shoutout.giver_id, "text": shoutout.text,
@@ -101,7 +102,7 @@ def record_shoutout(*, session: Session, shoutout: Shoutout) -> Shoutout:
         },
     ).scalar_one()
     if shoutout.recipients:
-        session.execute(
+        connection.execute(
             _INSERT_RECIPIENTS,
             [{"shoutout_id": new_id, "name": r.name[:200], "kind": r.kind, "user_id": r.user_id} for r in shoutout.recipients],
         )
@@ -222,7 +223,7 @@ def count_recent_shoutouts(
     """How many shout-outs one giver has recorded since ``since`` (retracted ones count: the limit is on giving)."""
     query = _COUNT_BY_ID if giver_id is not None else _COUNT_BY_NAME
     who = giver_id if giver_id is not None else (giver or "")
-    return int(session.execute(query, {"since": since, "who": who}).scalar_one())
+    return int(session.connection().execute(query, {"since": since, "who": who}).scalar_one())
 
 
 def _count_by(column: Any) -> Any:
@@ -250,7 +251,7 @@ def claim_event(*, session: Session, event_key: str, at: dt.datetime) -> bool:
     values: dict[str, Any] = {"event_key": event_key[:100], "handled_at": at}
     stmt = _CLAIM[session.get_bind().dialect.name]
     # RETURNING rather than rowcount: drivers disagree on rowcount for a skipped conflict.
-    return session.execute(stmt, values).first() is not None
+    return session.connection().execute(stmt, values).first() is not None
 
 
 def _claim_statement(dialect: str) -> Any:
