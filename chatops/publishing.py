@@ -35,6 +35,7 @@ from chatops.publish.base import Post, Publication, Publisher, external_id_for
 from chatops.storage.publications import (
     DONE,
     ensure_publications,
+    find_publications,
     get_publication,
     publication_lock,
     save_publication,
@@ -132,22 +133,26 @@ def publish_digest(
     start, end = period
     targets = [t for t in digest.targets if t.key in publishers]
     with database.session() as session:
-        rows = ensure_publications(
-            session=session,
-            digest=digest.name,
-            period_start=start,
-            period_end=end,
-            targets=[t.key for t in targets],
-            now=clock(),
-        )
+        if dry_run:  # a dry run writes nothing, not even pending rows (a replica's sweep would publish them)
+            rows = find_publications(session=session, digest=digest.name, period_start=start,
+                                     targets=[t.key for t in targets])
+        else:
+            rows = ensure_publications(
+                session=session,
+                digest=digest.name,
+                period_start=start,
+                period_end=end,
+                targets=[t.key for t in targets],
+                now=clock(),
+            )
     by_key = {row.target: row for row in rows}
     outcomes: list[TargetOutcome] = []
     previews: list[Post] = []
     empty = False
     to_publish: list[Target] = []
     for target in targets:
-        row = by_key[target.key]
-        if row.status in DONE:
+        row = by_key.get(target.key)
+        if row is not None and row.status in DONE:
             outcomes.append(_done_outcome(row))
         elif dry_run:
             post = prepare(target)

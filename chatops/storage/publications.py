@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 __all__ = [
     "DONE",
     "ensure_publications",
+    "find_publications",
     "get_publication",
     "list_publications",
     "publication_lock",
@@ -57,13 +58,7 @@ def ensure_publications(
     """Create the missing rows for each target (racing replicas are fine) and return all of them."""
 
     def existing() -> dict[str, PublicationRecord]:
-        found = session.exec(
-            select(PublicationRecord).where(
-                PublicationRecord.digest == digest,
-                PublicationRecord.period_start == period_start,
-                col(PublicationRecord.target).in_(list(targets)),
-            )
-        ).all()
+        found = find_publications(session=session, digest=digest, period_start=period_start, targets=targets)
         return {row.target: row for row in found}
 
     by_target = existing()
@@ -93,6 +88,21 @@ def ensure_publications(
     session.expire_all()
     by_target = existing()
     return [by_target[t] for t in targets if t in by_target]
+
+
+def find_publications(
+    *, session: Session, digest: str, period_start: dt.datetime, targets: Sequence[str]
+) -> list[PublicationRecord]:
+    """The existing rows of one digest's period for these targets (none are created)."""
+    return list(
+        session.exec(
+            select(PublicationRecord).where(
+                PublicationRecord.digest == digest,
+                PublicationRecord.period_start == period_start,
+                col(PublicationRecord.target).in_(list(targets)),
+            )
+        ).all()
+    )
 
 
 def get_publication(*, session: Session, publication_id: int) -> PublicationRecord | None:
