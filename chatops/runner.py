@@ -175,11 +175,11 @@ class Runner:
             log.warning('Run of digest "%s" due at %s is older than its grace (%s); not posted', name, until, digest.grace)
             self.metrics.missed.labels(name).inc()
             return None
-        if self.is_paused(name):
-            log.info('Digest "%s" is paused; the run due at %s is not posted', name, until)
-            return None
         period = period_ending(digest.schedule, zone, until, digest.window)
         try:
+            if self.is_paused(name):
+                log.info('Digest "%s" is paused; the run due at %s is not posted', name, until)
+                return None
             return self.publish(name, period)
         except CompassError as exc:
             log.error('Digest "%s" for the period ending %s failed: %s', name, until, exc)
@@ -201,6 +201,8 @@ class Runner:
             last = previous_fire(digest.schedule, zone, now)
             if last is None:
                 continue
+            if self._is_done(digest, last):
+                continue  # published (or skipped) before this start-up: nothing to catch up
             if not self._has_history(digest.name) and now - last > digest.grace:
                 log.info('Digest "%s" has not run before; its first run is the next fire', digest.name)
                 continue
@@ -209,6 +211,15 @@ class Runner:
             if outcome is not None:
                 outcomes.append(outcome)
         return outcomes
+
+    def _is_done(self, digest: DigestConfig, until: dt.datetime) -> bool:
+        from chatops.storage.publications import DONE, find_publications
+
+        start, _ = period_ending(digest.schedule, self.config.digest_zone(digest), until, digest.window)
+        keys = [t.key for t in digest.targets]
+        with self.open().session() as session:
+            rows = find_publications(session=session, digest=digest.name, period_start=start, targets=keys)
+        return len(rows) == len(keys) and all(r.status in DONE for r in rows)
 
     def _has_history(self, name: str) -> bool:
         from chatops.storage.publications import list_publications

@@ -278,3 +278,19 @@ def test_without_a_clock_apscheduler_runs_on_real_time(tmp_path):
         assert scheduler._scheduler.running and scheduler._scheduler.state == 1  # running, not paused
     finally:
         scheduler.shutdown()
+
+
+def test_restart_after_an_on_time_run_logs_no_miss(tmp_path, database, caplog):
+    path = _write_config(tmp_path, [_digest("weekly", "weekly monday 09:00", grace="1h")])
+    clock = Clock(_local(2026, 6, 1, 9).astimezone(UTC))
+    runner, recorder = _runner(path, database, clock)
+    runner.start(scheduler_clock=clock, health=False)
+    runner.stop()
+    assert len(recorder.built) == 1
+    clock.now += dt.timedelta(hours=5)  # restarted later the same day: the run was on time
+    runner, recorder = _runner(path, database, clock)
+    with caplog.at_level(logging.INFO, logger="chatops.runner"):
+        runner.start(scheduler_clock=clock, health=False)
+        runner.stop()
+    assert recorder.built == [] and not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert runner.metrics.missed.labels("weekly")._value.get() == 0
