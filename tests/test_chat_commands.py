@@ -391,3 +391,37 @@ def test_a_replica_arriving_after_another_died_finds_its_reply(database, db_url)
 
         keys = sorted(session.exec(select(HandledMessageRecord.event_key)).all())
     assert keys == ["message:4343", "message:4444"]
+
+
+@given(st.text(max_size=200))
+@example("@**compass** shoutout @**")
+@example("shoutout @*")
+@example("edit #")
+@example("@**compass|x** shoutout @**Bob|12|3** for")
+def test_parsing_any_text_never_raises(text):
+    from chatops.commands.mentions import parse_recipients, strip_bot_mention
+    from chatops.commands.registry import split_command
+
+    stripped, _ = strip_bot_mention(text, bot_name="compass", bot_id=99)
+    word, args = split_command(stripped)
+    recipients, rest = parse_recipients(args)
+    assert all(r.name for r in recipients)
+    assert isinstance(word, str) and isinstance(rest, str)
+
+
+def test_any_message_gets_exactly_one_safe_reply(tmp_path):
+    from chatops.storage.db import Database
+
+    database = Database.open(f"sqlite:///{tmp_path / 'fuzz.db'}")
+    chat = Chat(database, rate_limit=10_000)
+    try:
+
+        @given(st.text(alphabet=st.sampled_from(list("@*_|#:, shoutoutsundoedithelpforall123\n")), max_size=80))
+        def check(text):
+            reply = chat.say(text)
+            assert reply.strip()
+            assert safe_reply(reply) == reply
+
+        check()
+    finally:
+        database.close()

@@ -288,3 +288,21 @@ def test_direct_messages_bots_and_unaddressed_messages(harness):
     assert reply["id"] > dm
     # Nothing else was answered or stored.
     assert len(harness.replies()) == 1 and harness.shoutouts() == []
+
+
+def test_a_failing_database_is_retried_without_losing_the_message(harness):
+    bot = harness.start()
+    real = bot.dispatcher.handle
+    calls = []
+
+    def flaky(message, chat):
+        calls.append(message.message_id)
+        if len(calls) == 1:
+            raise ConnectionError("database restarting")
+        return real(message, chat)
+
+    bot.dispatcher.handle = flaky
+    mid = harness.say(harness.ann, f"@**compass** shoutout @**Bob Stone|{harness.bob.user_id}** for patience")
+    assert "Recorded shout-out" in harness.reply_to(mid)
+    assert calls == [mid, mid]
+    assert [s.message_id for s in harness.shoutouts(1)] == [mid]

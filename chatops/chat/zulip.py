@@ -51,6 +51,7 @@ EVENT_TYPES = ["message", "update_message"]
 _AUTH_CODES = {"UNAUTHORIZED", "INVALID_API_KEY", "USER_DEACTIVATED", "REALM_DEACTIVATED"}
 _STOP = object()
 REACTION_PATIENCE = 30.0  # seconds a reaction may wait for busy workers
+HANDLE_ATTEMPTS = 6  # tries per message when handling fails (the database restarting, say)
 REACTION_IDLE = 0.2  # seconds without a new command before reactions are added
 
 
@@ -536,15 +537,29 @@ class ZulipBot:
             item = items.get()
             if item is _STOP:
                 return
+            self._handle(item)
+
+    def _handle(self, item: IncomingMessage | MessageEdit) -> None:
+        """Handle one item; a failure (the database away, say) is retried with backoff, then logged."""
+        backoff = Backoff(self.backoff.base, self.backoff.cap)
+        for attempt in range(1, HANDLE_ATTEMPTS + 1):
             try:
                 if isinstance(item, MessageEdit):
                     self.dispatcher.handle_edit(item)
                 else:
                     self.dispatcher.handle(item, self.chat)
                     self.handled += 1
+                return
             except Exception:
-                # The claim was rolled back with the transaction; the message stays unclaimed.
-                log.exception("Handling a Zulip message failed")
+                # The claim rolled back with its transaction, so trying again cannot handle it twice.
+                if attempt == HANDLE_ATTEMPTS or self._stop.is_set():
+                    log.exception("Handling Zulip message %s failed; giving up after %d attempts",
+                                  item.message_id, attempt)
+                    return
+                delay = backoff.next()
+                log.warning("Handling Zulip message %s failed; retrying in %.1f s", item.message_id, delay,
+                            exc_info=True)
+                self._stop.wait(delay)
 
     def _react(self) -> None:
         while True:
