@@ -95,11 +95,10 @@ def measure(argv: list[str], runs: int, env: dict[str, str] | None = None,
 
 def in_process(corpus: Path, runs: int) -> dict[str, float]:
     sys.path.insert(0, str(REPO))
-    import pyromark
-
     from chatops.sources.cache import FileCache
     from chatops.sources.notes import collect_notes
     from digests.notes import parse_notes
+    from digests.notes.blocks import _MARKDOWN  # the parser's own settings (tables, tasks, front matter)
 
     texts = [(p.name, p.read_text(encoding="utf-8")) for p in sorted(corpus.glob("*.md"))]
     out: dict[str, float] = {}
@@ -112,7 +111,8 @@ def in_process(corpus: Path, runs: int) -> dict[str, float]:
             times.append(time.process_time() - start)
         return statistics.median(times)
 
-    out["pyromark events"] = best(lambda: [list(pyromark.events_with_range(t)) for _, t in texts])
+    out["pyromark events (with ranges), alone"] = best(
+        lambda: [list(_MARKDOWN.events_with_range(t, merge_text=True)) for _, t in texts])
     out["parse_notes"] = best(lambda: [parse_notes(t, document=n) for n, t in texts])
     colds, warms = [], []
     for _ in range(runs):
@@ -145,26 +145,34 @@ def main() -> None:
         mb = size / 1_000_000
         env = {**os.environ, "XDG_CACHE_HOME": str(Path(tmp) / "xdg")}
 
-        # baseline: markdown-it-py parse time (median of runs), and its process's peak RSS
-        mdit_walls, mdit_cpus, mdit_rss = [], [], 0.0
-        for _ in range(args.runs):
-            _, rss, _, out = measure([sys.executable, "-c", MDIT_CHILD, str(corpus)], 1)
-            wall_s, cpu_s = out.strip().splitlines()[-1].split()
-            mdit_walls.append(float(wall_s))
-            mdit_cpus.append(float(cpu_s))
-            mdit_rss = max(mdit_rss, rss)
-        mdit, mdit_cpu = statistics.median(mdit_walls), statistics.median(mdit_cpus)
-
         # compass runs from an empty directory: no config file, as `compass notes parse` is used ad hoc
         work = Path(tmp) / "work"
         work.mkdir()
         cache_dir = str(Path(tmp) / "cache")
         base = [compass, "notes", "parse", str(corpus), "--format", "json"]
         rm_cache = [sys.executable, "-c", f"import shutil; shutil.rmtree({cache_dir!r}, ignore_errors=True)"]
-        cold = measure([*base, "--cache-dir", cache_dir], args.runs, env, before=rm_cache, cwd=work)
-        nocache = measure([*base, "--no-cache"], args.runs, env, cwd=work)
-        subprocess.run([*base, "--cache-dir", cache_dir], cwd=work, env=env, capture_output=True, check=True)
-        warm = measure([*base, "--cache-dir", cache_dir], args.runs, env, cwd=work)
+        fill_cache = [*base, "--cache-dir", cache_dir]
+        # Interleaved (baseline, cold, no-cache, warm) rounds, so that load from other processes on a
+        # shared machine falls on all of them alike.
+        mdit_walls, mdit_cpus, mdit_rss = [], [], 0.0
+        rounds: dict[str, list[tuple[float, float, float, str]]] = {"cold": [], "nocache": [], "warm": []}
+        for _ in range(args.runs):
+            _, rss, _, out = measure([sys.executable, "-c", MDIT_CHILD, str(corpus)], 1)
+            wall_s, cpu_s = out.strip().splitlines()[-1].split()
+            mdit_walls.append(float(wall_s))
+            mdit_cpus.append(float(cpu_s))
+            mdit_rss = max(mdit_rss, rss)
+            rounds["cold"].append(measure(fill_cache, 1, env, before=rm_cache, cwd=work))
+            rounds["nocache"].append(measure([*base, "--no-cache"], 1, env, cwd=work))
+            rounds["warm"].append(measure(fill_cache, 1, env, cwd=work))
+        mdit, mdit_cpu = statistics.median(mdit_walls), statistics.median(mdit_cpus)
+
+        def med(name: str) -> tuple[float, float, float, str]:
+            runs_ = rounds[name]
+            return (statistics.median(r[0] for r in runs_), max(r[1] for r in runs_),
+                    statistics.median(r[2] for r in runs_), runs_[-1][3])
+
+        cold, nocache, warm = med("cold"), med("nocache"), med("warm")
         startup = measure([sys.executable, "-c", "pass"], args.runs, env, cwd=work)
         load = os.getloadavg()[0]
         inproc = in_process(corpus, args.runs)
@@ -205,8 +213,9 @@ def main() -> None:
     lines += [
         "",
         (f"Target: cold `compass notes parse` process at most 0.35x markdown-it-py's parse time (aim 0.2x): "
-         f"wall {ratio:.3f}x, CPU {cpu_ratio:.3f}x: "
-         f"{'met' if min(ratio, cpu_ratio) <= 0.35 else 'NOT met'}."),
+         f"CPU {cpu_ratio:.3f}x: {'met' if cpu_ratio <= 0.35 else 'NOT met'} (judged on CPU time, which load "
+         f"from other processes distorts least; wall {ratio:.3f}x, and the cold run uses worker processes "
+         "only on CPUs that are idle at the time)."),
         (f"Target: warm re-run at least 50x faster than cold: in-process `collect_notes` "
          f"{warm_ratio_inproc:.0f}x ({'met' if warm_ratio_inproc >= 50 else 'NOT met'}); whole process "
          f"{warm_ratio_proc:.1f}x, where interpreter and import start-up "
