@@ -324,7 +324,7 @@ class Runner:
             checks["database"] = "ok"
         except Exception as exc:  # noqa: BLE001 - report, never raise, from a health check
             checks["database"] = f"error: {type(exc).__name__}"
-        checks["scheduler"] = "running" if self.scheduler is not None else "stopped"
+        checks["scheduler"] = "running" if self.scheduler is not None and self.scheduler.running else "stopped"
         checks["digests"] = len(self.config.digests)
         return checks
 

@@ -158,6 +158,10 @@ class DigestScheduler:
         self._scheduler.start(paused=self.clock is not None)
         self._started = True
 
+    @property
+    def running(self) -> bool:
+        return self._started and bool(self._scheduler.running)
+
     def shutdown(self) -> None:
         if self._started:
             self._scheduler.shutdown(wait=True)
