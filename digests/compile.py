@@ -510,7 +510,7 @@ def _agenda_entries(meetings: Sequence[Meeting], directory: _Directory, communit
         item: AgendaItem
         for item in meeting.agenda:
             links = [_source_link(item.source, meeting, community)]
-            links += _issue_links(item.links)
+            links += _issue_links(u for u in item.links if u not in item.title)  # a URL in the title is a link already
             entries.append(Entry(
                 text=item.title, date=meeting.date,
                 people=(directory.person(item.owner),) if item.owner else (),

@@ -91,7 +91,15 @@ def _defuse_at(text: str) -> str:
     return _AT.sub("@" + ZWSP, text)
 
 
+_GITHUB_ITEM = re.compile(r"^https?://github\.com/[\w.-]+/(?P<repo>[\w.-]+)/(?:issues|pull|discussions)/(?P<n>\d+)/?$",
+                          re.IGNORECASE)
+
+
 def _shorten(url: str, limit: int = 60) -> str:
+    """A readable label for a bare URL: ``repo#12`` for a GitHub issue or PR, else the URL without its scheme."""
+    item = _GITHUB_ITEM.match(url)
+    if item:
+        return f"{item.group('repo')}#{item.group('n')}"
     label = _SCHEME.sub("", url).rstrip("/")
     return label if len(label) <= limit else label[: limit - 1] + "\u2026"
 
@@ -211,8 +219,7 @@ def silent_mention(name: str, user_id: int | None = None) -> str:
     clean = " ".join(name.split())
     if (
         not clean
-        or "*" in clean
-        or "|" in clean
+        or any(c in clean for c in "*|@`\\[]<>")
         or clean.lower() in {"all", "everyone", "channel", "stream", "topic", "here"}
     ):
         return escape_inline(clean)

@@ -66,7 +66,9 @@ def test_markdown_and_html_in_user_text_is_escaped(text: str, expected: str) -> 
 
 def test_urls_become_links_and_emoji_survive() -> None:
     out = escape_inline("see https://github.com/a/b_c/pull/1. :tada: ok")
-    assert out == "see [github.com/a/b\\_c/pull/1](https://github.com/a/b_c/pull/1). :tada: ok"
+    assert out == "see [b\\_c#1](https://github.com/a/b_c/pull/1). :tada: ok"
+    out = escape_inline("docs at https://www.example.org/a_b/, thanks")
+    assert out == "docs at [example.org/a\\_b](https://www.example.org/a_b/), thanks"
 
 
 def test_inline_code_is_kept_verbatim() -> None:
@@ -121,3 +123,8 @@ def test_any_text_stays_one_harmless_paragraph(text: str) -> None:
     # only links the escaper made itself (http/https)
     for href in re.findall(r'href="([^"]*)"', html):
         assert href.startswith(("http://", "https://")), href
+
+
+def test_silent_mention_refuses_names_with_markup() -> None:
+    for name in ("@", "a@b", "x`y", "[a]", "<b>"):
+        assert not silent_mention(name).startswith("@_**"), name
