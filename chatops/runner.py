@@ -10,6 +10,9 @@ A ``Runner`` holds the configuration in force, the database and the publishers. 
   many replicas fire it;
 - catches up at start-up: the latest fire of each digest, if it is within the digest's ``grace``, is
   published (a no-op when another run already did); older misses are logged, not posted;
+- sweeps every ``sweep_interval`` seconds for publications left ``pending``/``posting`` within their
+  grace (a replica killed mid-publication, or one this process found locked) and finishes them, looking
+  the post up first;
 - reloads ``config/`` on SIGHUP, ``compass reload`` (``POST /-/reload`` on the health port) or the
   admin chat command: the new file is validated first and an invalid one leaves the running
   configuration in force; changed schedules are rescheduled without a restart;
@@ -240,7 +243,7 @@ class Runner:
         for fire in missed[-MAX_LOGGED_MISSES:]:
             log.warning('Run of digest "%s" due at %s was missed while compass was down; not posted '
                         "(`compass digest post %s --period %s` posts it)", digest.name, fire.isoformat(),
-                        digest.name, fire.date().isoformat())
+                        digest.name, (fire - dt.timedelta(minutes=1)).isoformat(timespec="minutes"))
             self.metrics.missed.labels(digest.name).inc()
 
     def sweep(self) -> list[DigestOutcome]:
