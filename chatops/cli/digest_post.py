@@ -68,6 +68,7 @@ def post(ctx: click.Context, name: str, period: str, dry_run: bool, at: str | No
 
     Example usage:
 
+    \b
         compass digest post community-monthly --period 2025-06-10 --dry-run
     """
     from chatops.runner import Runner

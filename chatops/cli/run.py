@@ -88,6 +88,7 @@ def run(ctx: click.Context, once: bool, at: str | None, host: str | None, port: 
 
     Example usage:
 
+    \b
         compass run --once --at 2025-07-01     # publish the periods complete on 1 July 2025, then exit
     """
     from chatops.runner import Runner
@@ -172,6 +173,7 @@ def schedule(ctx: click.Context, count: int, at: str | None) -> None:
 
     Example usage:
 
+    \b
         compass schedule -n 5
     """
     from chatops.scheduler import upcoming
