@@ -306,3 +306,45 @@ def test_a_target_being_retried_does_not_hold_up_the_others(database, tmp_path):
     )
     assert [t.status for t in outcome.targets] == ["published", "published"]
     assert waited_for_b == [True]
+
+
+def _race(url: str, outbox: str, n: int, barrier, results) -> None:
+    from chatops.storage.db import Database
+
+    config = parse_config({"digests": [{"name": "weekly", "kind": "community", "schedule": "weekly monday 09:00",
+                                        "targets": [{"outbox": {"directory": outbox}}]}]})
+    digest = config.digests[0]
+    database = Database.open(url, migrate=False)
+    publisher = OutboxPublisher(Path(outbox), target=digest.targets[0].key)
+    statuses = []
+    barrier.wait()
+    for i in range(n):
+        start = START + dt.timedelta(weeks=i)
+        post = Post("weekly", start, start + dt.timedelta(weeks=1), external_id_for("weekly", start), f"Week {i}", "body text " * 5)
+        outcome = publish_digest(database=database, digest=digest, period=(start, start + dt.timedelta(weeks=1)),
+                                 publishers={publisher.target: publisher}, prepare=lambda t, p=post: p)
+        statuses.extend(t.status for t in outcome.targets)
+    database.close()
+    results.put(statuses)
+
+
+def test_processes_racing_on_one_database_publish_each_period_once(database, db_url, tmp_path):
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    n, workers = 15, 3
+    barrier, results = ctx.Barrier(workers), ctx.Queue()
+    outbox = tmp_path / "outbox"
+    procs = [ctx.Process(target=_race, args=(db_url, str(outbox), n, barrier, results)) for _ in range(workers)]
+    for p in procs:
+        p.start()
+    statuses = [s for _ in procs for s in results.get(timeout=60)]
+    for p in procs:
+        p.join(30)
+        assert p.exitcode == 0
+    assert statuses.count("published") == n  # each period published by exactly one process
+    assert set(statuses) <= {"published", "already", "busy"}
+    with database.session() as session:
+        rows = list_publications(session=session, digest="weekly")
+    assert len(rows) == n and {r.status for r in rows} == {"published"} and {r.attempts for r in rows} == {1}
+    assert len(list(outbox.rglob("*.md"))) == n
