@@ -171,14 +171,39 @@ def template_path(config: Config, digest_cfg: DigestConfig) -> Path | None:
 # --- inputs -----------------------------------------------------------------------------------
 
 
-def load_meetings(config: Config | None, *, notes: Sequence[str] | None = None, cache: Any = "default") -> list[Meeting]:
+def _meetings_between(document: Any, first: dt.date | None, last: dt.date | None) -> list[Meeting]:
+    """The meetings of one parsed document dated in [first, last]; a document from the parse cache has only
+    those meetings built, so a digest does not pay for validating ten years of notes it will not show."""
+    if first is None or last is None or not getattr(document, "from_cache", False):
+        meetings = list(document.meetings())
+    else:
+        import json
+
+        meetings = []
+        for data in json.loads(document.meetings_json):
+            day = data.get("date") if isinstance(data, dict) else None
+            if isinstance(day, str) and first.isoformat() <= day[:10] <= last.isoformat():
+                meetings.append(Meeting.model_validate(data))
+    if first is None or last is None:
+        return meetings
+    return [m for m in meetings if m.date is not None and first <= m.date <= last]
+
+
+def load_meetings(
+    config: Config | None,
+    *,
+    notes: Sequence[str] | None = None,
+    cache: Any = "default",
+    between: tuple[dt.date, dt.date] | None = None,
+) -> list[Meeting]:
     """Every meeting in the configured note sources, or in ``notes`` (paths, globs or URLs) when given.
 
     Reading and parsing go through ``chatops.sources.notes.collect_notes`` (conditional requests, git,
     a parse cache keyed by content). With ``notes`` a source that fails is an error, since the user named
     it (``UsageError``); configured sources that fail are logged and skipped, so one broken document does
     not stop a scheduled digest. Paths in ``notes`` are relative to the working directory, configured
-    ones to the configuration file.
+    ones to the configuration file. ``between`` (first and last day, inclusive) keeps only the meetings
+    dated then, and spares building the others.
     """
     from chatops.sources.notes import collect_notes, spec_of
 
@@ -198,7 +223,8 @@ def load_meetings(config: Config | None, *, notes: Sequence[str] | None = None, 
             raise UsageError("cannot read notes: " + "; ".join(lines))
         for line in lines:
             log.warning("Notes source skipped: %s", line)
-    return report.meetings()
+    first, last = between if between is not None else (None, None)
+    return [m for document in report.documents for m in _meetings_between(document, first, last)]
 
 
 def load_releases(config: Config, window: Window) -> list[Release]:
@@ -277,7 +303,9 @@ def build_digest(
     """
     community = community_info(config, digest_cfg)
     before = previous_window(window, community.timezone)
-    all_meetings = list(meetings) if meetings is not None else load_meetings(config, notes=notes)
+    # Meetings of the previous window (attendance comparison) and this one, with a day's margin for zones.
+    between = ((before.since - dt.timedelta(days=1)).date(), (window.until + dt.timedelta(days=1)).date())
+    all_meetings = list(meetings) if meetings is not None else load_meetings(config, notes=notes, between=between)
     held = [m for m in all_meetings if m.date is not None and window.contains(m.date)]
     previous = [m for m in all_meetings if m.date is not None and before.contains(m.date)]
     found_releases = list(releases) if releases is not None else load_releases(config, window)

@@ -205,3 +205,15 @@ def test_render_for_a_configured_zulip_target_in_summary_mode(tmp_path: Path) ->
     forum = render_for_target(config, digest_cfg, digest, digest_cfg.targets[1])
     assert forum.category == "News" and forum.title == "Celebratory digest, June 2025"
     assert forum.raw is not None and "Jane Doe" in forum.raw and "@_**" not in forum.raw
+
+
+def test_load_meetings_between_builds_only_the_window_from_the_parse_cache(notes_dir: Path) -> None:
+    from chatops.pipeline import load_meetings
+    from chatops.sources.cache import MemoryCache
+
+    cache = MemoryCache()
+    everything = load_meetings(None, notes=[str(notes_dir)], cache=cache)  # parses, fills the cache
+    between = (dt.date(2022, 9, 1), dt.date(2023, 1, 31))
+    cached = load_meetings(None, notes=[str(notes_dir)], cache=cache, between=between)
+    assert [m.date for m in cached] == [dt.date(2022, 9, 20), dt.date(2023, 1, 17)]
+    assert cached == [m for m in everything if m.date and between[0] <= m.date <= between[1]]
