@@ -30,8 +30,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from chatops.errors import CompassError, PublishError, RateLimited, UsageError
-from chatops.publish.base import Post, Publication, Publisher, external_id_for
+from chatops.errors import CompassError, MessageTooLong, PublishError, RateLimited, UsageError
+from chatops.publish.base import Post, PostRejectedError, Publication, Publisher, external_id_for
 from chatops.storage.publications import (
     DONE,
     ensure_publications,
@@ -258,7 +258,11 @@ def _publish_target(
                     reason = str(exc)
                     wait = _wait_before_retry(exc, attempt, retry)
                     if wait is None:
-                        save_publication(session=session, row=row, status="failed", last_error=reason)
+                        # A post the platform refused as such (too long, duplicate title...) is rendered
+                        # afresh next time, so a fixed configuration or template takes effect.
+                        refused = isinstance(exc, MessageTooLong | PostRejectedError)
+                        changes: dict[str, Any] = {"remote_ref": None} if refused else {}
+                        save_publication(session=session, row=row, status="failed", last_error=reason, **changes)
                         log.error('Publishing "%s" to %s failed for good: %s', row.digest, target.key, reason)
                         return TargetOutcome(target.key, "failed", error=reason, attempts=row.attempts)
                     save_publication(session=session, row=row, last_error=reason)

@@ -348,3 +348,20 @@ def test_processes_racing_on_one_database_publish_each_period_once(database, db_
         rows = list_publications(session=session, digest="weekly")
     assert len(rows) == n and {r.status for r in rows} == {"published"} and {r.attempts for r in rows} == {1}
     assert len(list(outbox.rglob("*.md"))) == n
+
+
+def test_a_refused_post_is_rendered_afresh_next_time(database, tmp_path):
+    from chatops.errors import MessageTooLong
+
+    config = _config(tmp_path)
+    digest = config.digests[0]
+    key_a, _key_b = (t.key for t in digest.targets)
+    refusing = Flaky(key_a, [MessageTooLong(key_a, 100, 150)])
+    bodies = iter(["x" * 150, "short enough now"])
+    first = publish_digest(database=database, digest=digest, period=(START, END), publishers={key_a: refusing},
+                           prepare=lambda t: _post(t, body=next(bodies)), clock=lambda: NOW)
+    assert first.targets[0].status == "failed" and first.targets[0].error == f"{key_a}: 150 characters is over the limit of 100"
+    second = publish_digest(database=database, digest=digest, period=(START, END), publishers={key_a: refusing},
+                            prepare=lambda t: _post(t, body=next(bodies)), clock=lambda: NOW)
+    assert second.targets[0].status == "published"
+    assert [p.body for p in refusing.posted] == ["short enough now"]
