@@ -497,3 +497,45 @@ def test_server_style_archive_with_attendee_table_and_people_lines():
     assert [(a.title, a.owner) for a in first.agenda] == [("Kernel provisioners docs", "zsailer"), ("Release 2.12", None)]
     assert first.action_items == ()
     assert [(a.name, a.handle) for a in second.attendees] == [("Josh", None), ("Niko", None), ("Ana", "ana-t")]
+
+
+BINDER_WEEKLY = """\
+# Binder team meeting 2019-07-11
+
+## Attendees
+- Tim Head
+- Chris Holdgraf
+
+## Thanks, Things to Celebrate
+
+- @consideRatio for all the work on z2jh docs
+- Thanks to OVH for hosting a cluster
+
+## Updates
+
+### Chris
+- Worked on the Binder docs
+- Gave a talk at SciPy
+
+### Tim :rocket:
+- Reviewed PRs
+
+## Next actions
+- [ ] Tim: write blog post about federation
+- [ ] Chris to update the docs
+"""
+
+
+def test_weekly_report_with_a_heading_per_person():
+    m = one(BINDER_WEEKLY)
+    assert m.date == dt.date(2019, 7, 11)
+    assert [c.people for c in m.celebrations] == [("consideratio",), ()]
+    assert [(u.by, u.text) for u in m.updates] == [
+        ("Chris", "Worked on the Binder docs"),
+        ("Chris", "Gave a talk at SciPy"),
+        ("Tim", "Reviewed PRs"),
+    ]
+    assert [(a.text, a.owner) for a in m.action_items] == [
+        ("write blog post about federation", "Tim"),
+        ("Chris to update the docs", "Chris"),
+    ]

@@ -98,6 +98,7 @@ class _Ctx:
     sub: Heading | None = None  # an agenda sub-heading the block sits under
     sub_anchor: str | None = None
     label: str | None = None  # kind given by a "Roll call:" style label just before a list
+    person: str | None = None  # "### Chris" under updates or celebrations: who wrote the items below
 
 
 @dataclass
@@ -284,10 +285,13 @@ class Assembler:
         sub_anchor: str | None = None
         anchor: str | None = None
         pending_label: str | None = None
+        person: tuple[str, int] | None = None
         for block in span:
             if isinstance(block, Heading):
                 pending_label = None
                 lvl = block.level
+                if person is not None and person[1] >= lvl:
+                    person = None
                 anchor = self.anchors.get(id(block))
                 while stack and stack[-1][1] >= lvl:
                     stack.pop()
@@ -305,6 +309,10 @@ class Assembler:
                     yield block, _Ctx("agenda", anchor, sub, sub_anchor)
                 elif top is None:
                     stack.append((None, lvl, anchor))
+                elif top in ("updates", "celebrations"):
+                    name = P.clean_name(_SHORTCODE.sub("", block.inline.flat))
+                    if P._is_name_like(name, max_words=3):
+                        person = (name, lvl)
                 continue
             kind = stack[-1][0] if stack else None
             label = None
@@ -316,7 +324,8 @@ class Assembler:
                 lm = _INLINE_LABEL.match(block.inline.flat)
                 if pending_label is None and lm and self.table.classify(lm.group(1)) == "attendees":
                     label = "attendees"  # "Attendees: Ana, Bo, Carol"
-            yield block, _Ctx(kind, anchor, sub if kind == "agenda" else None, sub_anchor, label)
+            who = person[0] if person is not None and kind in ("updates", "celebrations") else None
+            yield block, _Ctx(kind, anchor, sub if kind == "agenda" else None, sub_anchor, label, who)
 
     def _label_kind(self, inline: Inline) -> str | None:
         text = inline.text.strip()
@@ -466,6 +475,8 @@ class Assembler:
 
     def _update(self, inline: Inline, children: list[Inline], src: Block, ctx: _Ctx, b: _Build) -> None:
         lead = P.split_lead(inline, b.known)
+        if lead.person is None and ctx.person:
+            lead = P.Lead(ctx.person, lead.rest)
         text = _join(lead.rest, children)
         if not text or _PASS_RE.match(lead.rest.strip()) and not children or is_placeholder(text):
             return
@@ -475,6 +486,8 @@ class Assembler:
 
     def _celebration(self, inline: Inline, children: list[Inline], src: Block, ctx: _Ctx, b: _Build) -> None:
         lead = P.split_lead(inline, b.known)
+        if lead.person is None and ctx.person:
+            lead = P.Lead(ctx.person, lead.rest)
         text = _join(lead.rest, children)
         if not text or is_placeholder(text):
             return
