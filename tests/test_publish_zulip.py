@@ -169,3 +169,27 @@ def test_overlong_message_is_refused_before_sending(fake, bot, tmp_path):
 def test_publisher_builds_no_client_until_used(tmp_path):
     publisher = ZulipPublisher(lambda: pytest.fail("client built"), stream="s", bot_email="b@example.org")
     assert publisher.target == "zulip:s"
+
+
+def test_summary_mode_links_to_the_discourse_topic(fake, bot, tmp_path, database):
+    from fakes.discourse import FakeDiscourse
+
+    from chatops.runner import Runner
+
+    with FakeDiscourse(api_key="dk") as forum:
+        config = parse_config(
+            {
+                "zulip": {"site": fake.url, "email": bot.email, "api_key": bot.api_key},
+                "discourse": {"url": forum.url, "api_username": "compass", "api_key": "dk", "category": "News"},
+                "digests": [{"name": "community-monthly", "kind": "community", "schedule": "monthly first tuesday 17:00",
+                             "skip_if_empty": False,
+                             "targets": [{"zulip": {"stream": "announce", "mode": "summary"}}, {"discourse": {}}]}],
+            },
+            path=tmp_path / "compass.yaml",
+        )
+        outcome = Runner(config, database=database).publish("community-monthly", (START, END))
+        assert [t.status for t in outcome.targets] == ["published", "published"]
+        (topic,) = forum.topics.values()
+        (message,) = fake.messages_by(bot)
+        assert f"{forum.url}/t/{topic.slug}/{topic.id}" in message["content"]
+        assert forum.problems == []
