@@ -141,3 +141,31 @@ def test_reload_without_a_running_bot_says_how_to_find_it(starter):
     result = CliRunner().invoke(cli, ["reload", "--port", "1"])
     assert result.exit_code == 2
     assert "Error: no running compass answers at http://127.0.0.1:1/-/reload (ConnectError)" in result.output
+
+
+def test_auth_error_is_reported_once_and_exits_1(tmp_path, monkeypatch):
+    from fakes.discourse import FakeDiscourse
+
+    with FakeDiscourse(api_key="right-key") as forum:
+        config = tmp_path / "compass.yaml"
+        config.write_text(
+            "discourse: {{url: '{}', api_username: compass, category: News}}\n"
+            "digests:\n"
+            "  - {{name: weekly, kind: community, schedule: weekly monday 09:00, skip_if_empty: false,\n"
+            "     targets: [{{discourse: {{}}}}, {{outbox: {{directory: out}}}}]}}\n"
+            "storage: {{url: 'sqlite:///{}'}}\n".format(forum.url, tmp_path / "c.db")
+        )
+        monkeypatch.setenv("DISCOURSE_API_KEY", "wrong-key-456")
+        result = CliRunner().invoke(cli, ["--config", str(config), "digest", "post", "weekly", "--period", "2026-06-03"])
+        assert result.exit_code == 1
+        assert ("discourse:: failed: discourse:: Discourse refused the API key for user 'compass' (HTTP 403); "
+                "check DISCOURSE_API_KEY (or discourse.api_key_env) and discourse.api_username") in result.output
+        assert "outbox:out: published:" in result.output
+        assert "wrong-key-456" not in result.output
+        assert len(forum.posts_to("/categories.json")) == 1 and forum.posts_to("/posts") == []
+
+
+def test_explicit_period_range(starter):
+    result = _invoke("digest", "post", "community-monthly", "--period", "2023-01-01..2023-02-01", "--dry-run")
+    assert result.exit_code == 0
+    assert result.output.startswith("community-monthly: 2023-01-01 00:00 to 2023-02-01 00:00 (Europe/London)\n")
