@@ -539,3 +539,16 @@ def test_weekly_report_with_a_heading_per_person():
         ("write blog post about federation", "Tim"),
         ("Chris to update the docs", "Chris"),
     ]
+
+
+def test_archive_with_bold_date_lines_instead_of_headings():
+    text = (
+        "# Sync notes\n\n**2024-02-06**\n\nAttendees: Ana, Bo\n\n- Agreed to ship 1.0 next week.\n\n---\n\n"
+        "**January 30, 2024**\n\nAttendees: Ana\n\n- TODO: Ana to draft the release notes\n"
+    )
+    first, second = parse_notes(text, document="sync.md")
+    assert (first.date, second.date) == (dt.date(2024, 2, 6), dt.date(2024, 1, 30))
+    assert [a.name for a in first.attendees] == ["Ana", "Bo"]
+    assert [d.text for d in first.decisions] == ["Agreed to ship 1.0 next week."]
+    assert [(a.text, a.owner) for a in second.action_items] == [("Ana to draft the release notes", "Ana")]
+    assert second.source is not None and second.source.line == 11

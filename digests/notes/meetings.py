@@ -150,6 +150,17 @@ class Assembler:
         if not dated:
             if not blocks and not self.front:
                 return []
+            bold_dates = [(i, d) for i, b in enumerate(blocks) if isinstance(b, Para) and _is_bold_line(b)
+                          for d in [heading_date(b.inline.flat)] if d is not None]
+            if len(bold_dates) >= 2:  # an archive written with "**2024-01-09**" lines instead of headings
+                out = []
+                for n, (i, date) in enumerate(bold_dates):
+                    end = bold_dates[n + 1][0] if n + 1 < len(bold_dates) else len(blocks)
+                    para = blocks[i]
+                    assert isinstance(para, Para)
+                    out.append(self._meeting(blocks[i + 1:end], None, date, 0, doc_title or para.inline.flat,
+                                             start=para))
+                return out
             return [self._meeting(blocks, None, None, 0, doc_title)]
         level = min(b.level for _, b, _ in dated if isinstance(b, Heading))
         starts = [(i, b, d) for i, b, d in dated if isinstance(b, Heading) and b.level == level]
@@ -190,7 +201,7 @@ class Assembler:
         return None
 
     def _meeting(self, span: list[Block], heading: Heading | None, date: dt.date | None, level: int,
-                 title: str | None) -> Meeting:
+                 title: str | None, *, start: Block | None = None) -> Meeting:
         b = _Build()
         anchor = self.anchors.get(id(heading)) if heading is not None else None
         entries = list(self._assign(span, level))
@@ -232,8 +243,12 @@ class Assembler:
             date = self._single_date(span)
         if title is None:
             title = self.front.get("title") or PurePosixPath(self.document).stem or None
-        source = self.ref(heading, anchor) if heading is not None else SourceRef(
-            document=self.document, line=1, url=self.url)
+        if heading is not None:
+            source = self.ref(heading, anchor)
+        elif start is not None:
+            source = self.ref(start, None)
+        else:
+            source = SourceRef(document=self.document, line=1, url=self.url)
         return Meeting(
             date=date, title=title, document=self.document, anchor=anchor,
             attendees=tuple(_dedupe_attendees(b.attendees)), newcomers=tuple(dict.fromkeys(b.newcomers)),
@@ -332,7 +347,8 @@ class Assembler:
         m = _LABEL_TAIL.search(text)
         if m:
             return self.table.classify(m.group("label").strip(" *_"))
-        if len(text.split()) <= 3 and "\n" not in text:  # a bare "Agenda" line before its list
+        if len(text.split()) <= 3 and "\n" not in text and ":" not in text and "," not in text:
+            # a bare "Agenda" line before its list
             return self.table.classify(text)
         if inline.strong_lead is not None and inline.strong_lead.strip() == inline.flat.strip(" *"):
             return self.table.classify(inline.flat)
@@ -717,6 +733,11 @@ class Assembler:
 
 
 # --- helpers -----------------------------------------------------------------------------------
+
+
+def _is_bold_line(block: Para) -> bool:
+    lead = block.inline.strong_lead
+    return lead is not None and " ".join(lead.split()).strip(" :") == block.inline.flat.strip(" :*")
 
 
 def split_pseudo_bullets(inline: Inline) -> tuple[Inline, list[str]]:
