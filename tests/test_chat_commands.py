@@ -425,3 +425,34 @@ def test_any_message_gets_exactly_one_safe_reply(tmp_path):
         check()
     finally:
         database.close()
+
+
+def test_a_batch_is_recorded_in_order_and_once(chat, monkeypatch):
+    messages = [chat.message(f"shoutout @**Bob Stone|12** for item {i}", message_id=600 + i) for i in range(5)]
+    messages.append(chat.message("shoutouts given", message_id=650))
+    outcomes = chat.dispatcher.handle_many(messages, chat.stub)
+    assert [o.command for o in outcomes] == ["shoutout"] * 5 + ["shoutouts"]
+    assert [s.text for s in chat.stored()] == [f"item {i}" for i in range(5)]
+    # The listing ran after the five inserts of the same batch, and saw them.
+    assert chat.stub.texts[-1].count("\n- ") == 5
+    assert chat.dispatcher.handle_many(messages[:2], chat.stub) == [None, None]
+    if chat.database.dialect != "sqlite":
+        return  # PostgreSQL handles each message in its own transaction (held during its reply)
+
+    from chatops.commands import shoutout
+
+    real = shoutout.record_shoutout
+    calls = []
+
+    def fails_once(**kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("boom")
+        return real(**kwargs)
+
+    monkeypatch.setattr(shoutout, "record_shoutout", fails_once)
+    again = [chat.message(f"shoutout @**Bob Stone|12** for more {i}", message_id=700 + i) for i in range(3)]
+    outcomes = chat.dispatcher.handle_many(again, chat.stub)
+    # The batch rolled back, then each message was handled on its own: all recorded, once.
+    assert [o.command for o in outcomes] == ["shoutout"] * 3
+    assert [s.message_id for s in chat.stored()][-3:] == [700, 701, 702]

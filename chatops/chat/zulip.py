@@ -51,6 +51,7 @@ EVENT_TYPES = ["message", "update_message"]
 _AUTH_CODES = {"UNAUTHORIZED", "INVALID_API_KEY", "USER_DEACTIVATED", "REALM_DEACTIVATED"}
 _STOP = object()
 REACTION_PATIENCE = 30.0  # seconds a reaction may wait for busy workers
+BATCH = 50  # messages a worker records in one transaction when a burst queues them up
 HANDLE_ATTEMPTS = 6  # tries per message when handling fails (the database restarting, say)
 REACTION_IDLE = 0.2  # seconds without a new command before reactions are added
 
@@ -537,7 +538,42 @@ class ZulipBot:
             item = items.get()
             if item is _STOP:
                 return
-            self._handle(item)
+            if isinstance(item, MessageEdit):
+                self._handle(item)
+                continue
+            # Take what else is waiting (a burst): the dispatcher records a batch in one transaction.
+            batch = [item]
+            stop_after = False
+            while len(batch) < BATCH:
+                try:
+                    more = items.get_nowait()
+                except queue.Empty:
+                    break
+                if more is _STOP:
+                    stop_after = True
+                    break
+                if isinstance(more, MessageEdit):
+                    self._handle_batch(batch)
+                    batch = []
+                    self._handle(more)
+                    continue
+                batch.append(more)
+            if batch:
+                self._handle_batch(batch)
+            if stop_after:
+                return
+
+    def _handle_batch(self, batch: list[IncomingMessage]) -> None:
+        if len(batch) == 1:
+            self._handle(batch[0])
+            return
+        try:
+            outcomes = self.dispatcher.handle_many(batch, self.chat)
+            self.handled += sum(1 for o in outcomes if o is not None)
+        except Exception:
+            log.warning("Handling a batch of %d messages failed; handling them one by one", len(batch), exc_info=True)
+            for message in batch:
+                self._handle(message)
 
     def _handle(self, item: IncomingMessage | MessageEdit) -> None:
         """Handle one item; a failure (the database away, say) is retried with backoff, then logged."""
