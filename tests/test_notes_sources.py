@@ -238,3 +238,31 @@ def test_parallel_parsing_gives_the_same_meetings(tmp_path, monkeypatch):
     assert [d.contract_json for d in parallel.documents] == [d.contract_json for d in serial.documents]
     assert parallel.meetings() == serial.meetings()
     assert len(parallel.meetings()) == 27
+
+
+def test_only_changed_documents_of_a_directory_are_parsed_again(tmp_path, count_parses):
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "a.md").write_text("## Agenda\n- one\n")
+    (notes / "b.md").write_text("## Agenda\n- two\n")
+    cache = FileCache(tmp_path / "cache")
+    collect_notes([str(notes)], cache=cache)
+    (notes / "b.md").write_text("## Agenda\n- two, revised\n")
+    report = collect_notes([str(notes)], cache=cache)
+    assert [Path(p).name for p in count_parses] == ["a.md", "b.md", "b.md"]
+    assert [d.from_cache for d in report.documents] == [True, False]
+    assert [m.agenda[0].title for m in report.meetings()] == ["one", "two, revised"]
+    collect_notes([str(notes)], cache=cache)
+    assert len(count_parses) == 3
+
+
+def test_a_damaged_cache_entry_means_parsing_again(tmp_path, count_parses):
+    path = tmp_path / "n.md"
+    path.write_text(DOC)
+    cache = MemoryCache()
+    collect_notes([str(path)], cache=cache)
+    for key in list(cache._entries):
+        cache.put(key, notes_mod.CacheEntry(body=b'[["x", 99, 99]]\n{}'))
+    report = collect_notes([str(path)], cache=cache)
+    assert len(count_parses) == 2
+    assert report.meetings()[0].celebrations[0].people == ("ana",)

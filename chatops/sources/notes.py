@@ -17,9 +17,11 @@ Sources (``NotesSpec``; config's ``LocalNotes``/``GitNotes``/``HttpNotes`` and p
   ``SourceCache``), so an unchanged note costs a 304; when the server is down the last good copy is
   used and the report says so.
 
-Parsing is cached by content: the key (``notes-parsed:...``) is the SHA-256 of the document, the
-parser version, the heading table and the document's name, so an unchanged document is never parsed
-twice. The cached value holds both the contract JSON (printed as is by the CLI) and the full meetings.
+Parsing is cached by content: each document's result is keyed by its SHA-256, name and URL, under
+an entry per source that also names the parser version and the heading table
+(``notes-parsed:<version>:<headings>:<source>``), so an unchanged document is never parsed twice and
+a large notes directory costs one cache read. The cached value holds both the contract JSON (printed
+as is by the CLI) and the full meetings.
 
 A source that fails (missing path, network error, 404, HTML instead of Markdown, bytes that are not
 UTF-8) becomes a ``NotesProblem`` (logged, returned) and is skipped.
@@ -235,17 +237,29 @@ def collect_notes(
         if own_client is not None:
             own_client.close()
 
+    # Parsed results are cached per source, in one entry holding every document of that source by
+    # content key: a notes directory of hundreds of files costs one cache read when nothing changed,
+    # one write when something did, and still only the changed documents are parsed again.
+    batches: dict[str, dict[str, tuple[bytes, bytes]]] = {}
+    fresh: dict[str, dict[str, tuple[bytes, bytes]]] = {}
     results: list[ParsedNotes | NotesProblem | None] = []
     todo: list[tuple[int, NotesDocument, str, str]] = []
     for slot in slots:
         if isinstance(slot, NotesProblem):
             results.append(slot)
             continue
+        if slot.source not in batches:
+            batches[slot.source] = _read_batch(cache, _batch_key(slot.source, heading_key)) if cache else {}
+            fresh[slot.source] = {}
         digest = content_hash(slot.body)
-        key_tail = f"{digest}:{PARSER_VERSION}:{heading_key}:{slot.document}:{slot.url or ''}"
-        hit = _cached(slot, digest, key_tail, cache)
-        results.append(hit)
-        if hit is None:
+        key_tail = f"{digest}:{slot.document}:{slot.url or ''}"
+        hit = batches[slot.source].get(key_tail)
+        if hit is not None:
+            fresh[slot.source][key_tail] = hit
+            results.append(ParsedNotes(slot.source, slot.document, digest, hit[0], hit[1], from_cache=True,
+                                       stale=slot.stale))
+        else:
+            results.append(None)
             todo.append((len(results) - 1, slot, digest, key_tail))
 
     jobs = [(doc.document, doc.url, doc.body, headings) for _, doc, _, _ in todo]
@@ -263,11 +277,13 @@ def collect_notes(
             results[index] = NotesProblem(doc.document, outcome)
             continue
         contract_json, meetings_json = outcome
-        if cache is not None:  # one entry: "<contract length>\n" + contract JSON + meetings JSON
-            body = b"%d\n" % len(contract_json) + contract_json + meetings_json
-            cache.put(f"notes-parsed:{key_tail}", CacheEntry(body=body))
+        fresh[doc.source][key_tail] = (contract_json, meetings_json)
         results[index] = ParsedNotes(doc.source, doc.document, digest, contract_json, meetings_json, stale=doc.stale,
                                      _meetings=values)
+    if cache is not None:
+        for source, entries in fresh.items():
+            if entries.keys() != batches[source].keys():
+                cache.put(_batch_key(source, heading_key), CacheEntry(body=_write_batch(entries)))
 
     report = NotesReport()
     for result in results:
@@ -290,17 +306,39 @@ def _headings_key(headings: Mapping[str, Iterable[str]] | None) -> str:
     return hashlib.sha256(canon.encode()).hexdigest()[:16]
 
 
-def _cached(doc: NotesDocument, digest: str, key_tail: str, cache: SourceCache | None) -> ParsedNotes | None:
-    if cache is None:
-        return None
-    entry = cache.get(f"notes-parsed:{key_tail}")
+def _batch_key(source: str, heading_key: str) -> str:
+    return f"notes-parsed:{PARSER_VERSION}:{heading_key}:{redact_url(source)}"
+
+
+def _write_batch(entries: dict[str, tuple[bytes, bytes]]) -> bytes:
+    """One line of JSON (key, contract length, meetings length per document), then the bytes."""
+    index = [[key, len(c), len(m)] for key, (c, m) in entries.items()]
+    return json.dumps(index).encode() + b"\n" + b"".join(c + m for c, m in entries.values())
+
+
+def _read_batch(cache: SourceCache | None, key: str) -> dict[str, tuple[bytes, bytes]]:
+    entry = cache.get(key) if cache is not None else None
     if entry is None:
-        return None
-    head, sep, rest = entry.body.partition(b"\n")
-    if not sep or not head.isdigit() or int(head) > len(rest):
-        return None  # not written by this code: parse again
-    size = int(head)
-    return ParsedNotes(doc.source, doc.document, digest, rest[:size], rest[size:], from_cache=True, stale=doc.stale)
+        return {}
+    header, sep, data = entry.body.partition(b"\n")
+    try:
+        index = json.loads(header) if sep else None
+    except ValueError:
+        index = None
+    if not isinstance(index, list):
+        return {}  # not written by this code: parse again
+    out: dict[str, tuple[bytes, bytes]] = {}
+    pos = 0
+    for item in index:
+        if not (isinstance(item, list) and len(item) == 3 and isinstance(item[0], str)
+                and isinstance(item[1], int) and isinstance(item[2], int)):
+            return {}
+        key, clen, mlen = item
+        if pos + clen + mlen > len(data):
+            return {}
+        out[key] = (data[pos:pos + clen], data[pos + clen:pos + clen + mlen])
+        pos += clen + mlen
+    return out
 
 
 _Job = tuple[str, "str | None", bytes, "Mapping[str, Iterable[str]] | None"]
