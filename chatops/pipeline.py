@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -171,6 +172,9 @@ def template_path(config: Config, digest_cfg: DigestConfig) -> Path | None:
 # --- inputs -----------------------------------------------------------------------------------
 
 
+_JSON_DATE = re.compile(rb'"date"\s*:\s*"(\d{4}-\d{2}-\d{2})')
+
+
 def _meetings_between(document: Any, first: dt.date | None, last: dt.date | None) -> list[Meeting]:
     """The meetings of one parsed document dated in [first, last]; a document from the parse cache has only
     those meetings built, so a digest does not pay for validating ten years of notes it will not show."""
@@ -179,8 +183,15 @@ def _meetings_between(document: Any, first: dt.date | None, last: dt.date | None
     else:
         import json
 
+        # Look at the dates in the raw JSON first: most documents hold no meeting of the window at all, and
+        # skipping them spares decoding years of notes (only Meeting objects carry a "date" key).
+        raw = document.meetings_json
+        raw = raw.encode() if isinstance(raw, str) else raw
+        low, high = first.isoformat().encode(), last.isoformat().encode()
+        if not any(low <= day <= high for day in _JSON_DATE.findall(raw)):
+            return []
         meetings = []
-        for data in json.loads(document.meetings_json):
+        for data in json.loads(raw):
             day = data.get("date") if isinstance(data, dict) else None
             if isinstance(day, str) and first.isoformat() <= day[:10] <= last.isoformat():
                 meetings.append(Meeting.model_validate(data))
