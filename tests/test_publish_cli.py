@@ -32,7 +32,7 @@ def _invoke(*args: str):
 def test_schedule_prints_local_and_utc_fire_times(starter):
     result = _invoke("schedule", "--at", "2026-03-20T12:00Z", "-n", "2")
     assert result.exit_code == 0
-    lines = result.output.splitlines()
+    lines = result.stdout.splitlines()
     assert lines[0] == "community-monthly (community): monthly first tuesday 17:00, Europe/London, grace 6:00:00"
     assert lines[1] == ("  Tue 2026-04-07 17:00 BST  =  2026-04-07 16:00 UTC   publishes 2026-03-03 17:00 to 2026-04-07 17:00")
     assert "  Wed 2026-04-01 09:00 BST  =  2026-04-01 08:00 UTC   publishes 2026-01-01 09:00 to 2026-04-01 09:00" in lines
@@ -59,13 +59,13 @@ def test_digest_post_twice_publishes_once(starter):
 def test_run_once_twice_publishes_nothing_twice(starter):
     first = _invoke("run", "--once", "--at", "2023-02-08")
     assert first.exit_code == 0, first.output
-    published = re.findall(r": published: (\S+)", first.output)
+    published = re.findall(r": published: (\S+)", first.stdout)
     assert published, first.output
     contents = {p: Path(p).read_text() for p in published}
     second = _invoke("run", "--once", "--at", "2023-02-08")
     assert second.exit_code == 0
-    assert ": published:" not in second.output
-    assert second.output.count("already") == 3
+    assert ": published:" not in second.stdout
+    assert second.stdout.count("already") == 3
     assert {p: Path(p).read_text() for p in published} == contents
     outbox = starter.parent / "var" / "outbox"
     assert sorted(str(p) for p in outbox.rglob("*.md")) == sorted(published)
@@ -168,4 +168,4 @@ def test_auth_error_is_reported_once_and_exits_1(tmp_path, monkeypatch):
 def test_explicit_period_range(starter):
     result = _invoke("digest", "post", "community-monthly", "--period", "2023-01-01..2023-02-01", "--dry-run")
     assert result.exit_code == 0
-    assert result.output.startswith("community-monthly: 2023-01-01 00:00 to 2023-02-01 00:00 (Europe/London)\n")
+    assert result.stdout.startswith("community-monthly: 2023-01-01 00:00 to 2023-02-01 00:00 (Europe/London)\n")

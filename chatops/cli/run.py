@@ -95,15 +95,11 @@ def run(ctx: click.Context, once: bool, at: str | None, host: str | None, port: 
 
     app = obj(ctx)
     config = app.config
-    if app.verbose == 0:
-        logging.getLogger("chatops").setLevel(logging.INFO)  # a long-running bot reports what it does
     zone = community_zone(config)
     if at is not None and not once:
         raise UsageError("--at only makes sense with --once (a long-running bot lives in the present)")
     runner = Runner(config, db_url=app.db_url)
     if once:
-        if app.verbose == 0:
-            logging.getLogger("chatops").setLevel(logging.WARNING)
         try:
             outcomes = runner.run_once(parse_moment(at, zone) if at else None)
         finally:
@@ -118,6 +114,8 @@ def run(ctx: click.Context, once: bool, at: str | None, host: str | None, port: 
             ctx.exit(1)
         return
 
+    if app.verbose == 0:
+        logging.getLogger("chatops").setLevel(logging.INFO)  # a long-running bot reports what it does
     stop = threading.Event()
     from chatops.runner import install_signal_handlers
 
