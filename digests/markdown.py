@@ -54,6 +54,7 @@ _DOUBLED = re.compile(r"(~|\$)(?=\1)")
 _BLOCK_START = re.compile(r"^(\s*)(#{1,6}(?=\s|$)|>|[-+](?=\s|$)|\d{1,9}(?=[.)](?:\s|$))|={3,}|-{3,})")
 
 
+_PLAIN_URL = re.compile(r"^[A-Za-z0-9/:?#@!$&'*+,;=%~._-]+$")
 _HTTP = re.compile(r"^https?://[^\s/]+", re.IGNORECASE)
 _ENTITY = re.compile(r"&#?\w+;")
 _SCHEME = re.compile(r"^https?://(www\.)?", re.IGNORECASE)
@@ -72,6 +73,8 @@ def safe_url(url: str) -> str | None:
     url = url.strip()
     if not _HTTP.match(url):
         return None
+    if _PLAIN_URL.match(url):
+        return url  # nothing to encode (the common case): skip quote()
     # Characters that would end or confuse the link target are percent-encoded.
     return quote(url, safe="/:?#[]@!$&'*+,;=%~-._")
 
