@@ -99,7 +99,6 @@ _ISSUE = re.compile(r"^https?://github\.com/[\w.-]+/(?P<repo>[\w.-]+)/(?:issues|
 
 MERGE_DAYS = 7  # two thanks to the same people with similar words this close together are one thank-you
 MERGE_SIMILARITY = 0.5
-TEXT_LIMIT = 500  # characters of notes/chat text kept per item
 
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
            "October", "November", "December")

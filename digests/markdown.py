@@ -54,6 +54,9 @@ _DOUBLED = re.compile(r"(~|\$)(?=\1)")
 _BLOCK_START = re.compile(r"^(\s*)(#{1,6}(?=\s|$)|>|[-+](?=\s|$)|\d{1,9}(?=[.)](?:\s|$))|={3,}|-{3,})")
 
 
+# An emoji shortcode (":tada:", ":speaking_head_in_silhouette:"): underscores only between letters or digits,
+# where they can never start or end emphasis.
+_SHORTCODE = re.compile(r"(:[a-z0-9+-]{1,40}(?:_[a-z0-9+-]{1,40}){0,6}:)")
 _PLAIN_URL = re.compile(r"^[A-Za-z0-9/:?#@!$&'*+,;=%~._-]+$")
 _HTTP = re.compile(r"^https?://[^\s/]+", re.IGNORECASE)
 _ENTITY = re.compile(r"&#?\w+;")
@@ -83,10 +86,9 @@ def _escape_plain(text: str) -> str:
     text = text.replace("&", "&amp;") if _ENTITY.search(text) else text
     text = text.replace("<", "&lt;").replace(">", "&gt;")
     # Emoji shortcodes such as :speaking_head: keep their underscores; everything else is escaped.
-    pieces = re.split(r"(:[a-z0-9_+-]{1,60}:)", text)
+    pieces = _SHORTCODE.split(text)
     text = "".join(p if i % 2 else _SPECIAL.sub(r"\\\1", p) for i, p in enumerate(pieces))
     text = _DOUBLED.sub(lambda m: m.group(1) + ZWSP, text)
-    # A word starting with ':' and ending with ':' is an emoji shortcode: harmless, kept.
     return text
 
 

@@ -128,3 +128,9 @@ def test_any_text_stays_one_harmless_paragraph(text: str) -> None:
 def test_silent_mention_refuses_names_with_markup() -> None:
     for name in ("@", "a@b", "x`y", "[a]", "<b>"):
         assert not silent_mention(name).startswith("@_**"), name
+
+
+def test_only_real_shortcodes_keep_their_underscores() -> None:
+    assert escape_inline(":speaking_head_in_silhouette: hi") == ":speaking_head_in_silhouette: hi"
+    assert escape_inline(":_x_: y") == ":\\_x\\_: y"
+    assert "<em>" not in inline_html(escape_inline(":_x_: and :a_b: or _c_"))
