@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
@@ -103,6 +103,8 @@ class _Ctx:
 
 @dataclass
 class _Build:
+    """What one meeting accumulates while its blocks are read."""
+
     attendees: list[Attendee] = field(default_factory=list)
     newcomers: list[str] = field(default_factory=list)
     celebrations: list[Celebration] = field(default_factory=list)
@@ -116,7 +118,12 @@ class _Build:
     seen_statements: set[tuple[str, str]] = field(default_factory=set)
 
 
+_ItemMaker = Callable[[Inline, list[Inline], Block, _Ctx, _Build], None]
+
+
 class Assembler:
+    """Builds the meetings of one parsed document (see the module docstring)."""
+
     def __init__(self, doc: Document, table: SectionTable, document: str, url: str | None) -> None:
         self.doc = doc
         self.table = table
@@ -468,8 +475,7 @@ class Assembler:
 
     # --- items ---------------------------------------------------------------------------------------
 
-    def _items(self, block: Block, ctx: _Ctx, b: _Build, make: object) -> None:
-        assert callable(make)
+    def _items(self, block: Block, ctx: _Ctx, b: _Build, make: _ItemMaker) -> None:
         if isinstance(block, ListBlock):
             for item in block.items:
                 if item.inline is None or is_placeholder(item.inline.flat):
@@ -516,7 +522,7 @@ class Assembler:
 
     def _agenda(self, block: Block, ctx: _Ctx, b: _Build) -> None:
         if isinstance(block, Heading):  # a sub-heading under the agenda: attach or add
-            self._agenda_heading(block, ctx, b)
+            self._agenda_for_heading(block, ctx, b)
             return
         if ctx.sub is not None:
             target = self._agenda_for_heading(ctx.sub, ctx, b)
@@ -552,15 +558,12 @@ class Assembler:
                     title=(title or item.inline.flat).strip(), owner=owner, minutes=minutes,
                     discussion=tuple(pseudo) + tuple(c.flat for c in children if c.flat),
                     links=tuple(links), source=self.ref(item, ctx.anchor)))
-                self._scan_inline(item.inline, item, ctx, b, skip_actions=False)
+                self._scan_inline(item.inline, item, ctx, b)
                 self._scan_item_children(item, ctx, b)
         elif isinstance(block, Table) and len(block.rows) > 1:
             self._agenda_table(block, ctx, b)
         else:
             self._scan(block, ctx, b)
-
-    def _agenda_heading(self, heading: Heading, ctx: _Ctx, b: _Build) -> None:
-        self._agenda_for_heading(heading, ctx, b)
 
     def _agenda_for_heading(self, heading: Heading, ctx: _Ctx, b: _Build) -> int:
         anchor = ctx.sub_anchor or self.anchors.get(id(heading))
@@ -699,7 +702,7 @@ class Assembler:
             else:
                 self._scan(child, _Ctx(None, ctx.anchor), b)
 
-    def _scan_inline(self, inline: Inline, src: Block, ctx: _Ctx, b: _Build, *, skip_actions: bool = False) -> None:
+    def _scan_inline(self, inline: Inline, src: Block, ctx: _Ctx, b: _Build) -> None:
         flat = inline.flat
         if not flat or inline.all_emphasis and is_placeholder(flat):
             return
@@ -708,7 +711,7 @@ class Assembler:
         head, pseudo = split_pseudo_bullets(inline)
         if pseudo:
             for extra in pseudo:
-                self._scan_inline(Inline(extra, []), src, ctx, b, skip_actions=skip_actions)
+                self._scan_inline(Inline(extra, []), src, ctx, b)
             inline = head
         lead = P.split_lead(inline, b.known)
         text = lead.rest.strip() if lead.person else inline.flat
@@ -719,7 +722,7 @@ class Assembler:
             if found:
                 self._add(b, "d", Statement(text=found, owner=None, source=self.ref(src, ctx.anchor)))
                 return
-        if not skip_actions and (ctx.label or ctx.kind) != "action_items":
+        if (ctx.label or ctx.kind) != "action_items":
             act = action_in(text, b.known)
             if act:
                 self._add(b, "a", Statement(text=act[0], owner=act[1], source=self.ref(src, ctx.anchor)))
