@@ -241,17 +241,22 @@ def _publish_target(
                     log.info('Digest "%s" is empty for this period; skipped %s', row.digest, target.key)
                     return TargetOutcome(target.key, "skipped", error="empty")
             attempt = 0
+            maybe_posted = recover  # whether some earlier call may have posted (then no new anchor)
             while True:
                 attempt += 1
-                save_publication(
-                    session=session,
-                    row=row,
-                    status="posting",
-                    attempts=row.attempts + 1,
-                    external_id=post.external_id,
-                    remote_ref={"post": post.to_json()},
-                )
                 try:
+                    prepare_hook = getattr(publisher, "prepare", None)
+                    if prepare_hook is not None and post.anchor is None and not maybe_posted:
+                        post = prepare_hook(post)
+                    save_publication(
+                        session=session,
+                        row=row,
+                        status="posting",
+                        attempts=row.attempts + 1,
+                        external_id=post.external_id,
+                        remote_ref={"post": post.to_json()},
+                    )
+                    maybe_posted = True
                     publication = publisher.publish(post, recover=recover)
                 except PublishError as exc:
                     recover = True  # a failed call may still have posted (timeouts, 5xx after commit)

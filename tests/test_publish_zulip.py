@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from fakes.zulip import FakeZulip
@@ -193,3 +194,21 @@ def test_summary_mode_links_to_the_discourse_topic(fake, bot, tmp_path, database
         (message,) = fake.messages_by(bot)
         assert f"{forum.url}/t/{topic.slug}/{topic.id}" in message["content"]
         assert forum.problems == []
+
+
+def test_identical_text_of_an_earlier_period_is_not_taken_for_this_one(fake, bot, tmp_path, database):
+    config, digest = _config(fake, bot, tmp_path)
+    publisher = _publisher(config, digest)
+    same = "Nothing happened this week."
+    earlier = publish_digest(database=database, digest=digest, period=(START - dt.timedelta(weeks=4), START),
+                             publishers={publisher.target: publisher}, prepare=lambda t: _post(same))
+    assert earlier.targets[0].status == "published" and len(fake.messages_by(bot)) == 1
+    fake.fail_next(2, status=502, path="/api/v1/messages")  # the next attempt starts with failures
+    outcome = publish_digest(database=database, digest=digest, period=(START, END), publishers={publisher.target: publisher},
+                             prepare=lambda t: _post(same), sleep=lambda s: None)
+    assert outcome.targets[0].status == "published" and not outcome.targets[0].publication.found
+    assert [m["content"] for m in fake.messages_by(bot)] == [same, same]
+    with database.session() as session:
+        rows = list_publications(session=session)
+    ids = [json.loads(r.remote_ref)["ref"]["message_ids"] for r in rows]
+    assert ids[0] != ids[1]

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 from chatops.errors import PublishError
 
-__all__ = ["Post", "PostRejectedError", "Publication", "Publisher", "external_id_for"]
+__all__ = ["Post", "PostRejectedError", "PreparingPublisher", "Publication", "Publisher", "external_id_for"]
 
 # Discourse's topic.rb caps external ids at 50 characters (EXTERNAL_ID_MAX_LENGTH).
 EXTERNAL_ID_MAX = 50
@@ -55,6 +55,8 @@ class Post:
     body: str  # Markdown: the Discourse post, the outbox file
     messages: tuple[str, ...] = ()  # Zulip: the body split under the message limit, in order
     topic: str | None = None  # Zulip topic
+    # Zulip: the newest message id in the topic before the first attempt; only later messages can be ours.
+    anchor: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -66,6 +68,7 @@ class Post:
             "body": self.body,
             "messages": list(self.messages),
             "topic": self.topic,
+            "anchor": self.anchor,
         }
 
     @classmethod
@@ -79,6 +82,7 @@ class Post:
             body=data["body"],
             messages=tuple(data.get("messages") or ()),
             topic=data.get("topic"),
+            anchor=data.get("anchor"),
         )
 
 
@@ -112,6 +116,16 @@ class Publisher(Protocol):
     def publish(self, post: Post, *, recover: bool = False) -> Publication:
         """Post it; raise a ``PublishError`` subclass on failure."""
         ...
+
+
+class PreparingPublisher(Publisher, Protocol):
+    """A publisher that records something before its first attempt (saved with the frozen post).
+
+    ``ZulipPublisher`` notes the topic's newest message id, so that a later recovery search counts
+    only messages sent after it, and an identical digest text posted earlier is never mistaken for this one.
+    """
+
+    def prepare(self, post: Post) -> Post: ...
 
 
 class PostRejectedError(PublishError):

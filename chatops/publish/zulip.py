@@ -15,6 +15,7 @@ injectable sleep) in ``chatops.publishing``, and the client's own retry loop pri
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import re
@@ -141,6 +142,20 @@ class ZulipPublisher:
 
         session.hooks.setdefault("response", []).append(remember)
 
+    def prepare(self, post: Post) -> Post:
+        """Note the topic's newest message id before the first attempt (saved with the frozen post)."""
+        if not post.topic:
+            return post
+        narrow = [{"operator": "stream", "operand": self.stream}, {"operator": "topic", "operand": post.topic}]
+        result = self._call(
+            "messages",
+            "GET",
+            {"anchor": "newest", "num_before": 1, "num_after": 0, "narrow": narrow, "apply_markdown": False},
+            "the look at the topic before posting",
+        )
+        ids = [int(m["id"]) for m in result.get("messages", [])]
+        return dataclasses.replace(post, anchor=max(ids, default=0))
+
     def _existing(self, post: Post) -> list[dict[str, Any]]:
         assert post.topic is not None
         narrow = [
@@ -154,8 +169,13 @@ class ZulipPublisher:
             {"anchor": "newest", "num_before": LOOKUP_DEPTH, "num_after": 0, "narrow": narrow, "apply_markdown": False},
             "the search for earlier messages",
         )
-        since = (post.period_end - dt.timedelta(minutes=1)).timestamp()
-        messages = [m for m in result.get("messages", []) if float(m.get("timestamp", 0)) >= since]
+        messages = result.get("messages", [])
+        if post.anchor is not None:
+            # Only messages newer than the topic's newest one before our first attempt can be ours.
+            messages = [m for m in messages if int(m["id"]) > post.anchor]
+        else:
+            since = (post.period_end - dt.timedelta(minutes=1)).timestamp()
+            messages = [m for m in messages if float(m.get("timestamp", 0)) >= since]
         return sorted(messages, key=lambda m: int(m["id"]))
 
     def _texts(self, post: Post) -> list[str]:
