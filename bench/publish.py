@@ -165,7 +165,8 @@ def main() -> None:
     ]
     for case, db, seconds in rows:
         lines.append(f"| {case} | {db} | {seconds:.3f} | {seconds / n * 1000:.2f} |")
-    lines += ["", race_note, ""]
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    lines += ["", race_note, "", f"Load average when done (1, 5, 15 min): {load}; other work on the machine slows every row alike.", ""]
     text = "\n".join(lines)
     print(text)
     args.output.parent.mkdir(parents=True, exist_ok=True)
