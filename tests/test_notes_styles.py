@@ -552,3 +552,31 @@ def test_archive_with_bold_date_lines_instead_of_headings():
     assert [d.text for d in first.decisions] == ["Agreed to ship 1.0 next week."]
     assert [(a.text, a.owner) for a in second.action_items] == [("Ana to draft the release notes", "Ana")]
     assert second.source is not None and second.source.line == 11
+
+
+def test_agenda_sub_headings_attach_to_the_item_that_links_or_matches_them():
+    text = (
+        "## Agenda\n- **Dan** 10 mins: [Voices update](#voices-of-the-project)\n- **Min:** Topic 2 release\n"
+        "- **Ana:** Topic 1 docs\n\n"
+        "### Voices of the project\n- interviews done\n\n### Topic 1 docs\n- new theme\n\n"
+        "### Topic 2 release\n- tag Friday\n\n### Something else\n- unrelated\n"
+    )
+    m = one(text)
+    assert [(a.title, a.discussion) for a in m.agenda] == [
+        ("Voices update", ("interviews done",)),
+        ("Topic 2 release", ("tag Friday",)),
+        ("Topic 1 docs", ("new theme",)),
+        ("Something else", ("unrelated",)),
+    ]
+
+
+def test_many_agenda_sub_headings_stay_separate_items():
+    text = "## Agenda\n" + "".join(f"### Topic {i}\n- note {i}\n" for i in range(300))
+    m = one(text)
+    assert len(m.agenda) == 300
+    assert m.agenda[299].title == "Topic 299" and m.agenda[299].discussion == ("note 299",)
+
+
+def test_sub_headings_sharing_only_a_number_with_an_item_are_new_items():
+    m = one("## Agenda\n- Item 5\n\n### Heading 5\n- n\n")
+    assert [(a.title, a.discussion) for a in m.agenda] == [("Item 5", ()), ("Heading 5", ("n",))]

@@ -67,7 +67,8 @@ def find_urls(text: str) -> list[str]:
 class Inline:
     """Rendered text of a paragraph-like span; see the module docstring."""
 
-    __slots__ = ("all_emphasis", "code_lead", "flat", "lead_cache", "link_texts", "links", "strong_lead", "text")
+    __slots__ = ("all_emphasis", "code_lead", "flat", "fragments", "lead_cache", "link_texts", "links", "strong_lead",
+                 "text")
 
     def __init__(self, text: str, links: list[str], strong_lead: str | None = None, code_lead: str | None = None,
                  all_emphasis: bool = False, link_texts: list[tuple[str, str]] | None = None) -> None:
@@ -79,6 +80,7 @@ class Inline:
         self.link_texts = link_texts if link_texts is not None else []  # (text, http target) of [text](url)
         self.flat = " ".join(text.split())  # one line, single spaces
         self.lead_cache: tuple[Any, Any] | None = None  # people.split_lead's memo
+        self.fragments: list[str] = []  # targets of in-page links, "[notes](#voices)" -> "voices"
 
     @property
     def lines(self) -> list[str]:
@@ -154,6 +156,7 @@ class _Collector:
         "em_at",
         "em_depth",
         "em_end",
+        "fragments",
         "has_text",
         "html",
         "link_depth",
@@ -181,6 +184,7 @@ class _Collector:
         self.html: list[str] = []
         self.link_open: list[tuple[int, str]] = []
         self.link_texts: list[tuple[str, str]] = []
+        self.fragments: list[str] = []
 
     def finish(self) -> Inline:
         text = "".join(self.parts)
@@ -196,7 +200,10 @@ class _Collector:
         else:
             links = bare
         all_em = self.em_at == 0 and self.em_end == len(self.parts) and bool(text.strip())
-        return Inline(text, links, self.strong_lead, self.code_lead, all_em, self.link_texts)
+        inline = Inline(text, links, self.strong_lead, self.code_lead, all_em, self.link_texts)
+        if self.fragments:
+            inline.fragments = self.fragments
+        return inline
 
     def at_start(self) -> bool:
         if self.has_text:
@@ -342,6 +349,8 @@ def parse_blocks(text: str) -> Document:
                     col = _Collector(rng["start"])
                     implicit = True
                 dest = data_["dest_url"]
+                if dest[:1] == "#" and len(dest) > 1:
+                    col.fragments.append(dest[1:])
                 if dest[:4].lower() == "http" and "://" in dest:
                     col.links.append((sum(map(len, col.parts)), dest))
                     if tag == "Link":

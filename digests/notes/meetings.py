@@ -54,6 +54,7 @@ _LABEL_TAIL = re.compile(r"(?:^|[.!?]\s+|\n)(?P<label>[^.!?\n]{1,60}?)\s*:\s*$")
 _INLINE_LABEL = re.compile(r"^([A-Za-z][\w ,\-]{0,30}?)\s*:\s+\S")
 _ENUMERATION = re.compile(r"^(?:\d{1,2}[.)]|[a-z][.)]|#\d{1,2}:?)\s+")
 _LIST_SEP = re.compile(r"\s*(?:,|;|\band\b|&)\s*")
+_TITLE_WORD = re.compile(r"[a-z0-9]+")
 _PASS_RE = re.compile(r"^(?:pass(?:ed)?|no update|nothing(?: new)?|n/?a|-|—)\.?!?$", re.IGNORECASE)
 
 
@@ -110,7 +111,10 @@ class _Build:
     celebrations: list[Celebration] = field(default_factory=list)
     updates: list[Update] = field(default_factory=list)
     agenda: list[AgendaItem] = field(default_factory=list)
-    agenda_links: list[list[str]] = field(default_factory=list)
+    fragment_items: dict[str, int] = field(default_factory=dict)  # "#anchor" linked from an agenda item
+    list_items: list[int] = field(default_factory=list)  # agenda items that came from list items
+    title_words: dict[str, list[int]] = field(default_factory=dict)  # word -> list items whose title has it
+    heading_items: dict[int, int] = field(default_factory=dict)  # id(sub-heading) -> agenda item
     decisions: list[Statement] = field(default_factory=list)
     actions: list[Statement] = field(default_factory=list)
     links: dict[str, None] = field(default_factory=dict)
@@ -554,6 +558,11 @@ class Assembler:
                     b.known |= P.known_forms(owner)
                 children = _child_inlines(item)
                 links = list(dict.fromkeys(item.inline.links + [u for c in children for u in c.links]))
+                b.list_items.append(len(b.agenda))
+                for word in _title_words(title or item.inline.flat):
+                    b.title_words.setdefault(word, []).append(len(b.agenda))
+                for frag in item.inline.fragments:
+                    b.fragment_items.setdefault(frag, len(b.agenda))
                 b.agenda.append(AgendaItem(
                     title=(title or item.inline.flat).strip(), owner=owner, minutes=minutes,
                     discussion=tuple(pseudo) + tuple(c.flat for c in children if c.flat),
@@ -566,16 +575,36 @@ class Assembler:
             self._scan(block, ctx, b)
 
     def _agenda_for_heading(self, heading: Heading, ctx: _Ctx, b: _Build) -> int:
-        anchor = ctx.sub_anchor or self.anchors.get(id(heading))
+        """The agenda item a sub-heading's notes belong to: the list item linking to the heading's
+        anchor, else a list item whose title shares most of the heading's words, else a new item."""
+        known_index = b.heading_items.get(id(heading))
+        if known_index is not None:
+            return known_index
+        index = self._match_heading(heading, ctx, b)
+        b.heading_items[id(heading)] = index
+        return index
+
+    def _match_heading(self, heading: Heading, ctx: _Ctx, b: _Build) -> int:
+        anchor = self.anchors.get(id(heading))
         text = _SHORTCODE.sub("", heading.inline.flat).strip()
-        for i, item in enumerate(b.agenda):
-            if anchor and any(u.endswith(f"#{anchor}") for u in item.links):
-                return i
-            if item.source is not None and item.source.anchor == anchor and item.source.line == self.doc.line_of(heading.start):
-                return i
-        for i, item in enumerate(b.agenda):
-            if _overlap(text, item.title) >= 0.5:
-                return i
+        if anchor and anchor in b.fragment_items:
+            return b.fragment_items[anchor]
+        words = _title_words(text)
+        candidates: set[int] = set()
+        for word in words:
+            having = b.title_words.get(word, ())
+            if len(having) <= 64:  # a word in very many titles tells them apart from nothing
+                candidates.update(having)
+        best, best_score = -1, 0.5
+        for i in sorted(candidates):
+            shared = words & _title_words(b.agenda[i].title)
+            if not any(len(w) >= 3 and not w.isdigit() for w in shared):
+                continue  # sharing "5" or "ci" is not sharing a topic
+            score = len(shared) / len(words)
+            if score > best_score or (score == best_score and best < 0):
+                best, best_score = i, score
+        if best >= 0:
+            return best
         lead = P.split_lead(heading.inline, b.known)
         title, owner, minutes = lead.rest, lead.person, lead.minutes
         if owner is None:
@@ -851,13 +880,11 @@ def _join(text: str, children: list[Inline]) -> str:
     return f"{text} — {'; '.join(kids)}"
 
 
-def _overlap(heading: str, title: str) -> float:
-    stop = {"the", "a", "an", "of", "and", "or", "to", "for", "in", "on", "update", "with"}
-    h = {w for w in re.findall(r"[a-z0-9]+", heading.lower()) if w not in stop}
-    t = {w for w in re.findall(r"[a-z0-9]+", title.lower()) if w not in stop}
-    if not h:
-        return 0.0
-    return len(h & t) / len(h)
+_STOP_WORDS = frozenset({"the", "a", "an", "of", "and", "or", "to", "for", "in", "on", "update", "with"})
+
+
+def _title_words(text: str) -> frozenset[str]:
+    return frozenset(w for w in _TITLE_WORD.findall(text.lower()) if w not in _STOP_WORDS)
 
 
 def _dedupe_attendees(attendees: list[Attendee]) -> list[Attendee]:
