@@ -115,6 +115,8 @@ class _Build:
     list_items: list[int] = field(default_factory=list)  # agenda items that came from list items
     title_words: dict[str, list[int]] = field(default_factory=dict)  # word -> list items whose title has it
     heading_items: dict[int, int] = field(default_factory=dict)  # id(sub-heading) -> agenda item
+    # agenda item -> (discussion, links) from the notes under its sub-heading
+    more_discussion: dict[int, tuple[list[str], dict[str, None]]] = field(default_factory=dict)
     decisions: list[Statement] = field(default_factory=list)
     actions: list[Statement] = field(default_factory=list)
     links: dict[str, None] = field(default_factory=dict)
@@ -250,6 +252,12 @@ class Assembler:
                 self._statements(block, ctx, b, decision=False)
             else:
                 self._scan(block, ctx, b)
+        for index, (discussion, links) in b.more_discussion.items():
+            item = b.agenda[index]
+            b.agenda[index] = item.model_copy(update={
+                "discussion": item.discussion + tuple(discussion),
+                "links": tuple(dict.fromkeys(item.links + tuple(links))),
+            })
         if date is None:
             date = self._single_date(span)
         if title is None:
@@ -530,13 +538,11 @@ class Assembler:
             return
         if ctx.sub is not None:
             target = self._agenda_for_heading(ctx.sub, ctx, b)
-            extra = [i for i in _unit_inlines(block, depth=99)]
-            links = [u for u in _block_links(block)]
-            current = b.agenda[target]
-            b.agenda[target] = current.model_copy(update={
-                "discussion": current.discussion + tuple(x.flat for x in extra if x.flat and not x.all_emphasis),
-                "links": tuple(dict.fromkeys(current.links + tuple(links))),
-            })
+            # Collected here and added to the item once, when the meeting is complete.
+            more = b.more_discussion.setdefault(target, ([], {}))
+            more[0].extend(x.flat for x in _unit_inlines(block, depth=99) if x.flat and not x.all_emphasis)
+            for url in _block_links(block):
+                more[1].setdefault(url, None)
             self._scan(block, ctx, b)
             return
         if isinstance(block, ListBlock):
