@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 from pathlib import Path
+from typing import Any
 
 import yaml
 from click.testing import CliRunner
@@ -15,7 +16,7 @@ from chatops.storage.shoutouts import list_shoutouts
 
 def _config(tmp_path: Path, **zulip) -> Path:
     path = tmp_path / "compass.yaml"
-    data = {"storage": {"url": f"sqlite:///{tmp_path / 'compass.db'}"},
+    data: dict[str, Any] = {"storage": {"url": f"sqlite:///{tmp_path / 'compass.db'}"},
             "digests": [{"name": "weekly", "kind": "celebratory", "schedule": "weekly monday 09:00"}]}
     if zulip:
         data["zulip"] = {"site": "https://chat.example.org", "email": "bot@example.org", **zulip}

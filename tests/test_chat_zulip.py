@@ -7,6 +7,7 @@ and what was stored.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from collections.abc import Iterator
@@ -137,8 +138,8 @@ def _assert_each_once(h: Harness, ids: list[int]) -> None:
         return [m for m in h.replies() if m.get("subject") == topic]
 
     for mid in ids:
-        topic = h.fake.messages[mid]["subject"]
-        h.fake.wait_for(lambda topic=topic: replies_in(topic), what=f"a reply in {topic}")
+        topic: str = h.fake.messages[mid]["subject"]
+        h.fake.wait_for(functools.partial(replies_in, topic), what=f"a reply in {topic}")
     h.fake.wait_for(lambda: len(h.replies()) >= len(ids), what="every reply")
     topics = [m["subject"] for m in h.replies()]
     assert len(topics) == len(set(topics)) == len(ids), "a reply was posted twice or not at all"

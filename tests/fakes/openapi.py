@@ -51,7 +51,8 @@ class OpenAPISpec:
         oas31 = str(document.get("openapi", "3.0")).startswith("3.1")
         self._validator_cls = OAS31Validator if oas31 else OAS30Validator
         spec = DRAFT202012 if oas31 else DRAFT4
-        self._registry: Registry[Any] = Registry().with_resource(_URI, Resource(contents=document, specification=spec))
+        resource: Resource[Any] = spec.create_resource(document)
+        self._registry: Registry[Any] = Registry().with_resource(_URI, resource)
         self.operations: list[Operation] = []
         for template, item in document.get("paths", {}).items():
             for method, op in item.items():
