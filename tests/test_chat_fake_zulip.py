@@ -34,10 +34,10 @@ def fake():
 
 def test_a_request_off_the_spec_is_refused_and_reported(fake):
     ann = fake.add_user("Ann Lee")
-    status, body, _ = _call(fake, ann, "POST", "/api/v1/messages", {"type": "channelz", "to": "general", "content": "x"})
+    status, _body, _ = _call(fake, ann, "POST", "/api/v1/messages", {"type": "channelz", "to": "general", "content": "x"})
     assert status == 500
-    assert fake.problems == ["POST /messages: form parameter 'type': 'channelz' is not one of "
-                             "['direct', 'channel', 'stream', 'private'] (got 'channelz')"]
+    assert fake.problems == [("POST /messages: form parameter 'type': 'channelz' is not one of "
+                             "['direct', 'channel', 'stream', 'private'] (got 'channelz')")]
     assert fake.messages == {}
 
 
@@ -69,7 +69,7 @@ def test_rate_limit_answers_429_with_retry_after(fake):
     answers = [_call(fake, ann, "GET", "/api/v1/users/me") for _ in range(4)]
     assert [a[0] for a in answers] == [200, 200, 200, 429]
     assert answers[2][2]["X-RateLimit-Remaining"] == "0"
-    status, body, headers = answers[3]
+    _status, body, headers = answers[3]
     assert body["code"] == "RATE_LIMIT_HIT" and body["retry-after"] > 0 and float(headers["Retry-After"]) > 0
     assert fake.problems == []
 
