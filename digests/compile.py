@@ -188,8 +188,13 @@ def _format_when(when: dt.datetime, timezone: str) -> str:
 # --- people -----------------------------------------------------------------------------------
 
 
+_NOT_KEY = re.compile(r"[^0-9a-z]+")
+
+
+@functools.lru_cache(maxsize=8192)
 def _key(name: str) -> str:
-    return re.sub(r"[^0-9a-z]+", "", name.lower().lstrip("@"))
+    """A name reduced to lowercase letters and digits, to compare people however they were written."""
+    return _NOT_KEY.sub("", name.lower().lstrip("@"))
 
 
 @dataclass
