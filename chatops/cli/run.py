@@ -68,6 +68,22 @@ def echo_outcome(outcome: DigestOutcome, zone: dt.tzinfo) -> None:
         click.echo(f"  {target.target}: {label}" + (f": {where}" if where else ""))
 
 
+def echo_outbox_files(outcome: DigestOutcome) -> None:
+    """Print the digests this run wrote to a file outbox, so a new user sees them on screen too."""
+    from pathlib import Path
+
+    for target in outcome.published:
+        path = target.publication.ref.get("path") if target.publication is not None else None
+        if not path or not target.target.startswith("outbox:"):
+            continue
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError:
+            continue
+        click.echo(f"\n{'─' * 30} {path} {'─' * 30}\n")
+        click.echo(text.rstrip())
+
+
 @click.command("run")
 @click.option("--once", is_flag=True, help="Publish every digest for its latest complete period, then exit.")
 @click.option("--at", "at", type=MOMENT, default=None,
@@ -77,9 +93,11 @@ def echo_outcome(outcome: DigestOutcome, zone: dt.tzinfo) -> None:
               help="Port of /healthz and /metrics (default: server.port; 0 picks a free one).")
 @click.option("--sweep-interval", type=click.FloatRange(0.1, 86400), default=60.0, show_default=True,
               help="Seconds between looks for publications a stopped replica left unfinished.")
+@click.option("--show/--no-show", default=True, show_default=True,
+              help="With --once, also print each digest newly written to a file outbox.")
 @click.pass_context
 def run(ctx: click.Context, once: bool, at: str | None, host: str | None, port: int | None,
-        sweep_interval: float) -> None:
+        sweep_interval: float, show: bool) -> None:
     """Run the bot: publish each digest on its schedule, exactly once, and answer chat commands.
 
     Send SIGHUP (or run `compass reload`) to reload the configuration; SIGTERM or Ctrl-C stops it.
@@ -106,6 +124,9 @@ def run(ctx: click.Context, once: bool, at: str | None, host: str | None, port: 
             runner.close()
         for outcome in outcomes:
             echo_outcome(outcome, config.digest_zone(config.digest(outcome.digest)))
+        if show:
+            for outcome in outcomes:
+                echo_outbox_files(outcome)
         if not config.digests:
             click.echo("no digests are configured; add some under 'digests:'", err=True)
         failed = sum(len(o.failed) for o in outcomes)
