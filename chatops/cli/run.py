@@ -195,6 +195,8 @@ def schedule(ctx: click.Context, count: int, at: str | None) -> None:
     \b
         compass schedule -n 5
     """
+    from chatops.config import format_duration
+
     from chatops.scheduler import upcoming
     from chatops.schedules import period_ending
 
@@ -206,7 +208,7 @@ def schedule(ctx: click.Context, count: int, at: str | None) -> None:
     fires = upcoming(config, now, count)
     for digest in config.digests:
         zone = config.digest_zone(digest)
-        click.echo(f"{digest.name} ({digest.kind}): {digest.schedule.expression}, {zone}, grace {digest.grace}")
+        click.echo(f"{digest.name} ({digest.kind}): {digest.schedule.expression}, {zone}, grace {format_duration(digest.grace)}")
         for fire in fires[digest.name]:
             start, _ = period_ending(digest.schedule, zone, fire, digest.window)
             local = fire.astimezone(zone)
