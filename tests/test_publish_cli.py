@@ -33,7 +33,7 @@ def test_schedule_prints_local_and_utc_fire_times(starter):
     result = _invoke("schedule", "--at", "2026-03-20T12:00Z", "-n", "2")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert lines[0] == "community-monthly (community): monthly first tuesday 17:00, Europe/London, grace 6:00:00"
+    assert lines[0] == "community-monthly (community): monthly first tuesday 17:00, Europe/London, grace 6h"
     assert lines[1] == ("  Tue 2026-04-07 17:00 BST  =  2026-04-07 16:00 UTC   publishes 2026-03-03 17:00 to 2026-04-07 17:00")
     assert "  Wed 2026-04-01 09:00 BST  =  2026-04-01 08:00 UTC   publishes 2026-01-01 09:00 to 2026-04-01 09:00" in lines
 
