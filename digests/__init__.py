@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 from digests.errors import CompassError, NotesParseError, ReleaseDataError, RenderError
 
 if TYPE_CHECKING:
+    from digests.compile import compile_digest
+    from digests.digest import Digest, Section
     from digests.model import (
         AgendaItem,
         Attendee,
@@ -23,36 +25,55 @@ if TYPE_CHECKING:
         Update,
         Window,
     )
+    from digests.notes import parse_notes
+    from digests.render import Rendered, render
 
-_MODEL_NAMES = {
-    "AgendaItem", "Attendee", "Celebration", "Meeting", "Recipient", "Release",
-    "Shoutout", "SourceRef", "Statement", "Update", "Window",
+# Public name -> module that defines it. Loaded on first use: the values need pydantic and the
+# renderer Jinja2, and importing the error classes (as `compass --help` does) must stay cheap.
+_LAZY = {
+    **dict.fromkeys(
+        ("AgendaItem", "Attendee", "Celebration", "Meeting", "Recipient", "Release",
+         "Section",
+    "Shoutout", "SourceRef", "Statement", "Update", "Window"),
+        "digests.model",
+    ),
+    "Digest": "digests.digest",
+    "Section": "digests.digest",
+    "compile_digest": "digests.compile",
+    "render": "digests.render",
+    "Rendered": "digests.render",
+    "parse_notes": "digests.notes",
 }
 
 
 def __getattr__(name: str) -> Any:
-    # The value types need pydantic; load them on first use so that importing the error classes
-    # (as the CLI does for `compass --help`) stays cheap.
-    if name in _MODEL_NAMES:
-        from digests import model
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'digests' has no attribute {name!r}")
+    import importlib
 
-        return getattr(model, name)
-    raise AttributeError(f"module 'digests' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
 
 __all__ = [
     "AgendaItem",
     "Attendee",
     "Celebration",
     "CompassError",
+    "Digest",
     "Meeting",
     "NotesParseError",
     "Recipient",
     "Release",
+    "Rendered",
     "ReleaseDataError",
     "RenderError",
+    "Section",
     "Shoutout",
     "SourceRef",
     "Statement",
     "Update",
     "Window",
+    "compile_digest",
+    "parse_notes",
+    "render",
 ]

@@ -482,6 +482,8 @@ def _releases_section(releases: Sequence[Release]) -> tuple[Section, int, int]:
                 marks.append("pre-release")
             if release.yanked:
                 marks.append("yanked")
+            if release.from_cache:
+                marks.append("from cache")
             children.append(Entry(
                 title=release.version,
                 date=release.date.date() if release.date else None,
@@ -491,7 +493,12 @@ def _releases_section(releases: Sequence[Release]) -> tuple[Section, int, int]:
                 credits=tuple(Person(name=c, kind="github", handle=c.lower()) for c in release.contributors[:10]),
             ))
         entries.append(Entry(title=items[0].project, children=tuple(children)))
-    return Section(name="releases", heading="Releases", entries=tuple(entries)), len(unique), len(groups)
+    intro = None
+    if any(release.from_cache for release in unique.values()):
+        intro = ("Releases marked *from cache* come from the last copy compass fetched: "
+                 "their source could not be reached for this digest.")
+    section = Section(name="releases", heading="Releases", intro=intro, entries=tuple(entries))
+    return section, len(unique), len(groups)
 
 
 def _statement_entries(meetings: Sequence[Meeting], pick: str, directory: _Directory,

@@ -325,3 +325,23 @@ def test_any_inputs_compile_and_render_within_the_limits(meetings: list[Meeting]
         assert "@**" not in message and "@*" not in message.replace("@_**", "")
     discourse = render(digest, target="discourse")
     assert len(discourse.title) >= 15 and "June 2025" in discourse.title
+
+
+def test_releases_from_cache_are_marked_and_explained() -> None:
+    import datetime as dt
+
+    from digests.compile import compile_digest
+    from digests.model import Release, Window
+    from digests.render import render
+
+    window = Window(since=dt.datetime(2025, 6, 1, tzinfo=dt.UTC), until=dt.datetime(2025, 7, 1, tzinfo=dt.UTC))
+    fresh = Release(project="jupyterhub", version="5.3.0", date=dt.datetime(2025, 6, 10, tzinfo=dt.UTC), sources=("pypi",))
+    cached = Release(project="oauthenticator", version="17.0.0", date=dt.datetime(2025, 6, 12, tzinfo=dt.UTC),
+                     sources=("github",), from_cache=True)
+    digest = compile_digest("technical", window, meetings=(), releases=(fresh, cached), shoutouts=())
+    section = next(s for s in digest.sections if s.name == "releases")
+    marks = {child.title: child.marks for entry in section.entries for child in entry.children}
+    assert marks == {"5.3.0": (), "17.0.0": ("from cache",)}
+    assert section.intro is not None and "could not be reached" in section.intro
+    text = render(digest, target="plain").text
+    assert "from cache" in text and "could not be reached" in text
