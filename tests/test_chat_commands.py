@@ -218,7 +218,7 @@ def test_help_and_typos(chat):
         ("help nope", r"^I don't know the command `nope`\."),
         ("shoutuot @**Bob** for x", r"^I don't know `shoutuot`\. Did you mean `shoutout`\?"),
         ("shotouts", r"Did you mean `shoutouts`\?"),
-        ("xyzzy", r"^I don't know `xyzzy`\. Say `help`"),
+        ("@**compass** xyzzy", r"^I don't know `xyzzy`\. Say `help`"),
         ("@**compass**", r"^Hi Ann Lee! Say `help`"),
     ])
     assert "pause" not in chat.say("help")
@@ -274,6 +274,17 @@ def test_admin_digest_preview_and_post_go_through_the_service(database):
     assert chat.say("digest post weekly", who=ADA) == "weekly: zulip:general: published"
     assert chat.say("digest post nope", who=ADA).startswith("There is no digest named `nope`.")
     assert digests.calls == [("preview", "weekly", NOW), ("post", "weekly", NOW)]
+
+
+def test_a_mention_in_passing_is_not_answered(chat):
+    assert chat.dispatcher.handle(chat.message("I think @**compass** could use a logo"), chat.stub) is None
+    assert chat.dispatcher.handle(chat.message("thanks @**compass|99**!"), chat.stub) is None
+    assert chat.stub.replies == []
+    chat.verify_dialog([
+        ("@**compass** could use a logo", r"^I don't know `could`\."),
+        ("please @**compass** shoutout @**Bob Stone|12** for the logo", r"^Recorded shout-out #1 for @_\*\*Bob Stone"),
+        ("shoutouts given, @**compass**", r"^\*\*Shout-outs you gave\*\*"),
+    ])
 
 
 def test_a_message_is_handled_once(chat):
@@ -418,7 +429,7 @@ def test_any_message_gets_exactly_one_safe_reply(tmp_path):
 
         @given(st.text(alphabet=st.sampled_from(list("@*_|#:, shoutoutsundoedithelpforall123\n")), max_size=80))
         def check(text):
-            reply = chat.say(text)
+            reply = chat.say(text, stream=None, topic=None)  # a direct message is always answered
             assert reply.strip()
             assert safe_reply(reply) == reply
 

@@ -35,7 +35,7 @@ from sqlmodel import Session
 
 from chatops.chat.ports import ChatPort, IncomingMessage, MessageEdit
 from chatops.commands.base import CommandContext, CommandError, Reply, Settings
-from chatops.commands.mentions import parse_recipients, strip_bot_mention
+from chatops.commands.mentions import parse_recipients, split_at_bot_mention, starts_with_bot_mention
 from chatops.commands.registry import find, split_command, suggest
 from chatops.commands.safety import safe_reply
 from chatops.storage.shoutouts import (
@@ -125,9 +125,13 @@ class Dispatcher:
 
     def _strip(self, text: str) -> str:
         for name in sorted(self.bot_names):
-            stripped, found = strip_bot_mention(text, bot_name=name, bot_id=self.bot_id)
-            if found:
-                return stripped
+            parts = split_at_bot_mention(text, bot_name=name, bot_id=self.bot_id)
+            if parts is None:
+                continue
+            before, after = parts
+            if not before or find(split_command(after)[0]) is not None:
+                return after  # "@compass CMD ..." or "please @compass CMD ...": the command follows the mention
+            return (before.rstrip(" ,:;") + " " + after).strip()
         return text.strip()
 
     def handle(self, message: IncomingMessage, chat: ChatPort) -> Outcome | None:
@@ -135,6 +139,8 @@ class Dispatcher:
         if message.is_bot or (self.bot_id is not None and message.sender_id == self.bot_id):
             return None
         word, args = split_command(self.command_text(message))
+        if not self._is_request(message, word):
+            return None
         key = f"message:{message.message_id}" if message.message_id is not None else None
         reply_id: int | None = None
         sent = False
@@ -208,6 +214,9 @@ class Dispatcher:
                         done.append(None)
                         continue
                     word, args = split_command(self.command_text(message))
+                    if not self._is_request(message, word):
+                        done.append(None)
+                        continue
                     if message.message_id is not None and not claim_event(
                         session=session, event_key=f"message:{message.message_id}", at=now
                     ):
@@ -222,6 +231,16 @@ class Dispatcher:
             return [self.handle(m, chat) for m in messages]
         return [None if item is None else self._finish(item[0], chat, item[1], item[2], safe_reply(item[2].text))
                 for item in done]
+
+    def _is_request(self, message: IncomingMessage, word: str) -> bool:
+        """Never noisy: in a channel, a mention in passing ("I think @compass could...") is not a request.
+
+        Direct messages, and channel messages that open with the mention, are always answered; other
+        channel messages only when their first word is a command (or a near miss of one).
+        """
+        if message.is_direct or find(word) is not None or (word and suggest(word) is not None):
+            return True
+        return starts_with_bot_mention(message.text, bot_names=self.bot_names, bot_id=self.bot_id)
 
     def _mark_attempt(self, key: str, now: dt.datetime) -> bool:
         with self.database.session() as own:

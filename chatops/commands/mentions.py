@@ -10,7 +10,7 @@ import re
 
 from digests.model import Recipient
 
-__all__ = ["parse_recipients", "strip_bot_mention"]
+__all__ = ["parse_recipients", "split_at_bot_mention", "starts_with_bot_mention", "strip_bot_mention"]
 
 _MENTION = re.compile(r"@_?(?:\*\*(?P<user>[^*]+)\*\*|\*(?P<group>[^*]+)\*)")
 _WILDCARDS = {"all", "everyone", "channel", "stream", "topic", "here"}
@@ -19,8 +19,8 @@ _FOR = re.compile(r"^(?:for|because|:|-|—)\s*", re.IGNORECASE)
 _FREE_FOR = re.compile(r"\s+(?:for|because)\s+", re.IGNORECASE)
 
 
-def strip_bot_mention(text: str, *, bot_name: str, bot_id: int | None = None) -> tuple[str, bool]:
-    """The text with the first mention of the bot removed, and whether there was one."""
+def split_at_bot_mention(text: str, *, bot_name: str, bot_id: int | None = None) -> tuple[str, str] | None:
+    """``(before, after)`` the first mention of the bot, or ``None`` without one."""
     names = {bot_name.casefold()}
     for match in _MENTION.finditer(text):
         user = match.group("user")
@@ -28,9 +28,28 @@ def strip_bot_mention(text: str, *, bot_name: str, bot_id: int | None = None) ->
             continue
         name, _, uid = user.partition("|")
         if name.strip().casefold() in names or (bot_id is not None and uid.strip() == str(bot_id)):
-            rest = (text[: match.start()] + " " + text[match.end() :]).strip()
-            return rest.lstrip(":, ").strip(), True
-    return text.strip(), False
+            return text[: match.start()].strip(), text[match.end() :].lstrip(":, ").strip()
+    return None
+
+
+def strip_bot_mention(text: str, *, bot_name: str, bot_id: int | None = None) -> tuple[str, bool]:
+    """The text with the first mention of the bot removed, and whether there was one."""
+    parts = split_at_bot_mention(text, bot_name=bot_name, bot_id=bot_id)
+    if parts is None:
+        return text.strip(), False
+    before, after = parts
+    return (before.rstrip(" ,:;") + " " + after).strip().lstrip(":, ").strip(), True
+
+
+def starts_with_bot_mention(text: str, *, bot_names: set[str], bot_id: int | None = None) -> bool:
+    """Whether ``text`` opens with a mention of the bot (it is then talking *to* compass)."""
+    match = _MENTION.match(text.lstrip())
+    if match is None or match.group("user") is None:
+        return False
+    name, _, uid = match.group("user").partition("|")
+    return name.strip().casefold() in {n.casefold() for n in bot_names} or (
+        bot_id is not None and uid.strip() == str(bot_id)
+    )
 
 
 def _recipient(user: str | None, group: str | None) -> Recipient:
