@@ -68,8 +68,10 @@ def main() -> None:
     lines = [
         "# Start-up benchmark (bench/startup.py)",
         "",
-        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
-        f"{args.runs} runs each, median wall time; peak RSS of the child process.",
+        (
+            f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+            f"{args.runs} runs each, median wall time; peak RSS of the child process."
+        ),
         "",
         "| command | median wall time | peak RSS |",
         "| --- | ---: | ---: |",

@@ -34,7 +34,6 @@ from pydantic import (
     PlainSerializer,
     SecretStr,
     ValidationError,
-    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -71,7 +70,7 @@ def _parse_duration(value: Any) -> dt.timedelta:
     if isinstance(value, dt.timedelta):
         return value
     if isinstance(value, bool):
-        raise ValueError(f"{value!r} is not a duration; e.g. '30m', '2h' or '1d'")
+        raise ValueError(f"{value!r} is not a duration; e.g. '30m', '2h' or '1d'")  # noqa: TRY004 - pydantic reports ValueErrors
     if isinstance(value, int | float):
         return dt.timedelta(seconds=value)
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|hours?|d|days?|w|weeks?)\s*", str(value))
@@ -119,7 +118,7 @@ class MeetingSeries(Model):
     timezone: TimeZone | None = None
     url: str | None = None
 
-    _schedule = field_validator("schedule", mode="before")(lambda v: parse_schedule(v))  # noqa: E731
+    _schedule = field_validator("schedule", mode="before")(lambda v: parse_schedule(v))
 
 
 class Community(Model):
@@ -128,7 +127,7 @@ class Community(Model):
     links: Links = Links()
     meetings: list[MeetingSeries] = []
 
-    _tz = field_validator("timezone")(lambda v: _check_zone(v))  # noqa: E731
+    _tz = field_validator("timezone")(lambda v: _check_zone(v))
 
 
 # --- secrets ----------------------------------------------------------------------------------
@@ -146,7 +145,7 @@ class Zulip(Model):
     shoutout_max_length: int = Field(1000, ge=10, le=9000)
     bot_name: str = "compass"
 
-    _site = field_validator("site")(lambda v: _check_url(v))  # noqa: E731
+    _site = field_validator("site")(lambda v: _check_url(v))
 
     @field_validator("email")
     @classmethod
@@ -164,7 +163,7 @@ class Discourse(Model):
     category: str | None = None
     max_post_length: int = Field(32000, ge=100)
 
-    _url = field_validator("url")(lambda v: _check_url(v))  # noqa: E731
+    _url = field_validator("url")(lambda v: _check_url(v))
 
 
 # --- sources ----------------------------------------------------------------------------------
@@ -183,7 +182,7 @@ class GitNotes(Model):
 class HttpNotes(Model):
     url: str  # e.g. a HackMD '/download' URL
 
-    _url = field_validator("url")(lambda v: _check_url(v))  # noqa: E731
+    _url = field_validator("url")(lambda v: _check_url(v))
 
 
 NotesSource = LocalNotes | GitNotes | HttpNotes
@@ -199,8 +198,8 @@ class Releases(Model):
     github_token_env: str = "GITHUB_TOKEN"
     max_wait: Duration = dt.timedelta(seconds=60)
 
-    _urls = field_validator("github_url", "pypi_url")(lambda v: _check_url(v))  # noqa: E731
-    _wait = field_validator("max_wait", mode="before")(lambda v: _parse_duration(v))  # noqa: E731
+    _urls = field_validator("github_url", "pypi_url")(lambda v: _check_url(v))
+    _wait = field_validator("max_wait", mode="before")(lambda v: _parse_duration(v))
 
     @field_validator("github")
     @classmethod
@@ -317,8 +316,8 @@ class DigestConfig(Model):
     grace: Duration = dt.timedelta(hours=6)  # APScheduler's misfire_grace_time
     title: str | None = None  # default: "<Kind> digest, <period>"
 
-    _schedule = field_validator("schedule", mode="before")(lambda v: parse_schedule(v))  # noqa: E731
-    _durations = field_validator("window", "grace", mode="before")(  # noqa: E731
+    _schedule = field_validator("schedule", mode="before")(lambda v: parse_schedule(v))
+    _durations = field_validator("window", "grace", mode="before")(
         lambda v: None if v is None else _parse_duration(v)
     )
 
@@ -383,7 +382,7 @@ class Config(Model):
     sources: Sources = Sources()
     digests: list[DigestConfig] = []
     storage: Storage = Storage()
-    server: Server = Server()
+    server: Server = Server(port=9464)
     secrets_file: Path | None = None
     # Filled in by load_config, not by the file:
     path: Path | None = Field(None, exclude=True)
@@ -459,7 +458,7 @@ def _read_secrets_file(path: Path) -> dict[str, str]:
 
 
 def _secret(inline: SecretStr | None, env_name: str, file_values: dict[str, str]) -> SecretStr | None:
-    if env_name in os.environ and os.environ[env_name]:
+    if os.environ.get(env_name):
         return SecretStr(os.environ[env_name])
     if env_name in file_values:
         return SecretStr(file_values[env_name])

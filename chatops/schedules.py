@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, model_serializer
@@ -182,7 +182,7 @@ def _build(fields: dict[str, str], zone: dt.tzinfo) -> CronTrigger:
                 == previous_fire_time.astimezone(self.timezone).replace(tzinfo=None)
             ):
                 fire = super().get_next_fire_time(fire, _after(fire))
-            return fire
+            return cast("dt.datetime | None", fire)
 
     return WallClockCronTrigger(timezone=zone, **fields)
 

@@ -180,7 +180,7 @@ class CompassCLIError(click.ClickException):
 
     def __init__(self, error: CompassError) -> None:
         super().__init__(str(error))
-        self.exit_code = 2 if isinstance(error, (ConfigError, UsageError)) else 1
+        self.exit_code = 2 if isinstance(error, (ConfigError, UsageError)) else 1  # type: ignore[misc]
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -196,7 +196,6 @@ def schedule(ctx: click.Context, count: int, at: str | None) -> None:
         compass schedule -n 5
     """
     from chatops.config import format_duration
-
     from chatops.scheduler import upcoming
     from chatops.schedules import period_ending
 
