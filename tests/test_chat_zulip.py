@@ -173,6 +173,17 @@ def test_two_replicas_on_one_database_answer_each_message_once(fake, database):
                       what="two event queues")
         ids = _burst(first, 12)
         _assert_each_once(first, ids)
+
+        def keys():
+            from sqlmodel import select
+
+            from chatops.storage.tables import HandledMessageRecord
+
+            with database.session() as session:
+                return sorted(session.exec(select(HandledMessageRecord.event_key)).all())
+
+        # Winners and losers alike clear their attempt marks: only the claims stay.
+        fake.wait_for(lambda: keys() == sorted(f"message:{i}" for i in ids), what="only claims in handled_messages")
     finally:
         first.close()
         if second is not None:

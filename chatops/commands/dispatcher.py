@@ -12,9 +12,9 @@ compass (a mention in a listened-to channel, a direct message, a console line) a
 On PostgreSQL the claim's transaction stays open until the reply is posted: a replica that receives the
 same message waits on the claim, then skips it (committed) or takes it over (the first replica died,
 its claim rolled back). Before claiming, each replica also commits an *attempt mark*, which the claim's
-transaction deletes; a replica that finds a mark left behind (or had to wait for the claim) is taking
-over from one that died, maybe after replying, so it first asks the chat whether a reply already
-exists. A reply is never posted twice, and the search costs nothing when no replica died. On SQLite (one process) the transaction is short and the reply follows the commit,
+transaction deletes; a replica that finds a mark already there is racing another one or taking over
+from one that died (maybe after replying), so when its claim succeeds it first asks the chat whether a
+reply already exists. A reply is never posted twice, and the search costs nothing when no replica died. On SQLite (one process) the transaction is short and the reply follows the commit,
 so worker threads never hold the database's single write lock while waiting on the network.
 
 An expected failure (``CommandError``) is answered with its reason; an unexpected one is logged with its
@@ -40,7 +40,6 @@ from chatops.commands.registry import find, split_command, suggest
 from chatops.commands.safety import safe_reply
 from chatops.storage.shoutouts import (
     claim_event,
-    claim_event_contended,
     clear_attempt,
     edit_shoutout,
     get_shoutout_by_message,
@@ -149,11 +148,10 @@ class Dispatcher:
             contended = False
             if key is not None:
                 if self.hold_claim:
+                    # A mark already there means another replica is on it, or died on it (see the docstring).
                     contended = not self._mark_attempt(key, now)
-                    claimed, waited = claim_event_contended(session=session, event_key=key, at=now)
-                    contended = contended or waited
-                    if claimed:
-                        clear_attempt(session=session, event_key=key)
+                    claimed = claim_event(session=session, event_key=key, at=now)
+                    clear_attempt(session=session, event_key=key)  # committed with the claim, or as a loser
                 else:
                     claimed = claim_event(session=session, event_key=key, at=now)
                 if not claimed:

@@ -14,7 +14,6 @@ Example usage::
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -27,7 +26,6 @@ from digests.model import Recipient, Shoutout, Window
 __all__ = [
     "ShoutoutNotFoundError",
     "claim_event",
-    "claim_event_contended",
     "clear_attempt",
     "count_recent_shoutouts",
     "edit_shoutout",
@@ -291,22 +289,3 @@ def event_reply(*, session: Session, event_key: str) -> tuple[bool, int | None]:
     """Whether ``event_key`` was claimed (committed), and the id of its reply if known."""
     row = session.get(HandledMessageRecord, event_key[:100])
     return (row is not None, None if row is None else row.reply_message_id)
-
-
-def claim_event_contended(*, session: Session, event_key: str, at: dt.datetime) -> tuple[bool, bool]:
-    """``claim_event``, also telling whether another transaction was holding the same claim.
-
-    On PostgreSQL a transaction-scoped advisory lock on the key is tried first: if another replica holds
-    it, this waits for that replica to finish. A claim that then succeeds is a *takeover* (the other
-    replica died or rolled back, maybe after replying), and the caller should look for its reply before
-    sending one. On SQLite (one process) there is no one to take over from.
-    """
-    contended = False
-    if session.get_bind().dialect.name == "postgresql":
-        digest = hashlib.blake2b(event_key.encode(), digest_size=8).digest()
-        lock_id = int.from_bytes(digest, "big", signed=True)
-        got = session.execute(sa.text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": lock_id}).scalar()
-        if not got:
-            contended = True
-            session.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock_id})
-    return claim_event(session=session, event_key=event_key, at=at), contended
