@@ -363,6 +363,12 @@ def _parse_job_values(job: _Job) -> tuple[tuple[bytes, bytes] | str, list[Meetin
     return (contract_json, _MEETINGS.dump_json(meetings)), meetings
 
 
+def _worker_start() -> None:
+    import gc
+
+    gc.disable()  # a short-lived worker that builds no reference cycles: collecting is wasted work
+
+
 def _parse_parallel(jobs: list[_Job], workers: int) -> list[tuple[bytes, bytes] | str]:
     """Parse in ``workers`` forked processes (the parser is pure CPU work); serially if fork is unavailable."""
     import multiprocessing
@@ -372,7 +378,7 @@ def _parse_parallel(jobs: list[_Job], workers: int) -> list[tuple[bytes, bytes] 
         return [_parse_job(job) for job in jobs]
     context = multiprocessing.get_context("fork")
     chunk = max(1, len(jobs) // (workers * 4))
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_start) as pool:
         return list(pool.map(_parse_job, jobs, chunksize=chunk))
 
 
