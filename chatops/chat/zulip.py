@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from chatops.chat.ports import IncomingMessage, MessageEdit
+from chatops.commands.dispatcher import Prepared
 from chatops.errors import AuthError, ConfigError, PublishError, RateLimited
 
 if TYPE_CHECKING:
@@ -253,6 +254,7 @@ class ZulipBot:
         self._seen: collections.OrderedDict[int, None] = collections.OrderedDict()
         self._stop = threading.Event()
         self._last_submit = 0.0
+        self._pending: list[IncomingMessage] = []
         self.handled = 0  # messages dispatched (read by /metrics)
         self.event_lag_seconds: float | None = None  # how old the last message was when its event arrived
 
@@ -360,6 +362,7 @@ class ZulipBot:
                     for event in result.get("events", []):
                         last_event_id = max(last_event_id, int(event.get("id", last_event_id)))
                         self._on_event(event)
+                    self._flush()
                     continue
                 code = str(result.get("code") or "")
                 if code == "BAD_EVENT_QUEUE_ID":
@@ -432,6 +435,7 @@ class ZulipBot:
                 for raw in messages:
                     flags = raw.get("flags", [])
                     self._on_message(raw, flags, caught_up=True)
+                self._flush()
                 if result.get("found_newest", True) or not messages:
                     break
                 anchor = int(messages[-1]["id"])
@@ -453,6 +457,7 @@ class ZulipBot:
                 edited_at=dt.datetime.fromtimestamp(edited, dt.UTC) if edited else None,
                 raw=event,
             )
+            self._flush()  # the messages before an edit are recorded before it is applied
             self._submit(edit.editor_id or 0, edit)
 
     def _on_message(self, raw: Mapping[str, Any], flags: Iterable[str], *, caught_up: bool = False) -> None:
@@ -476,7 +481,7 @@ class ZulipBot:
             return
         message = self._incoming(raw, flags)
         if message is not None:
-            self._submit(sender_id, message)
+            self._pending.append(message)
 
     def _incoming(self, raw: Mapping[str, Any], flags: Iterable[str]) -> IncomingMessage | None:
         content = str(raw.get("content", ""))
@@ -512,7 +517,32 @@ class ZulipBot:
 
     # -- workers ----------------------------------------------------------------------------
 
-    def _submit(self, key: int, item: IncomingMessage | MessageEdit) -> None:
+    def _flush(self) -> None:
+        """Hand the messages of one event batch over.
+
+        On SQLite (one process) they are recorded here, in one transaction, and the workers only reply;
+        on PostgreSQL each worker claims and handles its messages, one transaction per message, so that
+        replicas can take over from each other.
+        """
+        pending, self._pending = self._pending, []
+        if not pending:
+            return
+        prepared: list[Prepared | None] | None = None
+        if not self.dispatcher.hold_claim and len(pending) > 1:
+            try:
+                prepared = self.dispatcher.prepare_many(pending, self.chat)
+            except Exception:
+                log.warning("Recording a batch of %d messages failed; handling them one by one", len(pending),
+                            exc_info=True)
+        if prepared is None:
+            for message in pending:
+                self._submit(message.sender_id or 0, message)
+            return
+        for message, item in zip(pending, prepared, strict=True):
+            if item is not None:
+                self._submit(message.sender_id or 0, item)
+
+    def _submit(self, key: int, item: IncomingMessage | MessageEdit | Prepared) -> None:
         self._last_submit = time.monotonic()
         self._queues[key % len(self._queues)].put(item)
 
@@ -540,6 +570,13 @@ class ZulipBot:
                 return
             if isinstance(item, MessageEdit):
                 self._handle(item)
+                continue
+            if isinstance(item, Prepared):
+                try:
+                    self.dispatcher.finish(item, self.chat)
+                    self.handled += 1
+                except Exception:  # the record is kept; only its confirmation failed
+                    log.exception("Replying to Zulip message %s failed", item.message.message_id)
                 continue
             # Take what else is waiting (a burst): the dispatcher records a batch in one transaction.
             batch = [item]

@@ -71,6 +71,15 @@ class ReplyFinder(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
+class Prepared:
+    """A message whose command ran and committed; its reply is still to be sent."""
+
+    message: IncomingMessage
+    word: str
+    reply: Reply
+
+
+@dataclass(frozen=True, slots=True)
 class Outcome:
     """What handling one message did; ``None`` from ``handle`` means it was not handled here."""
 
@@ -203,7 +212,19 @@ class Dispatcher:
         """
         if self.hold_claim or len(messages) <= 1:
             return [self.handle(m, chat) for m in messages]
-        done: list[tuple[IncomingMessage, str, Reply] | None] = []
+        prepared = self.prepare_many(messages, chat)
+        if prepared is None:
+            return [self.handle(m, chat) for m in messages]
+        return [None if p is None else self.finish(p, chat) for p in prepared]
+
+    def prepare_many(self, messages: list[IncomingMessage], chat: ChatPort) -> list[Prepared | None] | None:
+        """Claim and run a batch of messages in one transaction (SQLite only); ``finish`` each afterwards.
+
+        Returns one entry per message (``None`` for those not handled here), or ``None`` when a command
+        failed unexpectedly: the whole batch then rolled back and each message should be handled alone.
+        """
+        assert not self.hold_claim, "PostgreSQL replicas hold one transaction per message"
+        done: list[Prepared | None] = []
         try:
             with self._session() as session:
                 now = self.clock()
@@ -223,12 +244,15 @@ class Dispatcher:
                     reply = self._run(session, message, chat, word, args, now)
                     if reply is None:
                         raise _BatchFailedError
-                    done.append((message, word, reply))
+                    done.append(Prepared(message, word, reply))
         except _BatchFailedError:
             log.info("A command failed inside a batch of %d messages; handling them one by one", len(messages))
-            return [self.handle(m, chat) for m in messages]
-        return [None if item is None else self._finish(item[0], chat, item[1], item[2], safe_reply(item[2].text))
-                for item in done]
+            return None
+        return done
+
+    def finish(self, prepared: Prepared, chat: ChatPort) -> Outcome:
+        """Reply to (and react on) a message ``prepare_many`` recorded."""
+        return self._finish(prepared.message, chat, prepared.word, prepared.reply, safe_reply(prepared.reply.text))
 
     def _is_request(self, message: IncomingMessage, word: str) -> bool:
         """Never noisy: in a channel, a mention in passing ("I think @compass could...") is not a request.
