@@ -255,6 +255,8 @@ class ZulipBot:
         self._stop = threading.Event()
         self._last_submit = 0.0
         self._pending: list[IncomingMessage] = []
+        self._busy = 0  # workers handling something right now
+        self._busy_lock = threading.Lock()
         self.handled = 0  # messages dispatched (read by /metrics)
         self.event_lag_seconds: float | None = None  # how old the last message was when its event arrived
 
@@ -568,39 +570,57 @@ class ZulipBot:
             item = items.get()
             if item is _STOP:
                 return
-            if isinstance(item, MessageEdit):
-                self._handle(item)
-                continue
-            if isinstance(item, Prepared):
-                try:
-                    self.dispatcher.finish(item, self.chat)
-                    self.handled += 1
-                except Exception:  # the record is kept; only its confirmation failed
-                    log.exception("Replying to Zulip message %s failed", item.message.message_id)
-                continue
-            # Take what else is waiting (a burst): the dispatcher records a batch in one transaction.
-            batch = [item]
-            stop_after = False
-            while len(batch) < BATCH:
-                try:
-                    more = items.get_nowait()
-                except queue.Empty:
-                    break
-                if more is _STOP:
-                    stop_after = True
-                    break
-                if isinstance(more, MessageEdit):
-                    self._handle_batch(batch)
-                    batch = []
-                    self._handle(more)
-                    continue
-                batch.append(more)
-            if batch:
-                self._handle_batch(batch)
-            if stop_after:
+            with self._busy_lock:
+                self._busy += 1
+            try:
+                stop = self._work_on(items, item)
+            finally:
+                with self._busy_lock:
+                    self._busy -= 1
+            if stop:
                 return
 
+    def _work_on(self, items: queue.Queue[Any], item: Any) -> bool:
+        """Handle ``item`` and, for a message, whatever else is already waiting; ``True`` once told to stop."""
+        if isinstance(item, MessageEdit):
+            self._handle(item)
+            return False
+        if isinstance(item, Prepared):
+            self._finish(item)
+            return False
+        # Take what else is waiting (a burst): the dispatcher records a batch in one transaction.
+        batch = [item]
+        while len(batch) < BATCH:
+            try:
+                more = items.get_nowait()
+            except queue.Empty:
+                break
+            if more is _STOP:
+                self._handle_batch(batch)
+                return True
+            if isinstance(more, IncomingMessage):
+                batch.append(more)
+                continue
+            self._handle_batch(batch)  # keep the order: what came before goes first
+            batch = []
+            if isinstance(more, Prepared):
+                self._finish(more)
+            else:
+                self._handle(more)
+        if batch:
+            self._handle_batch(batch)
+        return False
+
+    def _finish(self, prepared: Prepared) -> None:
+        try:
+            self.dispatcher.finish(prepared, self.chat)
+            self.handled += 1
+        except Exception:  # the record is kept; only its confirmation failed
+            log.exception("Replying to Zulip message %s failed", prepared.message.message_id)
+
     def _handle_batch(self, batch: list[IncomingMessage]) -> None:
+        if not batch:
+            return
         if len(batch) == 1:
             self._handle(batch[0])
             return
@@ -644,7 +664,8 @@ class ZulipBot:
             # confirmation goes out before the :tada:s, which would otherwise take turns with them.
             deadline = time.monotonic() + REACTION_PATIENCE
             while time.monotonic() < deadline and not self._stop.is_set() and (
-                any(q.qsize() for q in self._queues) or time.monotonic() - self._last_submit < REACTION_IDLE
+                self._busy or any(q.qsize() for q in self._queues)
+                or time.monotonic() - self._last_submit < REACTION_IDLE
             ):
                 time.sleep(0.02)
             try:
