@@ -266,3 +266,22 @@ def test_a_damaged_cache_entry_means_parsing_again(tmp_path, count_parses):
     report = collect_notes([str(path)], cache=cache)
     assert len(count_parses) == 2
     assert report.meetings()[0].celebrations[0].people == ("ana",)
+
+
+def test_a_workers_function_is_asked_only_when_there_is_much_to_parse(tmp_path, monkeypatch):
+    asked: list[int] = []
+
+    def workers() -> int:
+        asked.append(1)
+        return 2
+
+    (tmp_path / "small.md").write_text(DOC)
+    collect_notes([str(tmp_path / "small.md")], workers=workers)
+    assert asked == []
+    for i in range(3):
+        for src in sorted(FIXTURES.glob("*.md")):
+            (tmp_path / f"{i}-{src.name}").write_bytes(src.read_bytes())
+    monkeypatch.setattr(notes_mod, "PARALLEL_MIN_BYTES", 0)
+    report = collect_notes([str(tmp_path)], workers=workers)
+    assert asked == [1]
+    assert len(report.documents) == 13

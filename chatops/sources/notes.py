@@ -202,14 +202,15 @@ def collect_notes(
     git_dir: Path | None = None,
     clock: Callable[[], float] = time.time,
     timeout: float = 30.0,
-    workers: int = 1,
+    workers: int | Callable[[], int] = 1,
 ) -> NotesReport:
     """Fetch and parse every source; failures become ``report.problems`` and are skipped.
 
     ``client`` is an ``httpx.Client`` (one is made, and closed, when a URL source needs it);
     ``git_dir`` is where repositories are cloned (default: the cache directory's ``git``).
     ``workers`` > 1 parses uncached documents in that many processes when there is enough to
-    parse for it to pay off (the CLI passes the number of CPUs).
+    parse for it to pay off; it may be a function, called only then (the CLI passes one that
+    counts the idle CPUs).
     """
     try:
         section_table(headings)  # one clear error for a bad heading table, not one per document
@@ -265,6 +266,8 @@ def collect_notes(
     jobs = [(doc.document, doc.url, doc.body, headings) for _, doc, _, _ in todo]
     total = sum(len(doc.body) for _, doc, _, _ in todo)
     parsed: list[list[Meeting] | None]
+    if callable(workers):  # decided only when there is enough to parse for it to matter
+        workers = workers() if len(jobs) >= 8 and total >= PARALLEL_MIN_BYTES else 1
     if workers > 1 and len(jobs) >= 4 * workers and total >= PARALLEL_MIN_BYTES:
         outcomes = _parse_parallel(jobs, workers)
         parsed = [None] * len(jobs)  # rebuilt from JSON only if someone asks for the values
