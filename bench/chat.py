@@ -367,8 +367,8 @@ def _report(
         "shout-out and its recipients, replies, and adds a :tada: reaction (one more request per message, made by "
         "a separate thread that waits until commands stop arriving, so in a burst every confirmation goes out "
         "before the reactions). It handles messages on 4 worker threads (one person's messages always on the same "
-        "one, in order) and, on SQLite, records the messages a burst queues up in one transaction per batch of "
-        "up to 50; the echo bot answers one message at a time. Both bots and the fake are CPU-bound Python: "
+        "one, in order); on SQLite the listener records each batch of events in one transaction and the workers "
+        "only reply. The echo bot answers one message at a time. Both bots and the fake are CPU-bound Python: "
         "the bot CPU column is where compass's extra work shows."),
         "",
     ]
