@@ -15,8 +15,11 @@ thread). It drives ``register``/``get_events`` of the official ``zulip`` client 
   twice, or to several replicas, is handled once.
 
 Messages are handled by a few worker threads, each owning the senders whose id hashes to it: one person's
-commands run in the order they were sent, different people's in parallel. Reactions go through their own
-thread, after the reply, so the :tada: never delays a confirmation.
+commands run in the order they were sent, different people's in parallel. On SQLite (one process) the
+listener records each batch of events in one transaction first and the workers only reply; on PostgreSQL
+each worker claims and handles its messages one transaction at a time, so replicas can take over from
+each other. Reactions go through their own thread and wait until no command is pending, so a :tada:
+never delays a confirmation.
 
 Turn on ``-vv`` (or set the ``chatops.chat`` logger to DEBUG) to see every event.
 """
