@@ -39,6 +39,11 @@ def _ts(*, nullable: bool = False, index: bool = False) -> Any:
 
 class ShoutoutRecord(SQLModel, table=True):
     __tablename__ = "shoutouts"
+    # The per-giver rate limit counts a giver's recent shout-outs.
+    __table_args__ = (
+        sa.Index("ix_shoutouts_giver_id_created_at", "giver_id", "created_at"),
+        sa.Index("ix_shoutouts_giver_created_at", "giver", "created_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     giver: str = Field(max_length=200)
