@@ -210,11 +210,24 @@ class Releases(Model):
         return value
 
 
+# The section kinds of digests.notes.sections.SECTION_KINDS, spelled out here so that validating a
+# configuration does not import the notes parser (a test keeps the two equal).
+NOTE_SECTION_KINDS = ("attendees", "newcomers", "updates", "celebrations", "agenda", "decisions", "action_items")
+
+
 class Sources(Model):
     notes: list[NotesSource] = []
     releases: Releases = Releases()
     # Extra heading phrases per section kind, e.g. {"celebrations": ["kudos corner"]}.
     headings: dict[str, list[str]] = {}
+
+    @field_validator("headings")
+    @classmethod
+    def _kinds(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for kind in value:
+            if kind not in NOTE_SECTION_KINDS:
+                raise ValueError(f"{kind!r} is not a kind of notes section; choose from {', '.join(NOTE_SECTION_KINDS)}")
+        return value
 
     @field_validator("notes", mode="before")
     @classmethod

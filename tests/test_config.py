@@ -182,3 +182,14 @@ def test_durations_and_schedule_round_trip() -> None:
     assert dumped["schedule"] == "0 9 * * 1" and dumped["grace"] == "90m" and dumped["window"] == "2w"
     again = parse_config({"digests": [{k: v for k, v in dumped.items()}]})
     assert again.digests[0].schedule == digest.schedule
+
+
+def test_heading_kinds_are_checked_against_the_notes_parser() -> None:
+    from chatops.config import NOTE_SECTION_KINDS
+    from digests.notes.sections import SECTION_KINDS
+
+    assert NOTE_SECTION_KINDS == SECTION_KINDS
+    cfg = parse_config({"sources": {"headings": {"celebrations": ["kudos corner"]}}})
+    assert cfg.sources.headings == {"celebrations": ["kudos corner"]}
+    with pytest.raises(ConfigError, match="sources.headings: 'kudos' is not a kind of notes section; choose from attendees"):
+        parse_config({"sources": {"headings": {"kudos": ["kudos corner"]}}})
