@@ -19,6 +19,7 @@ import pytest
 import yaml
 from fakes.zulip import FakeZulip, User
 
+from chatops.chat.zulip import without_marker
 from chatops.storage.db import Database
 from chatops.storage.shoutouts import list_shoutouts
 from chatops.storage.state import is_paused
@@ -42,7 +43,7 @@ class Run:
             return [m["content"] for m in self.fake.messages_by(self.bot) if m.get("subject") == topic]
 
         found = self.fake.wait_for(find, timeout, what=f"a reply in {topic!r} (log: {self.log})")
-        return found[0]
+        return without_marker(found[0])  # the link back to the message answered is tested in test_chat_followups
 
     def stored(self, person: User | None = None):
         with self.database.session() as session:

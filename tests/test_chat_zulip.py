@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import pytest
 from fakes.zulip import FakeZulip, User
 
-from chatops.chat.zulip import Backoff, ZulipBot
+from chatops.chat.zulip import Backoff, ZulipBot, without_marker
 from chatops.config import parse_config
 from chatops.storage.shoutouts import list_shoutouts
 from digests.model import Recipient
@@ -73,7 +73,7 @@ class Harness:
                 if m["id"] > message_id and m.get("subject") == orig.get("subject") and (
                     orig["type"] != "stream" or m["content"].startswith(f"@_**{orig['sender_full_name']}|")
                 ):
-                    return m["content"]
+                    return without_marker(m["content"])  # the link back is tested in test_chat_followups
             return None
 
         return self.fake.wait_for(find, timeout, what=f"a reply to message {message_id}")
@@ -295,7 +295,7 @@ def test_direct_messages_bots_and_unaddressed_messages(harness):
     reply = harness.fake.wait_for(
         lambda: [m for m in harness.replies() if m["type"] == "private"], what="a direct reply"
     )[0]
-    assert reply["content"] == "I don't know `shoutuot`. Did you mean `shoutout`? Say `help` for everything I can do."
+    assert without_marker(reply["content"]) == "I don't know `shoutuot`. Did you mean `shoutout`? Say `help` for everything I can do."
     assert {r["id"] for r in reply["display_recipient"]} == {harness.ann.user_id, harness.bot_user.user_id}
     assert reply["id"] > dm
     # Nothing else was answered or stored.

@@ -33,6 +33,7 @@ import logging
 import os
 import queue
 import random
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -131,6 +132,28 @@ def permalink(site: str, raw: Mapping[str, Any]) -> str:
     return f"{site}/#narrow/dm/{raw.get('sender_id')}-user/near/{message_id}"
 
 
+def reply_marker(site: str, message: IncomingMessage) -> str:
+    """The end of a reply to ``message``: a link to it (``.../near/<id>``), or nothing without an id."""
+    if message.message_id is None:
+        return ""
+    link = message.permalink or f"{site}/#narrow/near/{message.message_id}"
+    return f" ([re your message]({link}))"
+
+
+_MARKER = re.compile(r" \(\[re your message\]\([^()\s]*/near/(\d+)\)\)$")
+
+
+def answers(content: str, message_id: int) -> bool:
+    """Whether a reply's raw Markdown ends with the link to message ``message_id`` (see ``reply_marker``)."""
+    found = _MARKER.search(content.rstrip())
+    return found is not None and int(found.group(1)) == message_id
+
+
+def without_marker(content: str) -> str:
+    """A reply's text without the link to the message it answers."""
+    return _MARKER.sub("", content.rstrip())
+
+
 class ZulipChat:
     """The ``ChatPort`` for Zulip: replies in the message's topic (or DM), reactions, reply lookup."""
 
@@ -139,19 +162,24 @@ class ZulipChat:
 
     def send_reply(self, message: IncomingMessage, text: str) -> int | None:
         bot = self.bot
+        # The link back to the message answered is how ``find_reply`` tells this reply from compass's
+        # other replies to the same person in the same topic; it is kept when a long reply is cut.
+        suffix = reply_marker(bot.site, message)
         if message.is_direct:
             others = [
                 r["email"] for r in message.raw.get("display_recipient", []) or []
                 if isinstance(r, Mapping) and r.get("id") != bot.user_id
             ] or [message.sender_email]
-            request: dict[str, Any] = {"type": "private", "to": others, "content": text}
+            prefix = ""
+            request: dict[str, Any] = {"type": "private", "to": others}
         else:
             # A silent mention says whom compass is answering in a busy topic, without a notification.
             prefix = f"@_**{message.sender_name}|{message.sender_id}** " if message.sender_id is not None else ""
-            request = {"type": "stream", "to": message.stream, "topic": message.topic, "content": prefix + text}
-        limit = bot.max_message_length
-        if len(request["content"]) > limit:
-            request["content"] = request["content"][: limit - 1] + "\u2026"
+            request = {"type": "stream", "to": message.stream, "topic": message.topic}
+        room = bot.max_message_length - len(prefix) - len(suffix)
+        if len(text) > room:
+            text = text[: max(room - 1, 0)] + "\u2026"
+        request["content"] = prefix + text + suffix
         uncertain = False
 
         def send(client: Any) -> Mapping[str, Any]:
@@ -182,7 +210,9 @@ class ZulipChat:
         if message.message_id is None:
             return None
         if message.is_direct:
-            narrow: list[dict[str, Any]] = [{"operator": "dm", "operand": [message.sender_email]}]
+            # Zulip takes a list of user ids or a comma-separated string of emails, not a list of emails.
+            who: Any = [message.sender_id] if message.sender_id is not None else message.sender_email
+            narrow: list[dict[str, Any]] = [{"operator": "dm", "operand": who}]
         else:
             narrow = [{"operator": "channel", "operand": message.stream}, {"operator": "topic", "operand": message.topic}]
         result = bot.call(
@@ -193,11 +223,8 @@ class ZulipChat:
             }),
             attempts=attempts,
         )
-        prefix = f"@_**{message.sender_name}|{message.sender_id}**"
         for found in result.get("messages", []):
-            if found.get("sender_id") != bot.user_id:
-                continue
-            if message.is_direct or str(found.get("content", "")).startswith(prefix):
+            if found.get("sender_id") == bot.user_id and answers(str(found.get("content", "")), message.message_id):
                 return int(found["id"])
         return None
 
