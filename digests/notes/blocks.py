@@ -189,8 +189,8 @@ class _Collector:
 
     def finish(self) -> Inline:
         text = "".join(self.parts)
-        bare = find_urls(text)
-        html_links = [u for h in self.html for u in find_urls(h)]
+        bare = find_urls(text) if "://" in text else []
+        html_links = [u for h in self.html for u in find_urls(h)] if self.html else []
         links: list[str] = []
         if self.links or html_links:
             # Order by first appearance: a link target sits where its text starts.
@@ -200,7 +200,7 @@ class _Collector:
             links = [u for _, u in sorted(positioned, key=lambda p: p[0])] + html_links
         else:
             links = bare
-        all_em = self.em_at == 0 and self.em_end == len(self.parts) and bool(text.strip())
+        all_em = self.em_at == 0 and self.em_end == len(self.parts) and not text.isspace() and text != ""
         inline = Inline(text, links, self.strong_lead, self.code_lead, all_em, self.link_texts)
         if self.fragments:
             inline.fragments = self.fragments
