@@ -344,7 +344,7 @@ _EMPTY_FIELD = {"-", "—", "–", "n/a", "na", "none", "", "?", "tbd"}
 def parse_row(inline: Inline, columns: list[str] | None, handle_column: int | None) -> Row | None:
     """One roll-call line -> name, handle, affiliation (None when the line names nobody)."""
     text = inline.flat
-    m = _HACKMD_NAME.match(text)
+    m = _HACKMD_NAME.match(text) if text[:1] == "[" else None
     if m:
         text = m.group(1) + " / " + text[m.end():]
     note = _TRAILING_NOTE.search(text) if text.endswith(")") else None
@@ -363,7 +363,7 @@ def parse_row(inline: Inline, columns: list[str] | None, handle_column: int | No
     pending: list[tuple[int, str]] = []
     for i, f in enumerate(fields):
         f = f.strip("`* ")
-        hm = HANDLE_RE.search(f)
+        hm = HANDLE_RE.search(f) if "@" in f else None  # a handle needs its "@"
         gh = None
         for u in find_urls_in(f):
             gh = github_handle(u) or gh
