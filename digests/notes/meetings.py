@@ -28,8 +28,7 @@ from digests.notes.statements import (
     decision_in,
     is_action_label,
     is_decision_label,
-    may_act,
-    may_decide,
+    may_state,
     owner_of,
 )
 
@@ -715,7 +714,7 @@ class Assembler:
         if not item.blocks:
             return
         if (item.inline is not None and len(item.inline.flat) <= 80
-                and (may_act(item.inline.flat) or may_decide(item.inline.flat))):
+                and may_state(item.inline.flat)):
             lead = P.split_lead(item.inline, b.known)
             rest = lead.rest.strip()
             if is_action_label(rest):
@@ -741,7 +740,7 @@ class Assembler:
         flat = inline.flat
         if not flat or inline.all_emphasis and is_placeholder(flat):
             return
-        if not (may_decide(flat) or may_act(flat)):  # nothing below could match
+        if not may_state(flat):  # nothing below could match
             return
         head, pseudo = split_pseudo_bullets(inline)
         if pseudo:

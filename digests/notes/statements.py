@@ -79,6 +79,19 @@ def may_act(text: str) -> bool:
     return 0 < i < 60 and (text[0].isupper() or text[0] == "@")
 
 
+def may_state(text: str) -> bool:
+    """``may_decide(text) or may_act(text)``, lowering the text once."""
+    low = text.lower()
+    if ("decid" in low or "decision" in low or "agree" in low or "conclu" in low or "consensus" in low
+            or "resol" in low or "outcome" in low):
+        return True
+    if ("action" in low or "todo" in low or "to-do" in low or "to do" in low or "next" in low
+            or "follow" in low or "task" in low or low.startswith("ai")):
+        return True
+    i = low.find(" to ")
+    return 0 < i < 60 and (text[0].isupper() or text[0] == "@")
+
+
 def decision_in(text: str) -> str | None:
     """The decision a unit of text states explicitly, or None."""
     if not text or "?" == text.rstrip()[-1:]:
