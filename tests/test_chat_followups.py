@@ -68,3 +68,100 @@ def test_marker_is_recognised_only_at_the_end_and_for_its_own_id():
     assert answers(reply, 12) and not answers(reply, 1) and not answers(reply, 112)
     assert not answers(reply + " and more", 12)
     assert without_marker(reply) == "Recorded #1"
+
+
+# -- the admin `reload` command, and reloads reaching the dispatcher ---------------------------------
+
+SECRET = "zulip-secret-key-1234"
+
+
+def _write_config(path, *, admins, max_length=200, extra=None):
+    import yaml
+
+    data = {
+        "zulip": {"site": "https://chat.example.org", "email": "compass-bot@example.org",
+                  "admins": admins, "shoutout_max_length": max_length, "shoutout_rate_limit": 50},
+        "digests": [{"name": "weekly", "kind": "celebratory", "schedule": "weekly monday 09:00"}],
+    }
+    if extra:
+        data["zulip"].update(extra)
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+
+
+class ReloadDialog:
+    """The real ``Runner`` and ``RunnerDigests`` behind a dispatcher, as ``compass run`` wires them."""
+
+    def __init__(self, tmp_path, database, monkeypatch):
+        from chatops.chat.ports import StubChat
+        from chatops.cli.run import RunnerDigests
+        from chatops.commands.dispatcher import Dispatcher
+        from chatops.config import load_config
+        from chatops.runner import Runner
+
+        monkeypatch.setenv("ZULIP_API_KEY", SECRET)
+        self.path = tmp_path / "compass.yaml"
+        _write_config(self.path, admins=["ada@example.org"])
+        self.runner = Runner(load_config(self.path), database=database)
+        service = RunnerDigests(self.runner)
+        self.dispatcher = Dispatcher(database=database, config=self.runner.config, digests=service,
+                                     config_source=service.current_config, bot_id=99)
+        self.stub = StubChat()
+        self.next_id = 5000
+
+    def say(self, text, who=("ann@example.org", "Ann Lee", 11)):
+        from chatops.chat.ports import IncomingMessage
+
+        self.next_id += 1
+        email, name, uid = who
+        message = IncomingMessage(sender_id=uid, sender_email=email, sender_name=name, stream="general",
+                                  topic="ops", text=f"@**compass** {text}", message_id=self.next_id)
+        before = len(self.stub.replies)
+        self.dispatcher.handle(message, self.stub)
+        (reply,) = self.stub.texts[before:]
+        return reply
+
+
+ADA = ("ada@example.org", "Ada Admin", 13)
+ANN = ("ann@example.org", "Ann Lee", 11)
+
+
+def test_reload_from_chat_is_for_admins_and_reaches_the_dispatcher(tmp_path, database, monkeypatch):
+    d = ReloadDialog(tmp_path, database, monkeypatch)
+    before = d.runner.config
+    assert "admins only" in d.say("reload", ANN)
+    assert d.runner.config is before
+    assert "admins only" in d.say("pause weekly", ANN)
+    # The file now makes Ann an admin and lowers the length limit.
+    _write_config(d.path, admins=["ada@example.org", "ann@example.org"], max_length=20)
+    reply = d.say("reload", ADA)
+    assert reply.startswith("Configuration reloaded") and d.runner.config is not before
+    assert d.runner.config.zulip.admins == ["ada@example.org", "ann@example.org"]
+    # The dispatcher reads the runner's new configuration: Ann's admin command and the new limit apply.
+    assert "admins only" not in d.say("pause weekly", ANN)
+    long_text = "shoutout @**Ada Admin|13** for " + "a very long thank-you text"
+    assert "20" in d.say(long_text, ANN)
+    assert d.dispatcher.settings.max_length == 20
+
+
+def test_reload_from_chat_answers_the_error_and_keeps_the_config(tmp_path, database, monkeypatch):
+    d = ReloadDialog(tmp_path, database, monkeypatch)
+    before = d.runner.config
+    _write_config(d.path, admins=["ada@example.org"], max_length=5, extra={"api_key": 12345678})
+    reply = d.say("reload", ADA)
+    assert reply.startswith("The new configuration was not loaded") and "shoutout_max_length" in reply
+    assert d.runner.config is before and d.dispatcher.settings.max_length == 200
+    assert SECRET not in reply and "12345678" not in reply
+    (d.path).write_text(f"zulip:\n  api_key: '{SECRET}\n  site: [", encoding="utf-8")  # YAML that does not parse
+    reply = d.say("reload", ADA)
+    assert reply.startswith("The new configuration was not loaded") and SECRET not in reply
+    assert d.runner.config is before
+    assert "takes no arguments" in d.say("reload now", ADA)
+
+
+def test_redact_masks_secret_values_and_lines_about_secrets():
+    from chatops.commands.reload import MASK, redact
+
+    text = "config.yaml: zulip.api_key: 'abc123xyz': not valid\nzulip.site: 'x' is not a URL\n  api_key: hunter22"
+    out = redact(text, ("s3cr3t-value",))
+    assert "abc123xyz" not in out and "hunter22" not in out and MASK in out and "zulip.site: 'x'" in out
+    assert redact("token s3cr3t-value leaked", ("s3cr3t-value",)).count(MASK) == 1

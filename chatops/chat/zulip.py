@@ -252,6 +252,7 @@ class ZulipBot:
         workers: int = 4,
         backoff: Backoff | None = None,
         call_attempts: int = 8,
+        config_source: Callable[[], Config] | None = None,
     ) -> None:
         if config.zulip is None:
             raise ConfigError(str(config.path or "<config>"), "zulip: the section is required to run the Zulip bot")
@@ -260,6 +261,7 @@ class ZulipBot:
         self.database = database
         self.site = self.zulip.site
         self.streams = {s.casefold() for s in self.zulip.streams}
+        self._streams_from: Config = config
         self._client_factory = client_factory or self._default_client
         self._local = threading.local()
         self.backoff = backoff or Backoff()
@@ -268,7 +270,12 @@ class ZulipBot:
             from chatops.commands.digest import PipelineDigests
             from chatops.commands.dispatcher import Dispatcher
 
-            dispatcher = Dispatcher(database=database, config=config, digests=digests or PipelineDigests(config, database))
+            dispatcher = Dispatcher(
+                database=database, config=config, digests=digests or PipelineDigests(config, database),
+                config_source=config_source,
+            )
+        elif config_source is not None and dispatcher.config_source is None:
+            dispatcher.config_source = config_source
         self.dispatcher = dispatcher
         self.chat = ZulipChat(self)
         self.workers = max(1, workers)
@@ -520,6 +527,7 @@ class ZulipBot:
         direct = raw.get("type") == "private"
         if not direct:
             stream = str(raw.get("display_recipient", ""))
+            self._follow_config()
             if self.streams and stream.casefold() not in self.streams:
                 return None
             if "mentioned" not in set(flags) and not self._mentions_me(content):
@@ -538,6 +546,16 @@ class ZulipBot:
             permalink=permalink(self.site, raw),
             raw=raw,
         )
+
+    def _follow_config(self) -> None:
+        """After a reload, listen to the channels the new configuration names.
+
+        The site, account and key stay those the bot started with (a restart changes them).
+        """
+        config = self.dispatcher.refresh()
+        if config is not None and config is not self._streams_from and config.zulip is not None:
+            self._streams_from = config
+            self.streams = {s.casefold() for s in config.zulip.streams}
 
     def _mentions_me(self, content: str) -> bool:
         from chatops.commands.mentions import strip_bot_mention

@@ -153,7 +153,8 @@ def _chat_runner(config: Config, runner: Any) -> Any:
         return None
     from chatops.chat.zulip import ZulipBot
 
-    bot = ZulipBot(config, runner.open(), digests=RunnerDigests(runner))
+    digests = RunnerDigests(runner)
+    bot = ZulipBot(config, runner.open(), digests=digests, config_source=digests.current_config)
     runner.metrics.watch_bot(bot)
     return bot.run
 
@@ -178,9 +179,14 @@ class RunnerDigests:
         parts = [f"{t.target}: {t.status}" for t in outcome.targets]
         return f"{name} for {period[0]:%Y-%m-%d} to {period[1]:%Y-%m-%d}: " + "; ".join(parts)
 
-    def reload(self) -> str:
+    def reload(self) -> tuple[bool, str]:
+        """What the admin ``reload`` chat command calls: ``(accepted, message)``."""
         result = self.runner.reload()
-        return str(result.message)
+        return bool(result.ok), str(result.message)
+
+    def current_config(self) -> Config:
+        """The runner's configuration now (after any reload): the chat dispatcher reads its settings here."""
+        return self.runner.config  # type: ignore[no-any-return]
 
 
 @click.command("schedule")

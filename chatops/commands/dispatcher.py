@@ -107,10 +107,13 @@ class Dispatcher:
         clock: Clock = utc_now,
         digests: DigestService | None = None,
         bot_id: int | None = None,
+        config_source: Callable[[], Config | None] | None = None,
     ) -> None:
         self.database = database
         self.config = config
         self.settings = settings or Settings.from_config(config)
+        # Where the current configuration lives (``compass run``: the runner, which a reload updates).
+        self.config_source = config_source
         self.clock = clock
         self.digests = digests
         self.bot_id = bot_id
@@ -119,6 +122,21 @@ class Dispatcher:
         # SQLite has one writer at a time and its busy handler sleeps in steps of up to 100 ms: queue the
         # writers of this process on a lock instead.
         self._write_lock = threading.Lock() if database.dialect == "sqlite" else None
+
+    def refresh(self) -> Config | None:
+        """Pick up a reloaded configuration: admins, rate limit, length limit, bot name.
+
+        Cheap when nothing changed (an identity check); called before each message or batch.
+        """
+        if self.config_source is None:
+            return self.config
+        config = self.config_source()
+        if config is not None and config is not self.config:
+            settings = Settings.from_config(config)
+            self.settings, self.config = settings, config
+            self.bot_names.add(settings.bot_name)
+            log.info("Chat commands now use the reloaded configuration")
+        return self.config
 
     @contextmanager
     def _session(self) -> Iterator[Session]:
@@ -146,6 +164,7 @@ class Dispatcher:
         """Handle one message addressed to compass; ``None`` if ignored or already handled elsewhere."""
         if message.is_bot or (self.bot_id is not None and message.sender_id == self.bot_id):
             return None
+        self.refresh()
         word, args = split_command(self.command_text(message))
         if not self._is_request(message, word):
             return None
@@ -224,6 +243,7 @@ class Dispatcher:
         failed unexpectedly: the whole batch then rolled back and each message should be handled alone.
         """
         assert not self.hold_claim, "PostgreSQL replicas hold one transaction per message"
+        self.refresh()
         done: list[Prepared | None] = []
         try:
             with self._session() as session:
@@ -312,6 +332,7 @@ class Dispatcher:
         Only the giver's own edits count, and only when the new text is still a valid shout-out; edits
         are otherwise ignored (quietly: an edit is not a conversation).
         """
+        self.refresh()
         key = f"update:{edit.message_id}:{int(edit.edited_at.timestamp()) if edit.edited_at else 0}"
         with self._session() as session:
             now = self.clock()

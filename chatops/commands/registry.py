@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 
-from chatops.commands import digest, edit, help, pause, schedule, shoutout, shoutouts, undo
+from chatops.commands import digest, edit, help, pause, reload, schedule, shoutout, shoutouts, undo
 from chatops.commands.base import Command
 
 __all__ = ["COMMANDS", "find", "split_command", "suggest"]
@@ -19,6 +19,7 @@ COMMANDS: tuple[Command, ...] = (
     schedule.COMMAND,
     pause.PAUSE,
     pause.RESUME,
+    reload.COMMAND,
 )
 
 _BY_NAME: dict[str, Command] = {}
