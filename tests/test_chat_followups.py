@@ -165,3 +165,49 @@ def test_redact_masks_secret_values_and_lines_about_secrets():
     out = redact(text, ("s3cr3t-value",))
     assert "abc123xyz" not in out and "hunter22" not in out and MASK in out and "zulip.site: 'x'" in out
     assert redact("token s3cr3t-value leaked", ("s3cr3t-value",)).count(MASK) == 1
+
+
+# -- list_shoutouts reads with Core; the values are what the ORM rows say -------------------------------
+
+
+def test_list_shoutouts_matches_the_rows_inside_the_window(database):
+    import datetime as dt
+
+    from sqlmodel import col, select
+
+    from chatops.storage.shoutouts import list_shoutouts, record_shoutout, retract_shoutout
+    from chatops.storage.tables import ShoutoutRecipientRecord, ShoutoutRecord
+    from digests.model import Recipient, Shoutout, Window
+
+    start = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+    with database.session() as session:
+        for i in range(1200):  # more than one chunk of recipients
+            record_shoutout(session=session, shoutout=Shoutout(
+                giver=f"Giver {i % 7}", giver_id=i % 7 or None, text=f"thanks {i}",
+                created_at=start + dt.timedelta(minutes=37 * i), stream="kudos" if i % 3 else None,
+                topic=f"t{i % 5}" if i % 3 else None, message_id=10_000 + i if i % 4 else None,
+                permalink=f"https://z/#narrow/near/{10_000 + i}" if i % 4 else None,
+                recipients=tuple(Recipient(name=f"R{j}", kind="group" if j == 2 else "user", user_id=j or None)
+                                 for j in range(i % 3 + 1)),
+            ))
+        retract_shoutout(session=session, shoutout_id=5, by="admin", at=start)
+    window = Window(since=start + dt.timedelta(hours=3), until=start + dt.timedelta(days=20))
+    with database.session() as session:
+        found = list_shoutouts(session=session, window=window)
+        rows = session.exec(select(ShoutoutRecord).where(
+            col(ShoutoutRecord.retracted_at).is_(None), col(ShoutoutRecord.created_at) >= window.since,
+            col(ShoutoutRecord.created_at) < window.until,
+        ).order_by(col(ShoutoutRecord.created_at), col(ShoutoutRecord.id))).all()
+        expected = []
+        for row in rows:
+            recs = session.exec(select(ShoutoutRecipientRecord).where(ShoutoutRecipientRecord.shoutout_id == row.id)
+                                .order_by(col(ShoutoutRecipientRecord.id))).all()
+            expected.append(Shoutout(
+                id=row.id, giver=row.giver, giver_id=row.giver_id, text=row.text, created_at=row.created_at,
+                stream=row.stream, topic=row.topic, message_id=row.message_id, permalink=row.permalink,
+                recipients=tuple(Recipient(name=r.name, kind=r.kind, user_id=r.user_id) for r in recs),
+            ))
+        everything = list_shoutouts(session=session)
+    assert len(expected) > 500 and found == expected
+    assert all(s.created_at.tzinfo is not None for s in found)
+    assert len(everything) == 1199 and 5 not in {s.id for s in everything}

@@ -120,13 +120,43 @@ def list_shoutouts(
     """
     if window is not None:
         since, until = window.since, window.until
-    query = select(ShoutoutRecord).where(col(ShoutoutRecord.retracted_at).is_(None))
+    # Core rows rather than ORM objects: a digest reads hundreds of rows, and building and tracking ORM
+    # instances cost several times the query (bench/digest.py).
+    connection = session.connection()
+    query = _LIST_SHOUTOUTS
     if since is not None:
-        query = query.where(col(ShoutoutRecord.created_at) >= since)
+        query = query.where(_SHOUTOUTS.c.created_at >= since)
     if until is not None:
-        query = query.where(col(ShoutoutRecord.created_at) < until)
-    rows = session.exec(query.order_by(col(ShoutoutRecord.created_at), col(ShoutoutRecord.id))).all()
-    return _values(session, rows)
+        query = query.where(_SHOUTOUTS.c.created_at < until)
+    rows = connection.execute(query).all()
+    recipients: dict[int, list[Recipient]] = {}
+    ids = [row.id for row in rows]
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        for r in connection.execute(_LIST_RECIPIENTS.where(_RECIPIENTS.c.shoutout_id.in_(chunk))):
+            recipients.setdefault(r.shoutout_id, []).append(Recipient(name=r.name, kind=r.kind, user_id=r.user_id))
+    return [
+        Shoutout(
+            id=row.id, giver=row.giver, giver_id=row.giver_id, recipients=tuple(recipients.get(row.id, ())),
+            text=row.text, created_at=row.created_at, stream=row.stream, topic=row.topic,
+            message_id=row.message_id, permalink=row.permalink,
+        )
+        for row in rows
+    ]
+
+
+_LIST_SHOUTOUTS = (
+    sa.select(
+        _SHOUTOUTS.c.id, _SHOUTOUTS.c.giver, _SHOUTOUTS.c.giver_id, _SHOUTOUTS.c.text, _SHOUTOUTS.c.created_at,
+        _SHOUTOUTS.c.stream, _SHOUTOUTS.c.topic, _SHOUTOUTS.c.message_id, _SHOUTOUTS.c.permalink,
+    )
+    .where(_SHOUTOUTS.c.retracted_at.is_(None))
+    .order_by(_SHOUTOUTS.c.created_at, _SHOUTOUTS.c.id)
+)
+_LIST_RECIPIENTS = (
+    sa.select(_RECIPIENTS.c.shoutout_id, _RECIPIENTS.c.name, _RECIPIENTS.c.kind, _RECIPIENTS.c.user_id)
+    .order_by(_RECIPIENTS.c.shoutout_id, _RECIPIENTS.c.id)
+)
 
 
 def list_shoutouts_for_person(
