@@ -56,6 +56,7 @@ log = logging.getLogger(__name__)
 
 PublisherFactory = Callable[..., Any]
 MAX_LOGGED_MISSES = 12
+PRUNE_EVERY = dt.timedelta(hours=1)  # how often the sweep prunes handled_messages
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +109,7 @@ class Runner:
         self._config_lock = threading.RLock()
         self._reload_requested = threading.Event()
         self._owns_database = database is None
+        self._last_prune: dt.datetime | None = None
 
     # -- set-up --
 
@@ -252,6 +254,7 @@ class Runner:
         from chatops.storage.publications import list_publications
 
         now = self.clock()
+        self._prune_handled(now)
         with self.open().session() as session:
             rows = list_publications(session=session, status=("pending", "posting"))
         outcomes = []
@@ -268,6 +271,24 @@ class Runner:
             except CompassError as exc:
                 log.error('Digest "%s" for the period ending %s failed: %s', name, end, exc)
         return outcomes
+
+    def _prune_handled(self, now: dt.datetime) -> None:
+        """At most once per ``PRUNE_EVERY``: forget chat claims older than 30 days and stale attempt marks
+        (``handled_messages`` would otherwise grow with every message ever answered)."""
+        from chatops.storage.shoutouts import prune_handled_events
+
+        if self._last_prune is not None and now - self._last_prune < PRUNE_EVERY:
+            return
+        self._last_prune = now
+        try:
+            with self.open().session() as session:
+                gone = prune_handled_events(session=session, now=now)
+        except Exception:  # housekeeping: the next sweep tries again
+            self._last_prune = None
+            log.warning("Pruning handled chat messages failed; trying again at the next sweep", exc_info=True)
+            return
+        if gone:
+            log.info("Pruned %d handled chat message record(s)", gone)
 
     def run_once(self, now: dt.datetime | None = None) -> list[DigestOutcome]:
         """Publish every digest for its latest complete period at ``now`` (``compass run --once``)."""

@@ -211,3 +211,44 @@ def test_list_shoutouts_matches_the_rows_inside_the_window(database):
     assert len(expected) > 500 and found == expected
     assert all(s.created_at.tzinfo is not None for s in found)
     assert len(everything) == 1199 and 5 not in {s.id for s in everything}
+
+
+# -- handled_messages is pruned by the runner's sweep --------------------------------------------------
+
+
+def test_sweep_prunes_old_claims_and_stale_attempt_marks(database):
+    import datetime as dt
+
+    from sqlmodel import select
+
+    from chatops.config import parse_config
+    from chatops.runner import Runner
+    from chatops.storage.shoutouts import claim_event
+    from chatops.storage.tables import HandledMessageRecord
+
+    now = dt.datetime(2026, 5, 1, 12, tzinfo=dt.UTC)
+    ages = {  # event key -> age
+        "message:1": dt.timedelta(days=45), "message:2": dt.timedelta(days=30, seconds=1),
+        "message:3": dt.timedelta(days=29), "update:3:1700000000": dt.timedelta(days=31),
+        "attempt:message:4": dt.timedelta(days=2), "attempt:message:5": dt.timedelta(hours=23, minutes=30),
+        "message:6": dt.timedelta(days=2),
+    }
+    with database.session() as session:
+        for key, age in ages.items():
+            assert claim_event(session=session, event_key=key, at=now - age)
+
+    def keys():
+        with database.session() as session:
+            return sorted(session.exec(select(HandledMessageRecord.event_key)).all())
+
+    clock = [now]
+    runner = Runner(parse_config({}), database=database, clock=lambda: clock[0])
+    runner.sweep()
+    assert keys() == ["attempt:message:5", "message:3", "message:6"]
+    # Pruning runs at most hourly: a sweep a minute later leaves a newly stale claim for the next hour.
+    clock[0] = now + dt.timedelta(minutes=59)  # attempt:message:5 is now over a day old
+    runner.sweep()
+    assert keys() == ["attempt:message:5", "message:3", "message:6"]
+    clock[0] = now + dt.timedelta(hours=1, minutes=1)
+    runner.sweep()
+    assert keys() == ["message:3", "message:6"]

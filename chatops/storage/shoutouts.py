@@ -35,6 +35,7 @@ __all__ = [
     "list_shoutouts",
     "list_shoutouts_for_person",
     "mark_attempt",
+    "prune_handled_events",
     "record_event_reply",
     "record_shoutout",
     "retract_shoutout",
@@ -319,3 +320,25 @@ def event_reply(*, session: Session, event_key: str) -> tuple[bool, int | None]:
     """Whether ``event_key`` was claimed (committed), and the id of its reply if known."""
     row = session.get(HandledMessageRecord, event_key[:100])
     return (row is not None, None if row is None else row.reply_message_id)
+
+
+HANDLED_KEEP = dt.timedelta(days=30)  # claims older than this are forgotten
+ATTEMPT_KEEP = dt.timedelta(days=1)  # attempt marks left by a replica that died, older than this
+
+
+def prune_handled_events(
+    *, session: Session, now: dt.datetime, keep: dt.timedelta = HANDLED_KEEP, keep_attempts: dt.timedelta = ATTEMPT_KEEP
+) -> int:
+    """Delete claims older than ``keep`` and stale attempt marks older than ``keep_attempts``; how many went.
+
+    A claim only matters while its message can still be delivered again (a retry, a replica catching up
+    after a restart); Zulip redelivers nothing a month old. A fresh attempt mark is kept: a replica may
+    be acting on it right now.
+    """
+    result = session.connection().execute(
+        sa.delete(_HANDLED).where(sa.or_(
+            _HANDLED.c.handled_at < now - keep,
+            sa.and_(_HANDLED.c.event_key.like("attempt:%"), _HANDLED.c.handled_at < now - keep_attempts),
+        ))
+    )
+    return int(result.rowcount or 0)
