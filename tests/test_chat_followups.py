@@ -252,3 +252,44 @@ def test_sweep_prunes_old_claims_and_stale_attempt_marks(database):
     clock[0] = now + dt.timedelta(hours=1, minutes=1)
     runner.sweep()
     assert keys() == ["message:3", "message:6"]
+
+
+# -- start-up catch-up --------------------------------------------------------------------------------
+
+
+def test_start_up_answers_what_was_sent_while_stopped_once(fake, database):
+    h = Harness(fake, database)
+    h.start()
+    first = h.say(h.ann, f"@**compass** shoutout @**Bob Stone|{h.bob.user_id}** for the first thing", topic="a")
+    h.reply_to(first)
+    h.shoutouts(1)
+    h.close()
+    # While compass is stopped: two shout-outs in one topic by one person, a DM, and an unaddressed message.
+    missed = [
+        h.say(h.ann, f"@**compass** shoutout @**Bob Stone|{h.bob.user_id}** for the second thing", topic="a"),
+        h.say(h.ann, f"@**compass** shoutout @**Bob Stone|{h.bob.user_id}** for the third thing", topic="a"),
+    ]
+    dm = fake.send(h.bob, "help", to=[h.bot_user])
+    h.say(h.bob, "no mention here", topic="a")
+    h.stop.clear()
+    h.start()
+    saved = h.shoutouts(3)
+    assert sorted(s.message_id for s in saved) == sorted([first, *missed])
+    fake.wait_for(lambda: len(h.replies()) >= 4, what="the missed messages answered")
+    h.close()
+    replies = h.replies()
+    from chatops.chat.zulip import answers
+
+    for mid in [first, *missed, dm]:
+        assert sum(answers(m["content"], mid) for m in replies) == 1, f"message {mid} not answered exactly once"
+    assert len(replies) == 4
+
+
+def test_start_up_with_an_empty_database_does_not_answer_old_messages(fake, database):
+    h = Harness(fake, database)
+    h.say(h.ann, f"@**compass** shoutout @**Bob Stone|{h.bob.user_id}** from before compass existed")
+    h.start()
+    new = h.say(h.ann, f"@**compass** shoutout @**Bob Stone|{h.bob.user_id}** for now")
+    h.reply_to(new)
+    h.close()
+    assert [s.message_id for s in h.shoutouts()] == [new] and len(h.replies()) == 1

@@ -8,7 +8,9 @@ thread). It drives ``register``/``get_events`` of the official ``zulip`` client 
   so commands see the raw Markdown people typed (``@**Jane Doe|8**``), not HTML;
 - ``BAD_EVENT_QUEUE_ID`` (the server garbage-collected the queue, or restarted) re-registers at once and
   then *catches up*: messages that mention the bot or are direct messages, newer than the last one seen,
-  are fetched by narrow search, so nothing sent while no queue existed is lost;
+  are fetched by narrow search, so nothing sent while no queue existed is lost; at start-up the same
+  search (bounded to the newest ``STARTUP_CATCH_UP``) answers what came in after the newest message the
+  database says was handled, i.e. while compass was stopped;
 - 429 waits for the server's ``retry-after``; 5xx, timeouts and refused connections back off
   exponentially (0.5 s doubling to 30 s) with jitter, and a success resets the delay;
 - each message is claimed in the database before it is handled (``Dispatcher``), so a message delivered
@@ -59,6 +61,7 @@ REACTION_PATIENCE = 30.0  # seconds a reaction may wait for busy workers
 BATCH = 50  # messages a worker records in one transaction when a burst queues them up
 HANDLE_ATTEMPTS = 6  # tries per message when handling fails (the database restarting, say)
 REACTION_IDLE = 0.2  # seconds without a new command before reactions are added
+STARTUP_CATCH_UP = 200  # at most this many mentions (and as many DMs) sent while compass was stopped
 
 
 def _get_messages(client: Any, request: dict[str, Any]) -> Mapping[str, Any]:
@@ -455,14 +458,45 @@ class ZulipBot:
         newest = result.get("max_message_id")
         if self.last_message_id is not None:
             self._catch_up(self.last_message_id)
-        elif newest is not None:
-            self.last_message_id = int(newest)
+        else:
+            handled = self._newest_handled()
+            if newest is not None:
+                self.last_message_id = int(newest)
+            if handled is not None:
+                # Start-up: answer what was addressed to compass while it was stopped (the newest
+                # STARTUP_CATCH_UP of them); the exactly-once claim skips anything already handled.
+                self._catch_up(handled, limit=STARTUP_CATCH_UP)
         log.info("Registered Zulip event queue %s", queue_id)
         return queue_id, last_event_id
 
-    def _catch_up(self, after: int) -> None:
-        """Handle messages addressed to the bot that arrived after ``after`` while no queue existed."""
+    def _newest_handled(self) -> int | None:
+        from chatops.storage.shoutouts import newest_handled_message
+
+        try:
+            with self.database.session() as session:
+                return newest_handled_message(session=session)
+        except Exception:  # without it the bot starts from now, as before
+            log.warning("Could not read the last handled message; not catching up", exc_info=True)
+            return None
+
+    def _catch_up(self, after: int, *, limit: int | None = None) -> None:
+        """Handle messages addressed to the bot that arrived after ``after`` while no queue existed.
+
+        With ``limit`` (at start-up, when the gap may be long), only the newest ``limit`` mentions and
+        the newest ``limit`` direct messages are looked at.
+        """
         for narrow in ([{"operator": "is", "operand": "mentioned"}], [{"operator": "is", "operand": "dm"}]):
+            if limit is not None:
+                request = {
+                    "anchor": "newest", "num_before": limit, "num_after": 0,
+                    "narrow": narrow, "apply_markdown": False,
+                }
+                result = self.call("messages", functools.partial(_get_messages, request=request))
+                for raw in result.get("messages", []):
+                    if int(raw["id"]) > after:
+                        self._on_message(raw, raw.get("flags", []), caught_up=True)
+                self._flush()
+                continue
             anchor = after
             while True:
                 request = {

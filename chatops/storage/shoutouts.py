@@ -35,6 +35,7 @@ __all__ = [
     "list_shoutouts",
     "list_shoutouts_for_person",
     "mark_attempt",
+    "newest_handled_message",
     "prune_handled_events",
     "record_event_reply",
     "record_shoutout",
@@ -342,3 +343,16 @@ def prune_handled_events(
         ))
     )
     return int(result.rowcount or 0)
+
+
+def newest_handled_message(*, session: Session, recent: int = 100) -> int | None:
+    """The highest chat message id among the ``recent`` most recently claimed messages, if any.
+
+    Keys are text (``message:<id>``), so the newest claims by time are read and their ids compared.
+    """
+    keys = session.connection().execute(
+        sa.select(_HANDLED.c.event_key).where(_HANDLED.c.event_key.like("message:%"))
+        .order_by(_HANDLED.c.handled_at.desc()).limit(recent)
+    ).scalars()
+    ids = [int(k.split(":", 1)[1]) for k in keys if k.split(":", 1)[1].isdigit()]
+    return max(ids, default=None)
