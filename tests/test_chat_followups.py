@@ -188,7 +188,7 @@ def test_list_shoutouts_matches_the_rows_inside_the_window(database):
                 topic=f"t{i % 5}" if i % 3 else None, message_id=10_000 + i if i % 4 else None,
                 permalink=f"https://z/#narrow/near/{10_000 + i}" if i % 4 else None,
                 recipients=tuple(Recipient(name=f"R{j}", kind="group" if j == 2 else "user", user_id=j or None)
-                                 for j in range(i % 3 + 1)),
+                                 for j in range(i % 3 + (i % 11 != 0))),  # some have none
             ))
         retract_shoutout(session=session, shoutout_id=5, by="admin", at=start)
     window = Window(since=start + dt.timedelta(hours=3), until=start + dt.timedelta(days=20))
@@ -208,7 +208,7 @@ def test_list_shoutouts_matches_the_rows_inside_the_window(database):
                 recipients=tuple(Recipient(name=r.name, kind=r.kind, user_id=r.user_id) for r in recs),
             ))
         everything = list_shoutouts(session=session)
-    assert len(expected) > 500 and found == expected
+    assert len(expected) > 500 and found == expected and any(not s.recipients for s in found)
     assert all(s.created_at.tzinfo is not None for s in found)
     assert len(everything) == 1199 and 5 not in {s.id for s in everything}
 

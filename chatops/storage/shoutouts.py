@@ -122,42 +122,45 @@ def list_shoutouts(
     """
     if window is not None:
         since, until = window.since, window.until
-    # Core rows rather than ORM objects: a digest reads hundreds of rows, and building and tracking ORM
-    # instances cost several times the query (bench/digest.py).
-    connection = session.connection()
+    # One Core query joining the recipients, rather than ORM objects and a second IN (...) query: a digest
+    # reads hundreds of rows, and building and tracking ORM instances cost several times the query
+    # (bench/digest.py).
     query = _LIST_SHOUTOUTS
     if since is not None:
         query = query.where(_SHOUTOUTS.c.created_at >= since)
     if until is not None:
         query = query.where(_SHOUTOUTS.c.created_at < until)
-    rows = connection.execute(query).all()
-    recipients: dict[int, list[Recipient]] = {}
-    ids = [row.id for row in rows]
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start : start + _CHUNK]
-        for r in connection.execute(_LIST_RECIPIENTS.where(_RECIPIENTS.c.shoutout_id.in_(chunk))):
-            recipients.setdefault(r.shoutout_id, []).append(Recipient(name=r.name, kind=r.kind, user_id=r.user_id))
-    return [
-        Shoutout(
-            id=row.id, giver=row.giver, giver_id=row.giver_id, recipients=tuple(recipients.get(row.id, ())),
-            text=row.text, created_at=row.created_at, stream=row.stream, topic=row.topic,
-            message_id=row.message_id, permalink=row.permalink,
-        )
-        for row in rows
-    ]
+    out: list[Shoutout] = []
+    current: Any = None
+    recipients: list[Recipient] = []
+
+    def flush() -> None:
+        if current is not None:
+            out.append(Shoutout(
+                id=current.id, giver=current.giver, giver_id=current.giver_id, recipients=tuple(recipients),
+                text=current.text, created_at=current.created_at, stream=current.stream, topic=current.topic,
+                message_id=current.message_id, permalink=current.permalink,
+            ))
+
+    for row in session.connection().execute(query):
+        if current is None or row.id != current.id:
+            flush()
+            current, recipients = row, []
+        if row.r_name is not None:
+            recipients.append(Recipient(name=row.r_name, kind=row.r_kind, user_id=row.r_user_id))
+    flush()
+    return out
 
 
 _LIST_SHOUTOUTS = (
     sa.select(
         _SHOUTOUTS.c.id, _SHOUTOUTS.c.giver, _SHOUTOUTS.c.giver_id, _SHOUTOUTS.c.text, _SHOUTOUTS.c.created_at,
         _SHOUTOUTS.c.stream, _SHOUTOUTS.c.topic, _SHOUTOUTS.c.message_id, _SHOUTOUTS.c.permalink,
+        _RECIPIENTS.c.name.label("r_name"), _RECIPIENTS.c.kind.label("r_kind"), _RECIPIENTS.c.user_id.label("r_user_id"),
     )
+    .select_from(_SHOUTOUTS.outerjoin(_RECIPIENTS, _RECIPIENTS.c.shoutout_id == _SHOUTOUTS.c.id))
     .where(_SHOUTOUTS.c.retracted_at.is_(None))
-    .order_by(_SHOUTOUTS.c.created_at, _SHOUTOUTS.c.id)
-)
-_LIST_RECIPIENTS = (
-    sa.select(_RECIPIENTS.c.shoutout_id, _RECIPIENTS.c.name, _RECIPIENTS.c.kind, _RECIPIENTS.c.user_id)
-    .order_by(_RECIPIENTS.c.shoutout_id, _RECIPIENTS.c.id)
+    .order_by(_SHOUTOUTS.c.created_at, _SHOUTOUTS.c.id, _RECIPIENTS.c.id)
 )
 
 
