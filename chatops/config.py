@@ -497,6 +497,10 @@ def _loc(loc: tuple[Any, ...]) -> str:
     return out
 
 
+# Keys whose values must never be echoed in an error message.
+_SECRET_KEY = re.compile(r"(api_?key|token|secret|password)$", re.IGNORECASE)
+
+
 def _problems(error: ValidationError) -> list[str]:
     problems = []
     seen = set()
@@ -508,9 +512,11 @@ def _problems(error: ValidationError) -> list[str]:
             where = _loc(item["loc"][:-1]) or "(top level)"
         elif item["type"] == "missing":
             msg = "is required"
+        elif _SECRET_KEY.search(str(item["loc"][-1]) if item["loc"] else ""):
+            msg = f"{msg} (value not shown: it is a secret)"
         elif "input" in item and item["type"] not in ("value_error",) and not isinstance(item["input"], dict | list):
             msg = f"{item['input']!r}: {msg}"
-        line = f"{where}: {msg}" if where else msg
+        line = _mask_url(f"{where}: {msg}" if where else msg)
         if line not in seen:
             seen.add(line)
             problems.append(line)

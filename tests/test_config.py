@@ -193,3 +193,20 @@ def test_heading_kinds_are_checked_against_the_notes_parser() -> None:
     assert cfg.sources.headings == {"celebrations": ["kudos corner"]}
     with pytest.raises(ConfigError, match="sources.headings: 'kudos' is not a kind of notes section; choose from attendees"):
         parse_config({"sources": {"headings": {"kudos": ["kudos corner"]}}})
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("zulip: {site: 'https://z.org', email: b@z.org, api_key: 12345678}\n", id="wrong_type_inline_key"),
+        pytest.param("discourse: {url: 'https://d.org', api_key: [hunter2-secret]}\n", id="list_as_key"),
+        pytest.param("storage: {url: 'mysql://compass:hunter2-secret@db/compass'}\n", id="password_in_bad_url"),
+        pytest.param("sources: {releases: {github_token: 12345678}}\n", id="github_token"),
+    ],
+)
+def test_errors_never_show_secrets(tmp_path: Path, text: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, text))
+    message = str(info.value)
+    assert "12345678" not in message and "hunter2" not in message
+    assert message.count(":") >= 2  # it still names the key
