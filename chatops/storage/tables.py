@@ -76,7 +76,7 @@ class HandledMessageRecord(SQLModel, table=True):
     __tablename__ = "handled_messages"
 
     event_key: str = Field(primary_key=True, max_length=100)  # e.g. "message:1234", "update:1234:1700000000"
-    handled_at: dt.datetime = Field(sa_column=sa.Column(UTCDateTime(), nullable=False))
+    handled_at: dt.datetime = Field(sa_column=sa.Column(UTCDateTime(), nullable=False, index=True))  # for pruning
     reply_message_id: int | None = Field(default=None, sa_type=sa.BigInteger)
 
 
