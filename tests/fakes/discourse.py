@@ -39,8 +39,13 @@ from urllib.parse import parse_qs, urlsplit
 
 import jsonschema
 
-# The repository's directory has shared/ beside it (on developer machines and in CI).
-SPEC_PATH = Path(__file__).resolve().parents[3] / "shared" / "api" / "discourse-openapi.json"
+# The operations the fake serves, copied with every schema they reference from
+# shared/api/discourse-openapi.json (discourse/discourse_api_docs @ 6737ac2) by
+#   python tests/fakes/data/extract_openapi.py ../shared/api/discourse-openapi.json \
+#       tests/fakes/data/discourse-openapi.subset.json "post /posts.json" "get /categories.json" \
+#       "get /t/{id}.json" "get /t/external_id/{external_id}.json" "put /t/{id}/status.json"
+# so the tests never read ../shared at run time.
+SPEC_PATH = Path(__file__).resolve().parent / "data" / "discourse-openapi.subset.json"
 JSON_TYPE = "application/json; charset=utf-8"
 
 # Fields Discourse's PostsController accepts that the OpenAPI file leaves out of the request schema
