@@ -285,3 +285,31 @@ def test_a_workers_function_is_asked_only_when_there_is_much_to_parse(tmp_path, 
     report = collect_notes([str(tmp_path)], workers=workers)
     assert asked == [1]
     assert len(report.documents) == 13
+
+
+def test_unchanged_files_are_not_read_again(tmp_path):
+    """The stat index vouches for files whose mtime and size did not change; a change is parsed again."""
+    import os
+
+    from chatops.sources.cache import FileCache
+    from chatops.sources.notes import collect_notes
+
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    page = notes / "2025-06-17.md"
+    page.write_text("# Team meeting 2025-06-17\n\n## Attendees\n\n- Ada / @ada\n", encoding="utf-8")
+    cache = FileCache(tmp_path / "cache")
+    first = collect_notes([str(notes)], cache=cache)
+    assert [a.handle for a in first.meetings()[0].attendees] == ["ada"]
+
+    # Same size and mtime, other bytes: only a read would notice, and none happens.
+    stamp = page.stat().st_mtime_ns
+    page.write_text("# Team meeting 2025-06-17\n\n## Attendees\n\n- Bob / @bob\n", encoding="utf-8")
+    os.utime(page, ns=(stamp, stamp))
+    second = collect_notes([str(notes)], cache=cache)
+    assert [a.handle for a in second.meetings()[0].attendees] == ["ada"]
+    assert second.documents[0].from_cache
+
+    os.utime(page, ns=(stamp + 1_000_000_000, stamp + 1_000_000_000))
+    third = collect_notes([str(notes)], cache=cache)
+    assert [a.handle for a in third.meetings()[0].attendees] == ["bob"]

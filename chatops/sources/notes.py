@@ -121,6 +121,16 @@ class NotesDocument:
     body: bytes
     url: str | None = None  # readable link (SourceRef.url base)
     stale: bool = False  # served from the cache because the origin failed
+    # For local files: the (mtime_ns, size) seen, and the content hash when the stat index vouches
+    # for it, in which case ``body`` is left unread until a parse needs it.
+    stat: tuple[int, int] | None = None
+    known_hash: str | None = None
+
+    def read(self) -> bytes:
+        if self.known_hash is not None and not self.body:
+            with open(self.document, "rb") as fh:
+                self.body = fh.read()
+        return self.body
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,6 +228,9 @@ def collect_notes(
         raise UsageError(f"sources.headings: {exc}") from None
     heading_key = _headings_key(headings)
     own_client = None
+    # Local files whose (mtime, size) match the last run are not read at all: their content hash
+    # comes from this index, so a history of thousands of unchanged notes costs only stat calls.
+    stat_index: dict[str, dict[str, list[Any]]] = {}
     # Each slot is a fetched document or a problem, in source order.
     slots: list[NotesDocument | NotesProblem] = []
     try:
@@ -225,7 +238,9 @@ def collect_notes(
             spec = spec_of(item)
             try:
                 if spec.kind == "path":
-                    slots.extend(_read_paths(spec))
+                    if spec.name not in stat_index:
+                        stat_index[spec.name] = _read_stat_index(cache, spec.name)
+                    slots.extend(_read_paths(spec, stat_index[spec.name]))
                 elif spec.kind == "git":
                     slots.extend(_read_git(spec, git_dir or _default_git_dir()))
                 else:
@@ -252,9 +267,17 @@ def collect_notes(
         if slot.source not in batches:
             batches[slot.source] = _read_batch(cache, _batch_key(slot.source, heading_key)) if cache else {}
             fresh[slot.source] = {}
-        digest = content_hash(slot.body)
+        digest = slot.known_hash or content_hash(slot.body)
         key_tail = f"{digest}:{slot.document}:{slot.url or ''}"
         hit = batches[slot.source].get(key_tail)
+        if hit is None and slot.known_hash is not None:  # the index vouched, but the parse is gone
+            try:
+                digest = content_hash(slot.read())
+            except OSError as exc:
+                results.append(NotesProblem(slot.document, f"cannot read: {exc.strerror or exc}"))
+                continue
+            key_tail = f"{digest}:{slot.document}:{slot.url or ''}"
+            hit = batches[slot.source].get(key_tail)
         if hit is not None:
             fresh[slot.source][key_tail] = hit
             results.append(ParsedNotes(slot.source, slot.document, digest, hit[0], hit[1], from_cache=True,
@@ -263,7 +286,8 @@ def collect_notes(
             results.append(None)
             todo.append((len(results) - 1, slot, digest, key_tail))
 
-    jobs = [(doc.document, doc.url, doc.body, headings) for _, doc, _, _ in todo]
+    slot_stats = {s.document: list(s.stat) for s in slots if isinstance(s, NotesDocument) and s.stat is not None}
+    jobs = [(doc.document, doc.url, doc.read(), headings) for _, doc, _, _ in todo]
     total = sum(len(doc.body) for _, doc, _, _ in todo)
     parsed: list[list[Meeting] | None]
     if callable(workers):  # decided only when there is enough to parse for it to matter
@@ -287,6 +311,14 @@ def collect_notes(
         for source, entries in fresh.items():
             if entries.keys() != batches[source].keys():
                 cache.put(_batch_key(source, heading_key), CacheEntry(body=_write_batch(entries)))
+        for source, old in stat_index.items():
+            new = {
+                r.document: [*slot_stats[r.document], r.content_hash]
+                for r in results
+                if isinstance(r, ParsedNotes) and r.source == source and r.document in slot_stats
+            }
+            if new != old:
+                cache.put(_stat_key(source), CacheEntry(body=json.dumps(new).encode()))
 
     report = NotesReport()
     for result in results:
@@ -394,7 +426,22 @@ def _decode(body: bytes) -> str:
 # --- local paths ---------------------------------------------------------------------------------
 
 
-def _read_paths(spec: NotesSpec) -> Iterable[NotesDocument | NotesProblem]:
+def _stat_key(source: str) -> str:
+    return f"notes-stat:{PARSER_VERSION}:{source}"
+
+
+def _read_stat_index(cache: SourceCache | None, source: str) -> dict[str, list[Any]]:
+    entry = cache.get(_stat_key(source)) if cache is not None else None
+    if entry is None:
+        return {}
+    try:
+        data = json.loads(entry.body)
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _read_paths(spec: NotesSpec, known: dict[str, list[Any]] | None = None) -> Iterable[NotesDocument | NotesProblem]:
     # Plain strings and os functions rather than pathlib: a warm run over a large notes directory is
     # mostly this listing and reading.
     location = os.path.expanduser(spec.location)
@@ -417,12 +464,18 @@ def _read_paths(spec: NotesSpec) -> Iterable[NotesDocument | NotesProblem]:
         raise _SourceFailed("no such file or directory")
     for file in files:
         try:
+            info = os.stat(file)
+            stat = (info.st_mtime_ns, info.st_size)
+            seen = (known or {}).get(file)
+            if seen and len(seen) == 3 and [*stat] == seen[:2] and isinstance(seen[2], str):
+                yield NotesDocument(spec.name, file, b"", stat=stat, known_hash=seen[2])
+                continue
             with open(file, "rb") as fh:
                 body = fh.read()
         except OSError as exc:
             yield NotesProblem(file, f"cannot read: {exc.strerror or exc}")
             continue
-        yield NotesDocument(spec.name, file, body)
+        yield NotesDocument(spec.name, file, body, stat=stat)
 
 
 # --- git -----------------------------------------------------------------------------------------
