@@ -127,3 +127,54 @@ def test_url_input_through_a_loopback_notes_host(run, tmp_path):
     assert [r.status for r in host.requests[:2]] == [200, 304]
     assert bad.exit_code == 2
     assert f"Error: cannot read notes: {host.url('/missing')}: not found (HTTP 404)" in bad.stderr
+
+
+def test_default_config_file_in_the_working_directory_still_applies(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "compass.yaml").write_text("sources:\n  headings:\n    celebrations: [Hall of fame]\n")
+    (tmp_path / "n.md").write_text("## Hall of fame\n- @ana for the release\n")
+    result = CliRunner().invoke(cli, ["notes", "parse", "n.md", "--format", "json", "--no-cache"],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)[0]["celebrations"][0]["people"] == ["ana"]
+
+
+def test_without_a_config_file_the_configuration_code_is_not_imported(tmp_path):
+    # Start-up is part of every ad hoc run: no YAML loader, no scheduler trigger parsing.
+    import subprocess
+    import sys
+
+    notes = tmp_path / "n.md"
+    notes.write_text("# Sync 2024-04-02\n\n## Agenda\n- **Ana** (5m): CI\n")
+    probe = (
+        "import sys\n"
+        "from chatops.cli import main\n"
+        "try:\n"
+        f"    main(['notes', 'parse', {str(notes)!r}, '--format', 'json', '--no-cache'])\n"
+        "except SystemExit as exc:\n"
+        "    assert not exc.code, exc.code\n"
+        "loaded = [m for m in ('chatops.config', 'yaml', 'apscheduler', 'sqlalchemy', 'jinja2') if m in sys.modules]\n"
+        "print('LOADED', loaded)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.splitlines()[0])[0]["agenda"][0]["owner"] == "Ana"
+    assert done.stdout.splitlines()[-1] == "LOADED []"
+
+
+def test_idle_cpu_count_is_between_one_and_the_cpus_and_waits_only_the_rest_of_its_window(monkeypatch):
+    import os
+    import time
+
+    from chatops.cli import notes as notes_cli
+
+    probe = notes_cli._IdleCpus()
+    time.sleep(probe.WINDOW)  # the window has passed: no further wait
+    slept: list[float] = []
+    monkeypatch.setattr(notes_cli.time, "sleep", slept.append)
+    assert 1 <= probe() <= min(8, os.cpu_count() or 1)
+    assert slept == []
+    fresh = notes_cli._IdleCpus()
+    fresh()
+    assert len(slept) <= 1 and all(0 < s <= fresh.WINDOW for s in slept)

@@ -47,18 +47,23 @@ def parse(ctx: click.Context, inputs: tuple[str, ...], fmt: str, no_cache: bool,
     from chatops.sources.cache import FileCache
     from chatops.sources.notes import collect_notes, spec_of
 
+    # Start sampling CPU use now, so the wait it needs overlaps reading the inputs (see _IdleCpus).
+    idle_cpus = _IdleCpus()
     app = obj(ctx)
     headings = None
-    config = app.load_config(required=False)
-    if config is not None:
-        headings = config.sources.headings or None
+    # Without a config file, do not even import the configuration code (YAML, the scheduler's
+    # trigger parsing): this command is used ad hoc, and start-up is part of every run.
+    if app.config_explicit or app.config_path.exists():
+        config = app.load_config(required=False)
+        if config is not None:
+            headings = config.sources.headings or None
     cache = None if no_cache else (FileCache(cache_dir) if cache_dir else FileCache.default())
     specs = [spec_of(i) for i in inputs]
     # Parsing allocates many small objects and creates no reference cycles; the cyclic collector
     # would only rescan them (about a sixth of the parse time), so it is paused for this one batch.
     gc.disable()
     try:
-        report = collect_notes(specs, cache=cache, headings=headings, workers=_idle_cpus)
+        report = collect_notes(specs, cache=cache, headings=headings, workers=idle_cpus)
     finally:
         gc.enable()
     grouped = report.by_source()
@@ -69,10 +74,10 @@ def parse(ctx: click.Context, inputs: tuple[str, ...], fmt: str, no_cache: bool,
         if len(specs) == 1:
             out = arrays[specs[0].name]
         else:
-            out = "{" + ",".join(f"{json.dumps(name, ensure_ascii=False)}:{arr}" for name, arr in arrays.items()) + "}"
+            out = b"{" + b",".join(json.dumps(name, ensure_ascii=False).encode() + b":" + arr
+                                   for name, arr in arrays.items()) + b"}"
         if any(spec.name in grouped for spec in specs) or not report.problems:
-            sys.stdout.write(out)
-            sys.stdout.write("\n")
+            _write_bytes(out + b"\n")
     else:
         for spec in specs:
             docs = grouped.get(spec.name, [])
@@ -87,26 +92,45 @@ def parse(ctx: click.Context, inputs: tuple[str, ...], fmt: str, no_cache: bool,
         raise UsageError("cannot read some notes:\n  " + "\n  ".join(lines))
 
 
-def _idle_cpus() -> int:
+class _IdleCpus:
     """Worker processes for parsing: one, plus one per CPU idle right now (extra processes on a busy
-    machine only slow it down). Measured from /proc/stat over 50 ms where available, else from the
-    load average."""
-    cpus = os.cpu_count() or 1
-    if cpus == 1:
-        return 1
-    try:
-        first = _cpu_times()
-        time.sleep(0.05)
-        second = _cpu_times()
-        busy = (second[0] - first[0]) / max(1, second[1] - first[1])
-        idle = cpus * (1.0 - busy)
-    except (OSError, ValueError, IndexError):
+    machine only slow it down). Measured from /proc/stat over at least 50 ms where available, else
+    from the load average.
+
+    The first sample is taken when this object is made, at the start of the command; the second
+    when ``collect_notes`` asks (only when there is much to parse), after reading the inputs, so the
+    time it waits for is mostly time spent reading anyway.
+    """
+
+    WINDOW = 0.05
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
         try:
-            idle = cpus - os.getloadavg()[0]
-        except OSError:
-            idle = 1.0
-    # This process is one worker already; each further idle CPU takes another.
-    return max(1, min(8, cpus, 1 + int(idle + 0.5)))
+            self.first: tuple[int, int] | None = _cpu_times()
+        except (OSError, ValueError, IndexError):
+            self.first = None
+
+    def __call__(self) -> int:
+        cpus = os.cpu_count() or 1
+        if cpus == 1:
+            return 1
+        try:
+            if self.first is None:
+                raise OSError("no /proc/stat")
+            wait = self.WINDOW - (time.monotonic() - self.started)
+            if wait > 0:
+                time.sleep(wait)
+            second = _cpu_times()
+            busy = (second[0] - self.first[0]) / max(1, second[1] - self.first[1])
+            idle = cpus * (1.0 - busy)
+        except (OSError, ValueError, IndexError):
+            try:
+                idle = cpus - os.getloadavg()[0]
+            except OSError:
+                idle = 1.0
+        # This process is one worker already; each further idle CPU takes another.
+        return max(1, min(8, cpus, 1 + int(idle + 0.5)))
 
 
 def _cpu_times() -> tuple[int, int]:
@@ -118,10 +142,21 @@ def _cpu_times() -> tuple[int, int]:
     return total - idle, total
 
 
-def _splice(arrays: list[bytes]) -> str:
-    """Concatenate JSON arrays without re-parsing them (cached results go straight out)."""
-    inner = [a.decode("utf-8").strip()[1:-1].strip() for a in arrays]
-    return "[" + ",".join(i for i in inner if i) + "]"
+def _splice(arrays: list[bytes]) -> bytes:
+    """Concatenate JSON arrays (UTF-8) without re-parsing them (cached results go straight out)."""
+    inner = [a.strip()[1:-1].strip() for a in arrays]
+    return b"[" + b",".join(i for i in inner if i) + b"]"
+
+
+def _write_bytes(data: bytes) -> None:
+    """Write UTF-8 output as is, without decoding it to text and encoding it again."""
+    sys.stdout.flush()
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:
+        sys.stdout.write(data.decode("utf-8"))
+        return
+    buffer.write(data)
+    buffer.flush()
 
 
 def _table(name: str, meetings: list[dict[str, Any]]) -> None:
