@@ -214,7 +214,8 @@ def load_meetings(
     it (``UsageError``); configured sources that fail are logged and skipped, so one broken document does
     not stop a scheduled digest. Paths in ``notes`` are relative to the working directory, configured
     ones to the configuration file. ``between`` (first and last day, inclusive) keeps only the meetings
-    dated then, and spares building the others.
+    dated then: documents the notes date index places wholly outside are neither read nor loaded, and
+    of the others only those meetings are built.
     """
     from chatops.sources.notes import collect_notes, spec_of
 
@@ -227,7 +228,9 @@ def load_meetings(
     if cache == "default":
         cache = _source_cache()
     headings = (config.sources.headings or None) if config is not None else None
-    report = collect_notes(specs, cache=cache, headings=headings)
+    # With ``between`` the cache's date index leaves out the documents whose meetings are all outside it,
+    # unread and unloaded, so a monthly digest does not pay for the whole history of notes.
+    report = collect_notes(specs, cache=cache, headings=headings, between=between)
     if report.problems:
         lines = [str(p) for p in report.problems]
         if notes is not None:

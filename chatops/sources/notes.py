@@ -17,11 +17,18 @@ Sources (``NotesSpec``; config's ``LocalNotes``/``GitNotes``/``HttpNotes`` and p
   ``SourceCache``), so an unchanged note costs a 304; when the server is down the last good copy is
   used and the report says so.
 
-Parsing is cached by content: each document's result is keyed by its SHA-256, name and URL, under
-an entry per source that also names the parser version and the heading table
-(``notes-parsed:<version>:<headings>:<source>``), so an unchanged document is never parsed twice and
-a large notes directory costs one cache read. The cached value holds both the contract JSON (printed
-as is by the CLI) and the full meetings.
+Parsing is cached by content: each document's result is keyed by its SHA-256, name and URL, in
+entries that also name the parser version and the heading table, so an unchanged document is never
+parsed twice. The cached value holds both the contract JSON (printed as is by the CLI) and the full
+meetings. Per source, a date index (document -> stat signature, content hash, first and last meeting
+date) sits beside the parse results, which are grouped by the year of each document's first meeting:
+
+- a local file whose mtime and size match the index is not read (its hash comes from the index);
+- with ``between`` (a digest's windows), a document whose meetings all fall outside is not read or
+  loaded either, and only the year groups of the remaining documents are read: a digest costs a
+  listing, a stat call per file and a read of the index, then the same small work whatever the length
+  of the history. Every file is still stat-ed on every run, so an edited, new or deleted file shows up
+  in the next digest (an edit that keeps both mtime and size is the one change that goes unseen).
 
 A source that fails (missing path, network error, 404, HTML instead of Markdown, bytes that are not
 UTF-8) becomes a ``NotesProblem`` (logged, returned) and is skipped.
@@ -29,6 +36,7 @@ UTF-8) becomes a ``NotesProblem`` (logged, returned) and is skipped.
 
 from __future__ import annotations
 
+import datetime as dt
 import glob
 import hashlib
 import json
@@ -169,6 +177,8 @@ class ParsedNotes:
 class NotesReport:
     documents: list[ParsedNotes] = field(default_factory=list)
     problems: list[NotesProblem] = field(default_factory=list)
+    # Documents left out because the date index places all their meetings outside ``between``.
+    skipped: list[str] = field(default_factory=list)
 
     def meetings(self) -> list[Meeting]:
         return [m for d in self.documents for m in d.meetings()]
@@ -213,6 +223,7 @@ def collect_notes(
     clock: Callable[[], float] = time.time,
     timeout: float = 30.0,
     workers: int | Callable[[], int] = 1,
+    between: tuple[dt.date, dt.date] | None = None,
 ) -> NotesReport:
     """Fetch and parse every source; failures become ``report.problems`` and are skipped.
 
@@ -221,16 +232,27 @@ def collect_notes(
     ``workers`` > 1 parses uncached documents in that many processes when there is enough to
     parse for it to pay off; it may be a function, called only then (the CLI passes one that
     counts the idle CPUs).
+
+    ``between`` (first and last day, inclusive) asks only for documents that may hold a meeting dated
+    then: a document the cache's date index places wholly outside (or that holds no dated meeting) is
+    left out, neither read nor loaded, and named in ``report.skipped``. New and changed documents are
+    always read and parsed, and a returned document may still hold other meetings: the caller filters.
     """
     try:
         section_table(headings)  # one clear error for a bad heading table, not one per document
     except ValueError as exc:
         raise UsageError(f"sources.headings: {exc}") from None
+    if between is not None and between[0] > between[1]:
+        raise UsageError(f"between: {between[0].isoformat()} is after {between[1].isoformat()}")
     heading_key = _headings_key(headings)
+    stores: dict[str, _Store] = {}
+
+    def store(source: str) -> _Store:
+        if source not in stores:
+            stores[source] = _Store(cache, source, heading_key)
+        return stores[source]
+
     own_client = None
-    # Local files whose (mtime, size) match the last run are not read at all: their content hash
-    # comes from this index, so a history of thousands of unchanged notes costs only stat calls.
-    stat_index: dict[str, dict[str, list[Any]]] = {}
     # Each slot is a fetched document or a problem, in source order.
     slots: list[NotesDocument | NotesProblem] = []
     try:
@@ -238,55 +260,59 @@ def collect_notes(
             spec = spec_of(item)
             try:
                 if spec.kind == "path":
-                    if spec.name not in stat_index:
-                        stat_index[spec.name] = _read_stat_index(cache, spec.name)
-                    slots.extend(_read_paths(spec, stat_index[spec.name]))
+                    # Local files whose (mtime, size) match the index are not read: a stat call vouches
+                    # for their content hash, and the index for the dates of their meetings.
+                    found = list(_read_paths(spec, store(spec.name).old))
                 elif spec.kind == "git":
-                    slots.extend(_read_git(spec, git_dir or _default_git_dir()))
+                    found = list(_read_git(spec, git_dir or _default_git_dir()))
                 else:
                     if client is None:
                         own_client = client = _make_client(timeout)
-                    slots.append(_fetch_url(spec, client, cache, clock))
+                    found = [_fetch_url(spec, client, cache, clock)]
             except _SourceFailed as exc:
                 slots.append(NotesProblem(spec.name, exc.reason))
+                continue
+            store(spec.name).listed = True  # the listing is complete: documents missing from it are gone
+            slots.extend(found)
     finally:
         if own_client is not None:
             own_client.close()
 
-    # Parsed results are cached per source, in one entry holding every document of that source by
-    # content key: a notes directory of hundreds of files costs one cache read when nothing changed,
-    # one write when something did, and still only the changed documents are parsed again.
-    batches: dict[str, dict[str, tuple[bytes, bytes]]] = {}
-    fresh: dict[str, dict[str, tuple[bytes, bytes]]] = {}
+    low, high = (between[0].isoformat(), between[1].isoformat()) if between is not None else ("", "")
     results: list[ParsedNotes | NotesProblem | None] = []
     todo: list[tuple[int, NotesDocument, str, str]] = []
+    skipped: list[str] = []
+    source = _Store(None, "", "")
     for slot in slots:
         if isinstance(slot, NotesProblem):
             results.append(slot)
             continue
-        if slot.source not in batches:
-            batches[slot.source] = _read_batch(cache, _batch_key(slot.source, heading_key)) if cache else {}
-            fresh[slot.source] = {}
+        if source.name != slot.source:
+            source = store(slot.source)
         digest = slot.known_hash or content_hash(slot.body)
-        key_tail = f"{digest}:{slot.document}:{slot.url or ''}"
-        hit = batches[slot.source].get(key_tail)
+        seen = source.seen(slot, digest)
+        if between is not None and seen is not None and (seen[4] is None or seen[5] < low or seen[4] > high):
+            source.keep(slot, seen)  # every meeting it holds is outside the window: not read, not loaded
+            skipped.append(slot.document)
+            continue
+        key = _content_key(digest, slot)
+        hit = source.shard(_shard_of(seen[4])).get(key) if seen is not None else None
         if hit is None and slot.known_hash is not None:  # the index vouched, but the parse is gone
             try:
                 digest = content_hash(slot.read())
             except OSError as exc:
                 results.append(NotesProblem(slot.document, f"cannot read: {exc.strerror or exc}"))
                 continue
-            key_tail = f"{digest}:{slot.document}:{slot.url or ''}"
-            hit = batches[slot.source].get(key_tail)
-        if hit is not None:
-            fresh[slot.source][key_tail] = hit
+            key = _content_key(digest, slot)
+            seen = source.seen(slot, digest)
+        if hit is not None and seen is not None:
+            source.keep(slot, seen)
             results.append(ParsedNotes(slot.source, slot.document, digest, hit[0], hit[1], from_cache=True,
                                        stale=slot.stale))
         else:
             results.append(None)
-            todo.append((len(results) - 1, slot, digest, key_tail))
+            todo.append((len(results) - 1, slot, digest, key))
 
-    slot_stats = {s.document: list(s.stat) for s in slots if isinstance(s, NotesDocument) and s.stat is not None}
     jobs = [(doc.document, doc.url, doc.read(), headings) for _, doc, _, _ in todo]
     total = sum(len(doc.body) for _, doc, _, _ in todo)
     parsed: list[list[Meeting] | None]
@@ -299,28 +325,18 @@ def collect_notes(
         pairs = [_parse_job_values(job) for job in jobs]
         outcomes = [o for o, _ in pairs]
         parsed = [m for _, m in pairs]
-    for (index, doc, digest, key_tail), outcome, values in zip(todo, outcomes, parsed):
+    for (index, doc, digest, key), outcome, values in zip(todo, outcomes, parsed):
         if isinstance(outcome, str):
             results[index] = NotesProblem(doc.document, outcome)
             continue
         contract_json, meetings_json = outcome
-        fresh[doc.source][key_tail] = (contract_json, meetings_json)
+        stores[doc.source].add(doc, digest, key, outcome, _span(meetings_json, values))
         results[index] = ParsedNotes(doc.source, doc.document, digest, contract_json, meetings_json, stale=doc.stale,
                                      _meetings=values)
-    if cache is not None:
-        for source, entries in fresh.items():
-            if entries.keys() != batches[source].keys():
-                cache.put(_batch_key(source, heading_key), CacheEntry(body=_write_batch(entries)))
-        for source, old in stat_index.items():
-            new = {
-                r.document: [*slot_stats[r.document], r.content_hash]
-                for r in results
-                if isinstance(r, ParsedNotes) and r.source == source and r.document in slot_stats
-            }
-            if new != old:
-                cache.put(_stat_key(source), CacheEntry(body=json.dumps(new).encode()))
+    for each in stores.values():
+        each.save()
 
-    report = NotesReport()
+    report = NotesReport(skipped=skipped)
     for result in results:
         if isinstance(result, NotesProblem):
             _problem(report, result.source, result.reason)
@@ -341,8 +357,113 @@ def _headings_key(headings: Mapping[str, Iterable[str]] | None) -> str:
     return hashlib.sha256(canon.encode()).hexdigest()[:16]
 
 
-def _batch_key(source: str, heading_key: str) -> str:
-    return f"notes-parsed:{PARSER_VERSION}:{heading_key}:{redact_url(source)}"
+# The source cache holds, per notes source (``<v>`` the parser version, ``<h>`` the heading table's key):
+#
+# - ``notes-index:<v>:<h>:<source>``: one JSON object, document -> ``[mtime_ns, size, sha256, url, first,
+#   last]``: the stat signature a local file had when it was hashed (null for git and HTTP documents),
+#   its content hash and link, and the first and last dates of its dated meetings (null when none);
+# - ``notes-parsed:<v>:<h>:<source>:<shard>``: the parse results (contract JSON, meetings JSON) of the
+#   documents whose first meeting falls in year ``<shard>`` (``-`` for documents without a dated meeting),
+#   keyed by content hash, document and link.
+#
+# A digest window reads the index, then only the shards of the documents whose [first, last] meets it.
+# A year's shard stays the same size as the history grows, so reading it costs the same after a century.
+_Seen = list[Any]  # [mtime_ns | None, size | None, sha256, url | None, first | None, last | None]
+
+
+def _content_key(digest: str, doc: NotesDocument) -> str:
+    return f"{digest}:{doc.document}:{doc.url or ''}"
+
+
+def _shard_of(first: str | None) -> str:
+    return first[:4] if first else "-"
+
+
+def _span(meetings_json: bytes, values: list[Meeting] | None) -> tuple[str | None, str | None]:
+    """The first and last dates (ISO) of a document's dated meetings, or (None, None)."""
+    if values is not None:
+        days = [m.date.isoformat() for m in values if m.date is not None]
+    else:
+        data = json.loads(meetings_json)
+        days = [m["date"][:10] for m in data if isinstance(m, dict) and isinstance(m.get("date"), str)]
+    return (min(days), max(days)) if days else (None, None)
+
+
+class _Store:
+    """The date index and parse shards of one source: read when first needed, written back once if changed."""
+
+    def __init__(self, cache: SourceCache | None, source: str, heading_key: str) -> None:
+        self.cache = cache
+        self.name = source
+        self.prefix = f"{PARSER_VERSION}:{heading_key}:{redact_url(source)}"
+        self.old = _read_index(cache, f"notes-index:{self.prefix}")
+        self.new: dict[str, _Seen] = {}
+        self.shards: dict[str, dict[str, tuple[bytes, bytes]]] = {}
+        self.fresh: dict[str, dict[str, tuple[bytes, bytes]]] = {}  # shard -> parses added by this run
+        self.listed = False
+
+    def seen(self, doc: NotesDocument, digest: str) -> _Seen | None:
+        """The index entry of ``doc`` if it describes this very content."""
+        seen = self.old.get(doc.document)
+        if seen is None or seen[2] != digest or seen[3] != doc.url:
+            return None
+        first, last = seen[4], seen[5]
+        if first is None and last is None or isinstance(first, str) and isinstance(last, str):
+            return seen
+        return None  # not written by this code: read and parse again
+
+    def shard(self, name: str) -> dict[str, tuple[bytes, bytes]]:
+        if name not in self.shards:
+            self.shards[name] = _read_batch(self.cache, f"notes-parsed:{self.prefix}:{name}")
+        return self.shards[name]
+
+    def keep(self, doc: NotesDocument, seen: _Seen) -> None:
+        stat = doc.stat or (None, None)
+        self.new[doc.document] = seen if seen[0] == stat[0] and seen[1] == stat[1] else [*stat, *seen[2:]]
+
+    def add(self, doc: NotesDocument, digest: str, key: str, parse: tuple[bytes, bytes],
+            span: tuple[str | None, str | None]) -> None:
+        self.new[doc.document] = [*(doc.stat or (None, None)), digest, doc.url, *span]
+        self.fresh.setdefault(_shard_of(span[0]), {})[key] = parse
+
+    def save(self) -> None:
+        if self.cache is None or not self.listed or (not self.fresh and self.new == self.old):
+            return  # nothing changed, or a source that failed keeps what it had
+        before, after = self._keys(self.old), self._keys(self.new)
+        for name in sorted(before.keys() | after.keys()):
+            wanted, fresh = after.get(name, set()), self.fresh.get(name, {})
+            if wanted == before.get(name, set()) and not fresh:
+                continue  # the shard holds the same documents: nothing to write
+            have = self.shard(name) if wanted - fresh.keys() else {}
+            entries = {k: fresh[k] if k in fresh else have[k] for k in sorted(wanted) if k in fresh or k in have}
+            self.cache.put(f"notes-parsed:{self.prefix}:{name}", CacheEntry(body=_write_batch(entries)))
+        if self.new != self.old:
+            body = json.dumps({"documents": self.new}, ensure_ascii=False, separators=(",", ":")).encode()
+            self.cache.put(f"notes-index:{self.prefix}", CacheEntry(body=body))
+
+    @staticmethod
+    def _keys(index: dict[str, _Seen]) -> dict[str, set[str]]:
+        out: dict[str, set[str]] = {}
+        for document, seen in index.items():
+            out.setdefault(_shard_of(seen[4]), set()).add(f"{seen[2]}:{document}:{seen[3] or ''}")
+        return out
+
+
+def _read_index(cache: SourceCache | None, key: str) -> dict[str, _Seen]:
+    entry = cache.get(key) if cache is not None else None
+    if entry is None:
+        return {}
+    try:
+        data = json.loads(entry.body)
+    except ValueError:
+        return {}
+    documents = data.get("documents") if isinstance(data, dict) else None
+    if not isinstance(documents, dict):
+        return {}
+    # Keep only entries of the right shape (``_Store.seen`` checks the dates of the few it uses); anything
+    # else is read and parsed again.
+    return {doc: seen for doc, seen in documents.items()
+            if type(seen) is list and len(seen) == 6 and type(seen[2]) is str}
 
 
 def _write_batch(entries: dict[str, tuple[bytes, bytes]]) -> bytes:
@@ -426,36 +547,19 @@ def _decode(body: bytes) -> str:
 # --- local paths ---------------------------------------------------------------------------------
 
 
-def _stat_key(source: str) -> str:
-    return f"notes-stat:{PARSER_VERSION}:{source}"
+def _read_paths(spec: NotesSpec, known: Mapping[str, _Seen] | None = None) -> Iterable[NotesDocument | NotesProblem]:
+    """Every file of a path source; a file whose (mtime, size) matches ``known`` is yielded unread.
 
-
-def _read_stat_index(cache: SourceCache | None, source: str) -> dict[str, list[Any]]:
-    entry = cache.get(_stat_key(source)) if cache is not None else None
-    if entry is None:
-        return {}
-    try:
-        data = json.loads(entry.body)
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def _read_paths(spec: NotesSpec, known: dict[str, list[Any]] | None = None) -> Iterable[NotesDocument | NotesProblem]:
-    # Plain strings and os functions rather than pathlib: a warm run over a large notes directory is
-    # mostly this listing and reading.
+    Plain strings and os functions rather than pathlib: a warm run over a large notes directory is
+    mostly this listing and these stat calls.
+    """
     location = os.path.expanduser(spec.location)
     if _GLOB_CHARS.search(location):
         files = sorted(p for p in glob.glob(location, recursive=True) if os.path.isfile(p))
         if not files:
             raise _SourceFailed("no files match this pattern; check the path and quote the glob so the shell does not expand it")
     elif os.path.isdir(location):
-        files = sorted(
-            os.path.join(root, name)
-            for root, _dirs, names in os.walk(location)
-            for name in names
-            if name.lower().endswith(MARKDOWN_SUFFIXES)
-        )
+        files = sorted(_markdown_files(location))
         if not files:
             raise _SourceFailed("directory holds no Markdown files (*.md, *.markdown)")
     elif os.path.exists(location):
@@ -466,8 +570,8 @@ def _read_paths(spec: NotesSpec, known: dict[str, list[Any]] | None = None) -> I
         try:
             info = os.stat(file)
             stat = (info.st_mtime_ns, info.st_size)
-            seen = (known or {}).get(file)
-            if seen and len(seen) == 3 and [*stat] == seen[:2] and isinstance(seen[2], str):
+            seen = known.get(file) if known else None
+            if seen is not None and seen[0] == stat[0] and seen[1] == stat[1]:
                 yield NotesDocument(spec.name, file, b"", stat=stat, known_hash=seen[2])
                 continue
             with open(file, "rb") as fh:
@@ -476,6 +580,31 @@ def _read_paths(spec: NotesSpec, known: dict[str, list[Any]] | None = None) -> I
             yield NotesProblem(file, f"cannot read: {exc.strerror or exc}")
             continue
         yield NotesDocument(spec.name, file, body, stat=stat)
+
+
+def _markdown_files(top: str) -> list[str]:
+    """The Markdown files under ``top``, as ``os.walk`` finds them (symlinked directories are not entered,
+    unreadable ones are passed over), through ``os.scandir`` alone: on a large notes directory it lists
+    in half the time."""
+    out: list[str] = []
+    pending = [top]
+    while pending:
+        try:
+            listing = os.scandir(pending.pop())
+        except OSError:
+            continue
+        with listing:
+            for entry in listing:
+                try:
+                    is_dir = entry.is_dir()
+                except OSError:
+                    is_dir = False
+                if is_dir:
+                    if not entry.is_symlink():
+                        pending.append(entry.path)
+                elif entry.name.lower().endswith(MARKDOWN_SUFFIXES):
+                    out.append(entry.path)
+    return out
 
 
 # --- git -----------------------------------------------------------------------------------------
