@@ -452,18 +452,79 @@ def test_a_batch_is_recorded_in_order_and_once(chat, monkeypatch):
 
     from chatops.commands import shoutout
 
-    real = shoutout.record_shoutout
+    real = shoutout.record_shoutouts
     calls = []
 
     def fails_once(**kwargs):
         calls.append(1)
-        if len(calls) == 2:
+        if len(calls) == 1:
             raise RuntimeError("boom")
         return real(**kwargs)
 
-    monkeypatch.setattr(shoutout, "record_shoutout", fails_once)
+    monkeypatch.setattr(shoutout, "record_shoutouts", fails_once)
     again = [chat.message(f"shoutout @**Bob Stone|12** for more {i}", message_id=700 + i) for i in range(3)]
     outcomes = chat.dispatcher.handle_many(again, chat.stub)
-    # The batch rolled back, then each message was handled on its own: all recorded, once.
-    assert [o.command for o in outcomes] == ["shoutout"] * 3
+    # The batch rolled back (its claims too), then each message was handled on its own: all recorded, once.
+    assert calls and [o.command for o in outcomes] == ["shoutout"] * 3
+    assert all(o.reply.startswith("Recorded shout-out") for o in outcomes)
     assert [s.message_id for s in chat.stored()][-3:] == [700, 701, 702]
+
+
+def test_a_failure_checking_one_shoutout_of_a_batch_rolls_the_batch_back(chat, monkeypatch):
+    if chat.database.dialect != "sqlite":
+        pytest.skip("only SQLite records a batch in one transaction")
+    from chatops.commands import shoutout
+
+    real, calls = shoutout.prepare, []
+
+    def fails_on_the_second(ctx, args, **kw):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("boom")
+        return real(ctx, args, **kw)
+
+    monkeypatch.setattr(shoutout, "prepare", fails_on_the_second)
+    messages = [chat.message(f"shoutout @**Bob Stone|12** for item {i}", message_id=800 + i) for i in range(3)]
+    assert chat.dispatcher.prepare_many(messages, chat.stub) is None
+    assert chat.stored() == []  # nothing of the batch was kept, claims included
+    outcomes = chat.dispatcher.handle_many(messages, chat.stub)
+    assert [o.reply.split(" for ")[0] for o in outcomes] == [f"Recorded shout-out #{i}" for i in (1, 2, 3)]
+    assert [s.message_id for s in chat.stored()] == [800, 801, 802]
+
+
+def test_the_rate_limit_counts_the_earlier_shoutouts_of_a_batch(database):
+    chat = Chat(database, rate_limit=3)
+    chat.say("shoutout @**Bob Stone|12** for an earlier thing")  # one already given this hour
+    messages = [chat.message(f"shoutout @**Bob Stone|12** for item {i}") for i in range(4)]
+    messages.insert(1, chat.message("shoutout @**Ann Lee|11** for her turn", who=BOB))
+    no_id = IncomingMessage(
+        sender_id=None, sender_email="zed@example.org", sender_name="Zed", stream="general", topic="kudos",
+        text="shoutout @**Bob Stone|12** for a first one", message_id=1999, timestamp=NOW,
+    )
+    outcomes = chat.dispatcher.handle_many([*messages, no_id], chat.stub)
+    replies = [o.reply for o in outcomes]
+    assert [r.split(" for ")[0] for r in replies[:3]] == [
+        "Recorded shout-out #2", "Recorded shout-out #3", "Recorded shout-out #4",
+    ]
+    assert replies[3] == replies[4] == (
+        "Thank you for being so generous! You have given 3 shout-outs in the last hour, which is the limit "
+        "(3 an hour). Please try this one again a little later."
+    )
+    assert replies[5].startswith("Recorded shout-out #5 ")
+    assert [(s.giver, s.text) for s in chat.stored()] == [
+        ("Ann Lee", "an earlier thing"), ("Ann Lee", "item 0"), ("Bob Stone", "her turn"), ("Ann Lee", "item 1"),
+        ("Zed", "a first one"),
+    ]
+
+
+def test_a_batch_handles_a_message_given_twice_once_and_reads_its_own_shoutouts(chat):
+    first = chat.message("shoutout @**Bob Stone|12** for the logo", message_id=901)
+    undo = chat.message("undo 1", message_id=902)
+    later = chat.message("shoutout @**Bob Stone|12** for the docs", message_id=903)
+    outcomes = chat.dispatcher.handle_many([first, undo, undo, later], chat.stub)
+    assert outcomes[2] is None
+    assert outcomes[0].reply.startswith("Recorded shout-out #1 ")
+    assert outcomes[1].reply == "Took back shout-out #1; it will not appear in future digests."
+    assert outcomes[3].reply.startswith("Recorded shout-out #2 ")
+    assert [(s.id, s.text) for s in chat.stored()] == [(2, "the docs")]
+    assert len(chat.stub.replies) == 3

@@ -9,7 +9,9 @@ import pytest
 from chatops.storage.shoutouts import (
     ShoutoutNotFoundError,
     claim_event,
+    claim_events,
     count_recent_shoutouts,
+    count_recent_shoutouts_by_giver,
     edit_shoutout,
     event_reply,
     get_shoutout,
@@ -17,6 +19,7 @@ from chatops.storage.shoutouts import (
     list_shoutouts_for_person,
     record_event_reply,
     record_shoutout,
+    record_shoutouts,
     retract_shoutout,
 )
 from digests.model import Recipient, Shoutout, Window
@@ -93,6 +96,50 @@ def test_count_recent_counts_one_giver_since(database):
     with database.session() as session:
         assert count_recent_shoutouts(session=session, since=T0 + dt.timedelta(days=2), giver_id=1) == 2
         assert count_recent_shoutouts(session=session, since=T0, giver="Zed", giver_id=None) == 1
+
+
+def test_record_many_stores_the_same_rows_in_order(database):
+    with database.session() as session:
+        first = record_shoutout(session=session, shoutout=_shoutout(0))
+        many = record_shoutouts(session=session, shoutouts=[_shoutout(i, to=f"P{i}", to_id=None) for i in (3, 1, 2)])
+        assert record_shoutouts(session=session, shoutouts=[]) == []
+    assert [s.id for s in many] == [first.id + 1, first.id + 2, first.id + 3]
+    assert [s.text for s in many] == ["thanks #3", "thanks #1", "thanks #2"]
+    with database.session() as session:
+        stored = {s.id: s for s in list_shoutouts(session=session)}
+    assert [stored[s.id] for s in many] == many
+    assert stored[many[0].id].recipients == (Recipient(name="P3"), Recipient(name="the docs team", kind="text"))
+
+
+def test_count_recent_by_giver_counts_several_givers_in_one_go(database):
+    with database.session() as session:
+        record_shoutouts(session=session, shoutouts=[
+            *(_shoutout(i) for i in range(4)), _shoutout(5, giver="Zed", giver_id=None),
+            _shoutout(6, giver="Yan", giver_id=7),
+        ])
+    with database.session() as session:
+        counts = count_recent_shoutouts_by_giver(
+            session=session, since=T0 + dt.timedelta(days=2), giver_ids=[1, 7, 8], givers=["Zed", "Ann", "Nobody"],
+        )
+        assert counts == {1: 2, 7: 1, 8: 0, "Zed": 1, "Ann": 2, "Nobody": 0}
+        assert count_recent_shoutouts_by_giver(session=session, since=T0) == {}
+
+
+def test_claim_events_claims_each_key_once(database):
+    with database.session() as session:
+        assert claim_event(session=session, event_key="message:1", at=T0) is True
+    with database.session() as session:
+        got = claim_events(session=session, event_keys=["message:1", "message:2", "message:3", "message:2"], at=T0)
+        assert got == {"message:2", "message:3"}
+        assert claim_events(session=session, event_keys=["message:3"], at=T0) == set()
+        assert claim_events(session=session, event_keys=[], at=T0) == set()
+    with pytest.raises(RuntimeError), database.session() as session:
+        assert claim_events(session=session, event_keys=["message:4", "message:5"], at=T0) == {"message:4", "message:5"}
+        raise RuntimeError("process died")
+    with database.session() as session:
+        assert claim_events(session=session, event_keys=["message:5", "message:4", "message:2"], at=T0) == {
+            "message:4", "message:5",
+        }
 
 
 def test_claim_event_succeeds_once(database):

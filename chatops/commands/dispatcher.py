@@ -34,12 +34,14 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 from sqlmodel import Session
 
 from chatops.chat.ports import ChatPort, IncomingMessage, MessageEdit
+from chatops.commands import shoutout
 from chatops.commands.base import CommandContext, CommandError, Reply, Settings
 from chatops.commands.mentions import parse_recipients, split_at_bot_mention, starts_with_bot_mention
 from chatops.commands.registry import find, split_command, suggest
 from chatops.commands.safety import safe_reply
 from chatops.storage.shoutouts import (
     claim_event,
+    claim_events,
     clear_attempt,
     edit_shoutout,
     get_shoutout_by_message,
@@ -241,34 +243,85 @@ class Dispatcher:
 
         Returns one entry per message (``None`` for those not handled here), or ``None`` when a command
         failed unexpectedly: the whole batch then rolled back and each message should be handled alone.
+
+        The batch costs a few statements, not a few per message: the messages are claimed with one
+        INSERT, the shout-out givers' recent counts (the rate limit) read with one query, and the
+        shout-outs recorded with one INSERT per table (``ShoutoutBatch``). Other commands run one by one,
+        in order, after the shout-outs before them are recorded.
         """
         assert not self.hold_claim, "PostgreSQL replicas hold one transaction per message"
         self.refresh()
-        done: list[Prepared | None] = []
+        done: list[Prepared | None] = [None] * len(messages)
         try:
             with self._session() as session:
                 now = self.clock()
-                for message in messages:
+                wanted: list[tuple[int, str, str]] = []
+                for index, message in enumerate(messages):
                     if message.is_bot or (self.bot_id is not None and message.sender_id == self.bot_id):
-                        done.append(None)
                         continue
                     word, args = split_command(self.command_text(message))
-                    if not self._is_request(message, word):
-                        done.append(None)
-                        continue
-                    if message.message_id is not None and not claim_event(
-                        session=session, event_key=f"message:{message.message_id}", at=now
-                    ):
-                        done.append(None)
-                        continue
-                    reply = self._run(session, message, chat, word, args, now)
+                    if self._is_request(message, word):
+                        wanted.append((index, word, args))
+                claimed = claim_events(
+                    session=session, at=now,
+                    event_keys=[_key(messages[i]) for i, _, _ in wanted if messages[i].message_id is not None],
+                )
+                givers = [
+                    (messages[i].sender_id, messages[i].sender_name or messages[i].sender_email)
+                    for i, word, _ in wanted if find(word) is shoutout.COMMAND
+                ]
+                batch = shoutout.ShoutoutBatch(session, now=now, givers=list(dict.fromkeys(givers)))
+                waiting: list[tuple[int, str]] = []  # (index, word) of the shout-outs the batch holds
+
+                def record() -> None:
+                    if not waiting:
+                        return
+                    try:
+                        replies = batch.record()
+                    except Exception:
+                        log.exception("Recording %d shout-outs of a batch failed", len(waiting))
+                        raise _BatchFailedError from None
+                    for (index, word), reply in zip(waiting, replies, strict=True):
+                        done[index] = Prepared(messages[index], word, reply)
+                    waiting.clear()
+
+                for index, word, args in wanted:
+                    message = messages[index]
+                    if message.message_id is not None:
+                        key = _key(message)
+                        if key not in claimed:
+                            continue  # handled before (or twice in this batch: the first one counts)
+                        claimed.discard(key)
+                    if find(word) is shoutout.COMMAND:
+                        reply = self._add_shoutout(batch, session, message, chat, args, now)
+                        if reply is None:
+                            waiting.append((index, word))
+                            continue
+                    else:
+                        record()  # the command may read the shout-outs before it
+                        reply = self._run(session, message, chat, word, args, now)
                     if reply is None:
                         raise _BatchFailedError
-                    done.append(Prepared(message, word, reply))
+                    done[index] = Prepared(message, word, reply)
+                record()
         except _BatchFailedError:
             log.info("A command failed inside a batch of %d messages; handling them one by one", len(messages))
             return None
         return done
+
+    def _add_shoutout(
+        self, batch: shoutout.ShoutoutBatch, session: Session, message: IncomingMessage, chat: ChatPort, args: str,
+        now: dt.datetime,
+    ) -> Reply | None:
+        """Check a shout-out into ``batch``: ``None`` once it waits there, or the reply refusing it."""
+        try:
+            batch.add(self._context(session, message, chat, now), args)
+        except CommandError as exc:
+            return Reply(exc.reply)
+        except Exception:
+            log.exception('Command "shoutout" failed on message %s', message.message_id)
+            raise _BatchFailedError from None
+        return None
 
     def finish(self, prepared: Prepared, chat: ChatPort) -> Outcome:
         """Reply to (and react on) a message ``prepare_many`` recorded."""
@@ -300,10 +353,7 @@ class Dispatcher:
             if hint:
                 return Reply(f"I don't know `{shown}`. Did you mean `{hint}`? Say `help` for everything I can do.")
             return Reply(f"I don't know `{shown}`. Say `help` for everything I can do.")
-        ctx = CommandContext(
-            message=message, chat=chat, session=session, settings=self.settings, now=now,
-            config=self.config, digests=self.digests,
-        )
+        ctx = self._context(session, message, chat, now)
         if command.admin and not ctx.is_admin:
             return Reply(f"Sorry, `{command.name}` is for compass admins only. Nothing was changed.")
         try:
@@ -315,6 +365,12 @@ class Dispatcher:
             log.exception('Command "%s" failed on message %s', command.name, message.message_id)
             session.rollback()
             return None
+
+    def _context(self, session: Session, message: IncomingMessage, chat: ChatPort, now: dt.datetime) -> CommandContext:
+        return CommandContext(
+            message=message, chat=chat, session=session, settings=self.settings, now=now,
+            config=self.config, digests=self.digests,
+        )
 
     def _send(self, chat: ChatPort, message: IncomingMessage, text: str) -> int | None:
         try:
@@ -362,6 +418,10 @@ class Dispatcher:
 
 class _BatchFailedError(Exception):
     pass
+
+
+def _key(message: IncomingMessage) -> str:
+    return f"message:{message.message_id}"
 
 
 def _run_later(later: Callable[[], str], message: IncomingMessage) -> str:

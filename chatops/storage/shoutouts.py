@@ -26,8 +26,10 @@ from digests.model import Recipient, Shoutout, Window
 __all__ = [
     "ShoutoutNotFoundError",
     "claim_event",
+    "claim_events",
     "clear_attempt",
     "count_recent_shoutouts",
+    "count_recent_shoutouts_by_giver",
     "edit_shoutout",
     "event_reply",
     "get_shoutout",
@@ -39,6 +41,7 @@ __all__ = [
     "prune_handled_events",
     "record_event_reply",
     "record_shoutout",
+    "record_shoutouts",
     "retract_shoutout",
 ]
 
@@ -88,25 +91,48 @@ def _values(session: Session, rows: Sequence[ShoutoutRecord]) -> list[Shoutout]:
     return [_value(r, recipients.get(r.id or 0, [])) for r in rows]
 
 
+def _shoutout_row(shoutout: Shoutout) -> dict[str, Any]:
+    return {
+        "giver": shoutout.giver[:200], "giver_id": shoutout.giver_id, "text": shoutout.text,
+        "stream": shoutout.stream, "topic": shoutout.topic, "message_id": shoutout.message_id,
+        "permalink": shoutout.permalink, "created_at": shoutout.created_at,
+    }
+
+
+def _recipient_rows(shoutout_id: int, recipients: Iterable[Recipient]) -> list[dict[str, Any]]:
+    return [{"shoutout_id": shoutout_id, "name": r.name[:200], "kind": r.kind, "user_id": r.user_id} for r in recipients]
+
+
 def record_shoutout(*, session: Session, shoutout: Shoutout) -> Shoutout:
     """Store ``shoutout`` with its recipients and return it with its new ``id``."""
     # Core statements rather than ORM objects: this runs once per chat command, and the unit of work
     # costs several times the INSERTs themselves (profiled in bench/chat.py).
     connection = session.connection()  # Core on the session's connection: no ORM bookkeeping needed here
-    new_id = connection.execute(
-        _INSERT_SHOUTOUT,
-        {
-            "giver": shoutout.giver[:200], "giver_id": shoutout.giver_id, "text": shoutout.text,
-            "stream": shoutout.stream, "topic": shoutout.topic, "message_id": shoutout.message_id,
-            "permalink": shoutout.permalink, "created_at": shoutout.created_at,
-        },
-    ).scalar_one()
+    new_id = connection.execute(_INSERT_SHOUTOUT, _shoutout_row(shoutout)).scalar_one()
     if shoutout.recipients:
-        connection.execute(
-            _INSERT_RECIPIENTS,
-            [{"shoutout_id": new_id, "name": r.name[:200], "kind": r.kind, "user_id": r.user_id} for r in shoutout.recipients],
-        )
+        connection.execute(_INSERT_RECIPIENTS, _recipient_rows(new_id, shoutout.recipients))
     return shoutout.model_copy(update={"id": int(new_id)})
+
+
+def record_shoutouts(*, session: Session, shoutouts: Sequence[Shoutout]) -> list[Shoutout]:
+    """Store several shout-outs, in order, with one INSERT per table; return them with their new ids.
+
+    The same rows as ``record_shoutout`` one at a time (ids ascending in the given order), for a burst
+    of chat commands recorded in one transaction: SQLAlchemy's "insertmanyvalues" sends one multi-row
+    ``INSERT ... RETURNING`` whose ids come back in the order of the parameters.
+    """
+    if not shoutouts:
+        return []
+    if len(shoutouts) == 1:
+        return [record_shoutout(session=session, shoutout=shoutouts[0])]
+    connection = session.connection()
+    ids = [int(i) for i in connection.execute(_INSERT_SHOUTOUTS, [_shoutout_row(s) for s in shoutouts]).scalars()]
+    if len(ids) != len(shoutouts):
+        raise RuntimeError(f"recorded {len(ids)} of {len(shoutouts)} shout-outs")  # rolls the batch back
+    recipients = [row for new_id, s in zip(ids, shoutouts, strict=True) for row in _recipient_rows(new_id, s.recipients)]
+    if recipients:
+        connection.execute(_INSERT_RECIPIENTS, recipients)
+    return [s.model_copy(update={"id": new_id}) for new_id, s in zip(ids, shoutouts, strict=True)]
 
 
 def list_shoutouts(
@@ -259,6 +285,25 @@ def count_recent_shoutouts(
     return int(session.connection().execute(query, {"since": since, "who": who}).scalar_one())
 
 
+def count_recent_shoutouts_by_giver(
+    *, session: Session, since: dt.datetime, giver_ids: Iterable[int] = (), givers: Iterable[str] = ()
+) -> dict[int | str, int]:
+    """``count_recent_shoutouts`` for several givers at once: by user id for ``giver_ids``, by name for ``givers``.
+
+    Keys are the ids and names asked for; a giver with none since ``since`` maps to 0.
+    """
+    counts: dict[int | str, int] = {}
+    connection = session.connection()
+    for query, wanted in ((_COUNT_BY_IDS, set(giver_ids)), (_COUNT_BY_NAMES, set(givers))):
+        found: list[Any] = list(wanted)
+        for start in range(0, len(found), _CHUNK):
+            chunk = found[start : start + _CHUNK]
+            counts.update(dict.fromkeys(chunk, 0))
+            for who, count in connection.execute(query, {"since": since, "who": chunk}):
+                counts[who] = int(count)
+    return counts
+
+
 def _count_by(column: Any) -> Any:
     return (
         sa.select(sa.func.count()).select_from(_SHOUTOUTS)
@@ -266,10 +311,21 @@ def _count_by(column: Any) -> Any:
     )
 
 
+def _count_grouped_by(column: Any) -> Any:
+    return (
+        sa.select(column, sa.func.count()).select_from(_SHOUTOUTS)
+        .where(_SHOUTOUTS.c.created_at >= sa.bindparam("since"), column.in_(sa.bindparam("who", expanding=True)))
+        .group_by(column)
+    )
+
+
 # Built once: these run for every shout-out, and building a statement costs more than running it.
 _COUNT_BY_ID = _count_by(_SHOUTOUTS.c.giver_id)
 _COUNT_BY_NAME = _count_by(_SHOUTOUTS.c.giver)
+_COUNT_BY_IDS = _count_grouped_by(_SHOUTOUTS.c.giver_id)
+_COUNT_BY_NAMES = _count_grouped_by(_SHOUTOUTS.c.giver)
 _INSERT_SHOUTOUT = _SHOUTOUTS.insert().returning(_SHOUTOUTS.c.id)
+_INSERT_SHOUTOUTS = _SHOUTOUTS.insert().returning(_SHOUTOUTS.c.id, sort_by_parameter_order=True)
 _INSERT_RECIPIENTS = _RECIPIENTS.insert()
 
 
@@ -285,6 +341,22 @@ def claim_event(*, session: Session, event_key: str, at: dt.datetime) -> bool:
     stmt = _CLAIM[session.get_bind().dialect.name]
     # RETURNING rather than rowcount: drivers disagree on rowcount for a skipped conflict.
     return session.connection().execute(stmt, values).first() is not None
+
+
+def claim_events(*, session: Session, event_keys: Sequence[str], at: dt.datetime) -> set[str]:
+    """``claim_event`` for several events with one statement; the keys this call claimed.
+
+    A key already claimed (or given twice) is claimed at most once. For a batch recorded in one
+    transaction (SQLite); see ``claim_event`` for how claims behave between processes.
+    """
+    keys = list(dict.fromkeys(k[:100] for k in event_keys))
+    if not keys:
+        return set()
+    if len(keys) == 1:
+        return set(keys) if claim_event(session=session, event_key=keys[0], at=at) else set()
+    stmt = _CLAIM[session.get_bind().dialect.name]
+    rows = session.connection().execute(stmt, [{"event_key": k, "handled_at": at} for k in keys])
+    return {row[0] for row in rows}
 
 
 def _claim_statement(dialect: str) -> Any:
