@@ -245,11 +245,12 @@ def collect_notes(
     if between is not None and between[0] > between[1]:
         raise UsageError(f"between: {between[0].isoformat()} is after {between[1].isoformat()}")
     heading_key = _headings_key(headings)
+    window = (between[0].isoformat(), between[1].isoformat()) if between is not None else None
     stores: dict[str, _Store] = {}
 
     def store(source: str) -> _Store:
         if source not in stores:
-            stores[source] = _Store(cache, source, heading_key)
+            stores[source] = _Store(cache, source, heading_key, window)
         return stores[source]
 
     own_client = None
@@ -262,7 +263,7 @@ def collect_notes(
                 if spec.kind == "path":
                     # Local files whose (mtime, size) match the index are not read: a stat call vouches
                     # for their content hash, and the index for the dates of their meetings.
-                    found = list(_read_paths(spec, store(spec.name).old))
+                    found = list(_read_paths(spec, store(spec.name)))
                 elif spec.kind == "git":
                     found = list(_read_git(spec, git_dir or _default_git_dir()))
                 else:
@@ -278,11 +279,9 @@ def collect_notes(
         if own_client is not None:
             own_client.close()
 
-    low, high = (between[0].isoformat(), between[1].isoformat()) if between is not None else ("", "")
     results: list[ParsedNotes | NotesProblem | None] = []
     todo: list[tuple[int, NotesDocument, str, str]] = []
-    skipped: list[str] = []
-    source = _Store(None, "", "")
+    source = _Store(None, "", "", None)
     for slot in slots:
         if isinstance(slot, NotesProblem):
             results.append(slot)
@@ -291,9 +290,8 @@ def collect_notes(
             source = store(slot.source)
         digest = slot.known_hash or content_hash(slot.body)
         seen = source.seen(slot, digest)
-        if between is not None and seen is not None and (seen[4] is None or seen[5] < low or seen[4] > high):
-            source.keep(slot, seen)  # every meeting it holds is outside the window: not read, not loaded
-            skipped.append(slot.document)
+        if seen is not None and source.outside(seen):
+            source.skip(slot.document, seen, slot.stat)  # every meeting it holds is outside the window: not loaded
             continue
         key = _content_key(digest, slot)
         hit = source.shard(_shard_of(seen[4])).get(key) if seen is not None else None
@@ -336,7 +334,7 @@ def collect_notes(
     for each in stores.values():
         each.save()
 
-    report = NotesReport(skipped=skipped)
+    report = NotesReport(skipped=[document for each in stores.values() for document in each.skipped])
     for result in results:
         if isinstance(result, NotesProblem):
             _problem(report, result.source, result.reason)
@@ -392,25 +390,43 @@ def _span(meetings_json: bytes, values: list[Meeting] | None) -> tuple[str | Non
 class _Store:
     """The date index and parse shards of one source: read when first needed, written back once if changed."""
 
-    def __init__(self, cache: SourceCache | None, source: str, heading_key: str) -> None:
+    def __init__(self, cache: SourceCache | None, source: str, heading_key: str,
+                 window: tuple[str, str] | None) -> None:
         self.cache = cache
         self.name = source
+        self.window = window  # ISO first and last day asked for, or None for everything
         self.prefix = f"{PARSER_VERSION}:{heading_key}:{redact_url(source)}"
         self.old = _read_index(cache, f"notes-index:{self.prefix}")
         self.new: dict[str, _Seen] = {}
         self.shards: dict[str, dict[str, tuple[bytes, bytes]]] = {}
         self.fresh: dict[str, dict[str, tuple[bytes, bytes]]] = {}  # shard -> parses added by this run
+        self.skipped: list[str] = []
         self.listed = False
+
+    def entry(self, document: str) -> _Seen | None:
+        """The index entry of ``document``, if well formed (else it is read and parsed again)."""
+        seen = self.old.get(document)
+        if type(seen) is not list or len(seen) != 6 or type(seen[2]) is not str:
+            return None
+        first, last = seen[4], seen[5]
+        if first is None and last is None or type(first) is str and type(last) is str:
+            return seen
+        return None
 
     def seen(self, doc: NotesDocument, digest: str) -> _Seen | None:
         """The index entry of ``doc`` if it describes this very content."""
-        seen = self.old.get(doc.document)
-        if seen is None or seen[2] != digest or seen[3] != doc.url:
-            return None
-        first, last = seen[4], seen[5]
-        if first is None and last is None or isinstance(first, str) and isinstance(last, str):
-            return seen
-        return None  # not written by this code: read and parse again
+        seen = self.entry(doc.document)
+        return seen if seen is not None and seen[2] == digest and seen[3] == doc.url else None
+
+    def outside(self, seen: _Seen) -> bool:
+        """Whether the window leaves out a document with this entry (no dated meeting counts as outside)."""
+        window = self.window
+        return window is not None and (seen[4] is None or seen[5] < window[0] or seen[4] > window[1])
+
+    def skip(self, document: str, seen: _Seen, stat: tuple[int, int] | None) -> None:
+        now: tuple[int | None, int | None] = stat or (None, None)
+        self.new[document] = seen if seen[0] == now[0] and seen[1] == now[1] else [*now, *seen[2:]]
+        self.skipped.append(document)
 
     def shard(self, name: str) -> dict[str, tuple[bytes, bytes]]:
         if name not in self.shards:
@@ -429,7 +445,8 @@ class _Store:
     def save(self) -> None:
         if self.cache is None or not self.listed or (not self.fresh and self.new == self.old):
             return  # nothing changed, or a source that failed keeps what it had
-        before, after = self._keys(self.old), self._keys(self.new)
+        valid = {document: seen for document in self.old if (seen := self.entry(document)) is not None}
+        before, after = self._keys(valid), self._keys(self.new)
         for name in sorted(before.keys() | after.keys()):
             wanted, fresh = after.get(name, set()), self.fresh.get(name, {})
             if wanted == before.get(name, set()) and not fresh:
@@ -449,7 +466,8 @@ class _Store:
         return out
 
 
-def _read_index(cache: SourceCache | None, key: str) -> dict[str, _Seen]:
+def _read_index(cache: SourceCache | None, key: str) -> dict[str, Any]:
+    """The index as stored; ``_Store.entry`` checks each entry as it is used."""
     entry = cache.get(key) if cache is not None else None
     if entry is None:
         return {}
@@ -458,12 +476,7 @@ def _read_index(cache: SourceCache | None, key: str) -> dict[str, _Seen]:
     except ValueError:
         return {}
     documents = data.get("documents") if isinstance(data, dict) else None
-    if not isinstance(documents, dict):
-        return {}
-    # Keep only entries of the right shape (``_Store.seen`` checks the dates of the few it uses); anything
-    # else is read and parsed again.
-    return {doc: seen for doc, seen in documents.items()
-            if type(seen) is list and len(seen) == 6 and type(seen[2]) is str}
+    return documents if isinstance(documents, dict) else {}
 
 
 def _write_batch(entries: dict[str, tuple[bytes, bytes]]) -> bytes:
@@ -547,8 +560,9 @@ def _decode(body: bytes) -> str:
 # --- local paths ---------------------------------------------------------------------------------
 
 
-def _read_paths(spec: NotesSpec, known: Mapping[str, _Seen] | None = None) -> Iterable[NotesDocument | NotesProblem]:
-    """Every file of a path source; a file whose (mtime, size) matches ``known`` is yielded unread.
+def _read_paths(spec: NotesSpec, store: _Store | None = None) -> Iterable[NotesDocument | NotesProblem]:
+    """Every file of a path source; a file whose (mtime, size) matches the ``store``'s index is yielded
+    unread, or not at all when the index places all its meetings outside the store's window.
 
     Plain strings and os functions rather than pathlib: a warm run over a large notes directory is
     mostly this listing and these stat calls.
@@ -570,9 +584,12 @@ def _read_paths(spec: NotesSpec, known: Mapping[str, _Seen] | None = None) -> It
         try:
             info = os.stat(file)
             stat = (info.st_mtime_ns, info.st_size)
-            seen = known.get(file) if known else None
-            if seen is not None and seen[0] == stat[0] and seen[1] == stat[1]:
-                yield NotesDocument(spec.name, file, b"", stat=stat, known_hash=seen[2])
+            seen = store.entry(file) if store is not None else None
+            if seen is not None and seen[0] == stat[0] and seen[1] == stat[1] and seen[3] is None:
+                if store is not None and store.outside(seen):
+                    store.skip(file, seen, stat)
+                else:
+                    yield NotesDocument(spec.name, file, b"", stat=stat, known_hash=seen[2])
                 continue
             with open(file, "rb") as fh:
                 body = fh.read()
