@@ -150,7 +150,11 @@ class Document:
 
 
 class _Collector:
-    """Accumulates one inline span (paragraph, heading, tight item text, table cell)."""
+    """Accumulates one inline span (paragraph, heading, tight item text, table cell).
+
+    Most spans are plain text: the lists only a few spans need (links, raw HTML, open links, link
+    texts, in-page fragments) stay ``None`` until first used.
+    """
 
     __slots__ = (
         "code_lead",
@@ -160,7 +164,6 @@ class _Collector:
         "fragments",
         "has_text",
         "html",
-        "link_depth",
         "link_open",
         "link_texts",
         "links",
@@ -173,7 +176,7 @@ class _Collector:
     def __init__(self, start: int) -> None:
         self.parts: list[str] = []
         self.has_text = False
-        self.links: list[tuple[int, str]] = []
+        self.links: list[tuple[int, str]] | None = None
         self.start = start
         self.strong_at: int | None = None
         self.strong_lead: str | None = None
@@ -181,26 +184,29 @@ class _Collector:
         self.em_at: int | None = None
         self.em_end: int = -1
         self.em_depth = 0
-        self.link_depth = 0
-        self.html: list[str] = []
-        self.link_open: list[tuple[int, str]] = []
-        self.link_texts: list[tuple[str, str]] = []
-        self.fragments: list[str] = []
+        self.html: list[str] | None = None
+        self.link_open: list[tuple[int, str]] | None = None
+        self.link_texts: list[tuple[str, str]] | None = None
+        self.fragments: list[str] | None = None
 
     def finish(self) -> Inline:
-        text = "".join(self.parts)
-        bare = find_urls(text) if "://" in text else []
+        parts = self.parts
+        text = "".join(parts)
+        links: list[str]
+        if "://" in text:
+            bare = find_urls(text)
+        else:
+            bare = []
         html_links = [u for h in self.html for u in find_urls(h)] if self.html else []
-        links: list[str] = []
         if self.links or html_links:
             # Order by first appearance: a link target sits where its text starts.
-            positioned = list(self.links)
+            positioned = list(self.links) if self.links else []
             for url in bare:
                 positioned.append((text.find(url), url))
             links = [u for _, u in sorted(positioned, key=lambda p: p[0])] + html_links
         else:
             links = bare
-        all_em = self.em_at == 0 and self.em_end == len(self.parts) and not text.isspace() and text != ""
+        all_em = self.em_at == 0 and self.em_end == len(parts) and text != "" and not text.isspace()
         inline = Inline(text, links, self.strong_lead, self.code_lead, all_em, self.link_texts)
         if self.fragments:
             inline.fragments = self.fragments
@@ -209,9 +215,10 @@ class _Collector:
     def at_start(self) -> bool:
         if self.has_text:
             return False
-        if any(p.strip() for p in self.parts):
-            self.has_text = True
-            return False
+        for p in self.parts:
+            if p.strip():
+                self.has_text = True
+                return False
         return True
 
 
@@ -248,9 +255,18 @@ def _blank_containers(data: bytes) -> tuple[bytes, list[tuple[int, int]]]:
 
 def parse_blocks(text: str) -> Document:
     """Fold the event stream of ``text`` into blocks; never raises on any input string."""
-    data = text.encode("utf-8", "surrogatepass")
-    data, containers = _blank_containers(data)
-    source = data.decode("utf-8", "replace")
+    try:
+        data = text.encode("utf-8")
+        source = text
+    except UnicodeEncodeError:  # lone surrogates: pulldown-cmark reads them as U+FFFD
+        data = text.encode("utf-8", "surrogatepass")
+        source = None
+    containers: list[tuple[int, int]] = []
+    if b":::" in data:
+        data, containers = _blank_containers(data)
+        source = None
+    if source is None:
+        source = data.decode("utf-8", "replace")
     # Byte offset of each line start: 0, then one past every "\n" (summed in C, not in a Python loop).
     line_starts = list(accumulate(map((1).__add__, map(len, data.split(b"\n"))), initial=0))
     line_starts.pop()
@@ -266,195 +282,223 @@ def parse_blocks(text: str) -> Document:
     table: Table | None = None
     row: list[Inline] | None = None
     link_stack: list[str | None] = []
-
-    def close_implicit() -> None:
-        nonlocal col, implicit
-        if col is not None and implicit:
-            _attach_inline(node_stack, containers_stack, col.start, col.finish())
-            col = None
-            implicit = False
+    # Ordinary text goes straight into ``parts``, the open collector's list (None when there is
+    # none, or while a code/HTML block or front matter takes the text instead).
+    parts: list[str] | None = None
+    Collector = _Collector
 
     for event, rng in _MARKDOWN.events_with_range(source, merge_text=True):
-        if type(event) is str:
+        if type(event) is str:  # SoftBreak, HardBreak, Rule
             if col is not None and event != "Rule":
                 col.parts.append("\n")
             continue
-        key: str
-        value: Any
         key, value = event.popitem()  # type: ignore[union-attr]
         if key == "Text":
-            if raw is not None:
+            if parts is not None and raw is None and front is None:
+                parts.append(value)
+            elif raw is not None:
                 raw.text += value
             elif front is not None:
                 front.append(value)
             else:
                 if col is None:
-                    col = _Collector(rng["start"])
+                    col = Collector(rng["start"])
                     implicit = True
-                col.parts.append(value)
-        elif key == "Code":
-            if col is None:
-                col = _Collector(rng["start"])
-                implicit = True
-            if col.at_start() and col.strong_at is None:
-                col.code_lead = value
-            col.parts.append(f"`{value}`")
+                parts = col.parts
+                parts.append(value)
         elif key == "Start":
             if type(value) is str:
-                tag = value
-                if tag == "Paragraph":
-                    if implicit:
-                        close_implicit()
-                    col = _Collector(rng["start"])
-                    implicit = False
-                elif tag == "Item":
-                    if implicit:
-                        close_implicit()
+                if value == "Item":
+                    if implicit and col is not None:
+                        _attach_inline(node_stack, containers_stack, col.start, col.finish())
+                        col = parts = None
+                        implicit = False
                     item = Item(rng["start"])
-                    parent = node_stack[-1] if node_stack else None
-                    if isinstance(parent, ListBlock):
-                        parent.items.append(item)
+                    if node_stack:
+                        parent = node_stack[-1]
+                        if type(parent) is ListBlock:
+                            parent.items.append(item)
                     node_stack.append(item)
                     containers_stack.append(item.blocks)
-                elif tag == "Strong":
+                elif value == "Paragraph":
+                    if implicit and col is not None:
+                        _attach_inline(node_stack, containers_stack, col.start, col.finish())
+                    col = Collector(rng["start"])
+                    parts = col.parts
+                    implicit = False
+                elif value == "Strong":
                     if col is None:
-                        col = _Collector(rng["start"])
+                        col = Collector(rng["start"])
+                        parts = col.parts
                         implicit = True
                     if col.at_start():
                         col.strong_at = len(col.parts)
-                elif tag == "Emphasis":
+                elif value == "Emphasis":
                     if col is None:
-                        col = _Collector(rng["start"])
+                        col = Collector(rng["start"])
+                        parts = col.parts
                         implicit = True
                     if col.em_depth == 0 and col.at_start():
                         col.em_at = 0
                         col.parts.clear()
                     col.em_depth += 1
-                elif tag == "HtmlBlock":
-                    if implicit:
-                        close_implicit()
+                elif value == "HtmlBlock":
+                    if implicit and col is not None:
+                        _attach_inline(node_stack, containers_stack, col.start, col.finish())
+                        col = parts = None
+                        implicit = False
                     raw = Raw(rng["start"])
-                elif tag == "TableHead" or tag == "TableRow":
+                elif value == "TableHead" or value == "TableRow":
                     row = []
-                elif tag == "TableCell":
-                    col = _Collector(rng["start"])
+                elif value == "TableCell":
+                    col = Collector(rng["start"])
+                    parts = col.parts
                     implicit = False
                 continue
-            data_: Any
             tag, data_ = value.popitem()
             if tag == "Link" or tag == "Image":
                 if col is None:
-                    col = _Collector(rng["start"])
+                    col = Collector(rng["start"])
+                    parts = col.parts
                     implicit = True
                 dest = data_["dest_url"]
                 if dest[:1] == "#" and len(dest) > 1:
+                    if col.fragments is None:
+                        col.fragments = []
                     col.fragments.append(dest[1:])
                 if dest[:4].lower() == "http" and "://" in dest:
+                    if col.links is None:
+                        col.links = []
                     col.links.append((sum(map(len, col.parts)), dest))
                     if tag == "Link":
+                        if col.link_open is None:
+                            col.link_open = []
                         col.link_open.append((len(col.parts), dest))
                 link_stack.append(dest)
-            elif tag == "Heading":
-                if implicit:
-                    close_implicit()
-                col = _Collector(rng["start"])
-                implicit = False
-                node_stack.append(Heading(rng["start"], level=int(data_["level"][1])))
             elif tag == "List":
-                if implicit:
-                    close_implicit()
+                if implicit and col is not None:
+                    _attach_inline(node_stack, containers_stack, col.start, col.finish())
+                    col = parts = None
+                    implicit = False
                 lst = ListBlock(rng["start"], ordered=data_ is not None)
                 containers_stack[-1].append(lst)
                 node_stack.append(lst)
+            elif tag == "Heading":
+                if implicit and col is not None:
+                    _attach_inline(node_stack, containers_stack, col.start, col.finish())
+                col = Collector(rng["start"])
+                parts = col.parts
+                implicit = False
+                node_stack.append(Heading(rng["start"], level=int(data_["level"][1])))
             elif tag == "CodeBlock":
-                if implicit:
-                    close_implicit()
+                if implicit and col is not None:
+                    _attach_inline(node_stack, containers_stack, col.start, col.finish())
+                    col = parts = None
+                    implicit = False
                 raw = Raw(rng["start"])
             elif tag == "BlockQuote" or tag == "FootnoteDefinition":
-                if implicit:
-                    close_implicit()
+                if implicit and col is not None:
+                    _attach_inline(node_stack, containers_stack, col.start, col.finish())
+                    col = parts = None
+                    implicit = False
                 quote = Quote(rng["start"])
                 containers_stack[-1].append(quote)
                 node_stack.append(quote)
                 containers_stack.append(quote.blocks)
             elif tag == "Table":
-                if implicit:
-                    close_implicit()
+                if implicit and col is not None:
+                    _attach_inline(node_stack, containers_stack, col.start, col.finish())
+                    col = parts = None
+                    implicit = False
                 table = Table(rng["start"])
             elif tag == "MetadataBlock":
                 front = []
         elif key == "End":
             if type(value) is str:
-                tag = value
-                if tag == "Paragraph":
-                    if col is not None:
-                        _attach_inline(node_stack, containers_stack, col.start, col.finish())
-                    col = None
-                    implicit = False
-                elif tag == "Item":
+                if value == "Item":
                     item_ = node_stack.pop()
-                    if implicit and col is not None:  # close_implicit(), inlined: the commonest event
+                    if implicit and col is not None:  # the item's tight text: the commonest case
                         if type(item_) is Item and item_.inline is None and not item_.blocks:
                             item_.inline = col.finish()
                         else:
                             node_stack.append(item_)
                             _attach_inline(node_stack, containers_stack, col.start, col.finish())
                             node_stack.pop()
-                        col = None
+                        col = parts = None
                         implicit = False
                     containers_stack.pop()
-                elif tag == "Strong":
+                elif value == "Paragraph":
+                    if col is not None:
+                        _attach_inline(node_stack, containers_stack, col.start, col.finish())
+                    col = parts = None
+                    implicit = False
+                elif value == "Strong":
                     if col is not None and col.strong_at is not None and col.strong_lead is None:
                         col.strong_lead = "".join(col.parts[col.strong_at:])
-                elif tag == "Emphasis":
+                elif value == "Link" or value == "Image":
+                    if link_stack:
+                        dest = link_stack.pop()
+                        if (value == "Link" and col is not None and col.link_open
+                                and col.link_open[-1][1] == dest):
+                            at, _ = col.link_open.pop()
+                            if col.link_texts is None:
+                                col.link_texts = []
+                            col.link_texts.append(("".join(col.parts[at:]), dest))
+                elif value == "Emphasis":
                     if col is not None:
                         col.em_depth -= 1
                         if col.em_depth == 0 and col.em_at == 0:
                             col.em_end = len(col.parts)
-                elif tag == "Link" or tag == "Image":
-                    if link_stack:
-                        dest = link_stack.pop()
-                        if col is not None and col.link_open and col.link_open[-1][1] == dest and tag == "Link":
-                            at, _ = col.link_open.pop()
-                            col.link_texts.append(("".join(col.parts[at:]), dest))
-                elif tag == "CodeBlock" or tag == "HtmlBlock":
+                elif value == "CodeBlock" or value == "HtmlBlock":
                     if raw is not None:
                         raw.links = find_urls(_strip_comments(raw.text))
                         containers_stack[-1].append(raw)
                     raw = None
-                elif tag == "TableCell":
+                elif value == "TableCell":
                     if col is not None and row is not None:
                         row.append(col.finish())
-                    col = None
-                elif tag == "TableHead" or tag == "TableRow":
+                    col = parts = None
+                elif value == "TableHead" or value == "TableRow":
                     if table is not None and row is not None:
                         table.rows.append(row)
                     row = None
-                elif tag == "Table":
+                elif value == "Table":
                     if table is not None:
                         containers_stack[-1].append(table)
                     table = None
                 continue
             tag = next(iter(value))
-            if tag == "Heading":
+            if tag == "List":
+                if implicit and col is not None:
+                    _attach_inline(node_stack, containers_stack, col.start, col.finish())
+                    col = parts = None
+                    implicit = False
+                node_stack.pop()
+            elif tag == "Heading":
                 heading = node_stack.pop()
                 assert isinstance(heading, Heading)
                 heading.inline = col.finish() if col is not None else Inline("", [])
-                col = None
+                col = parts = None
                 implicit = False
                 containers_stack[-1].append(heading)
-            elif tag == "List":
-                if implicit:
-                    close_implicit()
-                node_stack.pop()
             elif tag == "BlockQuote":
-                if implicit:
-                    close_implicit()
+                if implicit and col is not None:
+                    _attach_inline(node_stack, containers_stack, col.start, col.finish())
+                    col = parts = None
+                    implicit = False
                 node_stack.pop()
                 containers_stack.pop()
             elif tag == "MetadataBlock":
                 front_matter = "".join(front or [])
                 front = None
+        elif key == "Code":
+            if col is None:
+                col = Collector(rng["start"])
+                parts = col.parts
+                implicit = True
+            if col.at_start() and col.strong_at is None:
+                col.code_lead = value
+            col.parts.append(f"`{value}`")
         elif key == "Html" or key == "InlineHtml":
             if raw is not None:
                 raw.text += value
@@ -462,21 +506,23 @@ def parse_blocks(text: str) -> Document:
                 if value.lower().startswith("<br"):
                     col.parts.append("\n")
                 elif not value.startswith("<!--"):
+                    if col.html is None:
+                        col.html = []
                     col.html.append(value)
             else:
-                col = _Collector(rng["start"])
+                col = Collector(rng["start"])
+                parts = col.parts
                 implicit = True
                 if not value.startswith("<!--"):
-                    col.html.append(value)
+                    col.html = [value]
         elif key == "TaskListMarker":
             top = node_stack[-1] if node_stack else None
             if isinstance(top, Item):
                 top.task = bool(value)
-        elif key == "End" or key == "FootnoteReference":
-            continue
         elif key in ("InlineMath", "DisplayMath") and col is not None:
             col.parts.append(value)
-    close_implicit()
+    if col is not None and implicit:
+        _attach_inline(node_stack, containers_stack, col.start, col.finish())
     if containers:
         _mark_asides(root, containers)
     return Document(root, front_matter, line_starts)
