@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import re
 import threading
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -318,3 +319,87 @@ def test_a_failing_database_is_retried_without_losing_the_message(harness):
     assert "Recorded shout-out" in harness.reply_to(mid)
     assert calls == [mid, mid]
     assert [s.message_id for s in harness.shoutouts(1)] == [mid]
+
+
+def test_busy_workers_hold_back_polling_until_they_catch_up(harness, monkeypatch):
+    """A burst the workers cannot answer yet stays in Zulip's queue: no ``GET /events`` until they catch up."""
+    import chatops.chat.zulip as adapter
+
+    gate = threading.Event()
+    real = adapter.ZulipChat.send_reply
+
+    def slow_reply(self, message, text):
+        assert gate.wait(20), "the test never opened the gate"
+        return real(self, message, text)
+
+    monkeypatch.setattr(adapter.ZulipChat, "send_reply", slow_reply)
+    fake, bot_id = harness.fake, harness.bot_user.user_id
+    harness.start(workers=1)  # holds back once more than BACKLOG_PER_WORKER items wait
+
+    def polls() -> int:
+        with fake.lock:
+            return sum(1 for method, path, user in fake.requests if path == "/api/v1/events" and user == bot_id)
+
+    ids = _burst(harness, 6)
+    try:
+        fake.wait_for(lambda: sum(1 for (user, mid) in fake.delivered_at if user == bot_id and mid in ids)
+                      > adapter.BACKLOG_PER_WORKER, what="the bot to take part of the burst")
+        time.sleep(0.1)  # let a poll under way come back
+        before = polls()
+        time.sleep(1.0)  # the fake answers an idle poll after 0.3 s: a bot that kept polling would show here
+        assert polls() == before, "the bot polled for more events while its worker was stuck"
+        assert len(harness.replies()) == 0
+    finally:
+        gate.set()
+    _assert_each_once(harness, ids)
+    fake.wait_for(lambda: polls() > before, what="polling to resume")
+
+
+def test_polling_resumes_after_the_backlog_patience(harness, monkeypatch):
+    import chatops.chat.zulip as adapter
+
+    gate = threading.Event()
+    real = adapter.ZulipChat.send_reply
+
+    def stuck_reply(self, message, text):
+        gate.wait(20)
+        return real(self, message, text)
+
+    monkeypatch.setattr(adapter.ZulipChat, "send_reply", stuck_reply)
+    monkeypatch.setattr(adapter, "BACKLOG_PATIENCE", 0.2)
+    fake, bot_id = harness.fake, harness.bot_user.user_id
+    harness.start(workers=1)
+    try:
+        ids = _burst(harness, 6)
+        # Stuck workers do not keep the queue unpolled for long: the rest of the burst is fetched.
+        fake.wait_for(lambda: all((bot_id, mid) in fake.delivered_at for mid in ids), 10, what="the whole burst fetched")
+    finally:
+        gate.set()
+    _assert_each_once(harness, ids)
+
+
+def test_a_long_events_batch_is_recorded_in_slices_as_it_is_read(database, monkeypatch):
+    if database.dialect != "sqlite":
+        pytest.skip("only SQLite records in the listener")
+    import queue
+
+    import chatops.chat.zulip as adapter
+
+    config = parse_config({"zulip": {"site": "http://127.0.0.1:9", "email": "compass-bot@example.org", "api_key": "k"}})
+    bot = ZulipBot(config, database, client_factory=lambda: None, workers=1)
+    bot.user_id, bot._users_loaded_at = 1, time.monotonic()  # no user list to fetch
+    bot._queues = [queue.Queue()]
+    read, slices = [], []
+    real = bot.dispatcher.prepare_many
+    monkeypatch.setattr(bot.dispatcher, "prepare_many", lambda ms, chat: (slices.append((len(read), len(ms))), real(ms, chat))[1])
+    for i in range(1, 121):
+        read.append(i)
+        bot._on_event({"type": "message", "id": i, "flags": ["mentioned"], "message": {
+            "id": 500 + i, "sender_id": 10 + i % 7, "sender_email": f"p{i % 7}@example.org", "sender_full_name": f"P {i % 7}",
+            "type": "stream", "display_recipient": "general", "stream_id": 1, "subject": f"t{i}", "timestamp": 1_770_000_000,
+            "content": f"@**compass** shoutout @**Bob|12** for item {i}",
+        }})
+    bot._flush()
+    # (events read when the slice was recorded, slice length): the first 50 went to the workers after 50 events.
+    assert slices == [(adapter.BATCH, adapter.BATCH), (2 * adapter.BATCH, adapter.BATCH), (120, 120 - 2 * adapter.BATCH)]
+    assert bot._queues[0].qsize() == 120

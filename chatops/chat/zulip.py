@@ -21,7 +21,9 @@ commands run in the order they were sent, different people's in parallel. On SQL
 listener records each batch of events in one transaction first and the workers only reply; on PostgreSQL
 each worker claims and handles its messages one transaction at a time, so replicas can take over from
 each other. Reactions go through their own thread and wait until no command is pending, so a :tada:
-never delays a confirmation.
+never delays a confirmation. While the workers hold more than a couple of items each, the listener
+does not poll for more: in a burst the rest waits in Zulip's queue and comes in fewer, larger batches
+(fewer requests and transactions per message), read and recorded in slices of ``BATCH``.
 
 Turn on ``-vv`` (or set the ``chatops.chat`` logger to DEBUG) to see every event.
 """
@@ -62,6 +64,8 @@ BATCH = 50  # messages a worker records in one transaction when a burst queues t
 HANDLE_ATTEMPTS = 6  # tries per message when handling fails (the database restarting, say)
 REACTION_IDLE = 0.2  # seconds without a new command before reactions are added
 STARTUP_CATCH_UP = 200  # at most this many mentions (and as many DMs) sent while compass was stopped
+BACKLOG_PER_WORKER = 2  # Zulip is polled again once the workers have at most this many items each left
+BACKLOG_PATIENCE = 5.0  # seconds the listener waits for that at most (a queue must not go unpolled for long)
 
 
 def _get_messages(client: Any, request: dict[str, Any]) -> Mapping[str, Any]:
@@ -99,11 +103,13 @@ class Backoff:
         self.base = base
         self.cap = cap
         self.attempts = 0
-        self._rng = rng or random.Random()
+        self._rng = rng  # made on first use: every API call starts a Backoff, few ever wait
 
     def next(self) -> float:
         ceiling = min(self.cap, self.base * (2**self.attempts))
         self.attempts += 1
+        if self._rng is None:
+            self._rng = random.Random()
         return self._rng.uniform(ceiling / 2, ceiling)
 
     def reset(self) -> None:
@@ -295,7 +301,7 @@ class ZulipBot:
         self._stop = threading.Event()
         self._last_submit = 0.0
         self._pending: list[IncomingMessage] = []
-        self._busy = 0  # workers handling something right now
+        self._outstanding = 0  # items handed to the workers and not yet handled
         self._busy_lock = threading.Lock()
         self.handled = 0  # messages dispatched (read by /metrics)
         self.event_lag_seconds: float | None = None  # how old the last message was when its event arrived
@@ -391,6 +397,7 @@ class ZulipBot:
                     if queue_id is None:
                         queue_id, last_event_id = self._register()
                         backoff.reset()
+                    self._wait_for_room(stop)
                     result = self.client.get_events(queue_id=queue_id, last_event_id=last_event_id)
                 except AuthError:
                     raise
@@ -555,6 +562,8 @@ class ZulipBot:
         message = self._incoming(raw, flags)
         if message is not None:
             self._pending.append(message)
+            if len(self._pending) >= BATCH:
+                self._flush()  # a long events batch goes to the workers in slices as it is read
 
     def _incoming(self, raw: Mapping[str, Any], flags: Iterable[str]) -> IncomingMessage | None:
         content = str(raw.get("content", ""))
@@ -609,8 +618,12 @@ class ZulipBot:
         replicas can take over from each other.
         """
         pending, self._pending = self._pending, []
-        if not pending:
-            return
+        # A long batch is recorded in slices, so the workers start replying to the first while the
+        # listener records the next.
+        for start in range(0, len(pending), BATCH):
+            self._hand_over(pending[start : start + BATCH])
+
+    def _hand_over(self, pending: list[IncomingMessage]) -> None:
         prepared: list[Prepared | None] | None = None
         if not self.dispatcher.hold_claim and len(pending) > 1:
             try:
@@ -626,8 +639,24 @@ class ZulipBot:
             if item is not None:
                 self._submit(message.sender_id or 0, item)
 
+    def _wait_for_room(self, stop: threading.Event) -> None:
+        """Poll for more events only once the workers are nearly through what they hold.
+
+        In a burst the workers are the bottleneck: what they cannot answer yet may as well wait in
+        Zulip's queue as in ours, and fetching it in fewer, larger batches costs fewer ``GET /events``
+        (and, on SQLite, fewer transactions) per message. Bounded by ``BACKLOG_PATIENCE``.
+        """
+        limit = BACKLOG_PER_WORKER * len(self._queues)
+        if not limit or self._outstanding <= limit:
+            return
+        deadline = time.monotonic() + BACKLOG_PATIENCE
+        while self._outstanding > limit and time.monotonic() < deadline and not stop.wait(0.002):
+            pass
+
     def _submit(self, key: int, item: IncomingMessage | MessageEdit | Prepared) -> None:
         self._last_submit = time.monotonic()
+        with self._busy_lock:
+            self._outstanding += 1
         self._queues[key % len(self._queues)].put(item)
 
     def _start_workers(self) -> None:
@@ -652,26 +681,29 @@ class ZulipBot:
             item = items.get()
             if item is _STOP:
                 return
-            with self._busy_lock:
-                self._busy += 1
+            taken = 1
             try:
-                stop = self._work_on(items, item)
+                stop, taken = self._work_on(items, item)
             finally:
                 with self._busy_lock:
-                    self._busy -= 1
+                    self._outstanding -= taken
             if stop:
                 return
 
-    def _work_on(self, items: queue.Queue[Any], item: Any) -> bool:
-        """Handle ``item`` and, for a message, whatever else is already waiting; ``True`` once told to stop."""
+    def _work_on(self, items: queue.Queue[Any], item: Any) -> tuple[bool, int]:
+        """Handle ``item`` and, for a message, whatever else is already waiting.
+
+        Returns whether the worker was told to stop, and how many items it took from ``items``.
+        """
         if isinstance(item, MessageEdit):
             self._handle(item)
-            return False
+            return False, 1
         if isinstance(item, Prepared):
             self._finish(item)
-            return False
+            return False, 1
         # Take what else is waiting (a burst): the dispatcher records a batch in one transaction.
         batch = [item]
+        taken = 1
         while len(batch) < BATCH:
             try:
                 more = items.get_nowait()
@@ -679,7 +711,8 @@ class ZulipBot:
                 break
             if more is _STOP:
                 self._handle_batch(batch)
-                return True
+                return True, taken
+            taken += 1
             if isinstance(more, IncomingMessage):
                 batch.append(more)
                 continue
@@ -691,7 +724,7 @@ class ZulipBot:
                 self._handle(more)
         if batch:
             self._handle_batch(batch)
-        return False
+        return False, taken
 
     def _finish(self, prepared: Prepared) -> None:
         try:
@@ -746,8 +779,7 @@ class ZulipBot:
             # confirmation goes out before the :tada:s, which would otherwise take turns with them.
             deadline = time.monotonic() + REACTION_PATIENCE
             while time.monotonic() < deadline and not self._stop.is_set() and (
-                self._busy or any(q.qsize() for q in self._queues)
-                or time.monotonic() - self._last_submit < REACTION_IDLE
+                self._outstanding or time.monotonic() - self._last_submit < REACTION_IDLE
             ):
                 time.sleep(0.02)
             try:
