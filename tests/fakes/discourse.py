@@ -32,12 +32,13 @@ import re
 import threading
 import time
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from typing import Any, Self
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import jsonschema
+from fakes.server import LoopbackServer
 
 # The operations the fake serves, copied with every schema they reference from
 # shared/api/discourse-openapi.json (discourse/discourse_api_docs @ 6737ac2) by
@@ -143,7 +144,9 @@ class _Script:
     paths: tuple[str, ...] = ("/posts",)
 
 
-class FakeDiscourse:
+class FakeDiscourse(LoopbackServer):
+    thread_name = "fake-discourse"
+
     def __init__(
         self,
         *,
@@ -165,8 +168,6 @@ class FakeDiscourse:
         self._last_topic_at = 0.0
         self._next_id = 1000
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     # -- scripting --
 
@@ -191,33 +192,15 @@ class FakeDiscourse:
 
     @property
     def url(self) -> str:
-        assert self._server is not None
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return self.base_url
 
-    def start(self) -> FakeDiscourse:
+    def handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self
 
         class Handler(_Handler):
             owner = fake
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="fake-discourse", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        return Handler
 
     # -- behaviour --
 

@@ -17,11 +17,12 @@ Example usage::
 from __future__ import annotations
 
 import hashlib
-import threading
 from dataclasses import dataclass
 from email.utils import formatdate
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Self
+from http.server import BaseHTTPRequestHandler
+from typing import Any
+
+from fakes.server import LoopbackServer
 
 
 @dataclass
@@ -32,13 +33,17 @@ class Seen:
     status: int
 
 
-class FakeNotesHost:
+class FakeNotesHost(LoopbackServer):
+    thread_name = "fake-notes-host"
+
     def __init__(self) -> None:
         self.documents: dict[str, str | bytes] = {}
         self.status: dict[str, int] = {}  # path -> forced status (404, 500 ...)
         self.content_type: dict[str, str] = {}
         self.requests: list[Seen] = []
         self.modified = formatdate(1_700_000_000, usegmt=True)
+
+    def handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -56,8 +61,7 @@ class FakeNotesHost:
                 self.end_headers()
                 self.wfile.write(body)
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        return Handler
 
     def _answer(self, path: str, headers: dict[str, str]) -> tuple[int, bytes, dict[str, str]]:
         if path in self.status:
@@ -80,13 +84,4 @@ class FakeNotesHost:
         return 200, body, {"Content-Type": ctype, "ETag": etag, "Last-Modified": self.modified}
 
     def url(self, path: str) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}{path}"
-
-    def __enter__(self) -> Self:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        return self.base_url + path

@@ -36,10 +36,12 @@ import json
 import re
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from typing import Any, Self
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from fakes.server import LoopbackServer
 
 DATA = Path(__file__).resolve().parent / "data"
 JSON_TYPE = "application/json; charset=utf-8"
@@ -73,7 +75,7 @@ class Recorded:
 
 
 @dataclass
-class FakeReleaseServer:
+class FakeReleaseServer(LoopbackServer):
     github: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     pypi: dict[str, dict[str, Any]] = field(default_factory=dict)
     files: dict[str, bytes] = field(default_factory=dict)
@@ -96,11 +98,13 @@ class FakeReleaseServer:
         self.used: dict[str, int] = {"anonymous": 0, "authenticated": 0}
         self._faults: list[Fault] = []
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
 
-    def start(self) -> Self:
+    poll_interval = 0.02
+    thread_name = "fake-releases"
+
+    def handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -112,30 +116,11 @@ class FakeReleaseServer:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        ).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        return Handler
 
     @property
     def url(self) -> str:
-        assert self._server is not None, "start() the fake first"
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return self.base_url
 
     # -- scripting ---------------------------------------------------------------------------
 
