@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -14,7 +16,7 @@ import chatops.sources.notes as notes_mod
 from chatops.errors import UsageError
 from chatops.pipeline import load_meetings
 from chatops.sources.cache import CacheEntry, FileCache, MemoryCache
-from chatops.sources.notes import collect_notes
+from chatops.sources.notes import NotesSpec, collect_notes
 
 JUNE_2025 = (dt.date(2025, 4, 30), dt.date(2025, 7, 1))  # a June digest: May (previous window) and June
 
@@ -234,6 +236,39 @@ def test_a_url_document_outside_the_window_is_fetched_but_not_loaded(parses):
         third = collect_notes([url], cache=cache, between=JUNE_2025)
         assert host.requests[-1].status == 200 and len(parses) == 2
         assert handles(third.meetings()) == {"2025-06-10": ["ana", "bo"]}
+
+
+def _git(*args: str, cwd: Path) -> None:
+    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True,
+                   env={"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@e", "GIT_COMMITTER_NAME": "t",
+                        "GIT_COMMITTER_EMAIL": "t@e", "HOME": str(cwd), "PATH": "/usr/bin:/bin"})
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_a_git_document_outside_the_window_is_read_but_not_loaded_or_parsed(tmp_path, parses):
+    origin = tmp_path / "origin"
+    origin.mkdir()
+    _git("init", "-q", "-b", "main", cwd=origin)
+    (origin / "2020-11-19.md").write_text(meeting("2020-11-19", "ana"), encoding="utf-8")
+    (origin / "2025-06-17.md").write_text(meeting("2025-06-17", "bo"), encoding="utf-8")
+    _git("add", ".", cwd=origin)
+    _git("commit", "-q", "-m", "one", cwd=origin)
+    spec = NotesSpec("git", str(origin), branch="main", paths="*.md")
+    cache = RecordingCache()
+    first = collect_notes([spec], cache=cache, git_dir=tmp_path / "clones", between=JUNE_2025)
+    assert len(first.documents) == 2 and sorted(parses) == ["origin:2020-11-19.md", "origin:2025-06-17.md"]
+    cache.reset()
+    second = collect_notes([spec], cache=cache, git_dir=tmp_path / "clones", between=JUNE_2025)
+    assert second.skipped == [f"{origin}:2020-11-19.md"]
+    assert handles(second.meetings()) == {"2025-06-17": ["bo"]} and len(parses) == 2
+    assert [k.rsplit(":", 1)[-1] for k in cache.gets if k.startswith("notes-parsed:")] == ["2025"]
+    # The old notes get a June meeting upstream: the fetch brings it, and it is parsed and returned.
+    (origin / "2020-11-19.md").write_text(meeting("2020-11-19", "ana") + "\n" + meeting("2025-06-03", "cy"),
+                                          encoding="utf-8")
+    _git("commit", "-q", "-am", "two", cwd=origin)
+    third = collect_notes([spec], cache=cache, git_dir=tmp_path / "clones", between=JUNE_2025)
+    assert third.skipped == [] and len(parses) == 3
+    assert "2025-06-03" in handles(third.meetings())
 
 
 def test_a_damaged_index_means_reading_everything_again(history, opened):
