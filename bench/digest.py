@@ -13,8 +13,9 @@ notes files) with the same density per month, and the same digest is measured ag
 
 Baselines, measured in the same run: the naive approach that loads every shout-out and filters the
 window in Python (10-year history); and, for the notes phase at both sizes, loading every document's
-cached parse and filtering the dates afterwards (``collect_notes`` without ``between``, the way the
-notes were read before the date index). For the notes phase the run also counts the files stat-ed,
+cached parse and filtering the dates afterwards (``collect_notes`` without ``between``: the reading
+``load_meetings`` did before the date index, except that the parses now come from one cache entry per
+year instead of one for the whole source). For the notes phase the run also counts the files stat-ed,
 the documents loaded and left out and the cache entries read, and times the stat calls alone.
 
 Each case runs several times, interleaved with the others; the table keeps the fastest run of each (wall
