@@ -129,7 +129,7 @@ class NotesDocument:
     body: bytes
     url: str | None = None  # readable link (SourceRef.url base)
     stale: bool = False  # served from the cache because the origin failed
-    # For local files: the (mtime_ns, size) seen, and the content hash when the stat index vouches
+    # For local files: the (mtime_ns, size) seen, and the content hash when the date index vouches
     # for it, in which case ``body`` is left unread until a parse needs it.
     stat: tuple[int, int] | None = None
     known_hash: str | None = None
