@@ -4,8 +4,10 @@ Sources keep two kinds of entries here:
 
 - HTTP validators and the last good body of a fetched URL (``etag``, ``last_modified``, ``body``), so an
   unchanged document costs a 304 and an API that is down can be answered from the last copy;
-- derived results keyed by content hash (e.g. ``parsed:<sha256>:<parser version>`` -> meetings JSON), so an
-  unchanged document is never parsed twice.
+- derived results keyed by content hash, so an unchanged document is never parsed twice: the notes source keeps,
+  per source, a date index (``notes-index:...``: each document's stat signature, SHA-256 and first and last
+  meeting dates) and the parse results grouped by year (``notes-parsed:...:<year>``), so that a digest reads
+  only the years of its window (see ``chatops.sources.notes``).
 
 Implementations: ``MemoryCache`` (tests, one-off CLI runs), ``FileCache`` (a directory; the CLI's default
 when no database is configured) and ``chatops.storage.cache.DatabaseCache`` (the ``source_cache`` table).
