@@ -301,3 +301,26 @@ def test_a_failing_source_keeps_its_index(history, opened):
 def test_a_reversed_window_is_a_usage_error(history):
     with pytest.raises(UsageError, match="2025-07-01 is after 2025-04-30"):
         collect_notes([str(history)], between=(dt.date(2025, 7, 1), dt.date(2025, 4, 30)))
+
+
+@pytest.fixture(params=["memory", "file", "sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
+def any_cache(request: pytest.FixtureRequest, tmp_path: Path) -> object:
+    if request.param == "memory":
+        return MemoryCache()
+    if request.param == "file":
+        return FileCache(tmp_path / "cache")
+    from chatops.storage.cache import DatabaseCache
+    from chatops.storage.db import Database
+
+    url = f"sqlite:///{tmp_path / 'c.db'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    database = Database.open(url)
+    request.addfinalizer(database.close)
+    return DatabaseCache(database)
+
+
+def test_every_cache_keeps_the_index_and_the_years(history, any_cache, opened):
+    assert len(collect_notes([str(history)], cache=any_cache, between=JUNE_2025).documents) == 24
+    opened.clear()
+    again = collect_notes([str(history)], cache=any_cache, between=JUNE_2025)
+    assert handles(again.meetings()) == {"2025-05-17": ["p22"], "2025-06-17": ["p23"]}
+    assert all(d.from_cache for d in again.documents) and len(again.skipped) == 22 and opened == []
