@@ -163,18 +163,24 @@ def test_without_a_config_file_the_configuration_code_is_not_imported(tmp_path):
     assert done.stdout.splitlines()[-1] == "LOADED []"
 
 
-def test_idle_cpu_count_is_between_one_and_the_cpus_and_waits_only_the_rest_of_its_window(monkeypatch):
+def test_workers_default_to_the_available_cpus_and_can_be_set(run, monkeypatch):
     import os
-    import time
 
+    import chatops.sources.notes as sources
     from chatops.cli import notes as notes_cli
 
-    probe = notes_cli._IdleCpus()
-    time.sleep(probe.WINDOW)  # the window has passed: no further wait
-    slept: list[float] = []
-    monkeypatch.setattr(notes_cli.time, "sleep", slept.append)
-    assert 1 <= probe() <= min(8, os.cpu_count() or 1)
-    assert slept == []
-    fresh = notes_cli._IdleCpus()
-    fresh()
-    assert len(slept) <= 1 and all(0 < s <= fresh.WINDOW for s in slept)
+    asked: list[object] = []
+    real = sources.collect_notes
+
+    def spy(*args, **kwargs):
+        asked.append(kwargs["workers"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(sources, "collect_notes", spy)
+    path = str(FIXTURES / "community-2020-11-19.md")
+    assert run(path, "--format", "json", "--no-cache").exit_code == 0
+    assert run(path, "--format", "json", "--no-cache", "--workers", "3").exit_code == 0
+    assert asked[0] is notes_cli._available_cpus and asked[1] == 3
+    assert 1 <= notes_cli._available_cpus() <= min(8, os.cpu_count() or 1)
+    bad = run(path, "--workers", "0")
+    assert bad.exit_code == 2 and "--workers" in bad.stderr
