@@ -222,6 +222,25 @@ class _Collector:
         return True
 
 
+def _fence_lines(data: bytes) -> list[tuple[int, int, bytes]]:
+    """``(line start, line end, text after ":::")`` of each line that is a container fence: up to three
+    spaces or tabs, then ``:::``. What ``_CONTAINER_RE.finditer`` finds, without trying the pattern at
+    every line of the document."""
+    out = []
+    pos = data.find(b":::")
+    while pos != -1:
+        line_start = data.rfind(b"\n", 0, pos) + 1
+        if pos - line_start <= 3 and not data[line_start:pos].strip(b" \t"):
+            line_end = data.find(b"\n", pos)
+            if line_end == -1:
+                line_end = len(data)
+            out.append((line_start, line_end, data[pos + 3:line_end]))
+            pos = data.find(b":::", line_end)
+        else:
+            pos = data.find(b":::", pos + 1)
+    return out
+
+
 def _blank_containers(data: bytes) -> tuple[bytes, list[tuple[int, int]]]:
     """Replace ``:::name`` / ``:::`` fence lines by an HTML comment line, which ends any open
     paragraph or list (the line count is unchanged, so line numbers still hold), and return the
@@ -232,21 +251,21 @@ def _blank_containers(data: bytes) -> tuple[bytes, list[tuple[int, int]]]:
     ranges: list[tuple[int, int]] = []
     open_at: int | None = None
     last = 0
-    for m in _CONTAINER_RE.finditer(data):
-        rest = m.group(1).strip()
+    for line_start, line_end, tail in _fence_lines(data):
+        rest = tail.strip()
         if rest:  # an opening fence (:::spoiler, :::info ...)
             if open_at is not None:
                 continue
         elif open_at is None:
             continue
-        out += data[last:m.start()]
+        out += data[last:line_start]
         if rest:
             open_at = len(out)
         out += b"<!-- container -->"
         if not rest and open_at is not None:
             ranges.append((open_at, len(out)))
             open_at = None
-        last = m.end()
+        last = line_end
     out += data[last:]
     if open_at is not None:
         ranges.append((open_at, len(out)))

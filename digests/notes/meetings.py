@@ -47,6 +47,7 @@ _PLACEHOLDER_RE = re.compile(
 )
 _PLACEHOLDER_START = re.compile(r"^(?:please|add|insert|put|write|list|include|enter|\.|…|-|—|–|tb|n/?a|none|nothing|pass|no)",
                                 re.IGNORECASE)
+_PLACEHOLDER_FIRST = frozenset("paiwletnPAIWLETN.-")
 _WORDS = re.compile(r"[a-z]+")
 _DATE_LINE = re.compile(r"^(?:meeting\s+)?(?:date|when|day)\s*(?:\(.*?\))?\s*[:\-–—]\s*(?P<rest>.+)$", re.IGNORECASE)
 _LABEL_TAIL = re.compile(r"(?:^|[.!?]\s+|\n)(?P<label>[^.!?\n]{1,60}?)\s*:\s*$")
@@ -57,10 +58,13 @@ _TITLE_WORD = re.compile(r"[a-z0-9]+")
 _PASS_RE = re.compile(r"^(?:pass(?:ed)?|no update|nothing(?: new)?|n/?a|-|—)\.?!?$", re.IGNORECASE)
 
 
+_NOT_SLUG = re.compile(r"[^\w\- ]")
+
+
 def slugify(text: str) -> str:
     """GitHub-style heading anchor: lower case, punctuation dropped, spaces to hyphens."""
     text = _SHORTCODE.sub("", text).strip().lower()
-    text = re.sub(r"[^\w\- ]", "", text)
+    text = _NOT_SLUG.sub("", text)
     return text.replace(" ", "-")
 
 
@@ -71,7 +75,10 @@ def is_placeholder(text: str) -> bool:
         return True
     if len(t) > 90:  # template lines are short
         return False
-    start = _PLACEHOLDER_START.match(t)
+    first = t[0]
+    # _PLACEHOLDER_START can only match from these first characters (an ASCII one in any case; a
+    # non-ASCII one may have case forms the regex knows, so it is left to the regex).
+    start = _PLACEHOLDER_START.match(t) if first in _PLACEHOLDER_FIRST or not first.isascii() else None
     if start and _PLACEHOLDER_RE.match(t):
         return True
     low = t.lower()
@@ -362,7 +369,7 @@ class Assembler:
 
     def _label_kind(self, inline: Inline) -> str | None:
         text = inline.text.strip()
-        m = _LABEL_TAIL.search(text)
+        m = _LABEL_TAIL.search(text) if text[-1:] == ":" else None  # the label ends the (stripped) text
         if m:
             return self.table.classify(m.group("label").strip(" *_"))
         if len(text.split()) <= 3 and "\n" not in text and ":" not in text and "," not in text:
@@ -811,7 +818,7 @@ def _handle_column(items: list[Item]) -> int | None:
         if item.inline is None:
             continue
         for i, f in enumerate(P.split_fields(item.inline.flat)):
-            if P.HANDLE_RE.search(f) or "github.com/" in f:
+            if ("@" in f and P.HANDLE_RE.search(f)) or "github.com/" in f:
                 votes[i] = votes.get(i, 0) + 1
                 break
     if not votes:

@@ -212,6 +212,9 @@ def _split_lead(inline: Inline, known: set[str] | None, any_name: bool) -> tuple
     return Lead(None, flat), m is not None or strong_maybe
 
 
+_PAREN_BEFORE_SEP = re.compile(r"^\(([^)]{0,60})\)\s*(?=[:\-–—])")
+
+
 def _with_minutes(lead: Lead) -> Lead:
     rest = lead.rest.lstrip(" :-–—")
     m = MINUTES_RE.match(rest)
@@ -220,7 +223,7 @@ def _with_minutes(lead: Lead) -> Lead:
             lead.minutes = _minutes(m)
         rest = rest[m.end():]
     else:
-        m2 = re.match(r"^\(([^)]{0,60})\)\s*(?=[:\-–—])", rest)  # "(probably following on from X):"
+        m2 = _PAREN_BEFORE_SEP.match(rest) if rest[:1] == "(" else None  # "(probably following on from X):"
         if m2:
             rest = rest[m2.end():]
     lead.rest = rest.lstrip(" :-–—")
@@ -316,7 +319,8 @@ class Row:
 
 
 def split_fields(text: str) -> list[str]:
-    fields = _SPLIT_SPACED.split(text)
+    # Every separator holds a "/" or a "|": without one, the split finds nothing (and costs a scan).
+    fields = _SPLIT_SPACED.split(text) if "/" in text or "|" in text else [text]
     if len(fields) == 1 and "/" in text and "://" not in text:
         fields = text.split("/")
     if len(fields) == 1 and "|" in text:
@@ -452,9 +456,21 @@ def thanked_people(inline_texts: list[Inline], known: set[str], exclude: str | N
     return out
 
 
+# A match of _THANKS_RE holds one of these words (any case). Checked on ASCII text only: the regex's
+# case-insensitive matching also knows non-ASCII forms of some letters (U+212A for "k", U+017F for "s").
+_THANKS_WORDS = ("thank", "shout", "kudos", "congrat", "gratitude", "appreciation", "effort", "work", "help", "by")
+
+
+def _may_thank(text: str) -> bool:
+    if not text.isascii():
+        return True
+    low = text.lower()
+    return any(w in low for w in _THANKS_WORDS)
+
+
 def _names_in(text: str, known: set[str]) -> list[str]:
     found: list[tuple[int, str]] = []
-    for m in _THANKS_RE.finditer(text):
+    for m in _THANKS_RE.finditer(text) if _may_thank(text) else ():
         for name in _split_names(m.group("names")):
             found.append((m.start("names"), name))
     lm = _LEADING_LIST_FOR.match(text)

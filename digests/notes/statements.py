@@ -39,6 +39,7 @@ _DECISION_LABEL_ONLY = re.compile(
 )
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z*_\"'(])")
 _CONNECTOR = re.compile(r"^(?:otherwise|then|and|also|so|afterwards|after that|meanwhile)\s*,?\s+", re.IGNORECASE)
+_CONNECTOR_FIRST = frozenset("otasmOTASM")
 _HANDLE_OWNER = re.compile(r"^@([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))\s+(?:to|will|should|can|must)\s+\S")
 
 
@@ -123,7 +124,9 @@ def action_in(text: str, known: set[str]) -> tuple[str, str | None] | None:
     if m and text[m.end():].strip() and _SHORT_LABEL.match(text):
         rest = text[m.end():].strip()
         return rest, owner_of(rest, known)
-    body = _CONNECTOR.sub("", text, count=1)
+    first = text[:1]
+    # _CONNECTOR's words start with one of these letters (a non-ASCII one is left to the regex)
+    body = _CONNECTOR.sub("", text, count=1) if first in _CONNECTOR_FIRST or not first.isascii() else text
     owner = _to_do_owner(body, known)
     if owner is not None:
         return body.strip(), owner
