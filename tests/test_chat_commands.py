@@ -379,6 +379,39 @@ def test_a_takeover_after_a_replica_dies_finds_its_reply_instead_of_posting_agai
     assert saved.message_id == 4242
 
 
+def test_a_takeover_of_a_batch_answers_only_what_the_dead_replica_did_not(database, db_url):
+    if not db_url.startswith("postgresql"):
+        pytest.skip("replicas share PostgreSQL; SQLite serves one process")
+    replies: list = []
+    first, second = Chat(database), Chat(database)
+    kill, replied = threading.Event(), threading.Event()
+    batch = [first.message(f"shoutout @**Bob Stone|12** for part {i}", message_id=5000 + i) for i in range(3)]
+    dying = threading.Thread(target=lambda: pytest.raises(
+        SystemExit, first.dispatcher.handle_many, batch, SharedChat(replies, die_after_reply=kill, replied=replied),
+    ))
+    dying.start()
+    assert replied.wait(10)  # the first replica answered part 0, and holds the batch's claims
+    result: list = []
+    taker = threading.Thread(target=lambda: result.append(second.dispatcher.handle_many(batch, SharedChat(replies))))
+    taker.start()
+    time.sleep(0.3)
+    assert result == []  # waiting on the first replica's claims
+    kill.set()
+    dying.join(10)
+    taker.join(10)
+    (outcomes,) = result
+    assert [o.reply_id for o in outcomes] == [1, 2, 3]
+    assert [m.message_id for m, _ in replies] == [5000, 5001, 5002], "a reply was posted twice or not at all"
+    assert [s.message_id for s in second.stored()] == [5000, 5001, 5002]
+    with database.session() as session:
+        from sqlmodel import select
+
+        from chatops.storage.tables import HandledMessageRecord
+
+        rows = sorted(session.exec(select(HandledMessageRecord.event_key, HandledMessageRecord.reply_message_id)).all())
+    assert rows == [("message:5000", 1), ("message:5001", 2), ("message:5002", 3)]
+
+
 def test_a_replica_arriving_after_another_died_finds_its_reply(database, db_url):
     if not db_url.startswith("postgresql"):
         pytest.skip("replicas share PostgreSQL; SQLite serves one process")
@@ -447,8 +480,6 @@ def test_a_batch_is_recorded_in_order_and_once(chat, monkeypatch):
     # The listing ran after the five inserts of the same batch, and saw them.
     assert chat.stub.texts[-1].count("\n- ") == 5
     assert chat.dispatcher.handle_many(messages[:2], chat.stub) == [None, None]
-    if chat.database.dialect != "sqlite":
-        return  # PostgreSQL handles each message in its own transaction (held during its reply)
 
     from chatops.commands import shoutout
 
@@ -471,8 +502,6 @@ def test_a_batch_is_recorded_in_order_and_once(chat, monkeypatch):
 
 
 def test_a_failure_checking_one_shoutout_of_a_batch_rolls_the_batch_back(chat, monkeypatch):
-    if chat.database.dialect != "sqlite":
-        pytest.skip("only SQLite records a batch in one transaction")
     from chatops.commands import shoutout
 
     real, calls = shoutout.prepare, []
@@ -480,16 +509,29 @@ def test_a_failure_checking_one_shoutout_of_a_batch_rolls_the_batch_back(chat, m
     def fails_on_the_second(ctx, args, **kw):
         calls.append(1)
         if len(calls) == 2:
+            assert chat.stub.replies == []  # nothing was sent before the failure
             raise RuntimeError("boom")
         return real(ctx, args, **kw)
 
     monkeypatch.setattr(shoutout, "prepare", fails_on_the_second)
     messages = [chat.message(f"shoutout @**Bob Stone|12** for item {i}", message_id=800 + i) for i in range(3)]
-    assert chat.dispatcher.prepare_many(messages, chat.stub) is None
-    assert chat.stored() == []  # nothing of the batch was kept, claims included
+    if chat.database.dialect == "sqlite":
+        assert chat.dispatcher.prepare_many(messages, chat.stub) is None
+        assert chat.stored() == []  # nothing of the batch was kept, claims included
+        calls.clear()
     outcomes = chat.dispatcher.handle_many(messages, chat.stub)
+    # The batch rolled back, then each message was handled on its own: all recorded and answered once.
+    assert len(calls) == 5
     assert [o.reply.split(" for ")[0] for o in outcomes] == [f"Recorded shout-out #{i}" for i in (1, 2, 3)]
     assert [s.message_id for s in chat.stored()] == [800, 801, 802]
+    assert len(chat.stub.replies) == 3
+    with chat.database.session() as session:
+        from sqlmodel import select
+
+        from chatops.storage.tables import HandledMessageRecord
+
+        keys = sorted(session.exec(select(HandledMessageRecord.event_key)).all())
+    assert keys == ["message:800", "message:801", "message:802"]  # no attempt mark left behind
 
 
 def test_the_rate_limit_counts_the_earlier_shoutouts_of_a_batch(database):

@@ -19,8 +19,8 @@ thread). It drives ``register``/``get_events`` of the official ``zulip`` client 
 Messages are handled by a few worker threads, each owning the senders whose id hashes to it: one person's
 commands run in the order they were sent, different people's in parallel. On SQLite (one process) the
 listener records each batch of events in one transaction first and the workers only reply; on PostgreSQL
-each worker claims and handles its messages one transaction at a time, so replicas can take over from
-each other. Reactions go through their own thread and wait until no command is pending, so a :tada:
+each worker claims and handles what its queue holds in one transaction, held while it replies, so
+replicas can take over from each other. Reactions go through their own thread and wait until no command is pending, so a :tada:
 never delays a confirmation. While the workers hold more than a couple of items each, the listener
 does not poll for more: in a burst the rest waits in Zulip's queue and comes in fewer, larger batches
 (fewer requests and transactions per message), read and recorded in slices of ``BATCH``.
@@ -614,8 +614,8 @@ class ZulipBot:
         """Hand the messages of one event batch over.
 
         On SQLite (one process) they are recorded here, in one transaction, and the workers only reply;
-        on PostgreSQL each worker claims and handles its messages, one transaction per message, so that
-        replicas can take over from each other.
+        on PostgreSQL each worker claims and handles the messages it takes from its queue in one
+        transaction, held while it replies, so that replicas can take over from each other.
         """
         pending, self._pending = self._pending, []
         # A long batch is recorded in slices, so the workers start replying to the first while the

@@ -14,8 +14,13 @@ same message waits on the claim, then skips it (committed) or takes it over (the
 its claim rolled back). Before claiming, each replica also commits an *attempt mark*, which the claim's
 transaction deletes; a replica that finds a mark already there is racing another one or taking over
 from one that died (maybe after replying), so when its claim succeeds it first asks the chat whether a
-reply already exists. A reply is never posted twice, and the search costs nothing when no replica died. On SQLite (one process) the transaction is short and the reply follows the commit,
-so worker threads never hold the database's single write lock while waiting on the network.
+reply already exists. A reply is never posted twice, and the search costs nothing when no replica died.
+On SQLite (one process) the transaction is short and the reply follows the commit, so worker threads
+never hold the database's single write lock while waiting on the network.
+
+``handle_many`` does the same for a burst in one transaction with a few statements per batch (one
+claim INSERT, one rate-limit count, one INSERT per table of shout-outs): on PostgreSQL the batch's
+claims are held until all its replies are posted, and a replica taking over asks for each reply.
 
 An expected failure (``CommandError``) is answered with its reason; an unexpected one is logged with its
 traceback and answered briefly, without the exception's text (it can carry a URL or a token).
@@ -43,9 +48,12 @@ from chatops.storage.shoutouts import (
     claim_event,
     claim_events,
     clear_attempt,
+    clear_attempts,
     edit_shoutout,
     get_shoutout_by_message,
     mark_attempt,
+    mark_attempts,
+    record_event_replies,
     record_event_reply,
 )
 from digests.markdown import escape_inline
@@ -225,14 +233,19 @@ class Dispatcher:
         return Outcome(text, reply_id, reply.reaction, command.name if command else None)
 
     def handle_many(self, messages: list[IncomingMessage], chat: ChatPort) -> list[Outcome | None]:
-        """Handle several messages; on SQLite, in one transaction (one commit), then reply to each in order.
+        """Handle several messages in one transaction, then reply to each in order.
 
-        A burst costs one commit instead of one per message. Replicas on PostgreSQL keep one transaction
-        per message (held during its reply, see the module docstring). If any command fails unexpectedly,
-        the batch rolls back and each message is handled on its own.
+        On SQLite the transaction is short and the replies follow its commit. On PostgreSQL it is held
+        while the replies go out, as ``handle`` holds one message's (see the module docstring): a replica
+        receiving the same messages waits, then skips them or takes over. Either way a burst costs a few
+        statements per batch, not several per message (``prepare_many``). If any command fails
+        unexpectedly, the batch rolls back and each message is handled on its own.
         """
-        if self.hold_claim or len(messages) <= 1:
+        if len(messages) <= 1:
             return [self.handle(m, chat) for m in messages]
+        if self.hold_claim:
+            outcomes = self._handle_many_held(messages, chat)
+            return [self.handle(m, chat) for m in messages] if outcomes is None else outcomes
         prepared = self.prepare_many(messages, chat)
         if prepared is None:
             return [self.handle(m, chat) for m in messages]
@@ -243,70 +256,131 @@ class Dispatcher:
 
         Returns one entry per message (``None`` for those not handled here), or ``None`` when a command
         failed unexpectedly: the whole batch then rolled back and each message should be handled alone.
-
-        The batch costs a few statements, not a few per message: the messages are claimed with one
-        INSERT, the shout-out givers' recent counts (the rate limit) read with one query, and the
-        shout-outs recorded with one INSERT per table (``ShoutoutBatch``). Other commands run one by one,
-        in order, after the shout-outs before them are recorded.
         """
-        assert not self.hold_claim, "PostgreSQL replicas hold one transaction per message"
+        assert not self.hold_claim, "PostgreSQL replicas hold the transaction while replying (handle_many)"
         self.refresh()
-        done: list[Prepared | None] = [None] * len(messages)
+        wanted = self._requests(messages)
         try:
             with self._session() as session:
                 now = self.clock()
-                wanted: list[tuple[int, str, str]] = []
-                for index, message in enumerate(messages):
-                    if message.is_bot or (self.bot_id is not None and message.sender_id == self.bot_id):
-                        continue
-                    word, args = split_command(self.command_text(message))
-                    if self._is_request(message, word):
-                        wanted.append((index, word, args))
-                claimed = claim_events(
-                    session=session, at=now,
-                    event_keys=[_key(messages[i]) for i, _, _ in wanted if messages[i].message_id is not None],
-                )
-                givers = [
-                    (messages[i].sender_id, messages[i].sender_name or messages[i].sender_email)
-                    for i, word, _ in wanted if find(word) is shoutout.COMMAND
-                ]
-                batch = shoutout.ShoutoutBatch(session, now=now, givers=list(dict.fromkeys(givers)))
-                waiting: list[tuple[int, str]] = []  # (index, word) of the shout-outs the batch holds
-
-                def record() -> None:
-                    if not waiting:
-                        return
-                    try:
-                        replies = batch.record()
-                    except Exception:
-                        log.exception("Recording %d shout-outs of a batch failed", len(waiting))
-                        raise _BatchFailedError from None
-                    for (index, word), reply in zip(waiting, replies, strict=True):
-                        done[index] = Prepared(messages[index], word, reply)
-                    waiting.clear()
-
-                for index, word, args in wanted:
-                    message = messages[index]
-                    if message.message_id is not None:
-                        key = _key(message)
-                        if key not in claimed:
-                            continue  # handled before (or twice in this batch: the first one counts)
-                        claimed.discard(key)
-                    if find(word) is shoutout.COMMAND:
-                        reply = self._add_shoutout(batch, session, message, chat, args, now)
-                        if reply is None:
-                            waiting.append((index, word))
-                            continue
-                    else:
-                        record()  # the command may read the shout-outs before it
-                        reply = self._run(session, message, chat, word, args, now)
-                    if reply is None:
-                        raise _BatchFailedError
-                    done[index] = Prepared(message, word, reply)
-                record()
+                keys = [_key(messages[i]) for i, _, _ in wanted if messages[i].message_id is not None]
+                claimed = claim_events(session=session, event_keys=keys, at=now)
+                return self._run_batch(session, messages, wanted, claimed, chat, now)
         except _BatchFailedError:
             log.info("A command failed inside a batch of %d messages; handling them one by one", len(messages))
             return None
+
+    def _handle_many_held(self, messages: list[IncomingMessage], chat: ChatPort) -> list[Outcome | None] | None:
+        """PostgreSQL: ``handle`` for a batch, its claims held in one transaction until the replies are out.
+
+        ``None`` when a command failed unexpectedly before any reply went out (the batch rolled back).
+        """
+        self.refresh()
+        wanted = self._requests(messages)
+        # Claims are taken in one order by every replica, so two replicas' batches never deadlock.
+        keys = sorted({_key(messages[i]) for i, _, _ in wanted if messages[i].message_id is not None})
+        now = self.clock()
+        with self.database.session() as own:
+            marked = mark_attempts(session=own, event_keys=keys, at=now)
+        contended = set(keys) - marked  # someone else's mark was there (see the module docstring)
+        sent: dict[int, int | None] = {}  # index -> reply id, for the replies posted (or found) in the transaction
+        try:
+            with self._session() as session:
+                claimed = claim_events(session=session, event_keys=keys, at=now)
+                clear_attempts(session=session, event_keys=keys)  # committed with the claims
+                done = self._run_batch(session, messages, wanted, claimed, chat, now)
+                answered: dict[str, int] = {}
+                for index, prepared in enumerate(done):
+                    if prepared is None or prepared.reply.later is not None:
+                        continue
+                    message = prepared.message
+                    key = _key(message) if message.message_id is not None else None
+                    reply_id = None
+                    if key in contended and isinstance(chat, ReplyFinder):
+                        reply_id = chat.find_reply(message)
+                        if reply_id is not None:
+                            log.info("Message %s was answered before a takeover (reply %s); not answering again",
+                                     message.message_id, reply_id)
+                    if reply_id is None:
+                        reply_id = self._send(chat, message, safe_reply(prepared.reply.text))
+                    sent[index] = reply_id
+                    if key is not None and reply_id is not None:
+                        answered[key] = reply_id
+                record_event_replies(session=session, replies=answered)
+        except _BatchFailedError:
+            # Nothing was sent: take this batch's own attempt marks back, then each message goes alone.
+            with self.database.session() as own:
+                clear_attempts(session=own, event_keys=[k for k in keys if k in marked])
+            log.info("A command failed inside a batch of %d messages; handling them one by one", len(messages))
+            return None
+        return [
+            None if p is None else self._finish(
+                p.message, chat, p.word, p.reply, safe_reply(p.reply.text), sent.get(index), index in sent,
+            )
+            for index, p in enumerate(done)
+        ]
+
+    def _requests(self, messages: list[IncomingMessage]) -> list[tuple[int, str, str]]:
+        """``(index, command word, arguments)`` of the messages that are requests to compass."""
+        wanted: list[tuple[int, str, str]] = []
+        for index, message in enumerate(messages):
+            if message.is_bot or (self.bot_id is not None and message.sender_id == self.bot_id):
+                continue
+            word, args = split_command(self.command_text(message))
+            if self._is_request(message, word):
+                wanted.append((index, word, args))
+        return wanted
+
+    def _run_batch(
+        self, session: Session, messages: list[IncomingMessage], wanted: list[tuple[int, str, str]],
+        claimed: set[str], chat: ChatPort, now: dt.datetime,
+    ) -> list[Prepared | None]:
+        """Run the claimed requests of a batch in ``session``; ``_BatchFailedError`` if one fails unexpectedly.
+
+        The batch costs a few statements, not a few per message: the shout-out givers' recent counts (the
+        rate limit) are read with one query and the shout-outs recorded with one INSERT per table
+        (``ShoutoutBatch``). Other commands run one by one, in order, after the shout-outs before them
+        are recorded.
+        """
+        done: list[Prepared | None] = [None] * len(messages)
+        givers = [
+            (messages[i].sender_id, messages[i].sender_name or messages[i].sender_email)
+            for i, word, _ in wanted if find(word) is shoutout.COMMAND
+        ]
+        batch = shoutout.ShoutoutBatch(session, now=now, givers=list(dict.fromkeys(givers)))
+        waiting: list[tuple[int, str]] = []  # (index, word) of the shout-outs the batch holds
+
+        def record() -> None:
+            if not waiting:
+                return
+            try:
+                replies = batch.record()
+            except Exception:
+                log.exception("Recording %d shout-outs of a batch failed", len(waiting))
+                raise _BatchFailedError from None
+            for (index, word), reply in zip(waiting, replies, strict=True):
+                done[index] = Prepared(messages[index], word, reply)
+            waiting.clear()
+
+        for index, word, args in wanted:
+            message = messages[index]
+            if message.message_id is not None:
+                key = _key(message)
+                if key not in claimed:
+                    continue  # handled before (or twice in this batch: the first one counts)
+                claimed.discard(key)
+            if find(word) is shoutout.COMMAND:
+                reply = self._add_shoutout(batch, session, message, chat, args, now)
+                if reply is None:
+                    waiting.append((index, word))
+                    continue
+            else:
+                record()  # the command may read the shout-outs before it
+                reply = self._run(session, message, chat, word, args, now)
+            if reply is None:
+                raise _BatchFailedError
+            done[index] = Prepared(message, word, reply)
+        record()
         return done
 
     def _add_shoutout(

@@ -14,7 +14,7 @@ Example usage::
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -28,6 +28,7 @@ __all__ = [
     "claim_event",
     "claim_events",
     "clear_attempt",
+    "clear_attempts",
     "count_recent_shoutouts",
     "count_recent_shoutouts_by_giver",
     "edit_shoutout",
@@ -37,8 +38,10 @@ __all__ = [
     "list_shoutouts",
     "list_shoutouts_for_person",
     "mark_attempt",
+    "mark_attempts",
     "newest_handled_message",
     "prune_handled_events",
+    "record_event_replies",
     "record_event_reply",
     "record_shoutout",
     "record_shoutouts",
@@ -379,8 +382,25 @@ def mark_attempt(*, session: Session, event_key: str, at: dt.datetime) -> bool:
     return claim_event(session=session, event_key=f"attempt:{event_key}", at=at)
 
 
+def mark_attempts(*, session: Session, event_keys: Sequence[str], at: dt.datetime) -> set[str]:
+    """``mark_attempt`` for several events with one statement: the keys marked now (the others already were)."""
+    marked = claim_events(session=session, event_keys=[f"attempt:{k}" for k in event_keys], at=at)
+    return {k for k in event_keys if f"attempt:{k}"[:100] in marked}
+
+
 def clear_attempt(*, session: Session, event_key: str) -> None:
     session.execute(sa.delete(_HANDLED).where(_HANDLED.c.event_key == f"attempt:{event_key}"[:100]))
+
+
+def clear_attempts(*, session: Session, event_keys: Sequence[str]) -> None:
+    """``clear_attempt`` for several events with one statement."""
+    if event_keys:
+        session.connection().execute(
+            _CLEAR_ATTEMPTS, {"keys": [f"attempt:{k}"[:100] for k in event_keys]}
+        )
+
+
+_CLEAR_ATTEMPTS = sa.delete(_HANDLED).where(_HANDLED.c.event_key.in_(sa.bindparam("keys", expanding=True)))
 
 
 def record_event_reply(*, session: Session, event_key: str, reply_message_id: int | None) -> None:
@@ -390,6 +410,19 @@ def record_event_reply(*, session: Session, event_key: str, reply_message_id: in
         .where(col(HandledMessageRecord.event_key) == event_key[:100])
         .values(reply_message_id=reply_message_id)
     )
+
+
+def record_event_replies(*, session: Session, replies: Mapping[str, int | None]) -> None:
+    """``record_event_reply`` for several events with one (executemany) statement."""
+    if replies:
+        session.connection().execute(
+            _RECORD_REPLY, [{"key": key[:100], "reply": reply} for key, reply in replies.items()]
+        )
+
+
+_RECORD_REPLY = (
+    sa.update(_HANDLED).where(_HANDLED.c.event_key == sa.bindparam("key")).values(reply_message_id=sa.bindparam("reply"))
+)
 
 
 def event_reply(*, session: Session, event_key: str) -> tuple[bool, int | None]:
