@@ -302,7 +302,8 @@ class ZulipBot:
         self._last_submit = 0.0
         self._pending: list[IncomingMessage] = []
         self._outstanding = 0  # items handed to the workers and not yet handled
-        self._busy_lock = threading.Lock()
+        self._room = threading.Condition()  # guards _outstanding; notified when the listener may poll again
+        self._room_limit = 0
         self.handled = 0  # messages dispatched (read by /metrics)
         self.event_lag_seconds: float | None = None  # how old the last message was when its event arrived
 
@@ -650,12 +651,17 @@ class ZulipBot:
         if not limit or self._outstanding <= limit:
             return
         deadline = time.monotonic() + BACKLOG_PATIENCE
-        while self._outstanding > limit and time.monotonic() < deadline and not stop.wait(0.002):
-            pass
+        with self._room:
+            self._room_limit = limit
+            while self._outstanding > limit and not stop.is_set():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._room.wait(min(left, 0.1))  # a worker wakes it; the timeout only watches ``stop``
 
     def _submit(self, key: int, item: IncomingMessage | MessageEdit | Prepared) -> None:
         self._last_submit = time.monotonic()
-        with self._busy_lock:
+        with self._room:
             self._outstanding += 1
         self._queues[key % len(self._queues)].put(item)
 
@@ -685,8 +691,10 @@ class ZulipBot:
             try:
                 stop, taken = self._work_on(items, item)
             finally:
-                with self._busy_lock:
+                with self._room:
                     self._outstanding -= taken
+                    if self._outstanding <= self._room_limit:
+                        self._room.notify()
             if stop:
                 return
 
