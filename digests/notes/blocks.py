@@ -79,7 +79,12 @@ class Inline:
         self.code_lead = code_lead  # text of a `code` span the text starts with
         self.all_emphasis = all_emphasis  # the whole text is one _emphasis_ (template instructions)
         self.link_texts = link_texts if link_texts is not None else []  # (text, http target) of [text](url)
-        self.flat = " ".join(text.split())  # one line, single spaces
+        # one line, single spaces; most texts already are (every whitespace character but " " is
+        # unprintable, so a printable text without double, leading or trailing spaces is its own flat form)
+        if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+            self.flat = text
+        else:
+            self.flat = " ".join(text.split())
         self.lead_cache: tuple[Any, Any] | None = None  # people.split_lead's memo
         self.fragments: list[str] = []  # targets of in-page links, "[notes](#voices)" -> "voices"
 

@@ -111,6 +111,16 @@ def clean_name(text: str) -> str:
 
 
 def github_handle(url: str) -> str | None:
+    if url.isascii():
+        # A profile URL has nothing after the user name but one "/": most links (repositories, issues)
+        # are told apart here, before the regex backtracks through them. (Non-ASCII text goes to the
+        # regex, whose case-insensitive matching knows non-ASCII forms of some letters.)
+        at = url.lower().find("github.com/")
+        if at < 0:
+            return None
+        tail = url[at + 11:]
+        if "/" in (tail[:-2] if tail.endswith("\n") else tail[:-1]):  # ("$" also matches before a final newline)
+            return None
     m = GITHUB_PROFILE_RE.match(url)
     if m and m.group(1).lower() not in _GITHUB_RESERVED:
         return m.group(1).lower()
@@ -443,7 +453,7 @@ def thanked_people(inline_texts: list[Inline], known: set[str], exclude: str | N
         for label, url in inline.link_texts:
             if github_handle(url):
                 named_handles.add(" ".join(label.split()).lower())
-        for m in HANDLE_RE.finditer(text):
+        for m in HANDLE_RE.finditer(text) if "@" in text else ():
             add(m.group(1).lower())
             # "Simon Li (@manics)": the name is the handle's owner, not a second person.
             before = text[: m.start()].rstrip(" (`")
@@ -473,7 +483,7 @@ def _names_in(text: str, known: set[str]) -> list[str]:
     for m in _THANKS_RE.finditer(text) if _may_thank(text) else ():
         for name in _split_names(m.group("names")):
             found.append((m.start("names"), name))
-    lm = _LEADING_LIST_FOR.match(text)
+    lm = _LEADING_LIST_FOR.match(text) if "for" in text else None
     if lm:
         for name in _split_names(lm.group("names")):
             found.append((0, name))
