@@ -142,6 +142,7 @@ class Assembler:
         self.document = document
         self.url = url
         self.anchors: dict[int, str] = {}
+        self._plain: dict[str | None, _Ctx] = {}
         counts: dict[str, int] = {}
         for block in doc.blocks:
             if isinstance(block, Heading):
@@ -150,6 +151,14 @@ class Assembler:
                 counts[slug] = n + 1
                 self.anchors[id(block)] = slug if n == 0 else f"{slug}-{n}"
         self.front = _front_matter(doc.front_matter)
+
+    def _plain_ctx(self, anchor: str | None) -> _Ctx:
+        """The context of notes nested under an item: no section kind, the item's anchor. Contexts are
+        never changed once made, so one per anchor serves every nested block."""
+        ctx = self._plain.get(anchor)
+        if ctx is None:
+            ctx = self._plain[anchor] = _Ctx(None, anchor)
+        return ctx
 
     # --- references -----------------------------------------------------------------------------
 
@@ -741,7 +750,7 @@ class Assembler:
                         self._add(b, "a", Statement(text=text, owner=owner, source=self.ref(sub, ctx.anchor)))
                     self._scan_item_children(sub, ctx, b)
             else:
-                self._scan(child, _Ctx(None, ctx.anchor), b)
+                self._scan(child, self._plain_ctx(ctx.anchor), b)
 
     def _scan_inline(self, inline: Inline, src: Block, ctx: _Ctx, b: _Build) -> None:
         flat = inline.flat
