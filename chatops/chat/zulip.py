@@ -20,10 +20,10 @@ Messages are handled by a few worker threads, each owning the senders whose id h
 commands run in the order they were sent, different people's in parallel. On SQLite (one process) the
 listener records each batch of events in one transaction first and the workers only reply; on PostgreSQL
 each worker claims and handles what its queue holds in one transaction, held while it replies, so
-replicas can take over from each other. Reactions go through their own thread and wait until no command is pending, so a :tada:
-never delays a confirmation. While the workers hold more than a couple of items each, the listener
-does not poll for more: in a burst the rest waits in Zulip's queue and comes in fewer, larger batches
-(fewer requests and transactions per message), read and recorded in slices of ``BATCH``.
+replicas can take over from each other. Reactions go through their own thread and wait until no command
+is pending, so a :tada: never delays a confirmation. While the workers hold more than a couple of items
+each, the listener does not poll for more: in a burst the rest waits in Zulip's queue and comes in fewer,
+larger batches (fewer requests and transactions per message), read and recorded in slices of ``BATCH``.
 
 Turn on ``-vv`` (or set the ``chatops.chat`` logger to DEBUG) to see every event.
 """
@@ -687,31 +687,30 @@ class ZulipBot:
             item = items.get()
             if item is _STOP:
                 return
-            taken = 1
+            taken = [1]  # items taken from the queue (counted as taken, so the backlog stays right if one raises)
             try:
-                stop, taken = self._work_on(items, item)
+                stop = self._work_on(items, item, taken)
             finally:
                 with self._room:
-                    self._outstanding -= taken
+                    self._outstanding -= taken[0]
                     if self._outstanding <= self._room_limit:
                         self._room.notify()
             if stop:
                 return
 
-    def _work_on(self, items: queue.Queue[Any], item: Any) -> tuple[bool, int]:
-        """Handle ``item`` and, for a message, whatever else is already waiting.
+    def _work_on(self, items: queue.Queue[Any], item: Any, taken: list[int]) -> bool:
+        """Handle ``item`` and, for a message, whatever else is already waiting; ``True`` once told to stop.
 
-        Returns whether the worker was told to stop, and how many items it took from ``items``.
+        ``taken[0]`` counts the items taken from ``items`` (``item`` included).
         """
         if isinstance(item, MessageEdit):
             self._handle(item)
-            return False, 1
+            return False
         if isinstance(item, Prepared):
             self._finish(item)
-            return False, 1
+            return False
         # Take what else is waiting (a burst): the dispatcher records a batch in one transaction.
         batch = [item]
-        taken = 1
         while len(batch) < BATCH:
             try:
                 more = items.get_nowait()
@@ -719,8 +718,8 @@ class ZulipBot:
                 break
             if more is _STOP:
                 self._handle_batch(batch)
-                return True, taken
-            taken += 1
+                return True
+            taken[0] += 1
             if isinstance(more, IncomingMessage):
                 batch.append(more)
                 continue
@@ -732,7 +731,7 @@ class ZulipBot:
                 self._handle(more)
         if batch:
             self._handle_batch(batch)
-        return False, taken
+        return False
 
     def _finish(self, prepared: Prepared) -> None:
         try:
