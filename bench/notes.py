@@ -10,7 +10,9 @@ Measured in the same run:
   building the meetings, JSON output) with an empty cache (cold), with --no-cache, and again over
   the unchanged corpus with the cache filled (warm);
 - in-process, `collect_notes` cold vs warm (the cache's own effect, without interpreter start-up),
-  `parse_notes` alone, and pyromark's event stream alone.
+  `parse_notes` alone, and pyromark's event stream alone;
+- the --no-cache process once more with --workers 1, to show what one CPU does without the worker
+  processes the CLI starts by default (one per available CPU).
 
 Targets (issue 4): the whole cold process at most 0.35x markdown-it-py's parse time (aim 0.2x); a warm
 re-run at least 50x faster than a cold one.
@@ -155,7 +157,7 @@ def main() -> None:
         # Interleaved (baseline, cold, no-cache, warm) rounds, so that load from other processes on a
         # shared machine falls on all of them alike.
         mdit_walls, mdit_cpus, mdit_rss = [], [], 0.0
-        rounds: dict[str, list[tuple[float, float, float, str]]] = {"cold": [], "nocache": [], "warm": []}
+        rounds: dict[str, list[tuple[float, float, float, str]]] = {"cold": [], "nocache": [], "single": [], "warm": []}
         for _ in range(args.runs):
             _, rss, _, out = measure([sys.executable, "-c", MDIT_CHILD, str(corpus)], 1)
             wall_s, cpu_s = out.strip().splitlines()[-1].split()
@@ -164,6 +166,7 @@ def main() -> None:
             mdit_rss = max(mdit_rss, rss)
             rounds["cold"].append(measure(fill_cache, 1, env, before=rm_cache, cwd=work))
             rounds["nocache"].append(measure([*base, "--no-cache"], 1, env, cwd=work))
+            rounds["single"].append(measure([*base, "--no-cache", "--workers", "1"], 1, env, cwd=work))
             rounds["warm"].append(measure(fill_cache, 1, env, cwd=work))
         mdit, mdit_cpu = statistics.median(mdit_walls), statistics.median(mdit_cpus)
 
@@ -172,7 +175,7 @@ def main() -> None:
             return (statistics.median(r[0] for r in runs_), max(r[1] for r in runs_),
                     statistics.median(r[2] for r in runs_), runs_[-1][3])
 
-        cold, nocache, warm = med("cold"), med("nocache"), med("warm")
+        cold, nocache, single, warm = med("cold"), med("nocache"), med("single"), med("warm")
         startup = measure([sys.executable, "-c", "pass"], args.runs, env, cwd=work)
         load = os.getloadavg()[0]
         inproc = in_process(corpus, args.runs)
@@ -181,14 +184,19 @@ def main() -> None:
         ("baseline: markdown-it-py parse (tokens), in-process", mdit, mdit_cpu, mdit_rss),
         ("`compass notes parse` process, cold cache", cold[0], cold[2], cold[1]),
         ("`compass notes parse` process, --no-cache", nocache[0], nocache[2], nocache[1]),
+        ("`compass notes parse` process, --no-cache --workers 1 (one process)", single[0], single[2], single[1]),
         ("`compass notes parse` process, warm cache", warm[0], warm[2], warm[1]),
         ("reference: `python -c pass`", startup[0], startup[2], startup[1]),
     ]
+    # With PYTHONDONTWRITEBYTECODE set (as on some CI and sandbox machines), no .pyc files are kept for the
+    # project's own modules, so every `compass` run compiles them again: part of its start-up here.
+    bytecode = (", bytecode caching off (PYTHONDONTWRITEBYTECODE): each compass run compiles the project's modules"
+                if os.environ.get("PYTHONDONTWRITEBYTECODE") else "")
     lines = [
         "# Notes parsing benchmark (bench/notes.py)",
         "",
         (f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-         f"1-minute load average {load:.1f} during the run (a shared machine); corpus: the four fixtures "
+         f"1-minute load average {load:.1f} during the run (a shared machine){bytecode}; corpus: the four fixtures "
          f"copied to {files} files, {mb:.2f} MB; median of {args.runs} runs. CPU = user + sys of the process "
          "and its workers, which load from other processes disturbs less than wall time."),
         "",
@@ -200,7 +208,7 @@ def main() -> None:
                      f"{cpu / mdit_cpu:.3f}x | {mb / secs:.1f} MB/s | {rss:.1f} MiB |")
     lines += [
         "",
-        "In-process (no interpreter start-up), CPU time:",
+        "In-process (no interpreter start-up; garbage collector on, which the CLI pauses while parsing), CPU time:",
         "",
         "| what | CPU time | throughput |",
         "| --- | ---: | ---: |",
@@ -215,7 +223,7 @@ def main() -> None:
         (f"Target: cold `compass notes parse` process at most 0.35x markdown-it-py's parse time (aim 0.2x), "
          f"in wall time: {ratio:.3f}x, {'met' if ratio <= 0.35 else 'NOT met'}"
          f"{' (aim met)' if ratio <= 0.2 else ''}. In CPU time (the work done, summed over the worker "
-         f"processes the CLI adds for idle CPUs): {cpu_ratio:.3f}x. The rounds are interleaved, but on a shared "
+         f"processes, one per available CPU): {cpu_ratio:.3f}x. The rounds are interleaved, but on a shared "
          "machine load from other processes still moves the wall figures from run to run."),
         (f"Target: warm re-run at least 50x faster than cold: in-process `collect_notes` "
          f"{warm_ratio_inproc:.0f}x ({'met' if warm_ratio_inproc >= 50 else 'NOT met'}); whole process "
