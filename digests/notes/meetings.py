@@ -75,10 +75,10 @@ def is_placeholder(text: str) -> bool:
         return True
     if len(t) > 90:  # template lines are short
         return False
-    first = t[0]
+    lead = t[0]
     # _PLACEHOLDER_START can only match from these first characters (an ASCII one in any case; a
     # non-ASCII one may have case forms the regex knows, so it is left to the regex).
-    start = _PLACEHOLDER_START.match(t) if first in _PLACEHOLDER_FIRST or not first.isascii() else None
+    start = _PLACEHOLDER_START.match(t) if lead in _PLACEHOLDER_FIRST or not lead.isascii() else None
     if start and _PLACEHOLDER_RE.match(t):
         return True
     low = t.lower()
