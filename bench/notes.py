@@ -157,7 +157,8 @@ def main() -> None:
         # Interleaved (baseline, cold, no-cache, warm) rounds, so that load from other processes on a
         # shared machine falls on all of them alike.
         mdit_walls, mdit_cpus, mdit_rss = [], [], 0.0
-        rounds: dict[str, list[tuple[float, float, float, str]]] = {"cold": [], "nocache": [], "single": [], "warm": []}
+        rounds: dict[str, list[tuple[float, float, float, str]]] = {"cold": [], "nocache": [], "single": [], "pure": [],
+                                                                  "warm": []}
         for _ in range(args.runs):
             _, rss, _, out = measure([sys.executable, "-c", MDIT_CHILD, str(corpus)], 1)
             wall_s, cpu_s = out.strip().splitlines()[-1].split()
@@ -167,6 +168,7 @@ def main() -> None:
             rounds["cold"].append(measure(fill_cache, 1, env, before=rm_cache, cwd=work))
             rounds["nocache"].append(measure([*base, "--no-cache"], 1, env, cwd=work))
             rounds["single"].append(measure([*base, "--no-cache", "--workers", "1"], 1, env, cwd=work))
+            rounds["pure"].append(measure([*base, "--no-cache"], 1, {**env, "COMPASS_PURE_PYTHON": "1"}, cwd=work))
             rounds["warm"].append(measure(fill_cache, 1, env, cwd=work))
         mdit, mdit_cpu = statistics.median(mdit_walls), statistics.median(mdit_cpus)
 
@@ -175,7 +177,7 @@ def main() -> None:
             return (statistics.median(r[0] for r in runs_), max(r[1] for r in runs_),
                     statistics.median(r[2] for r in runs_), runs_[-1][3])
 
-        cold, nocache, single, warm = med("cold"), med("nocache"), med("single"), med("warm")
+        cold, nocache, single, pure, warm = med("cold"), med("nocache"), med("single"), med("pure"), med("warm")
         startup = measure([sys.executable, "-c", "pass"], args.runs, env, cwd=work)
         load = os.getloadavg()[0]
         inproc = in_process(corpus, args.runs)
@@ -185,6 +187,8 @@ def main() -> None:
         ("`compass notes parse` process, cold cache", cold[0], cold[2], cold[1]),
         ("`compass notes parse` process, --no-cache", nocache[0], nocache[2], nocache[1]),
         ("`compass notes parse` process, --no-cache --workers 1 (one process)", single[0], single[2], single[1]),
+        ("`compass notes parse` process, --no-cache, pure-Python parser (COMPASS_PURE_PYTHON=1)",
+         pure[0], pure[2], pure[1]),
         ("`compass notes parse` process, warm cache", warm[0], warm[2], warm[1]),
         ("reference: `python -c pass`", startup[0], startup[2], startup[1]),
     ]
@@ -192,12 +196,17 @@ def main() -> None:
     # project's own modules, so every `compass` run compiles them again: part of its start-up here.
     bytecode = (", bytecode caching off (PYTHONDONTWRITEBYTECODE): each compass run compiles the project's modules"
                 if os.environ.get("PYTHONDONTWRITEBYTECODE") else "")
+    import digests.notes
+
+    parser_kind = ("the notes parser compiled by mypyc at install (setup.py); the pure-Python row sets "
+                   "COMPASS_PURE_PYTHON=1" if digests.notes.COMPILED else
+                   "the pure-Python notes parser (not compiled in this install)")
     lines = [
         "# Notes parsing benchmark (bench/notes.py)",
         "",
         (f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
          f"1-minute load average {load:.1f} during the run (a shared machine){bytecode}; corpus: the four fixtures "
-         f"copied to {files} files, {mb:.2f} MB; median of {args.runs} runs. CPU = user + sys of the process "
+         f"copied to {files} files, {mb:.2f} MB; {parser_kind}; median of {args.runs} runs. CPU = user + sys of the process "
          "and its workers, which load from other processes disturbs less than wall time."),
         "",
         "| what | wall time | vs markdown-it-py (wall) | CPU time | vs markdown-it-py (CPU) | throughput (wall) | peak RSS |",

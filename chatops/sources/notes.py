@@ -316,19 +316,24 @@ def collect_notes(
     parsed: list[list[Meeting] | None]
     if callable(workers):  # decided only when there is enough to parse for it to matter
         workers = workers() if len(jobs) >= 8 and total >= PARALLEL_MIN_BYTES else 1
+    spans: list[tuple[str | None, str | None] | None]
     if workers > 1 and len(jobs) >= 4 * workers and total >= PARALLEL_MIN_BYTES:
-        outcomes = _parse_parallel(jobs, workers)
+        outcomes, spans = [], []
+        for outcome, span in _parse_parallel(jobs, workers):
+            outcomes.append(outcome)
+            spans.append(span)
         parsed = [None] * len(jobs)  # rebuilt from JSON only if someone asks for the values
     else:
         pairs = [_parse_job_values(job) for job in jobs]
         outcomes = [o for o, _ in pairs]
         parsed = [m for _, m in pairs]
-    for (index, doc, digest, key), outcome, values in zip(todo, outcomes, parsed):
+        spans = [None] * len(jobs)
+    for (index, doc, digest, key), outcome, values, span in zip(todo, outcomes, parsed, spans):
         if isinstance(outcome, str):
             results[index] = NotesProblem(doc.document, outcome)
             continue
         contract_json, meetings_json = outcome
-        stores[doc.source].add(doc, digest, key, outcome, _span(meetings_json, values))
+        stores[doc.source].add(doc, digest, key, outcome, span or _span(meetings_json, values))
         results[index] = ParsedNotes(doc.source, doc.document, digest, contract_json, meetings_json, stale=doc.stale,
                                      _meetings=values)
     for each in stores.values():
@@ -513,9 +518,12 @@ def _read_batch(cache: SourceCache | None, key: str) -> dict[str, tuple[bytes, b
 _Job = tuple[str, "str | None", bytes, "Mapping[str, Iterable[str]] | None"]
 
 
-def _parse_job(job: _Job) -> tuple[bytes, bytes] | str:
-    """Parse one document: (contract JSON, meetings JSON), or the reason it cannot be parsed."""
-    return _parse_job_values(job)[0]
+def _parse_job(job: _Job) -> tuple[tuple[bytes, bytes] | str, tuple[str | None, str | None] | None]:
+    """Parse one document in a worker: ((contract JSON, meetings JSON), the span of its meeting dates), or
+    (the reason it cannot be parsed, None). The span comes back with the JSON so that the main process
+    need not decode the meetings again to index them."""
+    outcome, meetings = _parse_job_values(job)
+    return outcome, (_span(b"", meetings) if meetings is not None else None)
 
 
 def _parse_job_values(job: _Job) -> tuple[tuple[bytes, bytes] | str, list[Meeting] | None]:
@@ -538,7 +546,9 @@ def _worker_start() -> None:
     gc.disable()  # a short-lived worker that builds no reference cycles: collecting is wasted work
 
 
-def _parse_parallel(jobs: list[_Job], workers: int) -> list[tuple[bytes, bytes] | str]:
+def _parse_parallel(
+    jobs: list[_Job], workers: int,
+) -> list[tuple[tuple[bytes, bytes] | str, tuple[str | None, str | None] | None]]:
     """Parse in ``workers`` forked processes (the parser is pure CPU work); serially if fork is unavailable."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor

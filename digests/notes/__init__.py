@@ -19,7 +19,12 @@ from collections.abc import Iterable, Mapping
 
 from digests.errors import NotesParseError
 from digests.model import Meeting
-from digests.notes.blocks import parse_blocks
+from digests.notes import _native
+
+_native.choose()  # compiled modules (mypyc) when they match these sources, else the sources
+
+from digests.notes import blocks as _blocks
+from digests.notes.blocks import NestingTooDeep, parse_blocks
 from digests.notes.meetings import Assembler, is_placeholder, slugify
 from digests.notes.sections import (
     DEFAULT_HEADINGS,
@@ -40,6 +45,9 @@ __all__ = [
     "section_table",
     "slugify",
 ]
+
+# Whether the mypyc-compiled parser is in use (see digests/notes/_native.py); the output is the same.
+COMPILED = _native.is_compiled(_blocks)
 
 # Bump when the output for the same input changes: cached results keyed by it are then ignored.
 PARSER_VERSION = "1"
@@ -68,5 +76,7 @@ def parse_notes(
         text = text.replace("\x00", "\ufffd")
     try:
         return Assembler(parse_blocks(text), table, document, url).meetings()
+    except NestingTooDeep as exc:
+        raise NotesParseError(document, f"{exc}; flatten the outline", line=exc.line) from exc
     except RecursionError as exc:
         raise NotesParseError(document, "nesting too deep to parse") from exc

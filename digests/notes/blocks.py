@@ -29,6 +29,9 @@ from typing import Any
 
 import pyromark
 
+# Patterns compiled once (the compiled parser would otherwise look them up in re's cache on every call).
+_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
+
 _OPTIONS = (
     pyromark.Options.ENABLE_TABLES
     | pyromark.Options.ENABLE_TASKLISTS
@@ -277,8 +280,24 @@ def _blank_containers(data: bytes) -> tuple[bytes, list[tuple[int, int]]]:
     return bytes(out), ranges
 
 
+# Lists and quotes nested deeper than this are refused: real notes stay under ten levels, and the passes
+# over the tree recurse once per level (in compiled builds on the C stack, which has no RecursionError).
+MAX_NESTING = 256
+
+
+class NestingTooDeep(ValueError):
+    def __init__(self, line: int) -> None:
+        super().__init__(f"lists or quotes nested more than {MAX_NESTING} levels deep")
+        self.line = line
+
+
+def _line_of(line_starts: list[int], offset: int) -> int:
+    return bisect_right(line_starts, offset)
+
+
 def parse_blocks(text: str) -> Document:
-    """Fold the event stream of ``text`` into blocks; never raises on any input string."""
+    """Fold the event stream of ``text`` into blocks. Raises ``NestingTooDeep`` past ``MAX_NESTING``
+    levels of lists and quotes, and nothing else on any input string."""
     try:
         data = text.encode("utf-8")
         source = text
@@ -331,6 +350,8 @@ def parse_blocks(text: str) -> Document:
                 parts = col.parts
                 parts.append(value)
         elif key == "Start":
+            if len(node_stack) >= MAX_NESTING:
+                raise NestingTooDeep(_line_of(line_starts, rng["start"]))
             if type(value) is str:
                 if value == "Item":
                     if implicit and col is not None:
@@ -555,7 +576,7 @@ def parse_blocks(text: str) -> Document:
 def _strip_comments(html: str) -> str:
     if "<!--" not in html:
         return html
-    return re.sub(r"<!--.*?(?:-->|$)", " ", html, flags=re.DOTALL)
+    return _COMMENT.sub(" ", html)
 
 
 def _attach_inline(node_stack: list[Block], containers_stack: list[list[Block]], start: int, inline: Inline) -> None:

@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+# Patterns compiled once (the compiled parser would otherwise look them up in re's cache on every call).
+_URL = re.compile(r"https?://\S+")
+
 _MONTHS = {
     "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
     "jul": 7, "aug": 8, "sep": 9, "sept": 9, "oct": 10, "nov": 11, "dec": 12,
@@ -53,7 +56,7 @@ def heading_date(text: str) -> dt.date | None:
     """The date a heading is about, when the heading is mostly that date ("2025-06-17",
     "Meeting 17 June 2025", "2025-06-17 — Collab cafe")."""
     if "://" in text:  # a date inside a link is not the heading's date
-        text = re.sub(r"https?://\S+", " ", text)
+        text = _URL.sub(" ", text)
     found = find_date(text)
     if found is None:
         return None

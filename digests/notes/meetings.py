@@ -32,6 +32,12 @@ from digests.notes.statements import (
     owner_of,
 )
 
+# Patterns compiled once (the compiled parser would otherwise look them up in re's cache on every call).
+_FRONT_LINE = re.compile(r"^([A-Za-z_][\w\-]*)\s*:\s*(.*?)\s*$")
+_WORDS = re.compile(r"[a-z]+")
+_NUMBER = re.compile(r"\d+")
+_BARE_NAME = re.compile(r"^\[?([^\]:(–—]+?)\]?\s*(?:\(|$)")
+
 _SHORTCODE = re.compile(r":[a-z0-9_+\-]+:")
 _PLACEHOLDER_WORDS = {
     "name", "names", "your", "github", "handle", "handles", "username", "user", "affiliation", "affiliations",
@@ -92,7 +98,7 @@ def is_placeholder(text: str) -> bool:
 def _front_matter(text: str | None) -> dict[str, str]:
     out: dict[str, str] = {}
     for line in (text or "").splitlines():
-        m = re.match(r"^([A-Za-z_][\w\-]*)\s*:\s*(.*?)\s*$", line)
+        m = _FRONT_LINE.match(line)
         if m:
             out[m.group(1).lower()] = m.group(2).strip("'\"")
     return out
@@ -636,7 +642,7 @@ class Assembler:
         return len(b.agenda) - 1
 
     def _agenda_table(self, block: Table, ctx: _Ctx, b: _Build) -> None:
-        header = [" ".join(re.findall(r"[a-z]+", c.flat.lower())) for c in block.rows[0]]
+        header = [" ".join(_WORDS.findall(c.flat.lower())) for c in block.rows[0]]
         def col(*names: str) -> int | None:
             for i, h in enumerate(header):
                 if any(n == h or n in h.split() for n in names):
@@ -653,7 +659,7 @@ class Assembler:
                 continue
             minutes = None
             if m is not None and m < len(cells):
-                mm = re.search(r"\d+", cells[m].flat)
+                mm = _NUMBER.search(cells[m].flat)
                 minutes = int(mm.group(0)) if mm else None
             owner = cells[o].flat.strip() or None if o is not None and o < len(cells) else None
             disc = (cells[d].flat,) if d is not None and d < len(cells) and cells[d].flat else ()
@@ -840,7 +846,7 @@ def _newcomer_name(inline: Inline) -> str | None:
     if lead.person:
         return lead.person
     flat = inline.flat
-    m = re.match(r"^\[?([^\]:(–—]+?)\]?\s*(?:\(|$)", flat)  # a bare name, maybe "Name (Affiliation)"
+    m = _BARE_NAME.match(flat)  # a bare name, maybe "Name (Affiliation)"
     if m and P._is_name_like(m.group(1)):
         return P.clean_name(m.group(1))
     return None

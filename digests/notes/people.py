@@ -19,6 +19,11 @@ from dataclasses import dataclass
 
 from digests.notes.blocks import Inline, find_urls
 
+# Patterns compiled once (the compiled parser would otherwise look them up in re's cache on every call).
+_NOT_LETTER = re.compile(r"[^a-z ]")
+_HEADER_SPLIT = re.compile(r"[/|,]")
+_NAME_SEPARATORS = re.compile(r"\s*(?:,|&|\band\b)\s*")
+
 HANDLE_RE = re.compile(r"(?<![\w@./])@([A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38})(?![\w@])")
 GITHUB_PROFILE_RE = re.compile(r"^https?://(?:www\.)?github\.com/([A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38})/?$",
                                re.IGNORECASE)
@@ -81,6 +86,7 @@ _SUBJECT_RE = re.compile(
     r"^(?P<names>[A-Z][\w'’\-]*(?:\s+[A-Z][\w'’\-]*){0,2})(?:\s*\((?P<paren>[^)]*)\))?\s+(?:" + "|".join(_SUBJECT_VERBS) + r")\b"
 )
 _NAME_SEQ = r"[A-Z\u00C0-\u024F][\w\u00C0-\u024F'’\-]*(?:\s+[A-Z\u00C0-\u024F][\w\u00C0-\u024F'’\-]*){0,2}"
+_NAME_AT_END = re.compile(rf"({_NAME_SEQ})$")
 _NAME_LIST = rf"(?P<names>{_NAME_SEQ}(?:\s*(?:,|&|\band\b)\s*(?:and\s+)?{_NAME_SEQ})*)"
 _THANKS_RE = re.compile(
     rf"(?i:\bthanks?(?:\s+(?:you|so much|a lot))?(?:\s+(?:to|goes to))?|\bshout[- ]?outs?\s+(?:to|for)|\bkudos\s+to|\bcongrat(?:ulation)?s\s+to|"
@@ -314,7 +320,7 @@ def column_order(text: str) -> list[str] | None:
     """``"Name / GitHub handle / affiliation"`` -> ``["name", "handle", "affiliation"]``."""
     if len(text) > 80 or ("name" not in text and "Name" not in text and "NAME" not in text):
         return None
-    parts = [re.sub(r"[^a-z ]", " ", p.lower()) for p in re.split(r"[/|,]", text)]
+    parts = [_NOT_LETTER.sub(" ", p.lower()) for p in _HEADER_SPLIT.split(text)]
     cols = [_COLUMN_WORDS.get(" ".join(p.split())) for p in parts]
     if len(cols) >= 2 and all(cols) and "name" in cols:
         return [c for c in cols if c]
@@ -457,7 +463,7 @@ def thanked_people(inline_texts: list[Inline], known: set[str], exclude: str | N
             add(m.group(1).lower())
             # "Simon Li (@manics)": the name is the handle's owner, not a second person.
             before = text[: m.start()].rstrip(" (`")
-            nm = re.search(rf"({_NAME_SEQ})$", before)
+            nm = _NAME_AT_END.search(before)
             if nm:
                 named_handles.add(nm.group(1).lower())
         for name in _names_in(text, known):
@@ -498,7 +504,7 @@ def _names_in(text: str, known: set[str]) -> list[str]:
 
 def _split_names(seq: str) -> list[str]:
     out = []
-    for part in re.split(r"\s*(?:,|&|\band\b)\s*", seq):
+    for part in _NAME_SEPARATORS.split(seq):
         part = part.strip()
         if part.lower().startswith("and "):
             part = part[4:]
