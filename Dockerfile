@@ -1,14 +1,20 @@
 # compass: the bot image. Build: docker build -t compass .   Run: see docker-compose.yml
+# The build stage has a C compiler, to compile the notes parser with mypyc (setup.py); the image has none.
+FROM python:3.11-slim AS build
+RUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY pyproject.toml setup.py README.md ./
+COPY chatops ./chatops
+COPY digests ./digests
+RUN pip wheel --no-cache-dir --no-deps --wheel-dir /wheels .
+
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
 RUN apt-get update && apt-get install -y --no-install-recommends git && rm -rf /var/lib/apt/lists/* \
     && useradd --create-home --uid 1000 compass
-WORKDIR /app
-COPY pyproject.toml README.md ./
-COPY chatops ./chatops
-COPY digests ./digests
-RUN pip install .
+COPY --from=build /wheels /wheels
+RUN pip install /wheels/*.whl && rm -rf /wheels
 
 USER compass
 WORKDIR /home/compass
