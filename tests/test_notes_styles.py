@@ -580,3 +580,39 @@ def test_many_agenda_sub_headings_stay_separate_items():
 def test_sub_headings_sharing_only_a_number_with_an_item_are_new_items():
     m = one("## Agenda\n- Item 5\n\n### Heading 5\n- n\n")
     assert [(a.title, a.discussion) for a in m.agenda] == [("Item 5", ()), ("Heading 5", ("n",))]
+
+
+FLAT_ARCHIVE = """\
+# Team meetings 2024
+
+## 2024-01-09
+
+## Attendees
+- Min (@minrk)
+- Ana Lima
+
+## Agenda
+- Release plan https://github.com/org/repo/issues/1
+    - Agreed to release on Friday.
+
+## 2024-01-16
+
+## Agenda
+- Docs sprint https://github.com/org/repo/pull/2
+
+## Not a section: the team's links
+- https://example.org/handbook
+"""
+
+
+def test_sections_written_at_the_same_level_as_the_date_belong_to_that_meeting():
+    first, second = parse_notes(FLAT_ARCHIVE, document="flat.md")
+    assert (first.date, second.date) == (dt.date(2024, 1, 9), dt.date(2024, 1, 16))
+    assert [a.name for a in first.attendees] == ["Min", "Ana Lima"]
+    assert [a.handle for a in first.attendees] == ["minrk", None]
+    assert [i.title for i in first.agenda] == ["Release plan https://github.com/org/repo/issues/1"]
+    assert [d.text for d in first.decisions] == ["Agreed to release on Friday."]
+    assert [i.title for i in second.agenda] == ["Docs sprint https://github.com/org/repo/pull/2"]
+    assert second.attendees == ()
+    # a same-level heading that names no section ends the meeting, as before
+    assert "https://example.org/handbook" not in second.links

@@ -210,6 +210,9 @@ class Assembler:
             for j in range(i + 1, len(blocks)):
                 b = blocks[j]
                 if isinstance(b, Heading) and b.level <= level:
+                    if (b.level == level and b.level > 1 and (n + 1 == len(starts) or j < starts[n + 1][0])
+                            and self.table.classify(b.inline.flat) is not None):
+                        continue  # "## Agenda" right under "## 2024-01-09": the meeting's sections, written flat
                     end = j
                     break
             assert isinstance(heading, Heading)
