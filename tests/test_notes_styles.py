@@ -616,3 +616,32 @@ def test_sections_written_at_the_same_level_as_the_date_belong_to_that_meeting()
     assert second.attendees == ()
     # a same-level heading that names no section ends the meeting, as before
     assert "https://example.org/handbook" not in second.links
+
+
+ROLL_CALL_FORMS = """\
+# Team meeting 2024-01-09
+
+## Attendees
+- Min RK (@minrk, Simula)
+- Ana Lima (Quansight, @analima)
+- Bo Chen / @bochen / Anaconda
+- Eve Moreau - QuantStack - @evem
+- Frank Li, @frankli, Berkeley
+- Gil Ode (Simula)
+- Hana Park - will be late
+- Ian Roe (he/him)
+"""
+
+
+def test_roll_call_forms_with_handle_and_affiliation_in_any_order():
+    (meeting,) = parse_notes(ROLL_CALL_FORMS, document="roll.md")
+    assert [(a.name, a.handle, a.affiliation) for a in meeting.attendees] == [
+        ("Min RK", "minrk", "Simula"),
+        ("Ana Lima", "analima", "Quansight"),
+        ("Bo Chen", "bochen", "Anaconda"),
+        ("Eve Moreau", "evem", "QuantStack"),
+        ("Frank Li", "frankli", "Berkeley"),
+        ("Gil Ode", None, "Simula"),  # a parenthesis without "@" is not a handle
+        ("Hana Park", None, None),  # a remark is not an organisation
+        ("Ian Roe", None, None),  # pronouns are neither
+    ]

@@ -343,12 +343,14 @@ def split_fields(text: str) -> list[str]:
         fields = text.split("|")
     if len(fields) == 1:
         m = _NAME_PAREN.match(text) if text.endswith(")") else None  # Name (Affiliation or @handle)
-        if m:
-            fields = [m.group("a"), m.group("b")]
+        if m:  # "Min (@minrk, Simula)": the parenthesis may hold both
+            fields = [m.group("a"), *m.group("b").split(",")]
         elif "," in text:
             fields = text.split(",")
         elif " - " in text or " – " in text or " — " in text:
-            fields = _DASH_SEP.split(text, maxsplit=1)
+            fields = _DASH_SEP.split(text)  # "Eve Moreau - QuantStack - @evem"
+            if len(fields) > 3:
+                fields = _DASH_SEP.split(text, maxsplit=1)
     return [f.strip() for f in fields if f.strip()]
 
 
@@ -357,6 +359,8 @@ _DASH_SEP = re.compile(r"\s[-–—]\s")
 
 
 _TRAILING_NOTE = re.compile(r"\s*\(([^()]*)\)\s*$")
+_PRONOUNS = re.compile(r"^\s*(?:he|she|they|ze|xe|it|any)(?:\s*/\s*(?:him|her|them|his|hers|theirs|hir|zir|xem|its|any|all))+\s*$",
+                       re.IGNORECASE)
 _LOOKS_HANDLE = re.compile(r"^@?[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
 _EMPTY_FIELD = {"-", "—", "–", "n/a", "na", "none", "", "?", "tbd"}
 
@@ -368,8 +372,10 @@ def parse_row(inline: Inline, columns: list[str] | None, handle_column: int | No
     if m:
         text = m.group(1) + " / " + text[m.end():]
     note = _TRAILING_NOTE.search(text) if text.endswith(")") else None
-    if note and "@" not in note.group(1) and note.group(1).count(" ") >= 2:
-        text = text[: note.start()]  # "(will be late)", "(just want to learn/observe)"
+    if note and "@" not in note.group(1) and (note.group(1).count(" ") >= 2 or _PRONOUNS.match(note.group(1))):
+        text = text[: note.start()]  # "(will be late)", "(just want to learn/observe)", "(she/her)"
+    # "Gil Ode (Simula)": a parenthesis without "@" holds an affiliation, never a bare handle
+    plain_paren = "@" not in text and text.rstrip(" .;").endswith(")")
     text = text.strip(" .;")
     if not text:
         return None
@@ -405,7 +411,8 @@ def parse_row(inline: Inline, columns: list[str] | None, handle_column: int | No
         handle = None
     for i, f in pending:
         col = columns[i] if columns and i < len(columns) else None
-        if handle is None and f and ((col == "handle") or (columns is None and handle_column == i and i > 0)) \
+        if handle is None and f and ((col == "handle") or (columns is None and handle_column == i and i > 0
+                                                             and not plain_paren)) \
                 and _LOOKS_HANDLE.match(f) and not f.isupper():
             handle = f.lstrip("@").lower()
             continue
@@ -417,6 +424,8 @@ def parse_row(inline: Inline, columns: list[str] | None, handle_column: int | No
             name = f
         elif col == "name" and name is not None:
             name = f"{name} {f}"
+        elif f[:1].islower() and f.count(" ") >= 2 and not columns:
+            continue  # "Hana Park - will be late": a remark, not an organisation
         else:
             affiliation_parts.append(f)
     if name is not None:
