@@ -88,3 +88,20 @@ def database(db_url: str) -> Iterator[object]:
 def notes_dir() -> Path:
     """The bundled example notes (copies of shared/fixtures/notes)."""
     return FIXTURES
+
+
+@pytest.fixture(params=["memory", "file", "sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
+def any_cache(request: pytest.FixtureRequest, tmp_path: Path) -> object:
+    """Each SourceCache implementation in turn: memory, file, SQLite and PostgreSQL tables."""
+    from chatops.sources.cache import FileCache, MemoryCache
+    from chatops.storage.cache import DatabaseCache
+    from chatops.storage.db import Database
+
+    if request.param == "memory":
+        return MemoryCache()
+    if request.param == "file":
+        return FileCache(tmp_path / "cache")
+    url = f"sqlite:///{tmp_path / 'c.db'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    database = Database.open(url)
+    request.addfinalizer(database.close)
+    return DatabaseCache(database)

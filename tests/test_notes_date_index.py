@@ -303,21 +303,6 @@ def test_a_reversed_window_is_a_usage_error(history):
         collect_notes([str(history)], between=(dt.date(2025, 7, 1), dt.date(2025, 4, 30)))
 
 
-@pytest.fixture(params=["memory", "file", "sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
-def any_cache(request: pytest.FixtureRequest, tmp_path: Path) -> object:
-    if request.param == "memory":
-        return MemoryCache()
-    if request.param == "file":
-        return FileCache(tmp_path / "cache")
-    from chatops.storage.cache import DatabaseCache
-    from chatops.storage.db import Database
-
-    url = f"sqlite:///{tmp_path / 'c.db'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")
-    database = Database.open(url)
-    request.addfinalizer(database.close)
-    return DatabaseCache(database)
-
-
 def test_every_cache_keeps_the_index_and_the_years(history, any_cache, opened):
     assert len(collect_notes([str(history)], cache=any_cache, between=JUNE_2025).documents) == 24
     opened.clear()

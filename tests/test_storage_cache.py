@@ -9,19 +9,10 @@ import pytest
 from chatops.sources.cache import CacheEntry, FileCache, MemoryCache, content_hash
 
 
-@pytest.fixture(params=["memory", "file", "sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
-def cache(request: pytest.FixtureRequest, tmp_path: Path) -> object:
-    if request.param == "memory":
-        return MemoryCache()
-    if request.param == "file":
-        return FileCache(tmp_path / "cache")
-    from chatops.storage.cache import DatabaseCache
-    from chatops.storage.db import Database
-
-    url = f"sqlite:///{tmp_path / 'c.db'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")
-    database = Database.open(url)
-    request.addfinalizer(database.close)
-    return DatabaseCache(database)
+@pytest.fixture
+def cache(any_cache: object) -> object:
+    """Every SourceCache implementation (``any_cache`` in conftest.py)."""
+    return any_cache
 
 
 def test_put_then_get_round_trips_and_overwrites(cache: MemoryCache) -> None:
