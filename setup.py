@@ -11,7 +11,7 @@ Set ``COMPASS_PURE_PYTHON=1`` to skip compiling (and, at run time, to ignore com
 
 from __future__ import annotations
 
-import hashlib
+import importlib.util
 import os
 import sys
 from pathlib import Path
@@ -20,15 +20,17 @@ from setuptools import setup
 
 HERE = Path(__file__).resolve().parent
 NOTES = Path("digests") / "notes"
-# Must match digests.notes._native.MODULES.
-MODULES = ("blocks", "dates", "meetings", "people", "sections", "statements")
 
 
-def sources_hash() -> str:
-    digest = hashlib.sha256()
-    for name in MODULES:
-        digest.update((HERE / NOTES / f"{name}.py").read_bytes())
-    return digest.hexdigest()
+def _native():  # digests/notes/_native.py alone (standard library only): the module list and the hash
+    spec = importlib.util.spec_from_file_location("_compass_native", HERE / NOTES / "_native.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+NATIVE = _native()
+MODULES = NATIVE.MODULES
 
 
 def ext_modules() -> list:
@@ -57,7 +59,7 @@ def ext_modules() -> list:
     # What the compiled modules were built from, so that an edited source is never shadowed by them.
     (HERE / NOTES / "_compiled.py").write_text(
         '"""Written by setup.py: the SHA-256 of the sources the compiled notes modules were built from."""\n\n'
-        f'SOURCES = "{sources_hash()}"\n'
+        f'SOURCES = "{NATIVE.sources_hash(HERE / NOTES)}"\n'
     )
     return extensions
 
