@@ -50,7 +50,7 @@ __all__ = [
 COMPILED = _native.is_compiled(_blocks)
 
 # Bump when the output for the same input changes: cached results keyed by it are then ignored.
-PARSER_VERSION = "1"
+PARSER_VERSION = "2"  # 2: same-level sections after a date heading, roll-call affiliations
 
 
 def parse_notes(
