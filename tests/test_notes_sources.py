@@ -313,3 +313,10 @@ def test_unchanged_files_are_not_read_again(tmp_path):
     os.utime(page, ns=(stamp + 1_000_000_000, stamp + 1_000_000_000))
     third = collect_notes([str(notes)], cache=cache)
     assert [a.handle for a in third.meetings()[0].attendees] == ["bob"]
+
+
+def test_a_failing_source_is_told_once_by_the_caller_not_logged_by_the_collector(tmp_path, caplog):
+    with caplog.at_level("DEBUG", logger="chatops"):
+        report = collect_notes([str(tmp_path / "missing.md")])
+    assert [p.reason for p in report.problems] == ["no such file or directory"]
+    assert [r.getMessage() for r in caplog.records if "missing.md" in r.getMessage()] == []

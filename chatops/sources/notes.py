@@ -31,7 +31,7 @@ date) sits beside the parse results, which are grouped by the year of each docum
   in the next digest (an edit that keeps both mtime and size is the one change that goes unseen).
 
 A source that fails (missing path, network error, 404, HTML instead of Markdown, bytes that are not
-UTF-8) becomes a ``NotesProblem`` (logged, returned) and is skipped.
+UTF-8) becomes a ``NotesProblem`` in the report (the caller tells the user) and is skipped.
 """
 
 from __future__ import annotations
@@ -349,7 +349,7 @@ def collect_notes(
 
 
 def _problem(report: NotesReport, source: str, reason: str) -> None:
-    log.warning('Skipped notes source "%s": %s', source, reason)
+    # Not logged here: the caller says it once, in its own way (the CLI as the error, the pipeline as a warning).
     report.problems.append(NotesProblem(source, reason))
 
 
