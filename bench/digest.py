@@ -48,10 +48,10 @@ sys.path.insert(0, str(REPO))
 import sqlalchemy as sa
 
 from chatops.config import parse_config
+from chatops.periods import explicit as digest_window
 from chatops.pipeline import (
     _meetings_between,
     build_digest,
-    digest_window,
     load_meetings,
     load_shoutouts,
     render_for_target,

@@ -40,6 +40,7 @@ from pydantic import (
 
 from chatops.errors import ConfigError
 from chatops.schedules import Schedule, parse_schedule
+from digests.sections import SECTIONS
 
 DEFAULT_DB_URL = "sqlite:///var/compass.db"
 
@@ -248,11 +249,7 @@ class Sources(Model):
 
 # --- digests ----------------------------------------------------------------------------------
 
-SECTION_NAMES: dict[str, tuple[str, ...]] = {
-    "community": ("summary", "meetings", "attendance", "newcomers", "calls_for_help", "upcoming", "links"),
-    "technical": ("summary", "releases", "decisions", "agenda", "action_items"),
-    "celebratory": ("summary", "shoutouts", "celebrations"),
-}
+SECTION_NAMES: dict[str, tuple[str, ...]] = SECTIONS  # the one list, in digests.sections
 
 
 class ZulipTarget(Model):

@@ -11,7 +11,7 @@ Example usage::
 
     config = load_config("config/compass.yaml")
     digest_cfg = config.digest("community-monthly")
-    window = digest_window(config, digest_cfg, now=now)
+    window = chatops.periods.explicit(config, digest_cfg, now=now)
     digest = build_digest(config, digest_cfg, window, database=database)
     for target in digest_cfg.targets:
         rendered = render_for_target(config, digest_cfg, digest, target)
@@ -41,7 +41,6 @@ if TYPE_CHECKING:
 __all__ = [
     "build_digest",
     "community_info",
-    "digest_window",
     "load_meetings",
     "load_releases",
     "load_shoutouts",
@@ -111,48 +110,6 @@ def upcoming_meetings(config: Config, after: dt.datetime, *, per_series: int = 1
         for when in next_fires(series.schedule, zone, after, per_series):
             out.append(UpcomingMeeting(name=series.name, when=when, url=series.url))
     return sorted(out, key=lambda u: u.when)
-
-
-def digest_window(
-    config: Config,
-    digest_cfg: DigestConfig,
-    *,
-    since: dt.date | dt.datetime | None = None,
-    until: dt.date | dt.datetime | None = None,
-    now: dt.datetime | None = None,
-) -> Window:
-    """The window a digest covers: explicit bounds (dates are midnights in the digest's zone), or the
-    latest complete period of its schedule at ``now``.
-
-    Only ``since``: the window runs to ``now``. Only ``until``: it covers the schedule's period ending then.
-    """
-    zone = config.digest_zone(digest_cfg)
-
-    def aware(value: dt.date | dt.datetime) -> dt.datetime:
-        if isinstance(value, dt.datetime):
-            return value if value.tzinfo is not None else value.replace(tzinfo=zone)
-        return dt.datetime.combine(value, dt.time(0), tzinfo=zone)
-
-    from chatops.schedules import latest_period, period_ending
-
-    if since is not None:
-        start = aware(since)
-        if until is not None:
-            end = aware(until)
-        elif now is not None:
-            end = now
-        else:
-            raise UsageError("give --until as well as --since (or neither)")
-    elif until is not None:
-        end = aware(until)
-        start, end = period_ending(digest_cfg.schedule, zone, end, digest_cfg.window)
-    else:
-        if now is None:
-            raise UsageError("a window needs --since/--until or the current time")
-        start, end = latest_period(digest_cfg.schedule, zone, now, digest_cfg.window)
-    if end <= start:
-        raise UsageError(f"the window is empty: --since {start.date().isoformat()} is not before --until {end.date().isoformat()}")
-    return Window(since=start, until=end)
 
 
 def template_path(config: Config, digest_cfg: DigestConfig) -> Path | None:
@@ -293,7 +250,7 @@ def load_shoutouts(database: Database | None, window: Window) -> list[Shoutout]:
 
 
 def selected_sections(digest_cfg: DigestConfig) -> list[str]:
-    from digests.compile import SECTIONS
+    from digests.sections import SECTIONS
 
     names = digest_cfg.sections.include if digest_cfg.sections.include is not None else list(SECTIONS[digest_cfg.kind])
     return [n for n in names if n not in digest_cfg.sections.exclude]

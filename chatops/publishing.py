@@ -13,14 +13,13 @@ Each (digest, period, target) is a ``PublicationRecord`` with a unique key. Publ
    jitter through an injectable ``sleep``; an ``AuthError`` or ``MessageTooLong`` is not retried;
 6. record ``published`` (with the remote reference) or ``failed`` (with the reason).
 
-One failing target never stops the others. Nothing here prints; the CLI and the runner report the
-returned ``DigestOutcome``.
+One failing target never stops the others. Nothing here prints; callers report the returned
+``DigestOutcome`` through its own wording (``sentence()`` for chat, ``lines()`` for the terminal).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import random
 import threading
@@ -28,12 +27,22 @@ import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from chatops.errors import CompassError, MessageTooLong, PublishError, RateLimited, UsageError
-from chatops.publish.base import Post, PostRejectedError, Publication, Publisher, external_id_for
+from chatops.periods import as_window
+from chatops.publish.base import (
+    Post,
+    PostRejectedError,
+    PreparingPublisher,
+    Publication,
+    Publisher,
+    external_id_for,
+    read_remote_ref,
+)
 from chatops.storage.publications import (
     DONE,
+    Status,
     ensure_publications,
     find_publications,
     get_publication,
@@ -45,12 +54,14 @@ if TYPE_CHECKING:
     from chatops.config import Config, DigestConfig, Target
     from chatops.storage.db import Database
     from chatops.storage.tables import PublicationRecord
+    from digests.model import Window
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], dt.datetime]
 Sleep = Callable[[float], None]
-Status = Literal["published", "already", "skipped", "failed", "busy", "dry-run"]
+# What happened to one target in one call (not the row's ``Status``: "already" and "busy" are answers).
+OutcomeStatus = Literal["published", "already", "skipped", "failed", "busy", "dry-run"]
 
 
 def utc_now() -> dt.datetime:
@@ -75,7 +86,7 @@ class RetryPolicy:
 @dataclass(frozen=True, slots=True)
 class TargetOutcome:
     target: str
-    status: Status
+    status: OutcomeStatus
     publication: Publication | None = None
     error: str | None = None
     attempts: int = 0
@@ -84,6 +95,18 @@ class TargetOutcome:
         if self.publication is not None:
             return f"{self.status}: {self.publication.describe()}"
         return f"{self.status}: {self.error}" if self.error else self.status
+
+    def line(self) -> str:
+        """``outbox:...: published: /path`` for the terminal."""
+        where = ""
+        if self.publication is not None:
+            where = self.publication.url or self.publication.describe()
+        elif self.error:
+            where = self.error
+        label = {"busy": "in progress in another process"}.get(self.status, self.status)
+        if self.status == "already":
+            label = "already published" if self.publication is not None else "already done"
+        return f"{self.target}: {label}" + (f": {where}" if where else "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +117,21 @@ class DigestOutcome:
     targets: tuple[TargetOutcome, ...] = ()
     empty: bool = False
     preview: tuple[Post, ...] = field(default=())  # dry runs: what would be posted
+
+    @property
+    def window(self) -> Window:
+        return as_window((self.period_start, self.period_end))
+
+    def sentence(self) -> str:
+        """One line for chat: ``community-monthly for 2025-06-01 to 2025-07-01: outbox:x: published``."""
+        parts = [f"{t.target}: {t.status}" for t in self.targets]
+        return f"{self.digest} for {self.period_start:%Y-%m-%d} to {self.period_end:%Y-%m-%d}: " + "; ".join(parts)
+
+    def lines(self, zone: dt.tzinfo) -> list[str]:
+        """The terminal's report: the period in ``zone``, then one line per target."""
+        start, end = self.period_start.astimezone(zone), self.period_end.astimezone(zone)
+        head = f"{self.digest}: {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} ({zone})"
+        return [head, *(f"  {target.line()}" for target in self.targets)]
 
     @property
     def published(self) -> list[TargetOutcome]:
@@ -114,7 +152,7 @@ def publish_digest(
     *,
     database: Database,
     digest: DigestConfig,
-    period: tuple[dt.datetime, dt.datetime],
+    period: Window | tuple[dt.datetime, dt.datetime],
     publishers: Mapping[str, Publisher],
     prepare: Prepare,
     clock: Clock = utc_now,
@@ -130,7 +168,8 @@ def publish_digest(
                                  publishers={t.key: make_publisher(cfg, digest_cfg, t) for t in targets},
                                  prepare=prepare)
     """
-    start, end = period
+    window = as_window(period)
+    start, end = window.since, window.until
     targets = [t for t in digest.targets if t.key in publishers]
     with database.session() as session:
         if dry_run:  # a dry run writes nothing, not even pending rows (a replica's sweep would publish them)
@@ -198,11 +237,9 @@ def _row_id(row: PublicationRecord) -> int:
 
 
 def _done_outcome(row: PublicationRecord) -> TargetOutcome:
-    ref = json.loads(row.remote_ref) if row.remote_ref else {}
-    publication = None
-    if row.status == "published" and isinstance(ref, dict):
-        publication = Publication(row.target, ref.get("ref", {}), url=ref.get("url"))
-    error = f"skipped earlier ({row.last_error or 'empty'})" if row.status == "skipped" else None
+    ref = read_remote_ref(row.target, row.remote_ref) if row.status == Status.PUBLISHED else None
+    publication = ref if isinstance(ref, Publication) else None
+    error = f"skipped earlier ({row.last_error or 'empty'})" if row.status == Status.SKIPPED else None
     return TargetOutcome(row.target, "already", publication=publication, error=error, attempts=row.attempts)
 
 
@@ -227,17 +264,18 @@ def _publish_target(
             if row.status in DONE:  # finished by another process between our read and our lock
                 return _done_outcome(row)
             # An earlier attempt that got as far as 'posting' may have posted: look before posting.
-            recover = row.status == "posting" or row.attempts > 0
+            recover = row.status == Status.POSTING or row.attempts > 0
             post = _frozen_post(row)
             if post is None:
                 try:
                     post = prepare(target)
                 except CompassError as exc:
                     log.error('Cannot compile digest "%s" for %s: %s', row.digest, target.key, exc)
-                    save_publication(session=session, row=row, status="failed", last_error=str(exc))
+                    save_publication(session=session, row=row, status=Status.FAILED, last_error=str(exc))
                     return TargetOutcome(target.key, "failed", error=str(exc), attempts=row.attempts)
                 if post is None:
-                    save_publication(session=session, row=row, status="skipped", last_error="empty", published_at=clock())
+                    save_publication(session=session, row=row, status=Status.SKIPPED, last_error="empty",
+                                     published_at=clock())
                     log.info('Digest "%s" is empty for this period; skipped %s', row.digest, target.key)
                     return TargetOutcome(target.key, "skipped", error="empty")
             attempt = 0
@@ -245,13 +283,12 @@ def _publish_target(
             while True:
                 attempt += 1
                 try:
-                    prepare_hook = getattr(publisher, "prepare", None)
-                    if prepare_hook is not None and post.anchor is None and not maybe_posted:
-                        post = prepare_hook(post)
+                    if isinstance(publisher, PreparingPublisher) and post.anchor is None and not maybe_posted:
+                        post = publisher.prepare(post)
                     save_publication(
                         session=session,
                         row=row,
-                        status="posting",
+                        status=Status.POSTING,
                         attempts=row.attempts + 1,
                         external_id=post.external_id,
                         remote_ref={"post": post.to_json()},
@@ -267,7 +304,7 @@ def _publish_target(
                         # afresh next time, so a fixed configuration or template takes effect.
                         refused = isinstance(exc, MessageTooLong | PostRejectedError)
                         changes: dict[str, Any] = {"remote_ref": None} if refused else {}
-                        save_publication(session=session, row=row, status="failed", last_error=reason, **changes)
+                        save_publication(session=session, row=row, status=Status.FAILED, last_error=reason, **changes)
                         log.error('Publishing "%s" to %s failed for good: %s', row.digest, target.key, reason)
                         return TargetOutcome(target.key, "failed", error=reason, attempts=row.attempts)
                     save_publication(session=session, row=row, last_error=reason)
@@ -281,15 +318,16 @@ def _publish_target(
                     # A bug or an unexpected client failure: record it (the post may exist, so the
                     # next attempt recovers by lookup) and let the other targets go on.
                     log.exception('Unexpected error publishing "%s" to %s', row.digest, target.key)
-                    save_publication(session=session, row=row, status="failed", last_error="unexpected error (see log)")
+                    save_publication(session=session, row=row, status=Status.FAILED,
+                                     last_error="unexpected error (see log)")
                     return TargetOutcome(target.key, "failed", error="unexpected error (see log)", attempts=row.attempts)
                 save_publication(
                     session=session,
                     row=row,
-                    status="published",
+                    status=Status.PUBLISHED,
                     published_at=clock(),
                     last_error=None,
-                    remote_ref={"ref": publication.ref, "url": publication.url, "found": publication.found},
+                    remote_ref=publication.to_json(),
                 )
                 verb = "Found earlier post of" if publication.found else "Published"
                 log.info('%s digest "%s" to %s: %s', verb, row.digest, target.key, publication.describe())
@@ -297,14 +335,10 @@ def _publish_target(
 
 
 def _frozen_post(row: PublicationRecord) -> Post | None:
-    if not row.remote_ref:
-        return None
-    try:
-        data = json.loads(row.remote_ref)
-        return Post.from_json(data["post"]) if isinstance(data, dict) and "post" in data else None
-    except (ValueError, KeyError, TypeError):
+    ref = read_remote_ref(row.target, row.remote_ref)
+    if ref is None and row.remote_ref:
         log.warning("Publication %s has an unreadable frozen post; rendering afresh", row.id)
-        return None
+    return ref if isinstance(ref, Post) else None
 
 
 def _wait_before_retry(exc: PublishError, attempt: int, retry: RetryPolicy) -> float | None:
@@ -351,6 +385,48 @@ def zulip_topic(template: str, *, title: str, digest: str, period: str) -> str:
     return topic if len(topic) <= 60 else topic[:57] + "..."
 
 
+class Compiled(Protocol):
+    """What the publishing side reads of a compiled digest (``digests.digest.Digest`` is one)."""
+
+    @property
+    def empty(self) -> bool: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def period(self) -> str: ...
+
+
+class RenderedDigest(Protocol):
+    """What the publishing side reads of a rendered digest (``digests.render.Rendered`` is one)."""
+
+    @property
+    def title(self) -> str: ...
+    @property
+    def markdown(self) -> str: ...
+    @property
+    def raw(self) -> str | None: ...
+    @property
+    def text(self) -> str | None: ...
+    @property
+    def messages(self) -> tuple[str, ...]: ...
+    @property
+    def topic(self) -> str | None: ...
+
+
+class BuildDigest(Protocol):
+    """Compile a digest for a window (``chatops.pipeline.build_digest``)."""
+
+    def __call__(self, config: Config, digest_cfg: DigestConfig, window: Window, /, *,
+                 database: Database | None = None) -> Compiled: ...
+
+
+class RenderDigest(Protocol):
+    """Render a compiled digest for a target (``chatops.pipeline.render_for_target``)."""
+
+    def __call__(self, config: Config, digest_cfg: DigestConfig, digest: Any, target: Target, /, *,
+                 summary_link: str | None = None) -> RenderedDigest: ...
+
+
 class PipelinePrepare:
     """Builds posts from the digest pipeline: compiles the digest once, renders it per target kind."""
 
@@ -358,19 +434,19 @@ class PipelinePrepare:
         self,
         config: Config,
         digest: DigestConfig,
-        period: tuple[dt.datetime, dt.datetime],
+        period: Window | tuple[dt.datetime, dt.datetime],
         *,
         database: Database | None = None,
-        build: Callable[..., Any] | None = None,
-        render: Callable[..., Any] | None = None,
+        build: BuildDigest | None = None,
+        render: RenderDigest | None = None,
     ) -> None:
         self.config = config
         self.digest = digest
-        self.period = period
+        self.window = as_window(period)
         self.database = database
         self._build = build
         self._render = render
-        self._compiled: Any = None
+        self._compiled: Compiled | None = None
         self._compile_lock = threading.Lock()
         self._discourse_targets = [t for t in digest.targets if t.discourse is not None]
 
@@ -381,63 +457,55 @@ class PipelinePrepare:
         from chatops.storage.publications import list_publications
 
         with self.database.session() as session:
-            for row in list_publications(session=session, digest=self.digest.name, status="published"):
-                if row.period_start == self.period[0] and row.target.startswith("discourse:") and row.remote_ref:
-                    url = json.loads(row.remote_ref).get("url")
-                    return str(url) if url else None
+            for row in list_publications(session=session, digest=self.digest.name, status=Status.PUBLISHED):
+                if row.period_start == self.window.since and row.target.startswith("discourse:") and row.remote_ref:
+                    ref = read_remote_ref(row.target, row.remote_ref)
+                    return ref.url if isinstance(ref, Publication) and ref.url else None
         return None
 
-    def compiled(self) -> Any:
+    def compiled(self) -> Compiled:
         with self._compile_lock:
-            return self._compile()
+            if self._compiled is None:
+                build = self._build
+                if build is None:
+                    from chatops.pipeline import build_digest
 
-    def _compile(self) -> Any:
-        if self._compiled is None:
-            from digests.model import Window
-
-            build = self._build
-            if build is None:
-                from chatops.pipeline import build_digest
-
-                build = build_digest
-            self._compiled = build(self.config, self.digest, Window(since=self.period[0], until=self.period[1]),
-                                   database=self.database)
-        return self._compiled
+                    build = build_digest
+                self._compiled = build(self.config, self.digest, self.window, database=self.database)
+            return self._compiled
 
     def __call__(self, target: Target) -> Post | None:
         compiled = self.compiled()
-        if self.digest.skip_if_empty and getattr(compiled, "empty", False):
+        if self.digest.skip_if_empty and compiled.empty:
             return None
         render = self._render
         if render is None:
             from chatops.pipeline import render_for_target
 
             render = render_for_target
-        kwargs: dict[str, Any] = {}
+        summary_link = None
         if target.zulip is not None and target.zulip.mode == "summary":
-            kwargs["summary_link"] = self._discourse_url()
-        rendered = render(self.config, self.digest, compiled, target, **kwargs)
-        title = getattr(rendered, "title", None) or getattr(compiled, "title", None) or self.digest.name
-        body = (getattr(rendered, "raw", None) or getattr(rendered, "text", None)
-                or getattr(rendered, "markdown", None) or "")
-        messages = tuple(getattr(rendered, "messages", None) or ())
+            summary_link = self._discourse_url()
+        rendered = render(self.config, self.digest, compiled, target, summary_link=summary_link)
+        title = rendered.title or compiled.title or self.digest.name
+        body = rendered.raw or rendered.text or rendered.markdown or ""
+        messages = tuple(rendered.messages or ())
         topic = None
         salt = ""
         if target.zulip is not None:
             if not messages:
                 messages = (body,)
-            period_text = getattr(compiled, "period", "") or ""
-            topic = getattr(rendered, "topic", None) or zulip_topic(
-                target.zulip.topic, title=title, digest=self.digest.name, period=period_text
+            topic = rendered.topic or zulip_topic(
+                target.zulip.topic, title=title, digest=self.digest.name, period=compiled.period or ""
             )
             salt = target.key
         elif target.discourse is not None and len(self._discourse_targets) > 1:
             salt = target.key
         return Post(
             digest=self.digest.name,
-            period_start=self.period[0],
-            period_end=self.period[1],
-            external_id=external_id_for(self.digest.name, self.period[0], salt=salt),
+            period_start=self.window.since,
+            period_end=self.window.until,
+            external_id=external_id_for(self.digest.name, self.window.since, salt=salt),
             title=title,
             body=body,
             messages=messages,

@@ -73,7 +73,7 @@ class Entry(Value):
 
 
 class Section(Value):
-    """A titled part of a digest; ``name`` is one of ``chatops.config.SECTION_NAMES[kind]``."""
+    """A titled part of a digest; ``name`` is one of ``digests.sections.SECTIONS[kind]``."""
 
     name: str
     heading: str

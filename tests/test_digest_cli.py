@@ -11,7 +11,8 @@ from click.testing import CliRunner
 
 from chatops.cli import cli
 from chatops.config import parse_config
-from chatops.pipeline import build_digest, digest_window, render_for_target, resolve_digest
+from chatops.periods import explicit as digest_window
+from chatops.pipeline import build_digest, render_for_target, resolve_digest
 from digests.model import Recipient, Shoutout
 
 UTC = dt.UTC

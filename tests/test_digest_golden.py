@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from chatops.config import parse_config
-from chatops.pipeline import build_digest, digest_window, render_for_target, resolve_digest
+from chatops.periods import explicit as digest_window
+from chatops.pipeline import build_digest, render_for_target, resolve_digest
 from digests.digest import Digest
 from digests.model import Recipient, Release, Shoutout
 

@@ -7,7 +7,8 @@ import datetime as dt
 from fakes.releases import FakeReleaseServer
 
 from chatops.config import parse_config
-from chatops.pipeline import build_digest, digest_window, render_for_target, resolve_digest
+from chatops.periods import explicit as digest_window
+from chatops.pipeline import build_digest, render_for_target, resolve_digest
 
 
 def test_technical_digest_lists_releases_fetched_from_github() -> None:

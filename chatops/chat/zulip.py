@@ -276,11 +276,11 @@ class ZulipBot:
         self.backoff = backoff or Backoff()
         self.call_attempts = call_attempts
         if dispatcher is None:
-            from chatops.commands.digest import PipelineDigests
             from chatops.commands.dispatcher import Dispatcher
+            from chatops.service import Compass, CompassChat
 
             dispatcher = Dispatcher(
-                database=database, config=config, digests=digests or PipelineDigests(config, database),
+                database=database, config=config, digests=digests or CompassChat(Compass(config, database=database)),
                 config_source=config_source,
             )
         elif config_source is not None and dispatcher.config_source is None:

@@ -23,9 +23,9 @@ def chat(ctx: click.Context, user: str | None) -> None:
         echo "shoutout @jane for fixing CI" | compass chat --as ann
     """
     from chatops.chat.console import ConsoleChat
-    from chatops.commands.digest import PipelineDigests
     from chatops.commands.dispatcher import Dispatcher
     from chatops.config import DEFAULT_DB_URL
+    from chatops.service import Compass, CompassChat
     from chatops.storage.db import Database
 
     app = obj(ctx)
@@ -36,7 +36,7 @@ def chat(ctx: click.Context, user: str | None) -> None:
         dispatcher = Dispatcher(
             database=database,
             config=config,
-            digests=PipelineDigests(config, database) if config is not None else None,
+            digests=CompassChat(Compass(config, database=database)) if config is not None else None,
         )
         name = (user or _system_user()).strip()
         if not name:

@@ -78,12 +78,13 @@ def preview(
 
         compass digest preview community --notes notes/ --since 2025-01-01 --until 2025-07-01 --target zulip --format json
     """
-    from chatops.pipeline import build_digest, digest_window, render_for_target, resolve_digest
+    from chatops.periods import explicit
+    from chatops.pipeline import build_digest, render_for_target, resolve_digest
 
     app = obj(ctx)
     config = app.load_config(required=False)
     config, digest_cfg = resolve_digest(config, name_or_kind)
-    window = digest_window(
+    window = explicit(
         config,
         digest_cfg,
         since=since.date() if since else None,

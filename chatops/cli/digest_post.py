@@ -7,51 +7,12 @@ publications the scheduler would make, so posting by hand and the scheduled fire
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
 
 import click
 
 from chatops.cli import obj
-from chatops.cli.run import MOMENT, echo_outcome, parse_moment
-from chatops.errors import UsageError
-
-if TYPE_CHECKING:
-    from chatops.config import Config, DigestConfig
-
-PERIOD_HELP = (
-    "Which period: 'latest' (default: the latest complete one), a date or date-time inside it "
-    "(e.g. 2025-06-10: the period containing it), or an explicit 'START..END' (dates or date-times)."
-)
-
-
-def resolve_period(
-    config: Config, digest: DigestConfig, spec: str, now: dt.datetime
-) -> tuple[dt.datetime, dt.datetime]:
-    """Turn ``--period`` into the [start, end) a publication is keyed by."""
-    from chatops.schedules import latest_period, next_fires, period_ending
-
-    zone = config.digest_zone(digest)
-    spec = spec.strip()
-    try:
-        if spec == "latest":
-            return latest_period(digest.schedule, zone, now, digest.window)
-        if ".." in spec:
-            first, _, last = spec.partition("..")
-            start, end = parse_moment(first, zone), parse_moment(last, zone)
-            if end <= start:
-                raise UsageError(f"--period {spec!r}: the end must be after the start")
-            return start, end
-        inside = parse_moment(spec, zone)
-    except ValueError:
-        raise UsageError(f"--period {spec!r} is not understood. {PERIOD_HELP}") from None
-    (until,) = next_fires(digest.schedule, zone, inside, 1)
-    start, end = period_ending(digest.schedule, zone, until, digest.window)
-    if end > now:
-        raise UsageError(
-            f"--period {spec!r}: that period ends {end.astimezone(zone):%Y-%m-%d %H:%M %Z}, which is not over yet "
-            "(or give --at to act as if it were)"
-        )
-    return start, end
+from chatops.cli.run import MOMENT, echo_outcome
+from chatops.periods import PERIOD_HELP, parse_moment
 
 
 @click.command("post")
@@ -71,19 +32,19 @@ def post(ctx: click.Context, name: str, period: str, dry_run: bool, at: str | No
     \b
         compass digest post community-monthly --period 2025-06-10 --dry-run
     """
-    from chatops.runner import Runner
+    from chatops.service import Compass
 
     app = obj(ctx)
     config = app.config
-    digest = config.digest(name)
-    zone = config.digest_zone(digest)
+    zone = config.digest_zone(config.digest(name))
     now = parse_moment(at, zone) if at else dt.datetime.now(dt.UTC)
-    start, end = resolve_period(config, digest, period, now)
-    runner = Runner(config, db_url=app.db_url)
+    compass = Compass(config, db_url=app.db_url)
     try:
-        outcome = runner.publish(name, (start, end), dry_run=dry_run)
+        window = compass.window(name, now, period=period)
+        assert window is not None  # a --period always names a window
+        outcome = compass.publish(name, window, dry_run=dry_run)
     finally:
-        runner.close()
+        compass.close()
     echo_outcome(outcome, zone)
     if dry_run:
         for preview in outcome.preview:

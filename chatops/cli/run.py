@@ -19,10 +19,13 @@ import click
 
 from chatops.cli import obj
 from chatops.errors import UsageError
+from chatops.periods import parse_moment
+from chatops.service import CompassChat
 
 if TYPE_CHECKING:
     from chatops.config import Config
     from chatops.publishing import DigestOutcome
+    from chatops.runner import Runner
 
 
 class MomentType(click.ParamType):  # type: ignore[type-arg]
@@ -42,30 +45,13 @@ class MomentType(click.ParamType):  # type: ignore[type-arg]
 MOMENT = MomentType()
 
 
-def parse_moment(text: str, zone: dt.tzinfo) -> dt.datetime:
-    """``2025-06-03`` (midnight), ``2025-06-03T17:30`` (in ``zone``) or an aware ISO time, as an aware datetime."""
-    value = dt.datetime.fromisoformat(text.strip())
-    return value if value.tzinfo is not None else value.replace(tzinfo=zone)
-
-
 def community_zone(config: Config) -> ZoneInfo:
     return ZoneInfo(config.community.timezone)
 
 
 def echo_outcome(outcome: DigestOutcome, zone: dt.tzinfo) -> None:
-    start = outcome.period_start.astimezone(zone)
-    end = outcome.period_end.astimezone(zone)
-    click.echo(f"{outcome.digest}: {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} ({zone})")
-    for target in outcome.targets:
-        where = ""
-        if target.publication is not None:
-            where = target.publication.url or target.publication.describe()
-        elif target.error:
-            where = target.error
-        label = {"busy": "in progress in another process"}.get(target.status, target.status)
-        if target.status == "already":
-            label = "already published" if target.publication is not None else "already done"
-        click.echo(f"  {target.target}: {label}" + (f": {where}" if where else ""))
+    for line in outcome.lines(zone):
+        click.echo(line)
 
 
 def echo_outbox_files(outcome: DigestOutcome) -> None:
@@ -148,7 +134,7 @@ def run(ctx: click.Context, once: bool, at: str | None, host: str | None, port: 
         runner.close()
 
 
-def _chat_runner(config: Config, runner: Any) -> Any:
+def _chat_runner(config: Config, runner: Runner) -> Any:
     if config.zulip is None:
         return None
     from chatops.chat.zulip import ZulipBot
@@ -159,34 +145,11 @@ def _chat_runner(config: Config, runner: Any) -> Any:
     return bot.run
 
 
-class RunnerDigests:
-    """The chat layer's ``DigestService`` backed by the running ``Runner`` (its current config, its metrics)."""
+class RunnerDigests(CompassChat):
+    """The chat commands' digest port over the running ``Runner``'s service (its current config, its metrics)."""
 
-    def __init__(self, runner: Any) -> None:
-        self.runner = runner
-
-    def preview(self, name: str, now: dt.datetime) -> str:
-        from chatops.commands.digest import PipelineDigests
-
-        return PipelineDigests(self.runner.config, self.runner.open()).preview(name, now)
-
-    def post(self, name: str, now: dt.datetime) -> str:
-        digest = self.runner.config.digest(name)
-        period = self.runner.latest_period(digest, now)
-        if period is None:
-            return f"{name} has no complete period yet"
-        outcome = self.runner.publish(name, period)
-        parts = [f"{t.target}: {t.status}" for t in outcome.targets]
-        return f"{name} for {period[0]:%Y-%m-%d} to {period[1]:%Y-%m-%d}: " + "; ".join(parts)
-
-    def reload(self) -> tuple[bool, str]:
-        """What the admin ``reload`` chat command calls: ``(accepted, message)``."""
-        result = self.runner.reload()
-        return bool(result.ok), str(result.message)
-
-    def current_config(self) -> Config:
-        """The runner's configuration now (after any reload): the chat dispatcher reads its settings here."""
-        return self.runner.config  # type: ignore[no-any-return]
+    def __init__(self, runner: Runner) -> None:
+        super().__init__(runner.compass)
 
 
 @click.command("schedule")
@@ -202,8 +165,8 @@ def schedule(ctx: click.Context, count: int, at: str | None) -> None:
         compass schedule -n 5
     """
     from chatops.config import format_duration
+    from chatops.periods import ending
     from chatops.scheduler import upcoming
-    from chatops.schedules import period_ending
 
     config = obj(ctx).config
     now = parse_moment(at, community_zone(config)) if at else dt.datetime.now(dt.UTC)
@@ -215,7 +178,7 @@ def schedule(ctx: click.Context, count: int, at: str | None) -> None:
         zone = config.digest_zone(digest)
         click.echo(f"{digest.name} ({digest.kind}): {digest.schedule.expression}, {zone}, grace {format_duration(digest.grace)}")
         for fire in fires[digest.name]:
-            start, _ = period_ending(digest.schedule, zone, fire, digest.window)
+            start = ending(config, digest, fire).since
             local = fire.astimezone(zone)
             click.echo(
                 f"  {local:%a %Y-%m-%d %H:%M %Z}  =  {fire.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC"

@@ -1,22 +1,17 @@
 """``digest preview NAME`` / ``digest post NAME`` (admins): show or publish a digest from chat.
 
-The work is done by a ``DigestService``; ``compass run`` may pass its own, otherwise ``PipelineDigests``
-builds and publishes through ``chatops.pipeline`` and ``chatops.publishing``.
+The work is done by a ``DigestService``: ``chatops.service.CompassChat`` over the running ``Compass``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from chatops.commands.base import Command, CommandContext, CommandError, Reply
 from chatops.errors import CompassError
 from digests.markdown import escape_inline
-
-if TYPE_CHECKING:
-    from chatops.config import Config
-    from chatops.storage.db import Database
 
 log = logging.getLogger(__name__)
 USAGE = "digest preview NAME | digest post NAME"
@@ -31,45 +26,6 @@ class DigestService(Protocol):
     def post(self, name: str, now: dt.datetime) -> str:
         """Publish the digest for its latest complete period; a one-line outcome."""
         ...
-
-
-class PipelineDigests:
-    """The default ``DigestService``: the pipeline to build, the publishing module to post."""
-
-    def __init__(self, config: Config, database: Database) -> None:
-        self.config = config
-        self.database = database
-
-    def _period(self, name: str, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
-        from chatops.schedules import latest_period
-
-        digest = self.config.digest(name)
-        return latest_period(digest.schedule, self.config.digest_zone(digest), now, digest.window)
-
-    def preview(self, name: str, now: dt.datetime) -> str:
-        from chatops.publishing import PipelinePrepare
-
-        digest = self.config.digest(name)
-        period = self._period(name, now)
-        post = PipelinePrepare(self.config, digest, period, database=self.database)(digest.targets[0])
-        if post is None:
-            return f"The {name} digest for {period[0]:%Y-%m-%d} to {period[1]:%Y-%m-%d} is empty; it would be skipped."
-        return f"**{post.title}**\n\n{post.body}"
-
-    def post(self, name: str, now: dt.datetime) -> str:
-        from chatops.publishing import PipelinePrepare, make_publisher, publish_digest
-
-        digest = self.config.digest(name)
-        period = self._period(name, now)
-        outcome = publish_digest(
-            database=self.database,
-            digest=digest,
-            period=period,
-            publishers={t.key: make_publisher(self.config, digest, t) for t in digest.targets},
-            prepare=PipelinePrepare(self.config, digest, period, database=self.database),
-        )
-        parts = [f"{t.target}: {t.status}" for t in outcome.targets]
-        return f"{name} for {period[0]:%Y-%m-%d} to {period[1]:%Y-%m-%d}: " + "; ".join(parts)
 
 
 def run(ctx: CommandContext, args: str) -> Reply:

@@ -6,20 +6,31 @@
 
 A ``Post`` is what one digest, for one period, looks like on one target. It is built once per
 publication and frozen in the publication row, so a retry (after a 5xx, a timeout or a crash) sends
-the same text and can find an earlier success by looking it up.
+the same text and can find an earlier success by looking it up. A ``Publication`` is what a publisher
+returns: where the post ended up. The row's ``remote_ref`` column holds one or the other as JSON;
+``read_remote_ref`` is the one parse of it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from chatops.errors import PublishError
 
-__all__ = ["Post", "PostRejectedError", "PreparingPublisher", "Publication", "Publisher", "external_id_for"]
+__all__ = [
+    "Post",
+    "PostRejectedError",
+    "PreparingPublisher",
+    "Publication",
+    "Publisher",
+    "external_id_for",
+    "read_remote_ref",
+]
 
 # Discourse's topic.rb caps external ids at 50 characters (EXTERNAL_ID_MAX_LENGTH).
 EXTERNAL_ID_MAX = 50
@@ -98,6 +109,28 @@ class Publication:
     def describe(self) -> str:
         return self.url or ", ".join(f"{k}={v}" for k, v in self.ref.items()) or self.target
 
+    def to_json(self) -> dict[str, Any]:
+        """What the publication row's ``remote_ref`` holds once published."""
+        return {"ref": self.ref, "url": self.url, "found": self.found}
+
+
+def read_remote_ref(target: str, text: str | None) -> Post | Publication | None:
+    """The publication row's ``remote_ref``, typed: the ``Post`` frozen before posting (``{"post": ...}``),
+    the ``Publication`` recorded once published (``{"ref", "url", "found"}``), or None (empty or unreadable)."""
+    if not text:
+        return None
+    try:
+        data = json.loads(text)
+        if not isinstance(data, dict):
+            return None
+        if "post" in data:
+            return Post.from_json(data["post"])
+        ref = data.get("ref")
+        return Publication(target, ref if isinstance(ref, dict) else {}, url=data.get("url"),
+                           found=bool(data.get("found")))
+    except (ValueError, KeyError, TypeError):
+        return None
+
 
 class Publisher(Protocol):
     """Posts a ``Post`` to one target, at most once per ``external_id``.
@@ -118,6 +151,7 @@ class Publisher(Protocol):
         ...
 
 
+@runtime_checkable
 class PreparingPublisher(Publisher, Protocol):
     """A publisher that records something before its first attempt (saved with the frozen post).
 

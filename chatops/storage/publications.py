@@ -1,10 +1,12 @@
 """Publication rows and the lock that makes one process at a time work on one of them.
 
 A publication is one (digest, period_start, target); the unique constraint ``uq_publication`` makes
-each exist once, whoever creates it first. Its ``status`` moves::
+each exist once, whoever creates it first. Its ``status`` is a ``Status``, and moves only along
+``TRANSITIONS`` (``save_publication`` refuses any other move)::
 
     pending --claim--> posting --> published | skipped | failed
-                          ^  (a crash leaves 'posting': the next holder looks the post up first)
+       |                  ^  (a crash leaves 'posting': the next holder looks the post up first)
+       +--> skipped (empty) | failed (cannot compile)        failed --> posting | skipped | failed
 
 Only the holder of ``publication_lock(database, id)`` may move a row out of ``pending``/``posting``/
 ``failed``. On PostgreSQL the lock is a session-level advisory lock (``pg_try_advisory_lock``) on a
@@ -22,6 +24,7 @@ import os
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
@@ -33,7 +36,11 @@ from chatops.storage.tables import PublicationRecord
 log = logging.getLogger(__name__)
 
 __all__ = [
+    "ACTIVE",
     "DONE",
+    "TRANSITIONS",
+    "Status",
+    "can_move",
     "ensure_publications",
     "find_publications",
     "get_publication",
@@ -42,7 +49,35 @@ __all__ = [
     "save_publication",
 ]
 
-DONE = frozenset({"published", "skipped"})
+
+
+class Status(StrEnum):
+    """Where a publication stands; the column holds the value (a plain string in the database)."""
+
+    PENDING = "pending"  # created, nobody has worked on it yet
+    POSTING = "posting"  # the post is frozen in the row and a call to the platform may have happened
+    PUBLISHED = "published"
+    SKIPPED = "skipped"  # the digest was empty for the period
+    FAILED = "failed"  # the last attempt failed; the next fire or sweep tries again
+    # A review step (issue 17) adds DRAFT here: pending -> draft -> posting, with its Alembic revision.
+
+
+# Every allowed move of ``status``, in one place. Staying put is allowed (a retry records its attempt).
+TRANSITIONS: dict[Status, frozenset[Status]] = {
+    Status.PENDING: frozenset({Status.POSTING, Status.SKIPPED, Status.FAILED}),
+    Status.POSTING: frozenset({Status.POSTING, Status.PUBLISHED, Status.FAILED}),
+    Status.FAILED: frozenset({Status.POSTING, Status.SKIPPED, Status.FAILED}),
+    Status.PUBLISHED: frozenset(),
+    Status.SKIPPED: frozenset(),
+}
+DONE = frozenset(status for status, moves in TRANSITIONS.items() if not moves)  # published, skipped
+ACTIVE = frozenset({Status.PENDING, Status.POSTING})  # unfinished: the sweep completes them
+
+
+def can_move(current: str, new: str) -> bool:
+    """Whether a publication in ``current`` may move to ``new`` (``TRANSITIONS``)."""
+    return Status(new) in TRANSITIONS[Status(current)]
+
 _LOCK_NAMESPACE = 7_402_120  # first key of the two-int advisory lock; the second is the row id
 
 
@@ -76,7 +111,7 @@ def ensure_publications(
             "period_start": period_start,
             "period_end": period_end,
             "target": target,
-            "status": "pending",
+            "status": Status.PENDING.value,
             "attempts": 0,
             "created_at": now,
         }
@@ -124,8 +159,15 @@ def list_publications(
 
 
 def save_publication(*, session: Session, row: PublicationRecord, **changes: Any) -> PublicationRecord:
-    """Apply ``changes`` to the row and commit at once (each step must survive a crash)."""
+    """Apply ``changes`` to the row and commit at once (each step must survive a crash).
+
+    A change of ``status`` must follow ``TRANSITIONS``; ``ValueError`` names a move that does not.
+    """
+    if "status" in changes and not can_move(row.status, changes["status"]):
+        raise ValueError(f"publication {row.id}: cannot move from {row.status!r} to {changes['status']!r}")
     for key, value in changes.items():
+        if key == "status":
+            value = Status(value).value
         if key == "remote_ref" and value is not None and not isinstance(value, str):
             value = json.dumps(value, ensure_ascii=False, sort_keys=True)
         setattr(row, key, value)

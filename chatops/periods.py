@@ -1,0 +1,134 @@
+"""Which period a digest covers: the one place that turns a schedule, a moment or an admin's words into a ``Window``.
+
+A digest's period runs between two consecutive fires of its schedule (``chatops.schedules`` computes the
+fires); a ``window:`` length in the configuration replaces the previous fire. Every entry point asks here:
+
+- ``latest(config, digest, now)``: the latest complete period at ``now`` (``run --once``, chat, ``digest post``);
+- ``ending(config, digest, until)``: the period a fire at ``until`` publishes (the scheduler, catch-up);
+- ``parse(config, digest, spec, now)``: ``--period latest | DATE | START..END``;
+- ``explicit(config, digest, since=..., until=..., now=...)``: ``digest preview --since/--until``.
+
+The value is always a ``digests.model.Window`` (half-open, aware). Time is an argument; nothing reads the clock.
+
+Example usage::
+
+    window = latest(config, config.digest("community-monthly"), now)
+    window.since, window.until
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from chatops.errors import UsageError
+from chatops.schedules import latest_period, next_fires, period_ending, previous_fire
+from digests.model import Window
+
+if TYPE_CHECKING:
+    from chatops.config import Config, DigestConfig
+
+__all__ = ["PERIOD_HELP", "Window", "as_window", "ending", "explicit", "last_fire", "latest", "parse", "parse_moment"]
+
+PERIOD_HELP = (
+    "Which period: 'latest' (default: the latest complete one), a date or date-time inside it "
+    "(e.g. 2025-06-10: the period containing it), or an explicit 'START..END' (dates or date-times)."
+)
+
+
+def as_window(period: Window | tuple[dt.datetime, dt.datetime]) -> Window:
+    """``period`` as a ``Window`` (callers holding a ``(start, end)`` pair may pass it as is)."""
+    if isinstance(period, Window):
+        return period
+    start, end = period
+    return Window(since=start, until=end)
+
+
+def parse_moment(text: str, zone: dt.tzinfo) -> dt.datetime:
+    """``2025-06-03`` (midnight), ``2025-06-03T17:30`` (in ``zone``) or an aware ISO time, as an aware datetime."""
+    value = dt.datetime.fromisoformat(text.strip())
+    return value if value.tzinfo is not None else value.replace(tzinfo=zone)
+
+
+def last_fire(config: Config, digest: DigestConfig, now: dt.datetime) -> dt.datetime | None:
+    """The digest's last fire at or before ``now`` (None when it has not fired in two years)."""
+    return previous_fire(digest.schedule, config.digest_zone(digest), now)
+
+
+def ending(config: Config, digest: DigestConfig, until: dt.datetime) -> Window:
+    """The period a fire at ``until`` publishes: [previous fire, until), or [until - window, until)."""
+    start, end = period_ending(digest.schedule, config.digest_zone(digest), until, digest.window)
+    return Window(since=start, until=end)
+
+
+def latest(config: Config, digest: DigestConfig, now: dt.datetime) -> Window | None:
+    """The latest complete period at ``now``: the one ending at the last fire at or before ``now``."""
+    until = last_fire(config, digest, now)
+    return None if until is None else ending(config, digest, until)
+
+
+def parse(config: Config, digest: DigestConfig, spec: str, now: dt.datetime) -> Window:
+    """Turn ``--period`` (``latest``, a moment inside the period, or ``START..END``) into the window a
+    publication is keyed by; ``UsageError`` says what is wrong."""
+    zone = config.digest_zone(digest)
+    spec = spec.strip()
+    try:
+        if spec == "latest":
+            start, end = latest_period(digest.schedule, zone, now, digest.window)
+            return Window(since=start, until=end)
+        if ".." in spec:
+            first, _, last = spec.partition("..")
+            start, end = parse_moment(first, zone), parse_moment(last, zone)
+            if end <= start:
+                raise UsageError(f"--period {spec!r}: the end must be after the start")
+            return Window(since=start, until=end)
+        inside = parse_moment(spec, zone)
+    except ValueError:
+        raise UsageError(f"--period {spec!r} is not understood. {PERIOD_HELP}") from None
+    (until,) = next_fires(digest.schedule, zone, inside, 1)
+    window = ending(config, digest, until)
+    if window.until > now:
+        raise UsageError(
+            f"--period {spec!r}: that period ends {window.until.astimezone(zone):%Y-%m-%d %H:%M %Z}, which is not "
+            "over yet (or give --at to act as if it were)"
+        )
+    return window
+
+
+def explicit(
+    config: Config,
+    digest: DigestConfig,
+    *,
+    since: dt.date | dt.datetime | None = None,
+    until: dt.date | dt.datetime | None = None,
+    now: dt.datetime | None = None,
+) -> Window:
+    """The window a digest covers: explicit bounds (dates are midnights in the digest's zone), or the
+    latest complete period of its schedule at ``now``.
+
+    Only ``since``: the window runs to ``now``. Only ``until``: it covers the schedule's period ending then.
+    """
+    zone = config.digest_zone(digest)
+
+    def aware(value: dt.date | dt.datetime) -> dt.datetime:
+        if isinstance(value, dt.datetime):
+            return value if value.tzinfo is not None else value.replace(tzinfo=zone)
+        return dt.datetime.combine(value, dt.time(0), tzinfo=zone)
+
+    if since is not None:
+        start = aware(since)
+        if until is not None:
+            end = aware(until)
+        elif now is not None:
+            end = now
+        else:
+            raise UsageError("give --until as well as --since (or neither)")
+    elif until is not None:
+        start, end = period_ending(digest.schedule, zone, aware(until), digest.window)
+    else:
+        if now is None:
+            raise UsageError("a window needs --since/--until or the current time")
+        start, end = latest_period(digest.schedule, zone, now, digest.window)
+    if end <= start:
+        raise UsageError(f"the window is empty: --since {start.date().isoformat()} is not before --until {end.date().isoformat()}")
+    return Window(since=start, until=end)

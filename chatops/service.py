@@ -1,0 +1,452 @@
+"""The ``Compass`` service: what every entry point (CLI, chat commands, scheduler, later the web page) calls.
+
+A ``Compass`` holds the configuration in force (swapped whole by ``reload``), the database and the
+publishing wiring. It answers, for a digest by name:
+
+- ``window(name, at)``: the period it covers at a moment (``chatops.periods`` resolves it);
+- ``preview(name, window, target)``: the post exactly as it would go out, or None when empty and skipped;
+- ``publish(name, window)``: publish to every target, exactly once (``chatops.publishing``);
+- ``fire`` / ``catch_up`` / ``sweep`` / ``run_once``: what the scheduler and ``compass run --once`` do;
+- ``pause`` / ``resume`` / ``is_paused``, ``reload``, ``status``.
+
+Review drafts (``drafts``, ``approve``) and ``history`` belong here too when they come (issue 17).
+Nothing here prints or formats for a terminal; a ``DigestOutcome`` words itself (``sentence``, ``lines``).
+
+Example usage::
+
+    compass = Compass(load_config("config/compass.yaml"))
+    window = compass.window("community-monthly", at=now)
+    if window is not None:
+        print(compass.publish("community-monthly", window).sentence())
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from chatops import periods
+from chatops.errors import CompassError, ConfigError, UsageError
+from chatops.publish.base import Post, Publisher
+from chatops.publishing import (
+    DEFAULT_RETRY,
+    BuildDigest,
+    Clock,
+    DigestOutcome,
+    PipelinePrepare,
+    RenderDigest,
+    RetryPolicy,
+    Sleep,
+    make_publisher,
+    publish_digest,
+    utc_now,
+)
+from digests.model import Window
+
+if TYPE_CHECKING:
+    from chatops.config import Config, DigestConfig, Target
+    from chatops.health import Metrics
+    from chatops.storage.db import Database
+
+__all__ = ["Compass", "CompassChat", "DigestState", "PublisherFactory", "ReloadResult", "ServiceStatus"]
+
+log = logging.getLogger(__name__)
+
+PublisherFactory = Callable[["Config", "DigestConfig", "Target"], Publisher]
+MAX_LOGGED_MISSES = 12
+PRUNE_EVERY = dt.timedelta(hours=1)  # how often the sweep prunes handled_messages
+
+
+@dataclass(frozen=True, slots=True)
+class ReloadResult:
+    ok: bool
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class DigestState:
+    """One digest as ``status`` sees it."""
+
+    name: str
+    kind: str
+    paused: bool
+    next_fire: dt.datetime | None
+    last_period_end: dt.datetime | None  # the end of the newest period with a publication row
+    last_statuses: tuple[tuple[str, str], ...]  # (target, publication status) of that period
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceStatus:
+    """What compass is doing: the configuration file in force and each digest's state."""
+
+    at: dt.datetime
+    config_path: str | None
+    digests: tuple[DigestState, ...]
+
+
+class Compass:
+    """The configuration in force and everything a digest can be asked to do."""
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        database: Database | None = None,
+        db_url: str | None = None,
+        clock: Clock = utc_now,
+        sleep: Sleep = time.sleep,
+        retry: RetryPolicy = DEFAULT_RETRY,
+        publisher_factory: PublisherFactory = make_publisher,
+        build: BuildDigest | None = None,
+        render: RenderDigest | None = None,
+        metrics: Metrics | None = None,
+    ) -> None:
+        self._config = config
+        self.database = database
+        self.db_url = db_url
+        self.clock = clock
+        self.sleep = sleep
+        self.retry = retry
+        self.publisher_factory = publisher_factory
+        self.build = build
+        self.render = render
+        if metrics is None:
+            from chatops.health import Metrics
+
+            metrics = Metrics()
+        self.metrics = metrics
+        self.lock = threading.RLock()  # held while the configuration is swapped
+        self._owns_database = database is None
+        self._last_prune: dt.datetime | None = None
+        self.on_reload: Callable[[Config], str] | None = None  # the scheduler's sync, while scheduling
+
+    # -- configuration and database --
+
+    @property
+    def config(self) -> Config:
+        with self.lock:
+            return self._config
+
+    def digest(self, name: str) -> DigestConfig:
+        """The configured digest ``name``; ``UsageError`` names the configured ones."""
+        return self.config.digest(name)
+
+    def open(self) -> Database:
+        """Open (and migrate) the database, once."""
+        if self.database is None:
+            from chatops.storage.db import Database
+
+            self.database = Database.open(self.db_url or self.config.database_url)
+        return self.database
+
+    def close(self) -> None:
+        if self.database is not None and self._owns_database:
+            self.database.close()
+            self.database = None
+
+    # -- a digest for a period --
+
+    def window(self, name: str, at: dt.datetime | None = None, *, period: str | None = None) -> Window | None:
+        """The window digest ``name`` covers at ``at`` (default: now): its latest complete period, or the one
+        ``period`` names (``latest``, a moment inside it, ``START..END``). None when it has not fired yet."""
+        config = self.config
+        digest = config.digest(name)
+        now = at or self.clock()
+        if period is not None:
+            return periods.parse(config, digest, period, now)
+        return periods.latest(config, digest, now)
+
+    def preview(self, name: str, window: Window, target: Target | None = None) -> Post | None:
+        """The post for ``target`` (default: the digest's first) exactly as it would go out; None when the
+        digest is empty and would be skipped. Nothing is recorded."""
+        config = self.config
+        digest = config.digest(name)
+        prepare = PipelinePrepare(config, digest, window, database=self.open(), build=self.build, render=self.render)
+        return prepare(target if target is not None else digest.targets[0])
+
+    def publish(self, name: str, window: Window | tuple[dt.datetime, dt.datetime], *,
+                dry_run: bool = False) -> DigestOutcome:
+        """Publish digest ``name`` for ``window`` to all its targets (idempotent)."""
+        database = self.open()
+        config = self.config
+        digest = config.digest(name)
+        outcome = publish_digest(
+            database=database,
+            digest=digest,
+            period=window,
+            publishers=_LazyPublishers(lambda t: self.publisher_factory(config, digest, t), digest),
+            prepare=PipelinePrepare(config, digest, window, database=database, build=self.build, render=self.render),
+            clock=self.clock,
+            sleep=self.sleep,
+            retry=self.retry,
+            dry_run=dry_run,
+        )
+        if not dry_run:
+            self.metrics.record(outcome)
+        return outcome
+
+    # -- what the scheduler does --
+
+    def fire(self, name: str, scheduled: dt.datetime | None = None) -> DigestOutcome | None:
+        """What a scheduled fire does: publish the period that ended at the fire, if still within grace."""
+        now = self.clock()
+        config = self.config
+        try:
+            digest = config.digest(name)
+        except UsageError:
+            log.warning('Digest "%s" fired but is no longer configured; ignored', name)
+            return None
+        until = scheduled or periods.last_fire(config, digest, now)
+        if until is None:
+            return None
+        if now - until > digest.grace:
+            log.warning('Run of digest "%s" due at %s is older than its grace (%s); not posted', name, until, digest.grace)
+            self.metrics.missed.labels(name).inc()
+            return None
+        window = periods.ending(config, digest, until)
+        try:
+            if self.is_paused(name):
+                log.info('Digest "%s" is paused; the run due at %s is not posted', name, until)
+                return None
+            return self.publish(name, window)
+        except CompassError as exc:
+            log.error('Digest "%s" for the period ending %s failed: %s', name, until, exc)
+        except Exception:
+            log.exception('Digest "%s" for the period ending %s failed unexpectedly', name, until)
+        return None
+
+    def catch_up(self) -> list[DigestOutcome]:
+        """At start-up: publish each digest's latest fire if within grace; log older misses."""
+        now = self.clock()
+        outcomes = []
+        config = self.config
+        for digest in list(config.digests):
+            last = periods.last_fire(config, digest, now)
+            if last is None:
+                continue
+            if self._is_done(config, digest, last):
+                continue  # published (or skipped) before this start-up: nothing to catch up
+            if not self._has_history(digest.name) and now - last > digest.grace:
+                log.info('Digest "%s" has not run before; its first run is the next fire', digest.name)
+                continue
+            self._log_older_misses(config, digest, last)
+            outcome = self.fire(digest.name, last)
+            if outcome is not None:
+                outcomes.append(outcome)
+        return outcomes
+
+    def _is_done(self, config: Config, digest: DigestConfig, until: dt.datetime) -> bool:
+        from chatops.storage.publications import DONE, find_publications
+
+        window = periods.ending(config, digest, until)
+        keys = [t.key for t in digest.targets]
+        with self.open().session() as session:
+            rows = find_publications(session=session, digest=digest.name, period_start=window.since, targets=keys)
+        return len(rows) == len(keys) and all(r.status in DONE for r in rows)
+
+    def _has_history(self, name: str) -> bool:
+        from chatops.storage.publications import list_publications
+
+        with self.open().session() as session:
+            return bool(list_publications(session=session, digest=name))
+
+    def _log_older_misses(self, config: Config, digest: DigestConfig, last: dt.datetime) -> None:
+        from chatops.schedules import fires_between
+        from chatops.storage.publications import list_publications
+
+        with self.open().session() as session:
+            rows = list_publications(session=session, digest=digest.name)
+        if not rows:
+            return  # a new digest: nothing was expected before
+        newest_end = max(r.period_end for r in rows)
+        zone = config.digest_zone(digest)
+        missed = fires_between(digest.schedule, zone, newest_end + dt.timedelta(microseconds=1), last)
+        for fire in missed[-MAX_LOGGED_MISSES:]:
+            log.warning('Run of digest "%s" due at %s was missed while compass was down; not posted '
+                        "(`compass digest post %s --period %s` posts it)", digest.name, fire.isoformat(),
+                        digest.name, (fire - dt.timedelta(minutes=1)).isoformat(timespec="minutes"))
+            self.metrics.missed.labels(digest.name).inc()
+
+    def sweep(self) -> list[DigestOutcome]:
+        """Finish publications left ``pending`` or ``posting`` (a replica was killed mid-way, or this one
+        found them locked), while their period is still within the digest's grace."""
+        from chatops.storage.publications import ACTIVE, list_publications
+
+        now = self.clock()
+        self._prune_handled(now)
+        with self.open().session() as session:
+            rows = list_publications(session=session, status=sorted(ACTIVE))
+        outcomes = []
+        names = {d.name: d for d in self.config.digests}
+        for name, start, end in sorted({(r.digest, r.period_start, r.period_end) for r in rows}):
+            digest = names.get(name)
+            if digest is None or now - end > digest.grace:
+                continue
+            log.info('Finishing digest "%s" for the period ending %s, left unfinished', name, end.isoformat())
+            try:
+                outcomes.append(self.publish(name, Window(since=start, until=end)))
+            except CompassError as exc:
+                log.error('Digest "%s" for the period ending %s failed: %s', name, end, exc)
+        return outcomes
+
+    def _prune_handled(self, now: dt.datetime) -> None:
+        """At most once per ``PRUNE_EVERY``: forget chat claims older than 30 days and stale attempt marks
+        (``handled_messages`` would otherwise grow with every message ever answered)."""
+        from chatops.storage.shoutouts import prune_handled_events
+
+        if self._last_prune is not None and now - self._last_prune < PRUNE_EVERY:
+            return
+        self._last_prune = now
+        try:
+            with self.open().session() as session:
+                gone = prune_handled_events(session=session, now=now)
+        except Exception:  # housekeeping: the next sweep tries again
+            self._last_prune = None
+            log.warning("Pruning handled chat messages failed; trying again at the next sweep", exc_info=True)
+            return
+        if gone:
+            log.info("Pruned %d handled chat message record(s)", gone)
+
+    def run_once(self, now: dt.datetime | None = None) -> list[DigestOutcome]:
+        """Publish every digest for its latest complete period at ``now`` (``compass run --once``)."""
+        now = now or self.clock()
+        outcomes = []
+        for digest in list(self.config.digests):
+            window = self.window(digest.name, now)
+            if window is None:
+                log.warning('Digest "%s" has no complete period before %s', digest.name, now.isoformat())
+                continue
+            if self.is_paused(digest.name):
+                log.info('Digest "%s" is paused; not posted', digest.name)
+                continue
+            outcomes.append(self.publish(digest.name, window))
+        return outcomes
+
+    # -- pause, reload, status --
+
+    def is_paused(self, name: str) -> bool:
+        from chatops.storage.state import is_paused
+
+        with self.open().session() as session:
+            return is_paused(session=session, digest=name)
+
+    def pause(self, name: str, *, by: str, at: dt.datetime | None = None) -> bool:
+        """Stop digest ``name``'s scheduled posts; whether that changed anything."""
+        return self._set_paused(name, True, by=by, at=at)
+
+    def resume(self, name: str, *, by: str, at: dt.datetime | None = None) -> bool:
+        """Let digest ``name`` post again at its next fire; whether that changed anything."""
+        return self._set_paused(name, False, by=by, at=at)
+
+    def _set_paused(self, name: str, paused: bool, *, by: str, at: dt.datetime | None) -> bool:
+        from chatops.storage.state import set_paused
+
+        self.digest(name)  # UsageError for an unknown digest
+        with self.open().session() as session:
+            changed = set_paused(session=session, digest=name, paused=paused, by=by, at=at or self.clock())
+            session.commit()
+        return changed
+
+    def reload(self) -> ReloadResult:
+        """Load the configuration file again; keep the running one if the new one is invalid."""
+        from chatops.config import load_config
+
+        path = self.config.path
+        if path is None:
+            return ReloadResult(False, "the running configuration was not loaded from a file; nothing to reload")
+        try:
+            new = load_config(path, db_url=self.db_url)
+        except ConfigError as exc:
+            self.metrics.reloads.labels("rejected").inc()
+            log.error("Configuration reload rejected; the running configuration stays in force:\n%s", exc)
+            return ReloadResult(False, f"rejected; the running configuration stays in force: {exc}")
+        if new.database_url != self.config.database_url:
+            log.warning("storage.url changed; the new database is used after a restart, not by a reload")
+        with self.lock:
+            self._config = new
+            changes = self.on_reload(new) if self.on_reload is not None else "not scheduling"
+        self.metrics.reloads.labels("ok").inc()
+        message = "reloaded; " + changes
+        log.info("Configuration %s", message)
+        return ReloadResult(True, message)
+
+    def status(self, at: dt.datetime | None = None) -> ServiceStatus:
+        """Each digest: paused or not, its next fire, and the statuses of its newest period's publications."""
+        from chatops.schedules import next_fires
+        from chatops.storage.publications import list_publications
+        from chatops.storage.state import paused_digests
+
+        now = at or self.clock()
+        config = self.config
+        with self.open().session() as session:
+            paused = paused_digests(session=session)
+            states = []
+            for digest in config.digests:
+                rows = list_publications(session=session, digest=digest.name)
+                last_end = max((r.period_end for r in rows), default=None)
+                last = tuple((r.target, r.status) for r in rows if r.period_end == last_end)
+                fires = next_fires(digest.schedule, config.digest_zone(digest), now)
+                states.append(DigestState(digest.name, digest.kind, digest.name in paused,
+                                          fires[0] if fires else None, last_end, last))
+        return ServiceStatus(now, str(config.path) if config.path is not None else None, tuple(states))
+
+
+class CompassChat:
+    """The chat commands' digest port (``chatops.commands.base.DigestService``) over a ``Compass``."""
+
+    def __init__(self, compass: Compass) -> None:
+        self.compass = compass
+
+    def preview(self, name: str, now: dt.datetime) -> str:
+        """The digest's Markdown for its latest complete period at ``now``."""
+        window = self.compass.window(name, now)
+        if window is None:
+            return f"{name} has no complete period yet"
+        post = self.compass.preview(name, window)
+        if post is None:
+            return f"The {name} digest for {window.since:%Y-%m-%d} to {window.until:%Y-%m-%d} is empty; it would be skipped."
+        return f"**{post.title}**\n\n{post.body}"
+
+    def post(self, name: str, now: dt.datetime) -> str:
+        """Publish the digest for its latest complete period at ``now``; the outcome in one sentence."""
+        window = self.compass.window(name, now)
+        if window is None:
+            return f"{name} has no complete period yet"
+        return self.compass.publish(name, window).sentence()
+
+    def reload(self) -> tuple[bool, str]:
+        """What the admin ``reload`` chat command calls: ``(accepted, message)``."""
+        result = self.compass.reload()
+        return result.ok, result.message
+
+    def current_config(self) -> Config:
+        """The configuration in force now (after any reload): the chat dispatcher reads its settings here."""
+        return self.compass.config
+
+
+class _LazyPublishers(Mapping[str, Publisher]):
+    """Publishers built on first use: a digest already published never builds a client."""
+
+    def __init__(self, factory: Callable[[Target], Publisher], digest: DigestConfig) -> None:
+        self._factory = factory
+        self._targets = {t.key: t for t in digest.targets}
+        self._built: dict[str, Publisher] = {}
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._targets
+
+    def __getitem__(self, key: str) -> Publisher:
+        if key not in self._built:
+            self._built[key] = self._factory(self._targets[key])
+        return self._built[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._targets)
+
+    def __len__(self) -> int:
+        return len(self._targets)

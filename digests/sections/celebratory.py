@@ -1,0 +1,172 @@
+"""The celebratory digest's sections: thanks from chat and notes, merged and grouped by person; celebrated wins.
+
+Two thanks to the same people with similar words, given within ``MERGEDAYS`` of each other, are one
+thank-you (a chat shout-out and the meeting note about the same work), crediting every giver.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from digests.digest import CommunityInfo, Entry, Link, Person, Section
+from digests.model import Celebration, Meeting, Shoutout
+from digests.people import Directory, name_key
+from digests.sections.common import source_link
+from digests.sections.inputs import Inputs
+
+__all__ = ["MERGEDAYS", "MERGE_SIMILARITY", "sections", "similar_text"]
+
+MERGEDAYS = 7  # two thanks to the same people with similar words this close together are one thank-you
+MERGE_SIMILARITY = 0.5
+
+_STOP = frozenset(["a", "an", "and", "the", "to", "for", "of", "in", "on", "at", "with", "by", "from", "is", "was", "were", "be", "been", "it", "this", "that", "thanks", "thank", "you", "your", "our", "we", "us", "all", "so", "very", "much", "great", "awesome", "huge", "shoutout", "shout", "out"])
+
+
+@functools.lru_cache(maxsize=8192)
+def _words(text: str) -> tuple[frozenset[str], tuple[str, ...]]:
+    """The meaningful words of a text, as a set and in order (stop words and single letters left out)."""
+    words = tuple(w for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) > 1 and w not in _STOP)
+    return frozenset(words), words
+
+
+def similar_text(a: str, b: str) -> float:
+    """How alike two thank-you texts are, 0..1: the share of the shorter text's meaningful words ("thanks",
+    "for", "the"... left out) that the other one says too. A short chat thank-you and the longer note
+    about the same work score high; thanks for different things score low."""
+    (ta, _), (tb, _) = _words(a), _words(b)
+    if not ta or not tb:
+        return 0.0
+    return len(ta & tb) / min(len(ta), len(tb))
+
+
+@dataclass
+class _Thanks:
+    people: list[Person]
+    keys: frozenset[str]
+    text: str
+    givers: list[Person]
+    links: list[Link]
+    when: dt.datetime
+    chat: bool
+
+
+@functools.lru_cache(maxsize=4096)
+def _chat_person(name: str, kind: str, user_id: int | None) -> Person:
+    """A person named in chat; frozen, so the same value serves every shout-out that names them."""
+    return Person(name=name, kind="zulip" if kind == "user" else "group" if kind == "group" else "name",
+                  user_id=user_id)
+
+
+def _shoutout_thanks(shoutout: Shoutout, directory: Directory) -> _Thanks:
+    people = [_chat_person(r.name, r.kind, r.user_id) for r in shoutout.recipients]
+    link = Link(label="message", url=shoutout.permalink) if shoutout.permalink else Link(
+        label=f"chat, #{shoutout.stream} > {shoutout.topic}" if shoutout.stream else "chat", url=None)
+    return _Thanks(
+        people=people,
+        keys=frozenset(directory.canonical(p) for p in people),
+        text=shoutout.text,
+        givers=[_chat_person(shoutout.giver, "user", shoutout.giver_id)],
+        links=[link],
+        when=shoutout.created_at,
+        chat=True,
+    )
+
+
+def _celebration_thanks(celebration: Celebration, meeting: Meeting, directory: Directory,
+                        community: CommunityInfo, zone: ZoneInfo) -> _Thanks:
+    people = [directory.person(p) for p in celebration.people]
+    assert meeting.date is not None
+    return _Thanks(
+        people=people,
+        keys=frozenset(directory.canonical(p) for p in people),
+        text=celebration.text,
+        givers=[directory.person(celebration.by)] if celebration.by else [],
+        links=[source_link(celebration.source, meeting, community)],
+        when=dt.datetime.combine(meeting.date, dt.time(12), tzinfo=zone),
+        chat=False,
+    )
+
+
+def _merge_thanks(thanks: list[_Thanks]) -> list[_Thanks]:
+    """Merge thanks to the same people with similar words given within ``MERGEDAYS`` of each other."""
+    merged: list[_Thanks] = []
+    by_people: dict[frozenset[str], list[_Thanks]] = {}
+    close = dt.timedelta(days=MERGEDAYS)
+    for item in sorted(thanks, key=lambda t: (t.when, not t.chat)):
+        candidates = by_people.setdefault(item.keys, [])
+        match = None
+        for kept in reversed(candidates):  # newest first: older ones are further away in time
+            if item.when - kept.when > close:
+                break
+            if similar_text(kept.text, item.text) >= MERGE_SIMILARITY:
+                match = kept
+                break
+        if match is None:
+            new = _Thanks(list(item.people), item.keys, item.text, list(item.givers), list(item.links),
+                          item.when, item.chat)
+            merged.append(new)
+            candidates.append(new)
+            continue
+        for giver in item.givers:
+            if all(name_key(g.name) != name_key(giver.name) for g in match.givers):
+                match.givers.append(giver)
+        for link in item.links:
+            if link not in match.links:
+                match.links.append(link)
+        if len(item.text) > len(match.text) and not match.chat:
+            match.text = item.text
+    return merged
+
+
+def _join_names(people: Sequence[Person]) -> str:
+    names = [p.name for p in people]
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _thanks_sections(meetings: Sequence[Meeting], shoutouts: Sequence[Shoutout], directory: Directory,
+                     community: CommunityInfo, zone: ZoneInfo) -> tuple[Section, Section, int, int]:
+    thanks = [_shoutout_thanks(s, directory) for s in shoutouts if s.recipients]
+    wins: list[Entry] = []
+    celebrations = 0
+    for meeting in meetings:
+        for celebration in meeting.celebrations:
+            celebrations += 1
+            if celebration.people:
+                thanks.append(_celebration_thanks(celebration, meeting, directory, community, zone))
+            else:
+                wins.append(Entry(text=celebration.text, date=meeting.date,
+                                  credits=(directory.person(celebration.by),) if celebration.by else (),
+                                  links=(source_link(celebration.source, meeting, community),)))
+    merged = _merge_thanks(thanks)
+    groups: dict[frozenset[str], list[_Thanks]] = {}
+    for item in merged:
+        groups.setdefault(item.keys, []).append(item)
+    ordered = sorted(groups.values(), key=lambda g: (-len(g), g[0].when, _join_names(g[0].people).lower()))
+    entries = []
+    thanked: set[str] = set()
+    for group in ordered:
+        thanked.update(group[0].keys)
+        children = tuple(
+            Entry(text=t.text, date=t.when.astimezone(zone).date(), credits=tuple(t.givers), links=tuple(t.links))
+            for t in group
+        )
+        entries.append(Entry(title=_join_names(group[0].people), people=tuple(group[0].people), children=children))
+    shoutouts_section = Section(name="shoutouts", heading="Thank you", entries=tuple(entries))
+    celebrations_section = Section(name="celebrations", heading="Celebrations", entries=tuple(wins),
+                                   intro="Wins the community celebrated at its meetings:")
+    return shoutouts_section, celebrations_section, len(thanked), celebrations
+
+
+def sections(chosen: Iterable[str], inputs: Inputs) -> tuple[list[Section], int, int]:
+    """The chosen celebratory sections, in order, with the number of people thanked and of celebrations."""
+    thanks, wins, thanked, celebrations = _thanks_sections(
+        inputs.held, inputs.shoutouts, inputs.directory, inputs.community, inputs.zone)
+    by_name = {"shoutouts": thanks, "celebrations": wins}
+    return [by_name[name] for name in chosen if name in by_name], thanked, celebrations

@@ -1,0 +1,29 @@
+"""What every section builder reads: the window's meetings, releases and shout-outs, already filtered (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from digests.digest import CommunityInfo, UpcomingMeeting
+from digests.model import Meeting, Release, Shoutout, Window
+from digests.people import Directory
+
+__all__ = ["Inputs"]
+
+
+@dataclass(frozen=True, slots=True)
+class Inputs:
+    """The inputs of one digest, as ``digests.compile.compile_digest`` prepared them."""
+
+    window: Window
+    held: Sequence[Meeting]  # meetings in the window, by date
+    previous: Sequence[Meeting]  # meetings of the window before (the attendance comparison)
+    releases: Sequence[Release]  # releases in the window
+    shoutouts: Sequence[Shoutout]  # shout-outs given in the window
+    upcoming: Sequence[UpcomingMeeting]
+    community: CommunityInfo
+    directory: Directory
+    zone: ZoneInfo
+    people: int  # distinct people at the meetings held

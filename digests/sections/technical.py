@@ -1,0 +1,104 @@
+"""The technical digest's sections: releases by project, decisions, agenda topics, open action items."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Sequence
+
+from digests.digest import CommunityInfo, Entry, Link, Person, Section
+from digests.model import AgendaItem, Meeting, Release, Statement
+from digests.people import Directory
+from digests.sections.common import issue_links, source_link
+from digests.sections.inputs import Inputs
+
+__all__ = ["releases_section", "sections"]
+
+def _release_key(release: Release) -> tuple[str, str]:
+    return (re.sub(r"[-_.]+", "-", release.project.lower()), release.version.lower().lstrip("v"))
+
+
+def releases_section(releases: Sequence[Release]) -> tuple[Section, int, int]:
+    unique: dict[tuple[str, str], Release] = {}
+    for release in releases:
+        unique.setdefault(_release_key(release), release)
+    epoch = dt.datetime.min.replace(tzinfo=dt.UTC)
+    groups: dict[str, list[Release]] = {}
+    for release in sorted(unique.values(), key=lambda r: r.date or epoch, reverse=True):
+        groups.setdefault(_release_key(release)[0], []).append(release)
+    entries = []
+    for items in groups.values():  # projects ordered by their newest release
+        children = []
+        for release in items:
+            marks = []
+            if release.prerelease:
+                marks.append("pre-release")
+            if release.yanked:
+                marks.append("yanked")
+            if release.from_cache:
+                marks.append("from cache")
+            children.append(Entry(
+                title=release.version,
+                date=release.date.date() if release.date else None,
+                marks=tuple(marks),
+                markdown=release.highlights[:5],
+                links=(Link(label="release notes", url=release.url),) if release.url else (),
+                credits=tuple(Person(name=c, kind="github", handle=c.lower()) for c in release.contributors[:10]),
+            ))
+        entries.append(Entry(title=items[0].project, children=tuple(children)))
+    intro = None
+    if any(release.from_cache for release in unique.values()):
+        intro = ("Releases marked *from cache* come from the last copy compass fetched: "
+                 "their source could not be reached for this digest.")
+    section = Section(name="releases", heading="Releases", intro=intro, entries=tuple(entries))
+    return section, len(unique), len(groups)
+
+
+def _statement_entries(meetings: Sequence[Meeting], pick: str, directory: Directory,
+                       community: CommunityInfo) -> tuple[Entry, ...]:
+    entries = []
+    for meeting in meetings:
+        statements: tuple[Statement, ...] = getattr(meeting, pick)
+        for statement in statements:
+            entries.append(Entry(
+                text=statement.text, date=meeting.date,
+                people=(directory.person(statement.owner),) if statement.owner else (),
+                links=(source_link(statement.source, meeting, community),),
+            ))
+    return tuple(entries)
+
+
+def _agenda_entries(meetings: Sequence[Meeting], directory: Directory, community: CommunityInfo) -> tuple[Entry, ...]:
+    entries = []
+    for meeting in meetings:
+        item: AgendaItem
+        for item in meeting.agenda:
+            links = [source_link(item.source, meeting, community)]
+            links += issue_links(u for u in item.links if u not in item.title)  # a URL in the title is a link already
+            entries.append(Entry(
+                text=item.title, date=meeting.date,
+                people=(directory.person(item.owner),) if item.owner else (),
+                links=tuple(links),
+            ))
+    return tuple(entries)
+
+
+
+def sections(chosen: Iterable[str], inputs: Inputs, releases: Section) -> list[Section]:
+    """The chosen technical sections, in order; ``releases`` is built beforehand (its counts open every digest)."""
+    built: list[Section] = []
+    for name in chosen:
+        if name == "releases":
+            built.append(releases)
+        elif name == "decisions":
+            built.append(Section(name="decisions", heading="Decisions",
+                                 entries=_statement_entries(inputs.held, "decisions", inputs.directory,
+                                                            inputs.community)))
+        elif name == "agenda":
+            built.append(Section(name="agenda", heading="Topics discussed",
+                                 entries=_agenda_entries(inputs.held, inputs.directory, inputs.community)))
+        elif name == "action_items":
+            built.append(Section(name="action_items", heading="Open action items",
+                                 entries=_statement_entries(inputs.held, "action_items", inputs.directory,
+                                                            inputs.community)))
+    return built
