@@ -211,6 +211,81 @@ class Releases(Model):
         return value
 
 
+class ActivityLimits(Model):
+    """How many items each activity section shows."""
+
+    conversations: Annotated[int, Field(ge=0, le=50)] = 5
+    merged_per_repo: Annotated[int, Field(ge=0, le=100)] = 5
+    help_wanted: Annotated[int, Field(ge=0, le=50)] = 5
+    unanswered: Annotated[int, Field(ge=0, le=50)] = 5
+    deployments: Annotated[int, Field(ge=0, le=50)] = 5
+
+
+class GitHubActivitySource(Model):
+    repos: list[str] = []
+    orgs: list[str] = []
+    api_url: str = "https://api.github.com"
+    token: SecretStr | None = None
+    token_env: str = "GITHUB_TOKEN"
+    labels: list[str] = ["good first issue", "help wanted"]
+    max_wait: Duration = dt.timedelta(seconds=60)
+
+    _url = field_validator("api_url")(lambda v: _check_url(v))
+    _wait = field_validator("max_wait", mode="before")(lambda v: _parse_duration(v))
+
+    @field_validator("repos")
+    @classmethod
+    def _repos(cls, value: list[str]) -> list[str]:
+        for repo in value:
+            if not re.fullmatch(r"[\w.-]+/[\w.-]+", repo):
+                raise ValueError(f"{repo!r} is not a GitHub repository; expected 'owner/name', e.g. 'jupyterhub/jupyterhub'")
+        return value
+
+    @field_validator("orgs")
+    @classmethod
+    def _orgs(cls, value: list[str]) -> list[str]:
+        for org in value:
+            if not re.fullmatch(r"[\w.-]+", org):
+                raise ValueError(f"{org!r} is not a GitHub organisation name; expected e.g. 'jupyterhub' (no slash)")
+        return value
+
+    @model_validator(mode="after")
+    def _something(self) -> GitHubActivitySource:
+        if not (self.repos or self.orgs):
+            raise ValueError("github: name at least one repository in 'repos' (owner/name) or organisation in 'orgs'")
+        return self
+
+
+class DiscourseActivitySource(Model):
+    url: str | None = None  # default: discourse.url
+    api_username: str | None = None  # default: discourse.api_username
+    categories: list[str] = []
+    show_and_tell: list[str] = []
+    unanswered_after: Duration = dt.timedelta(days=7)
+
+    _url = field_validator("url")(lambda v: None if v is None else _check_url(v))
+    _age = field_validator("unanswered_after", mode="before")(lambda v: _parse_duration(v))
+
+    @model_validator(mode="after")
+    def _something(self) -> DiscourseActivitySource:
+        if not (self.categories or self.show_and_tell):
+            raise ValueError("discourse: name at least one category in 'categories' or 'show_and_tell'")
+        return self
+
+
+class ActivitySources(Model):
+    """GitHub and Discourse activity for the digests; each source is optional."""
+
+    github: GitHubActivitySource | None = None
+    discourse: DiscourseActivitySource | None = None
+    limits: ActivityLimits = ActivityLimits()
+    bots: list[str] = []  # accounts treated as bots besides GitHub's '*[bot]' ones
+
+    @property
+    def configured(self) -> bool:
+        return self.github is not None or self.discourse is not None
+
+
 # The section kinds of digests.notes.sections.SECTION_KINDS, spelled out here so that validating a
 # configuration does not import the notes parser (a test keeps the two equal).
 NOTE_SECTION_KINDS = ("attendees", "newcomers", "updates", "celebrations", "agenda", "decisions", "action_items")
@@ -219,6 +294,7 @@ NOTE_SECTION_KINDS = ("attendees", "newcomers", "updates", "celebrations", "agen
 class Sources(Model):
     notes: list[NotesSource] = []
     releases: Releases = Releases()
+    activity: ActivitySources = ActivitySources()
     # Extra heading phrases per section kind, e.g. {"celebrations": ["kudos corner"]}.
     headings: dict[str, list[str]] = {}
 
@@ -409,6 +485,9 @@ class Config(Model):
                     raise ValueError(f"digests[{i}] posts to Zulip but there is no 'zulip' section")
                 if target.discourse is not None and self.discourse is None:
                     raise ValueError(f"digests[{i}] posts to Discourse but there is no 'discourse' section")
+        forum = self.sources.activity.discourse
+        if forum is not None and forum.url is None and self.discourse is None:
+            raise ValueError("sources.activity.discourse: set 'url' or add a 'discourse' section with the forum's url")
         return self
 
     # -- lookups --
@@ -557,8 +636,18 @@ def parse_config(data: Any, *, path: Path | None = None, db_url: str | None = No
         updates["discourse"] = config.discourse.model_copy(update={"api_key": key})
     releases = config.sources.releases
     token = _secret(releases.github_token, releases.github_token_env, file_values)
+    sources_update: dict[str, Any] = {}
     if token is not releases.github_token:
-        updates["sources"] = config.sources.model_copy(update={"releases": releases.model_copy(update={"github_token": token})})
+        sources_update["releases"] = releases.model_copy(update={"github_token": token})
+    github = config.sources.activity.github
+    if github is not None:
+        activity_token = _secret(github.token, github.token_env, file_values)
+        if activity_token is not github.token:
+            activity = config.sources.activity
+            sources_update["activity"] = activity.model_copy(
+                update={"github": github.model_copy(update={"token": activity_token})})
+    if sources_update:
+        updates["sources"] = config.sources.model_copy(update=sources_update)
     return config.model_copy(update=updates) if updates else config
 
 

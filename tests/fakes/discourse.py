@@ -1,7 +1,9 @@
 """A fake Discourse: a real HTTP server on 127.0.0.1 (port 0) for the publisher tests.
 
 It serves what compass uses (``POST /posts`` and ``/posts.json``, ``GET /t/{id}.json``,
-``GET /t/external_id/{id}.json``, ``GET /categories.json``, ``PUT /t/{id}/status``), checks every request
+``GET /t/external_id/{id}.json``, ``GET /categories.json``, ``PUT /t/{id}/status``, and for the activity
+source ``GET /c/{slug}/{id}.json``, ``GET /latest.json`` and ``GET /top.json`` over the forum topics a test
+adds with ``add_forum_topic``), checks every request
 body and every response body against ``shared/api/discourse-openapi.json``, and enforces the real
 limits listed in ``shared/api/README.md``:
 
@@ -10,6 +12,10 @@ limits listed in ``shared/api/README.md``:
   characters; external ids unique and at most 50 characters;
 - 429 with ``extras.wait_seconds`` and a ``Retry-After`` header, when a test scripts one or when
   topics come faster than ``rate_limit_create_topic`` seconds;
+- at most ``read_rate_limit`` topic-list reads per minute (the admin API's 60 by default), then a 429 with
+  ``Retry-After`` and ``Discourse-Rate-Limit-Error-Code``;
+- topic lists of at most 30 topics (``/latest.json`` and ``/top.json``: ``per_page`` 1 to 100), the
+  ``/c/{slug}/{id}.json`` slug matching the category's;
 - the exact ``application/json; charset=utf-8`` content type pydiscourse insists on, and a 301 from
   the external-id lookup (pydiscourse never follows redirects).
 
@@ -38,13 +44,15 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import jsonschema
+from fakes.openapi import OpenAPISpec
 from fakes.server import LoopbackServer
 
 # The operations the fake serves, copied with every schema they reference from
 # shared/api/discourse-openapi.json (discourse/discourse_api_docs @ 6737ac2) by
 #   python tests/fakes/data/extract_openapi.py ../shared/api/discourse-openapi.json \
 #       tests/fakes/data/discourse-openapi.subset.json "post /posts.json" "get /categories.json" \
-#       "get /t/{id}.json" "get /t/external_id/{external_id}.json" "put /t/{id}/status.json"
+#       "get /t/{id}.json" "get /t/external_id/{external_id}.json" "put /t/{id}/status.json" \
+#       "get /c/{slug}/{id}.json" "get /latest.json" "get /top.json"
 # so the tests never read ../shared at run time.
 SPEC_PATH = Path(__file__).resolve().parent / "data" / "discourse-openapi.subset.json"
 JSON_TYPE = "application/json; charset=utf-8"
@@ -120,6 +128,28 @@ class Topic:
 
 
 @dataclass
+class ForumTopic:
+    """A topic of the forum's history (for the activity source), as the topic lists show it."""
+
+    id: int
+    title: str
+    category_id: int
+    author: str
+    created_at: dt.datetime
+    last_posted_at: dt.datetime
+    replies: int = 0
+    views: int = 0
+    likes: int = 0
+    posters: tuple[str, ...] = ()  # other people who replied
+    closed: bool = False
+    pinned: bool = False
+
+    @property
+    def slug(self) -> str:
+        return re.sub(r"[^a-z0-9]+", "-", self.title.lower()).strip("-") or "topic"
+
+
+@dataclass
 class Recorded:
     method: str
     path: str
@@ -155,13 +185,20 @@ class FakeDiscourse(LoopbackServer):
         categories: tuple[tuple[int, str], ...] = ((5, "News"), (6, "Digests")),
         max_post_length: int = 32000,
         rate_limit_create_topic: float = 0.0,
+        read_rate_limit: int = 60,
+        now: dt.datetime | None = None,
     ) -> None:
         self.api_key = api_key
         self.usernames = set(usernames)
-        self.categories = [Category(i, name, name.lower()) for i, name in categories]
+        self.categories = [Category(i, name, re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")) for i, name in categories]
         self.max_post_length = max_post_length
         self.rate_limit_create_topic = rate_limit_create_topic
         self.topics: dict[int, Topic] = {}
+        self.forum_topics: dict[int, ForumTopic] = {}
+        self.forum_users: dict[str, int] = {}
+        self.read_rate_limit = read_rate_limit
+        self.now = now  # what /top.json's periods end at (default: the real time)
+        self._reads: list[float] = []
         self.requests: list[Recorded] = []
         self.problems: list[str] = []
         self._scripts: list[_Script] = []
@@ -184,6 +221,21 @@ class FakeDiscourse(LoopbackServer):
     def rate_limit_next(self, wait_seconds: int, times: int = 1) -> None:
         with self._lock:
             self._scripts.extend(_Script(429, wait_seconds=wait_seconds) for _ in range(times))
+
+    def add_category(self, category_id: int, name: str, slug: str | None = None) -> None:
+        self.categories.append(Category(category_id, name, slug or re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")))
+
+    def add_forum_topic(self, *, category: int, title: str, author: str, created_at: dt.datetime,
+                        last_posted_at: dt.datetime | None = None, replies: int = 0, views: int = 0, likes: int = 0,
+                        posters: tuple[str, ...] = (), closed: bool = False, pinned: bool = False) -> ForumTopic:
+        with self._lock:
+            self._next_id += 1
+            topic = ForumTopic(self._next_id, title, category, author, created_at, last_posted_at or created_at,
+                               replies, views, likes, posters, closed, pinned)
+            self.forum_topics[topic.id] = topic
+            for name in (author, *posters):
+                self.forum_users.setdefault(name, len(self.forum_users) + 1)
+        return topic
 
     def posts_to(self, path: str) -> list[Recorded]:
         return [r for r in self.requests if r.path == path]
@@ -211,9 +263,12 @@ class FakeDiscourse(LoopbackServer):
                     return self._scripts.pop(i)
         return None
 
-    def handle(self, method: str, path: str, headers: dict[str, str], body: dict[str, Any]) -> tuple[int, dict[str, str], Any]:
+    def handle(self, method: str, path: str, headers: dict[str, str], body: dict[str, Any],
+               query: dict[str, str] | None = None) -> tuple[int, dict[str, str], Any]:
         if headers.get("api-key") != self.api_key or headers.get("api-username") not in self.usernames:
             return 403, {}, _error("You are not permitted to view the requested resource. The API username or key is invalid.", "invalid_access")
+        if method == "GET" and _LISTS.match(path):
+            return self._topic_list(path, query or {})
         script = self._take_script(path)
         if script is not None and script.status == 429:
             return 429, {"Retry-After": str(script.wait_seconds), "Discourse-Rate-Limit-Error-Code": "create_topic"}, {
@@ -304,6 +359,92 @@ class FakeDiscourse(LoopbackServer):
         )
         return 200, {}, payload
 
+    # -- topic lists (the activity source) --
+
+    def _topic_list(self, path: str, query: dict[str, str]) -> tuple[int, dict[str, str], Any]:
+        script = self._take_script(path)
+        if script is not None and script.status != 200:
+            return script.status, {}, _error(f"scripted failure {script.status}", "server_error")
+        for problem in LIST_SPEC.request_problems("GET", path, query=query):
+            self.problems.append(problem)
+        now = time.monotonic()
+        with self._lock:
+            self._reads = [t for t in self._reads if now - t < 60]
+            if len(self._reads) >= self.read_rate_limit:
+                wait = max(1, int(60 - (now - self._reads[0])))
+                return 429, {"Retry-After": str(wait), "Discourse-Rate-Limit-Error-Code": "admin_api"}, {
+                    "errors": ["You’ve performed this action too many times. Please wait a few seconds before trying again."],
+                    "error_type": "rate_limit", "extras": {"wait_seconds": wait, "time_left": f"{wait} seconds"}}
+            self._reads.append(now)
+        topics = sorted(self.forum_topics.values(), key=lambda t: t.last_posted_at, reverse=True)
+        per_page = 30
+        if path in ("/latest.json", "/top.json") and "per_page" in query:
+            per_page = int(query["per_page"])
+            if not 1 <= per_page <= 100:
+                self.problems.append(f"GET {path}: per_page={per_page} is outside 1-100")
+                per_page = max(1, min(per_page, 100))
+        if (m := re.fullmatch(r"/c/([^/]+)/(\d+)\.json", path)) is not None:
+            category = next((c for c in self.categories if c.id == int(m.group(2))), None)
+            if category is None or category.slug != m.group(1):
+                return 404, {}, _error("The requested URL or resource could not be found.", "not_found")
+            topics = [t for t in topics if t.category_id == category.id]
+            payload = self._list_payload("/c/{slug}/{id}.json", topics[:per_page], per_page)
+        elif path == "/latest.json":
+            if query.get("order") == "created":
+                topics.sort(key=lambda t: t.created_at, reverse=query.get("ascending") != "true")
+            payload = self._list_payload("/latest.json", topics[:per_page], per_page)
+        else:
+            days = {"daily": 1, "weekly": 7, "monthly": 30, "quarterly": 91, "yearly": 365, "all": 100000}
+            period = query.get("period", "all")
+            if period not in days:
+                self.problems.append(f"GET /top.json: period {period!r} is not one of {sorted(days)}")
+                return 400, {}, _error("invalid period", "invalid_parameters")
+            end = self.now or dt.datetime.now(dt.UTC)
+            recent = [t for t in topics if end - dt.timedelta(days=days[period]) <= t.last_posted_at <= end]
+            recent.sort(key=lambda t: (t.likes + t.replies, t.views), reverse=True)
+            payload = self._list_payload("/top.json", recent[:per_page], per_page)
+            payload["topic_list"]["for_period"] = period
+        problems = LIST_SPEC.response_problems("GET", path, 200, payload)
+        if problems:
+            raise SchemaMismatch("; ".join(problems[:3]))
+        return 200, {}, payload
+
+    def _list_payload(self, template: str, topics: list[ForumTopic], per_page: int) -> dict[str, Any]:
+        users = sorted({name for t in topics for name in (t.author, *t.posters)})
+        topic_list: dict[str, Any] = {"can_create_topic": True, "per_page": per_page, "topics": []}
+        if template == "/c/{slug}/{id}.json":
+            topic_list.update(filter="latest", top_tags=[])
+        else:
+            topic_list.update(draft=None, draft_key="new_topic", draft_sequence=0)
+        for topic in topics:
+            posters = [{"extras": "latest" if not topic.posters else "", "description": "Original Poster",
+                        "user_id": self.forum_users[topic.author], "primary_group_id": None}]
+            for n, name in enumerate(topic.posters):
+                last = n == len(topic.posters) - 1
+                posters.append({"extras": "latest" if last else "", "description": "Most Recent Poster" if last
+                                else "Frequent Poster", "user_id": self.forum_users[name], "primary_group_id": None})
+            item = {
+                "id": topic.id, "title": topic.title, "fancy_title": topic.title, "slug": topic.slug,
+                "posts_count": topic.replies + 1, "reply_count": topic.replies, "highest_post_number": topic.replies + 1,
+                "image_url": None, "created_at": topic.created_at.isoformat().replace("+00:00", "Z"),
+                "last_posted_at": topic.last_posted_at.isoformat().replace("+00:00", "Z"), "bumped": True,
+                "bumped_at": topic.last_posted_at.isoformat().replace("+00:00", "Z"), "archetype": "regular",
+                "unseen": False, "pinned": topic.pinned, "unpinned": None, "visible": True, "closed": topic.closed,
+                "archived": False, "bookmarked": None, "liked": None, "views": topic.views, "like_count": topic.likes,
+                "has_summary": False, "last_poster_username": (topic.posters or (topic.author,))[-1],
+                "category_id": topic.category_id, "pinned_globally": False, "featured_link": None, "posters": posters,
+            }
+            if template == "/c/{slug}/{id}.json":
+                item["excerpt"] = topic.title
+            else:
+                item.update(bookmarked=False, liked=False, op_like_count=0)
+            if template == "/top.json":
+                item["unpinned"] = False  # documented as a boolean here, "string or null" elsewhere
+            topic_list["topics"].append(item)
+        return {"users": [{"id": self.forum_users[u], "username": u, "name": u.title(),
+                           "avatar_template": f"/user_avatar/forum/{u}/{{size}}/1.png"} for u in users],
+                "primary_groups": [], "topic_list": topic_list}
+
     def _categories(self) -> tuple[int, dict[str, str], Any]:
         schema = _response_schema("/categories.json", "get")
         payload = example_of(schema)
@@ -340,6 +481,10 @@ class FakeDiscourse(LoopbackServer):
             topic.pinned = body["enabled"] == "true"
             topic.pinned_until = body.get("until")
         return 200, {}, {"success": "OK", "topic_status_update": None}
+
+
+LIST_SPEC = OpenAPISpec.load(SPEC_PATH)
+_LISTS = re.compile(r"^/(?:c/[^/]+/\d+|latest|top)\.json$")
 
 
 def _error(errors: str | list[str], kind: str) -> dict[str, Any]:
@@ -383,13 +528,14 @@ class _Handler(BaseHTTPRequestHandler):
             body = json.loads(raw)
         elif raw:
             body = _form_to_json(parse_qs(raw.decode(), keep_blank_values=True))
+        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
         if method == "GET" and parts.query:
             body = _form_to_json(parse_qs(parts.query))
         headers = {k.lower(): v for k, v in self.headers.items()}
         record = Recorded(method, parts.path, headers, body)
         self.owner.requests.append(record)
         try:
-            status, extra, payload = self.owner.handle(method, parts.path, headers, body)
+            status, extra, payload = self.owner.handle(method, parts.path, headers, body, query)
             if status == 200:
                 self._check_response(method, parts.path, payload)
         except SchemaMismatch as exc:

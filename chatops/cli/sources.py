@@ -1,0 +1,158 @@
+"""``compass sources check``: try every configured source once and say what each returned and what it cost.
+
+For each notes, release and activity source it prints one line: ok / cached / FAILED, what came back
+(documents, releases, merged pull requests, threads, topics...) and the cost (HTTP requests and, for
+GitHub, rate-limit units: a 304 to an authenticated request costs none). Notes that explain a partial
+answer (a search capped at 1,000 results, a rate limit and when it resets) follow on indented lines.
+
+Exit codes: 0 every source answered (possibly from its cache), 1 at least one source failed, 2 no source
+is configured or the configuration is invalid.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import click
+
+from chatops.cli import obj
+from chatops.errors import SourceError, UsageError
+
+
+@click.group()
+def sources() -> None:
+    """Check the configured notes, release and activity sources."""
+
+
+@dataclass
+class Checked:
+    source: str
+    state: str  # ok, cached, failed
+    returned: str
+    requests: int | None = None
+    units: int | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def _window(config: Any, since: str | None, until: str | None, days: int) -> Any:
+    from zoneinfo import ZoneInfo
+
+    from chatops.cli.releases import parse_when
+    from digests.model import Window
+
+    end = parse_when(until, "--until", end=True)
+    start = parse_when(since, "--since")
+    if end is None:
+        zone = ZoneInfo(config.community.timezone)
+        today = dt.datetime.now(zone).date()
+        end = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(0), tzinfo=zone)
+    if start is None:
+        start = end - dt.timedelta(days=days)
+    if start >= end:
+        raise UsageError(f"--since {since} is not before --until {until}; swap them or widen the period")
+    return Window(since=start, until=end)
+
+
+def _activity_rows(activity: Any, timezone: str) -> list[Checked]:
+    from digests.activity import status_line
+
+    rows = []
+    for status in activity.statuses:
+        if status.source.startswith("GitHub"):
+            returned = (f"{len(activity.merged)} merged pull requests, {len(activity.first_timers)} first-time "
+                        f"contributors, {len(activity.discussed)} discussed threads, "
+                        f"{len(activity.help_wanted)} labelled issues")
+        else:
+            returned = (f"{len(activity.topics)} active topics, {len(activity.deployments)} show-and-tell topics, "
+                        f"{len(activity.unanswered)} unanswered topics")
+        line = status_line(status, timezone)
+        notes = ([line] if line else []) + list(status.notes)
+        state = {"ok": "ok", "cached": "cached", "unavailable": "failed"}[status.state]
+        rows.append(Checked(status.source, state, returned if state != "failed" else "nothing",
+                            status.requests, status.units, notes))
+    return rows
+
+
+@sources.command("check")
+@click.option("--since", default=None, metavar="DATE", help="Start of the period to ask for (default: 30 days before --until).")
+@click.option("--until", default=None, metavar="DATE", help="End of the period; a bare date includes that day (default: today).")
+@click.option("--days", type=click.IntRange(1, 3660), default=30, show_default=True, help="Length of the default period.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--no-cache", is_flag=True, help="Ask every source afresh (no conditional requests, no cached answers).")
+@click.pass_context
+def check(ctx: click.Context, since: str | None, until: str | None, days: int, fmt: str, no_cache: bool) -> None:
+    """Try every configured source once; print what each returned and what it cost.
+
+    \b
+    Examples:
+      compass sources check
+      compass sources check --since 2026-06-01 --until 2026-06-30 --format json
+    """
+    config = obj(ctx).config
+    cfg = config.sources
+    if not (cfg.notes or cfg.releases.github or cfg.releases.pypi or cfg.releases.changelogs or cfg.activity.configured):
+        raise UsageError("no sources are configured; add sources.notes, sources.releases or sources.activity "
+                         "to the configuration (see docs/configuration.md)")
+    window = _window(config, since, until, days)
+    from chatops.pipeline import _source_cache
+
+    cache = None if no_cache else _source_cache()
+    rows: list[Checked] = []
+    if cfg.notes:
+        rows.append(_check_notes(config, cache))
+    if cfg.releases.github or cfg.releases.pypi or cfg.releases.changelogs:
+        rows += _check_releases(config, window, cache)
+    if cfg.activity.configured:
+        from chatops.sources.activity import collect_activity
+
+        rows += _activity_rows(collect_activity(config, window, cache=cache), config.community.timezone)
+    failed = [r for r in rows if r.state == "failed"]
+    if fmt == "json":
+        click.echo(json.dumps({"window": {"since": window.since.isoformat(), "until": window.until.isoformat()},
+                               "sources": [asdict(r) for r in rows]}, indent=2, ensure_ascii=False))
+    else:
+        click.echo(f"Sources for {window.since:%Y-%m-%d %H:%M} to {window.until:%Y-%m-%d %H:%M} ({config.community.timezone}):")
+        for row in rows:
+            cost = "" if row.requests is None else f"  [{row.requests} requests, {row.units} rate-limit units]"
+            click.echo(f"  {row.state.upper() if row.state == 'failed' else row.state:7} {row.source}: {row.returned}{cost}")
+            for note in row.notes:
+                click.echo(f"          {note}")
+    if failed:
+        raise SourceError("sources check", f"{len(failed)} of {len(rows)} sources failed: "
+                                           + ", ".join(r.source for r in failed))
+
+
+def _check_notes(config: Any, cache: Any) -> Checked:
+    from chatops.sources.notes import collect_notes, spec_of
+
+    specs = [spec_of(item, base=config.base_dir) for item in config.sources.notes]
+    try:
+        report = collect_notes(specs, cache=cache, headings=config.sources.headings or None)
+    except Exception as exc:  # noqa: BLE001 - a check reports every failure, it never stops at one
+        return Checked("notes", "failed", "nothing", notes=[str(exc)])
+    problems = [str(p) for p in report.problems]
+    state = "failed" if problems and not report.documents else "ok"
+    return Checked("notes", state, f"{len(report.documents)} documents", notes=problems)
+
+
+def _check_releases(config: Any, window: Any, cache: Any) -> list[Checked]:
+    from chatops.sources.releases import ReleaseFetcher, ReleaseSources, RetryPolicy, collect_releases
+
+    releases_cfg = config.sources.releases
+    spec = ReleaseSources.from_config(releases_cfg, resolve=config.resolve)
+    token = releases_cfg.github_token.get_secret_value() if releases_cfg.github_token else None
+    with ReleaseFetcher(cache=cache, github_url=spec.github_url, pypi_url=spec.pypi_url, token=token,
+                        policy=RetryPolicy(max_wait=releases_cfg.max_wait.total_seconds())) as fetcher:
+        report = collect_releases(spec, fetcher, since=window.since, until=window.until)
+    rows = []
+    for result in report.results:
+        if result.error is not None:
+            rows.append(Checked(f"releases: {result.source}", "failed", "nothing", notes=[result.error]))
+        else:
+            inside = [r for r in result.releases if r.date is not None and window.contains(r.date)]
+            rows.append(Checked(f"releases: {result.source}", "cached" if result.stale else "ok",
+                                f"{len(inside)} releases in the period", notes=[result.stale] if result.stale else []))
+    return rows
