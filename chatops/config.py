@@ -94,6 +94,13 @@ def format_duration(value: dt.timedelta) -> str:
 Duration = Annotated[dt.timedelta, PlainSerializer(format_duration, return_type=str)]
 
 
+def _check_repos(value: list[str]) -> list[str]:
+    for repo in value:
+        if not re.fullmatch(r"[\w.-]+/[\w.-]+", repo):
+            raise ValueError(f"{repo!r} is not a GitHub repository; expected 'owner/name', e.g. 'jupyterhub/jupyterhub'")
+    return value
+
+
 # --- community --------------------------------------------------------------------------------
 
 
@@ -202,13 +209,7 @@ class Releases(Model):
     _urls = field_validator("github_url", "pypi_url")(lambda v: _check_url(v))
     _wait = field_validator("max_wait", mode="before")(lambda v: _parse_duration(v))
 
-    @field_validator("github")
-    @classmethod
-    def _repos(cls, value: list[str]) -> list[str]:
-        for repo in value:
-            if not re.fullmatch(r"[\w.-]+/[\w.-]+", repo):
-                raise ValueError(f"{repo!r} is not a GitHub repository; expected 'owner/name', e.g. 'jupyterhub/jupyterhub'")
-        return value
+    _repos = field_validator("github")(lambda v: _check_repos(v))
 
 
 class ActivityLimits(Model):
@@ -233,13 +234,7 @@ class GitHubActivitySource(Model):
     _url = field_validator("api_url")(lambda v: _check_url(v))
     _wait = field_validator("max_wait", mode="before")(lambda v: _parse_duration(v))
 
-    @field_validator("repos")
-    @classmethod
-    def _repos(cls, value: list[str]) -> list[str]:
-        for repo in value:
-            if not re.fullmatch(r"[\w.-]+/[\w.-]+", repo):
-                raise ValueError(f"{repo!r} is not a GitHub repository; expected 'owner/name', e.g. 'jupyterhub/jupyterhub'")
-        return value
+    _repos = field_validator("repos")(lambda v: _check_repos(v))
 
     @field_validator("orgs")
     @classmethod

@@ -58,6 +58,7 @@ from chatops.sources.releases import (
     _next_link,
     _number,
     _same_origin,
+    rate_limit_wait,
 )
 from digests.activity import Activity, Contributor, MergedPull, SourceStatus, Thread, is_bot
 from digests.model import Window
@@ -521,7 +522,7 @@ class GitHubActivity:
                 raise SourceUnavailableError(
                     SOURCE, f"{_host(url)} answered HTTP {status} {response.reason_phrase} {attempt + 1} times")
             if limited:
-                wait = self._wait(response)
+                wait = rate_limit_wait(response, self._clock())
                 if waited + wait <= self.policy.max_wait:
                     log.warning("Rate limited by %s (%s); waiting %.0f s", _host(url), resource, wait)
                     self._sleep(wait)
@@ -535,15 +536,6 @@ class GitHubActivity:
                 if reset_at is not None:  # the last unit is spent: do not ask again before the reset
                     self._blocked[resource] = (reset_at, "rate limited")
             return response
-
-    def _wait(self, response: httpx.Response) -> float:
-        retry_after = _number(response.headers.get("retry-after"))
-        if retry_after is not None:
-            return max(retry_after, 1.0)
-        reset = _number(response.headers.get("x-ratelimit-reset"))
-        if reset is not None and response.headers.get("x-ratelimit-remaining") == "0":
-            return max(reset - self._clock(), 0.0) + 1.0
-        return 60.0  # GitHub: "wait for at least one minute" when no header says how long
 
     def _status_error(self, response: httpx.Response) -> SourceError:
         status = response.status_code

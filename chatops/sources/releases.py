@@ -521,13 +521,7 @@ class ReleaseFetcher:
         self._sleep(delay)
 
     def _rate_limit_wait(self, response: httpx.Response) -> float:
-        retry_after = _number(response.headers.get("retry-after"))
-        if retry_after is not None:
-            return max(retry_after, 1.0)
-        reset = _number(response.headers.get("x-ratelimit-reset"))
-        if reset is not None and response.headers.get("x-ratelimit-remaining") == "0":
-            return max(reset - self._clock(), 0.0) + 1.0  # one second of margin past the reset
-        return 60.0  # GitHub: "wait for at least one minute" when no header says how long
+        return rate_limit_wait(response, self._clock())
 
     def _rate_limit_message(self, response: httpx.Response, url: str, wait: float) -> str:
         reset = _number(response.headers.get("x-ratelimit-reset"))
@@ -653,6 +647,17 @@ def _number(value: str | None) -> float | None:
         return float(value)
     except ValueError:
         return None
+
+
+def rate_limit_wait(response: httpx.Response, now: float) -> float:
+    """Seconds to wait after a rate-limited answer: ``retry-after``, else until ``x-ratelimit-reset``."""
+    retry_after = _number(response.headers.get("retry-after"))
+    if retry_after is not None:
+        return max(retry_after, 1.0)
+    reset = _number(response.headers.get("x-ratelimit-reset"))
+    if reset is not None and response.headers.get("x-ratelimit-remaining") == "0":
+        return max(reset - now, 0.0) + 1.0  # one second of margin past the reset
+    return 60.0  # GitHub: "wait for at least one minute" when no header says how long
 
 
 def _is_rate_limited(response: httpx.Response) -> bool:
