@@ -81,16 +81,16 @@ def echo_bot(site: str, email: str, api_key: str) -> None:
 def compass_bot(site: str, email: str, api_key: str, db_url: str, workers: int = 4) -> None:
     import logging
 
-    from chatops.chat.zulip import ZulipBot
     from chatops.config import parse_config
     from chatops.storage.db import Database
+    from chatops.wiring import zulip_bot
 
     logging.basicConfig(level=logging.WARNING)
     stop = _stop_on_sigterm()
     config = parse_config({"zulip": {"site": site, "email": email, "api_key": api_key, "shoutout_rate_limit": 100000,
                                      "shoutout_max_length": 1000}, "storage": {"url": db_url}})
     database = Database.open(db_url)
-    ZulipBot(config, database, workers=workers).run(stop)
+    zulip_bot(config, database, workers=workers).run(stop)
     database.close()
 
 

@@ -9,7 +9,8 @@ import pytest
 from fakes.zulip import FakeZulip
 from test_chat_zulip import Harness
 
-from chatops.chat.zulip import Backoff, ZulipBot, ZulipChat, answers
+from chatops.chat.zulip import Backoff, ZulipChat, answers
+from chatops.wiring import zulip_bot
 
 
 @pytest.fixture
@@ -27,7 +28,7 @@ def _incoming(h: Harness, message_id: int):
 @pytest.mark.parametrize("where", ["same_topic", "direct"])
 def test_find_reply_tells_two_messages_of_one_sender_apart(fake, database, where):
     h = Harness(fake, database)
-    bot = h.bot = ZulipBot(h.config, database, backoff=Backoff(0.02, 0.3))
+    bot = h.bot = zulip_bot(h.config, database, backoff=Backoff(0.02, 0.3))
     bot.user_id = h.bot_user.user_id
     chat = ZulipChat(bot)
     if where == "direct":
@@ -52,7 +53,7 @@ def test_find_reply_tells_two_messages_of_one_sender_apart(fake, database, where
 
 def test_a_long_reply_is_cut_but_keeps_its_link(fake, database):
     h = Harness(fake, database)
-    bot = h.bot = ZulipBot(h.config, database, backoff=Backoff(0.02, 0.3))
+    bot = h.bot = zulip_bot(h.config, database, backoff=Backoff(0.02, 0.3))
     bot.user_id = h.bot_user.user_id
     bot.max_message_length = 300
     mid = h.say(h.ann, "@**compass** digest preview weekly")
@@ -89,22 +90,19 @@ def _write_config(path, *, admins, max_length=200, extra=None):
 
 
 class ReloadDialog:
-    """The real ``Runner`` and ``RunnerDigests`` behind a dispatcher, as ``compass run`` wires them."""
+    """The real ``Runner`` and its ``Compass`` behind a dispatcher, as ``compass run`` wires them."""
 
     def __init__(self, tmp_path, database, monkeypatch):
         from chatops.chat.ports import StubChat
-        from chatops.cli.run import RunnerDigests
-        from chatops.commands.dispatcher import Dispatcher
         from chatops.config import load_config
         from chatops.runner import Runner
+        from chatops.wiring import chat_handler
 
         monkeypatch.setenv("ZULIP_API_KEY", SECRET)
         self.path = tmp_path / "compass.yaml"
         _write_config(self.path, admins=["ada@example.org"])
         self.runner = Runner(load_config(self.path), database=database)
-        service = RunnerDigests(self.runner)
-        self.dispatcher = Dispatcher(database=database, config=self.runner.config, digests=service,
-                                     config_source=service.current_config, bot_id=99)
+        self.dispatcher = chat_handler(self.runner.config, database, compass=self.runner.compass, bot_id=99)
         self.stub = StubChat()
         self.next_id = 5000
 

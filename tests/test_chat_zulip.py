@@ -19,6 +19,7 @@ from fakes.zulip import FakeZulip, User
 from chatops.chat.zulip import Backoff, ZulipBot, without_marker
 from chatops.config import parse_config
 from chatops.storage.shoutouts import list_shoutouts
+from chatops.wiring import zulip_bot
 from digests.model import Recipient
 
 ZWSP = "\u200b"
@@ -46,7 +47,7 @@ class Harness:
         self.thread: threading.Thread | None = None
 
     def start(self, **kwargs) -> ZulipBot:
-        self.bot = ZulipBot(self.config, self.database, backoff=Backoff(0.02, 0.3), **kwargs)
+        self.bot = zulip_bot(self.config, self.database, backoff=Backoff(0.02, 0.3), **kwargs)
         self.thread = threading.Thread(target=self.bot.run, args=(self.stop,), daemon=True)
         self.thread.start()
         self.fake.wait_for(lambda: any(q.user_id == self.bot_user.user_id for q in self.fake.queues.values()),
@@ -167,7 +168,7 @@ def test_two_replicas_on_one_database_answer_each_message_once(fake, database):
         second = Harness.__new__(Harness)
         second.__dict__.update(first.__dict__)
         second.stop, second.thread, second.bot = threading.Event(), None, None
-        second.bot = ZulipBot(first.config, database, backoff=Backoff(0.02, 0.3))
+        second.bot = zulip_bot(first.config, database, backoff=Backoff(0.02, 0.3))
         second.thread = threading.Thread(target=second.bot.run, args=(second.stop,), daemon=True)
         second.thread.start()
         fake.wait_for(lambda: sum(q.user_id == first.bot_user.user_id for q in fake.queues.values()) == 2,
@@ -305,7 +306,7 @@ def test_direct_messages_bots_and_unaddressed_messages(harness):
 
 def test_a_failing_database_is_retried_without_losing_the_message(harness):
     bot = harness.start()
-    real = bot.dispatcher.handle
+    real = bot.handler.handle
     calls = []
 
     def flaky(message, chat):
@@ -314,7 +315,7 @@ def test_a_failing_database_is_retried_without_losing_the_message(harness):
             raise ConnectionError("database restarting")
         return real(message, chat)
 
-    bot.dispatcher.handle = flaky
+    bot.handler.handle = flaky
     mid = harness.say(harness.ann, f"@**compass** shoutout @**Bob Stone|{harness.bob.user_id}** for patience")
     assert "Recorded shout-out" in harness.reply_to(mid)
     assert calls == [mid, mid]
@@ -357,6 +358,7 @@ def test_busy_workers_hold_back_polling_until_they_catch_up(harness, monkeypatch
 
 def test_polling_resumes_after_the_backlog_patience(harness, monkeypatch):
     import chatops.chat.zulip as adapter
+    from chatops.chat import inbox
 
     gate = threading.Event()
     real = adapter.ZulipChat.send_reply
@@ -366,7 +368,7 @@ def test_polling_resumes_after_the_backlog_patience(harness, monkeypatch):
         return real(self, message, text)
 
     monkeypatch.setattr(adapter.ZulipChat, "send_reply", stuck_reply)
-    monkeypatch.setattr(adapter, "BACKLOG_PATIENCE", 0.2)
+    monkeypatch.setattr(inbox, "BACKLOG_PATIENCE", 0.2)
     fake, bot_id = harness.fake, harness.bot_user.user_id
     harness.start(workers=1)
     try:
@@ -386,12 +388,12 @@ def test_a_long_events_batch_is_recorded_in_slices_as_it_is_read(database, monke
     import chatops.chat.zulip as adapter
 
     config = parse_config({"zulip": {"site": "http://127.0.0.1:9", "email": "compass-bot@example.org", "api_key": "k"}})
-    bot = ZulipBot(config, database, client_factory=lambda: None, workers=1)
+    bot = zulip_bot(config, database, client_factory=lambda: None, workers=1)
     bot.user_id, bot._users_loaded_at = 1, time.monotonic()  # no user list to fetch
-    bot._queues = [queue.Queue()]
+    bot.inbox._queues = [queue.Queue()]
     read, slices = [], []
-    real = bot.dispatcher.prepare_many
-    monkeypatch.setattr(bot.dispatcher, "prepare_many", lambda ms, chat: (slices.append((len(read), len(ms))), real(ms, chat))[1])
+    real = bot.handler.prepare_many
+    monkeypatch.setattr(bot.handler, "prepare_many", lambda ms, chat: (slices.append((len(read), len(ms))), real(ms, chat))[1])
     for i in range(1, 121):
         read.append(i)
         bot._on_event({"type": "message", "id": i, "flags": ["mentioned"], "message": {
@@ -402,4 +404,4 @@ def test_a_long_events_batch_is_recorded_in_slices_as_it_is_read(database, monke
     bot._flush()
     # (events read when the slice was recorded, slice length): the first 50 went to the workers after 50 events.
     assert slices == [(adapter.BATCH, adapter.BATCH), (2 * adapter.BATCH, adapter.BATCH), (120, 120 - 2 * adapter.BATCH)]
-    assert bot._queues[0].qsize() == 120
+    assert bot.inbox._queues[0].qsize() == 120

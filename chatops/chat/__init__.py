@@ -1,10 +1,13 @@
-"""Chat adapters: the port commands talk to, and its implementations.
+"""Chat adapters and the ports and inbox they share.
 
-- ``ports``: ``ChatPort`` (send a reply, add a reaction), ``IncomingMessage``, ``MessageEdit``, and
-  ``StubChat`` for tests;
-- ``zulip``: ``ZulipBot`` (event queue, backoff, catch-up, worker threads) and ``ZulipChat``;
+- ``ports``: ``ChatPort`` (send a reply, add a reaction), ``IncomingMessage``, ``MessageEdit``, the
+  ``CommandHandler`` port (the command layer as adapters see it) and ``StubChat`` for tests;
+- ``inbox``: ``Inbox``, platform-neutral: worker threads in order per sender, batching, back-pressure,
+  retries, reactions after replies;
+- ``zulip``: ``ZulipBot`` (event queue, backoff, catch-up) and ``ZulipChat``;
 - ``console``: ``ConsoleChat``, behind ``compass chat``.
 
-Adapters turn platform payloads into ``IncomingMessage`` at the edge and hand them to the one command
-layer, ``chatops.commands.dispatcher.Dispatcher``.
+Adapters turn platform payloads into ``IncomingMessage`` at the edge and hand them to a ``CommandHandler``
+(``chatops.commands.dispatcher.Dispatcher``); they never import the command layer, and commands never
+import an adapter. ``chatops.wiring`` puts the stack together.
 """

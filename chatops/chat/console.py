@@ -5,7 +5,7 @@ read as mentions (``@**name**``) since a terminal has no typeahead.
 
 Example usage::
 
-    console = ConsoleChat(dispatcher, user="ann")
+    console = ConsoleChat(handler, user="ann")     # handler: a CommandHandler (chatops.wiring.chat_handler)
     console.feed("shoutout @bob for the release notes")   # -> "Recorded shout-out #1 for ..."
 """
 
@@ -15,8 +15,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from chatops.chat.ports import IncomingMessage
-from chatops.commands.dispatcher import Dispatcher
+from chatops.chat.ports import CommandHandler, IncomingMessage
 
 __all__ = ["ConsoleChat"]
 
@@ -27,7 +26,7 @@ _PLAIN_MENTION = re.compile(r"(?<![\w@*])@(?![_*])([\w][\w.-]*)")
 class ConsoleChat:
     """A ``ChatPort`` for one local user; replies and reactions are collected for the CLI to print."""
 
-    dispatcher: Dispatcher
+    handler: CommandHandler
     user: str
     email: str | None = None
     replies: list[str] = field(default_factory=list)
@@ -41,7 +40,7 @@ class ConsoleChat:
         self.reactions.append(emoji)
 
     def message(self, line: str, *, now: dt.datetime | None = None) -> IncomingMessage:
-        bot = self.dispatcher.settings.bot_name
+        bot = self.handler.bot_name
         text = line.strip()
         if re.match(rf"@{re.escape(bot)}\b", text, re.IGNORECASE):
             text = text[len(bot) + 1 :].lstrip(" :,")
@@ -61,5 +60,5 @@ class ConsoleChat:
         if not line.strip():
             return None
         before = len(self.replies)
-        self.dispatcher.handle(self.message(line), self)
+        self.handler.handle(self.message(line), self)
         return "\n".join(self.replies[before:]) or None

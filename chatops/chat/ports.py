@@ -1,18 +1,24 @@
-"""The chat port: what a command may do in chat (reply, react), and the message it answers.
+"""The chat ports: what a command may do in chat (reply, react), the message it answers, and the command
+layer as the adapters see it.
 
 Adapters (``chatops.chat.zulip``, ``chatops.chat.console``) turn platform payloads into ``IncomingMessage``
-at the edge, keeping the payload in ``raw`` for debugging only. Commands see ``ChatPort`` and nothing else;
-``StubChat`` beside it records what a command did, for tests.
+at the edge, keeping the payload in ``raw`` for debugging only, and hand them to a ``CommandHandler``
+(``chatops.commands.dispatcher.Dispatcher``, usually through ``chatops.chat.inbox.Inbox``). Commands see
+``ChatPort`` and nothing else; ``StubChat`` beside it records what a command did, for tests. Nothing here
+imports an adapter or the command layer: both sides depend on these ports, never on each other.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-__all__ = ["ChatPort", "IncomingMessage", "MessageEdit", "StubChat"]
+if TYPE_CHECKING:
+    from chatops.config import Config
+
+__all__ = ["ChatPort", "CommandHandler", "IncomingMessage", "MessageEdit", "StubChat"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +67,46 @@ class ChatPort(Protocol):
     def add_reaction(self, message: IncomingMessage, emoji: str) -> None:
         """Add an emoji reaction (a name such as ``tada``) to the message; best effort."""
         ...
+
+
+class CommandHandler(Protocol):
+    """The command layer as adapters and the inbox see it: who the bot is, and what to do with messages.
+
+    ``handle``/``handle_many`` claim, run and answer messages (each exactly once, whatever the replicas);
+    ``prepare_many`` claims and runs a batch at once and leaves the replies to ``finish``, or answers
+    ``None`` when the batch must go through ``handle`` instead. The prepared values are opaque here.
+    """
+
+    @property
+    def bot_name(self) -> str:
+        """The name the bot answers to (the configured one)."""
+        ...
+
+    def identify(self, bot_id: int, name: str) -> None:
+        """The platform said who the bot is: its user id and display name (mentions of either count)."""
+        ...
+
+    def mentions_bot(self, text: str) -> bool:
+        """Whether ``text`` mentions the bot (by any of its names, or its id)."""
+        ...
+
+    def refresh(self) -> Config | None:
+        """The configuration in force now (after a reload)."""
+        ...
+
+    def newest_handled(self) -> int | None:
+        """The id of the newest message already handled (where a catch-up after a restart starts)."""
+        ...
+
+    def handle(self, message: IncomingMessage, chat: ChatPort) -> object | None: ...
+
+    def handle_many(self, messages: list[IncomingMessage], chat: ChatPort) -> Sequence[object | None]: ...
+
+    def prepare_many(self, messages: list[IncomingMessage], chat: ChatPort) -> Sequence[object | None] | None: ...
+
+    def finish(self, prepared: Any, chat: ChatPort) -> object: ...
+
+    def handle_edit(self, edit: MessageEdit) -> bool: ...
 
 
 @dataclass

@@ -16,14 +16,11 @@ thread). It drives ``register``/``get_events`` of the official ``zulip`` client 
 - each message is claimed in the database before it is handled (``Dispatcher``), so a message delivered
   twice, or to several replicas, is handled once.
 
-Messages are handled by a few worker threads, each owning the senders whose id hashes to it: one person's
-commands run in the order they were sent, different people's in parallel. On SQLite (one process) the
-listener records each batch of events in one transaction first and the workers only reply; on PostgreSQL
-each worker claims and handles what its queue holds in one transaction, held while it replies, so
-replicas can take over from each other. Reactions go through their own thread and wait until no command
-is pending, so a :tada: never delays a confirmation. While the workers hold more than a couple of items
-each, the listener does not poll for more: in a burst the rest waits in Zulip's queue and comes in fewer,
-larger batches (fewer requests and transactions per message), read and recorded in slices of ``BATCH``.
+The adapter knows only the chat ports (``chatops.chat.ports``): it hands what it reads to an ``Inbox``
+(``chatops.chat.inbox``: worker threads in order per sender, batching, back-pressure, retries, reactions
+after the replies) in front of the ``CommandHandler`` it was given; ``chatops.wiring.zulip_bot`` builds
+the whole stack. While the workers hold more than a couple of items each, the listener does not poll for
+more: in a burst the rest waits in Zulip's queue and comes in fewer, larger batches.
 
 Turn on ``-vv`` (or set the ``chatops.chat`` logger to DEBUG) to see every event.
 """
@@ -35,8 +32,6 @@ import datetime as dt
 import functools
 import logging
 import os
-import queue
-import random
 import re
 import threading
 import time
@@ -44,28 +39,32 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from chatops.chat.ports import IncomingMessage, MessageEdit
-from chatops.commands.dispatcher import Prepared
+from chatops.chat.inbox import BACKLOG_PATIENCE, BACKLOG_PER_WORKER, BATCH, Inbox
+from chatops.chat.ports import CommandHandler, IncomingMessage, MessageEdit
 from chatops.errors import AuthError, ConfigError, PublishError, RateLimited
+from chatops.retry import Backoff
 
 if TYPE_CHECKING:
-    from chatops.commands.digest import DigestService
-    from chatops.commands.dispatcher import Dispatcher
     from chatops.config import Config
-    from chatops.storage.db import Database
+
+__all__ = [
+    "BACKLOG_PATIENCE",
+    "BACKLOG_PER_WORKER",
+    "BATCH",
+    "Backoff",
+    "ZulipBot",
+    "ZulipChat",
+    "answers",
+    "permalink",
+    "reply_marker",
+    "without_marker",
+]
 
 log = logging.getLogger(__name__)
 
 EVENT_TYPES = ["message", "update_message"]
 _AUTH_CODES = {"UNAUTHORIZED", "INVALID_API_KEY", "USER_DEACTIVATED", "REALM_DEACTIVATED"}
-_STOP = object()
-REACTION_PATIENCE = 30.0  # seconds a reaction may wait for busy workers
-BATCH = 50  # messages a worker records in one transaction when a burst queues them up
-HANDLE_ATTEMPTS = 6  # tries per message when handling fails (the database restarting, say)
-REACTION_IDLE = 0.2  # seconds without a new command before reactions are added
 STARTUP_CATCH_UP = 200  # at most this many mentions (and as many DMs) sent while compass was stopped
-BACKLOG_PER_WORKER = 2  # Zulip is polled again once the workers have at most this many items each left
-BACKLOG_PATIENCE = 5.0  # seconds the listener waits for that at most (a queue must not go unpolled for long)
 
 
 def _get_messages(client: Any, request: dict[str, Any]) -> Mapping[str, Any]:
@@ -94,26 +93,6 @@ def _settle_environment(session: Any, site: str) -> None:
         if bundle:
             session.verify = bundle
     session.trust_env = False
-
-
-class Backoff:
-    """Capped exponential backoff with jitter: ``next()`` gives a delay in [d/2, d], d doubling to ``cap``."""
-
-    def __init__(self, base: float = 0.5, cap: float = 30.0, rng: random.Random | None = None) -> None:
-        self.base = base
-        self.cap = cap
-        self.attempts = 0
-        self._rng = rng  # made on first use: every API call starts a Backoff, few ever wait
-
-    def next(self) -> float:
-        ceiling = min(self.cap, self.base * (2**self.attempts))
-        self.attempts += 1
-        if self._rng is None:
-            self._rng = random.Random()
-        return self._rng.uniform(ceiling / 2, ceiling)
-
-    def reset(self) -> None:
-        self.attempts = 0
 
 
 class ZulipCallError(PublishError):
@@ -211,7 +190,7 @@ class ZulipChat:
 
     def add_reaction(self, message: IncomingMessage, emoji: str) -> None:
         if message.message_id is not None:
-            self.bot.reactions.put((message.message_id, emoji))
+            self.bot.inbox.later(functools.partial(self.bot.react, message.message_id, emoji))
 
     def find_reply(self, message: IncomingMessage, *, attempts: int | None = None) -> int | None:
         """compass's reply to ``message`` if one was posted (by a replica that died before recording it)."""
@@ -244,7 +223,7 @@ class ZulipBot:
     Example usage::
 
         stop = threading.Event()
-        bot = ZulipBot(config, database)
+        bot = ZulipBot(config, handler)        # chatops.wiring.zulip_bot(config, database) builds it all
         threading.Thread(target=bot.run, args=(stop,), daemon=True).start()
         ...
         stop.set()
@@ -253,21 +232,17 @@ class ZulipBot:
     def __init__(
         self,
         config: Config,
-        database: Database,
+        handler: CommandHandler,
         *,
-        dispatcher: Dispatcher | None = None,
-        digests: DigestService | None = None,
         client_factory: Callable[[], Any] | None = None,
         workers: int = 4,
         backoff: Backoff | None = None,
         call_attempts: int = 8,
-        config_source: Callable[[], Config] | None = None,
     ) -> None:
         if config.zulip is None:
             raise ConfigError(str(config.path or "<config>"), "zulip: the section is required to run the Zulip bot")
         self.config = config
         self.zulip = config.zulip
-        self.database = database
         self.site = self.zulip.site
         self.streams = {s.casefold() for s in self.zulip.streams}
         self._streams_from: Config = config
@@ -275,37 +250,23 @@ class ZulipBot:
         self._local = threading.local()
         self.backoff = backoff or Backoff()
         self.call_attempts = call_attempts
-        if dispatcher is None:
-            from chatops.commands.dispatcher import Dispatcher
-            from chatops.service import Compass, CompassChat
-
-            dispatcher = Dispatcher(
-                database=database, config=config, digests=digests or CompassChat(Compass(config, database=database)),
-                config_source=config_source,
-            )
-        elif config_source is not None and dispatcher.config_source is None:
-            dispatcher.config_source = config_source
-        self.dispatcher = dispatcher
+        self.handler = handler
         self.chat = ZulipChat(self)
-        self.workers = max(1, workers)
+        self.inbox = Inbox(handler, self.chat, workers=workers, backoff=self.backoff)
         self.user_id: int | None = None
         self.full_name: str = self.zulip.bot_name
         self.max_message_length = 10000
         self.last_message_id: int | None = None
-        self.reactions: queue.Queue[Any] = queue.Queue()
-        self._queues: list[queue.Queue[Any]] = []
-        self._threads: list[threading.Thread] = []
         self._bots: dict[int, bool] = {}
         self._users_loaded_at = -1e9
         self._seen: collections.OrderedDict[int, None] = collections.OrderedDict()
         self._stop = threading.Event()
-        self._last_submit = 0.0
-        self._pending: list[IncomingMessage] = []
-        self._outstanding = 0  # items handed to the workers and not yet handled
-        self._room = threading.Condition()  # guards _outstanding; notified when the listener may poll again
-        self._room_limit = 0
-        self.handled = 0  # messages dispatched (read by /metrics)
         self.event_lag_seconds: float | None = None  # how old the last message was when its event arrived
+
+    @property
+    def handled(self) -> int:
+        """Messages dispatched (read by /metrics)."""
+        return self.inbox.handled
 
     # -- client and calls -------------------------------------------------------------------
 
@@ -343,7 +304,7 @@ class ZulipBot:
 
     def call(self, endpoint: str, do: Callable[[Any], Mapping[str, Any]], *, attempts: int | None = None) -> Mapping[str, Any]:
         """One API call with retries: 429 waits ``retry-after``, 5xx and network errors back off."""
-        backoff = Backoff(self.backoff.base, self.backoff.cap)
+        backoff = self.backoff.fresh()
         tries = attempts or self.call_attempts
         for attempt in range(1, tries + 1):
             self._local.status = None
@@ -386,7 +347,7 @@ class ZulipBot:
     def run(self, stop: threading.Event) -> None:
         """Listen and answer until ``stop`` is set; returns after finishing the messages in hand."""
         self._stop = stop
-        self._start_workers()
+        self.inbox.start(stop)
         queue_id: str | None = None
         last_event_id = -1
         backoff = self.backoff
@@ -398,7 +359,7 @@ class ZulipBot:
                     if queue_id is None:
                         queue_id, last_event_id = self._register()
                         backoff.reset()
-                    self._wait_for_room(stop)
+                    self.inbox.wait_for_room(stop)
                     result = self.client.get_events(queue_id=queue_id, last_event_id=last_event_id)
                 except AuthError:
                     raise
@@ -427,7 +388,7 @@ class ZulipBot:
                 log.warning("Zulip events failed (%s); retrying in %.1f s", error.reason, delay)
                 stop.wait(delay)
         finally:
-            self._stop_workers()
+            self.inbox.stop()
             if queue_id is not None:
                 try:
                     self.client.deregister(queue_id, timeout=2.0)
@@ -438,8 +399,7 @@ class ZulipBot:
         me = self.call("users/me", lambda c: c.get_profile())
         self.user_id = int(me["user_id"])
         self.full_name = str(me.get("full_name") or self.zulip.bot_name)
-        self.dispatcher.bot_id = self.user_id
-        self.dispatcher.bot_names.add(self.full_name)
+        self.handler.identify(self.user_id, self.full_name)
         self._load_users(force=True)
         log.info('Zulip bot "%s" (user %s) connected to %s', self.full_name, self.user_id, self.site)
 
@@ -478,11 +438,8 @@ class ZulipBot:
         return queue_id, last_event_id
 
     def _newest_handled(self) -> int | None:
-        from chatops.storage.shoutouts import newest_handled_message
-
         try:
-            with self.database.session() as session:
-                return newest_handled_message(session=session)
+            return self.handler.newest_handled()
         except Exception:  # without it the bot starts from now, as before
             log.warning("Could not read the last handled message; not catching up", exc_info=True)
             return None
@@ -538,8 +495,7 @@ class ZulipBot:
                 edited_at=dt.datetime.fromtimestamp(edited, dt.UTC) if edited else None,
                 raw=event,
             )
-            self._flush()  # the messages before an edit are recorded before it is applied
-            self._submit(edit.editor_id or 0, edit)
+            self.inbox.edit(edit)  # after the messages before it
 
     def _on_message(self, raw: Mapping[str, Any], flags: Iterable[str], *, caught_up: bool = False) -> None:
         message_id = int(raw["id"])
@@ -562,9 +518,7 @@ class ZulipBot:
             return
         message = self._incoming(raw, flags)
         if message is not None:
-            self._pending.append(message)
-            if len(self._pending) >= BATCH:
-                self._flush()  # a long events batch goes to the workers in slices as it is read
+            self.inbox.add(message)  # a long events batch goes to the workers in slices as it is read
 
     def _incoming(self, raw: Mapping[str, Any], flags: Iterable[str]) -> IncomingMessage | None:
         content = str(raw.get("content", ""))
@@ -596,202 +550,25 @@ class ZulipBot:
 
         The site, account and key stay those the bot started with (a restart changes them).
         """
-        config = self.dispatcher.refresh()
+        config = self.handler.refresh()
         if config is not None and config is not self._streams_from and config.zulip is not None:
             self._streams_from = config
             self.streams = {s.casefold() for s in config.zulip.streams}
 
     def _mentions_me(self, content: str) -> bool:
-        from chatops.commands.mentions import strip_bot_mention
-
-        names = {self.full_name, self.zulip.bot_name}
-        return any(
-            strip_bot_mention(content.replace("@_**", "@\u200b**"), bot_name=n, bot_id=self.user_id)[1] for n in names
-        )
-
-    # -- workers ----------------------------------------------------------------------------
+        return self.handler.mentions_bot(content)
 
     def _flush(self) -> None:
-        """Hand the messages of one event batch over.
+        """Hand the messages of one event batch over to the inbox."""
+        self.inbox.flush()
 
-        On SQLite (one process) they are recorded here, in one transaction, and the workers only reply;
-        on PostgreSQL each worker claims and handles the messages it takes from its queue in one
-        transaction, held while it replies, so that replicas can take over from each other.
-        """
-        pending, self._pending = self._pending, []
-        # A long batch is recorded in slices, so the workers start replying to the first while the
-        # listener records the next.
-        for start in range(0, len(pending), BATCH):
-            self._hand_over(pending[start : start + BATCH])
+    # -- reactions --------------------------------------------------------------------------
 
-    def _hand_over(self, pending: list[IncomingMessage]) -> None:
-        prepared: list[Prepared | None] | None = None
-        if not self.dispatcher.hold_claim and len(pending) > 1:
-            try:
-                prepared = self.dispatcher.prepare_many(pending, self.chat)
-            except Exception:
-                log.warning("Recording a batch of %d messages failed; handling them one by one", len(pending),
-                            exc_info=True)
-        if prepared is None:
-            for message in pending:
-                self._submit(message.sender_id or 0, message)
-            return
-        for message, item in zip(pending, prepared, strict=True):
-            if item is not None:
-                self._submit(message.sender_id or 0, item)
-
-    def _wait_for_room(self, stop: threading.Event) -> None:
-        """Poll for more events only once the workers are nearly through what they hold.
-
-        In a burst the workers are the bottleneck: what they cannot answer yet may as well wait in
-        Zulip's queue as in ours, and fetching it in fewer, larger batches costs fewer ``GET /events``
-        (and, on SQLite, fewer transactions) per message. Bounded by ``BACKLOG_PATIENCE``.
-        """
-        limit = BACKLOG_PER_WORKER * len(self._queues)
-        if not limit or self._outstanding <= limit:
-            return
-        deadline = time.monotonic() + BACKLOG_PATIENCE
-        with self._room:
-            self._room_limit = limit
-            while self._outstanding > limit and not stop.is_set():
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    break
-                self._room.wait(min(left, 0.1))  # a worker wakes it; the timeout only watches ``stop``
-
-    def _submit(self, key: int, item: IncomingMessage | MessageEdit | Prepared) -> None:
-        self._last_submit = time.monotonic()
-        with self._room:
-            self._outstanding += 1
-        self._queues[key % len(self._queues)].put(item)
-
-    def _start_workers(self) -> None:
-        self._queues = [queue.Queue() for _ in range(self.workers)]
-        self._threads = [
-            threading.Thread(target=self._work, args=(q,), name=f"compass-chat-{i}", daemon=True)
-            for i, q in enumerate(self._queues)
-        ]
-        self._threads.append(threading.Thread(target=self._react, name="compass-chat-reactions", daemon=True))
-        for thread in self._threads:
-            thread.start()
-
-    def _stop_workers(self) -> None:
-        for q in self._queues:
-            q.put(_STOP)
-        self.reactions.put(_STOP)
-        for thread in self._threads:
-            thread.join(timeout=30)
-
-    def _work(self, items: queue.Queue[Any]) -> None:
-        while True:
-            item = items.get()
-            if item is _STOP:
-                return
-            taken = [1]  # items taken from the queue (counted as taken, so the backlog stays right if one raises)
-            try:
-                stop = self._work_on(items, item, taken)
-            finally:
-                with self._room:
-                    self._outstanding -= taken[0]
-                    if self._outstanding <= self._room_limit:
-                        self._room.notify()
-            if stop:
-                return
-
-    def _work_on(self, items: queue.Queue[Any], item: Any, taken: list[int]) -> bool:
-        """Handle ``item`` and, for a message, whatever else is already waiting; ``True`` once told to stop.
-
-        ``taken[0]`` counts the items taken from ``items`` (``item`` included).
-        """
-        if isinstance(item, MessageEdit):
-            self._handle(item)
-            return False
-        if isinstance(item, Prepared):
-            self._finish(item)
-            return False
-        # Take what else is waiting (a burst): the dispatcher records a batch in one transaction.
-        batch = [item]
-        while len(batch) < BATCH:
-            try:
-                more = items.get_nowait()
-            except queue.Empty:
-                break
-            if more is _STOP:
-                self._handle_batch(batch)
-                return True
-            taken[0] += 1
-            if isinstance(more, IncomingMessage):
-                batch.append(more)
-                continue
-            self._handle_batch(batch)  # keep the order: what came before goes first
-            batch = []
-            if isinstance(more, Prepared):
-                self._finish(more)
-            else:
-                self._handle(more)
-        if batch:
-            self._handle_batch(batch)
-        return False
-
-    def _finish(self, prepared: Prepared) -> None:
+    def react(self, message_id: int, emoji: str) -> None:
+        """Add a reaction now (the inbox calls it once the replies of a burst are out)."""
         try:
-            self.dispatcher.finish(prepared, self.chat)
-            self.handled += 1
-        except Exception:  # the record is kept; only its confirmation failed
-            log.exception("Replying to Zulip message %s failed", prepared.message.message_id)
-
-    def _handle_batch(self, batch: list[IncomingMessage]) -> None:
-        if not batch:
-            return
-        if len(batch) == 1:
-            self._handle(batch[0])
-            return
-        try:
-            outcomes = self.dispatcher.handle_many(batch, self.chat)
-            self.handled += sum(1 for o in outcomes if o is not None)
-        except Exception:
-            log.warning("Handling a batch of %d messages failed; handling them one by one", len(batch), exc_info=True)
-            for message in batch:
-                self._handle(message)
-
-    def _handle(self, item: IncomingMessage | MessageEdit) -> None:
-        """Handle one item; a failure (the database away, say) is retried with backoff, then logged."""
-        backoff = Backoff(self.backoff.base, self.backoff.cap)
-        for attempt in range(1, HANDLE_ATTEMPTS + 1):
-            try:
-                if isinstance(item, MessageEdit):
-                    self.dispatcher.handle_edit(item)
-                else:
-                    self.dispatcher.handle(item, self.chat)
-                    self.handled += 1
-                return
-            except Exception:
-                # The claim rolled back with its transaction, so trying again cannot handle it twice.
-                if attempt == HANDLE_ATTEMPTS or self._stop.is_set():
-                    log.exception("Handling Zulip message %s failed; giving up after %d attempts",
-                                  item.message_id, attempt)
-                    return
-                delay = backoff.next()
-                log.warning("Handling Zulip message %s failed; retrying in %.1f s", item.message_id, delay,
-                            exc_info=True)
-                self._stop.wait(delay)
-
-    def _react(self) -> None:
-        while True:
-            item = self.reactions.get()
-            if item is _STOP:
-                return
-            message_id, emoji = item
-            # Decoration waits while commands are coming in (up to REACTION_PATIENCE): in a burst, every
-            # confirmation goes out before the :tada:s, which would otherwise take turns with them.
-            deadline = time.monotonic() + REACTION_PATIENCE
-            while time.monotonic() < deadline and not self._stop.is_set() and (
-                self._outstanding or time.monotonic() - self._last_submit < REACTION_IDLE
-            ):
-                time.sleep(0.02)
-            try:
-                reaction = {"message_id": message_id, "emoji_name": emoji}
-                self.call("reactions", functools.partial(_add_reaction, reaction=reaction))
-            except PublishError as exc:
-                if "REACTION_ALREADY_EXISTS" not in exc.reason:
-                    log.warning("Could not add :%s: to message %s (%s)", emoji, message_id, exc.reason)
+            reaction = {"message_id": message_id, "emoji_name": emoji}
+            self.call("reactions", functools.partial(_add_reaction, reaction=reaction))
+        except PublishError as exc:
+            if "REACTION_ALREADY_EXISTS" not in exc.reason:
+                log.warning("Could not add :%s: to message %s (%s)", emoji, message_id, exc.reason)

@@ -23,28 +23,23 @@ def chat(ctx: click.Context, user: str | None) -> None:
         echo "shoutout @jane for fixing CI" | compass chat --as ann
     """
     from chatops.chat.console import ConsoleChat
-    from chatops.commands.dispatcher import Dispatcher
     from chatops.config import DEFAULT_DB_URL
-    from chatops.service import Compass, CompassChat
     from chatops.storage.db import Database
+    from chatops.wiring import chat_handler
 
     app = obj(ctx)
     config = app.load_config(required=False)
     url = config.database_url if config is not None else (app.db_url or DEFAULT_DB_URL)
     database = Database.open(url)
     try:
-        dispatcher = Dispatcher(
-            database=database,
-            config=config,
-            digests=CompassChat(Compass(config, database=database)) if config is not None else None,
-        )
+        handler = chat_handler(config, database)
         name = (user or _system_user()).strip()
         if not name:
             raise click.BadParameter("must not be empty", param_hint="--as")
-        console = ConsoleChat(dispatcher, user=name)
+        console = ConsoleChat(handler, user=name)
         interactive = sys.stdin.isatty()
         if interactive:
-            bot = dispatcher.settings.bot_name
+            bot = handler.bot_name
             click.echo(f"Chatting with {bot} as {name}. Try 'help'; Ctrl-D to leave.", err=True)
         while True:
             if interactive:

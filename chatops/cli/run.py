@@ -20,7 +20,6 @@ import click
 from chatops.cli import obj
 from chatops.errors import UsageError
 from chatops.periods import parse_moment
-from chatops.service import CompassChat
 
 if TYPE_CHECKING:
     from chatops.config import Config
@@ -137,19 +136,11 @@ def run(ctx: click.Context, once: bool, at: str | None, host: str | None, port: 
 def _chat_runner(config: Config, runner: Runner) -> Any:
     if config.zulip is None:
         return None
-    from chatops.chat.zulip import ZulipBot
+    from chatops.wiring import zulip_bot
 
-    digests = RunnerDigests(runner)
-    bot = ZulipBot(config, runner.open(), digests=digests, config_source=digests.current_config)
+    bot = zulip_bot(config, runner.open(), compass=runner.compass)
     runner.metrics.watch_bot(bot)
     return bot.run
-
-
-class RunnerDigests(CompassChat):
-    """The chat commands' digest port over the running ``Runner``'s service (its current config, its metrics)."""
-
-    def __init__(self, runner: Runner) -> None:
-        super().__init__(runner.compass)
 
 
 @click.command("schedule")

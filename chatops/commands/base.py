@@ -18,10 +18,9 @@ from sqlmodel import Session
 from chatops.chat.ports import ChatPort, IncomingMessage
 
 if TYPE_CHECKING:
-    from chatops.commands.digest import DigestService
     from chatops.config import Config
 
-__all__ = ["Command", "CommandContext", "CommandError", "Reply", "Settings"]
+__all__ = ["Catalog", "Command", "CommandContext", "CommandError", "DigestService", "Reply", "Settings"]
 
 
 class CommandError(Exception):
@@ -66,6 +65,29 @@ class Settings:
         )
 
 
+class DigestService(Protocol):
+    """What the digest commands ask of the service (``chatops.service.CompassChat`` over a ``Compass``)."""
+
+    def preview(self, name: str, now: dt.datetime) -> str:
+        """The digest's Markdown for its latest complete period."""
+        ...
+
+    def post(self, name: str, now: dt.datetime) -> str:
+        """Publish the digest for its latest complete period; a one-line outcome."""
+        ...
+
+
+class Catalog(Protocol):
+    """The commands compass understands (``chatops.commands.registry.CATALOG``), for ``help``."""
+
+    @property
+    def commands(self) -> tuple[Command, ...]: ...
+
+    def find(self, word: str) -> Command | None: ...
+
+    def suggest(self, word: str) -> str | None: ...
+
+
 @dataclass
 class CommandContext:
     message: IncomingMessage
@@ -75,6 +97,7 @@ class CommandContext:
     now: dt.datetime
     config: Config | None = None
     digests: DigestService | None = None
+    catalog: Catalog | None = None
     extras: dict[str, object] = field(default_factory=dict)
 
     @property

@@ -1,13 +1,11 @@
 """``digest preview NAME`` / ``digest post NAME`` (admins): show or publish a digest from chat.
 
-The work is done by a ``DigestService``: ``chatops.service.CompassChat`` over the running ``Compass``.
+The work is done by the context's ``DigestService`` (``chatops.service.CompassChat`` over the running ``Compass``).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
-from typing import Protocol
 
 from chatops.commands.base import Command, CommandContext, CommandError, Reply
 from chatops.errors import CompassError
@@ -16,16 +14,6 @@ from digests.markdown import escape_inline
 log = logging.getLogger(__name__)
 USAGE = "digest preview NAME | digest post NAME"
 PREVIEW_LIMIT = 6000  # characters of a preview shown in chat
-
-
-class DigestService(Protocol):
-    def preview(self, name: str, now: dt.datetime) -> str:
-        """The digest's Markdown for its latest complete period."""
-        ...
-
-    def post(self, name: str, now: dt.datetime) -> str:
-        """Publish the digest for its latest complete period; a one-line outcome."""
-        ...
 
 
 def run(ctx: CommandContext, args: str) -> Reply:

@@ -41,25 +41,28 @@ from sqlmodel import Session
 from chatops.chat.ports import ChatPort, IncomingMessage, MessageEdit
 from chatops.commands import shoutout
 from chatops.commands.base import CommandContext, CommandError, Reply, Settings
-from chatops.commands.mentions import parse_recipients, split_at_bot_mention, starts_with_bot_mention
-from chatops.commands.registry import find, split_command, suggest
+from chatops.commands.mentions import (
+    parse_recipients,
+    split_at_bot_mention,
+    starts_with_bot_mention,
+    strip_bot_mention,
+)
+from chatops.commands.registry import CATALOG, find, split_command, suggest
 from chatops.commands.safety import safe_reply
 from chatops.storage.shoutouts import (
     claim_event,
     claim_events,
-    clear_attempt,
     clear_attempts,
     edit_shoutout,
     get_shoutout_by_message,
-    mark_attempt,
     mark_attempts,
+    newest_handled_message,
     record_event_replies,
-    record_event_reply,
 )
 from digests.markdown import escape_inline
 
 if TYPE_CHECKING:
-    from chatops.commands.digest import DigestService
+    from chatops.commands.base import DigestService
     from chatops.config import Config
     from chatops.storage.db import Database
 
@@ -133,6 +136,25 @@ class Dispatcher:
         # writers of this process on a lock instead.
         self._write_lock = threading.Lock() if database.dialect == "sqlite" else None
 
+    @property
+    def bot_name(self) -> str:
+        return self.settings.bot_name
+
+    def identify(self, bot_id: int, name: str) -> None:
+        """The platform's user id and display name for the bot (``CommandHandler``)."""
+        self.bot_id = bot_id
+        self.bot_names.add(name)
+
+    def mentions_bot(self, text: str) -> bool:
+        """Whether ``text`` mentions the bot by any of its names or its id (silent mentions do not count)."""
+        shown = text.replace("@_**", "@\u200b**")
+        return any(strip_bot_mention(shown, bot_name=name, bot_id=self.bot_id)[1] for name in sorted(self.bot_names))
+
+    def newest_handled(self) -> int | None:
+        """The newest chat message already handled here or by a replica (``handled_messages``)."""
+        with self.database.session() as session:
+            return newest_handled_message(session=session)
+
     def refresh(self) -> Config | None:
         """Pick up a reloaded configuration: admins, rate limit, length limit, bot name.
 
@@ -172,48 +194,7 @@ class Dispatcher:
 
     def handle(self, message: IncomingMessage, chat: ChatPort) -> Outcome | None:
         """Handle one message addressed to compass; ``None`` if ignored or already handled elsewhere."""
-        if message.is_bot or (self.bot_id is not None and message.sender_id == self.bot_id):
-            return None
-        self.refresh()
-        word, args = split_command(self.command_text(message))
-        if not self._is_request(message, word):
-            return None
-        key = f"message:{message.message_id}" if message.message_id is not None else None
-        reply_id: int | None = None
-        sent = False
-        with self._session() as session:
-            now = self.clock()
-            contended = False
-            if key is not None:
-                if self.hold_claim:
-                    # A mark already there means another replica is on it, or died on it (see the docstring).
-                    contended = not self._mark_attempt(key, now)
-                    claimed = claim_event(session=session, event_key=key, at=now)
-                    clear_attempt(session=session, event_key=key)  # committed with the claim, or as a loser
-                else:
-                    claimed = claim_event(session=session, event_key=key, at=now)
-                if not claimed:
-                    log.debug('Message %s already handled; skipped', message.message_id)
-                    return None
-            reply = self._run(session, message, chat, word, args, now)
-            if reply is None:  # failed unexpectedly: the work was rolled back; keep the claim
-                reply = Reply(SORRY)
-                if key is not None:
-                    claim_event(session=session, event_key=key, at=now)
-            text = safe_reply(reply.text)
-            if self.hold_claim and reply.later is None:
-                if key is not None and contended and isinstance(chat, ReplyFinder):
-                    reply_id = chat.find_reply(message)
-                    if reply_id is not None:
-                        log.info("Message %s was answered before a takeover (reply %s); not answering again",
-                                 message.message_id, reply_id)
-                        sent = True
-                if not sent:
-                    reply_id = self._send(chat, message, text)
-                    sent = True
-                if key is not None and reply_id is not None:
-                    record_event_reply(session=session, event_key=key, reply_message_id=reply_id)
-        return self._finish(message, chat, word, reply, text, reply_id, sent)
+        return self.handle_many([message], chat)[0]
 
     def _finish(
         self, message: IncomingMessage, chat: ChatPort, word: str, reply: Reply, text: str,
@@ -233,31 +214,35 @@ class Dispatcher:
         return Outcome(text, reply_id, reply.reaction, command.name if command else None)
 
     def handle_many(self, messages: list[IncomingMessage], chat: ChatPort) -> list[Outcome | None]:
-        """Handle several messages in one transaction, then reply to each in order.
+        """Handle messages in one transaction, then reply to each in order (``handle`` is a batch of one).
 
         On SQLite the transaction is short and the replies follow its commit. On PostgreSQL it is held
-        while the replies go out, as ``handle`` holds one message's (see the module docstring): a replica
-        receiving the same messages waits, then skips them or takes over. Either way a burst costs a few
-        statements per batch, not several per message (``prepare_many``). If any command fails
-        unexpectedly, the batch rolls back and each message is handled on its own.
+        while the replies go out (see the module docstring): a replica receiving the same messages waits,
+        then skips them or takes over. Either way a burst costs a few statements per batch, not several
+        per message. If a command of a batch fails unexpectedly, the batch rolls back and each message is
+        handled on its own; a message alone that fails is answered ``SORRY`` and stays claimed.
         """
-        if len(messages) <= 1:
-            return [self.handle(m, chat) for m in messages]
         if self.hold_claim:
-            outcomes = self._handle_many_held(messages, chat)
-            return [self.handle(m, chat) for m in messages] if outcomes is None else outcomes
-        prepared = self.prepare_many(messages, chat)
-        if prepared is None:
+            outcomes = self._handle_held(messages, chat)
+        else:
+            prepared = self._prepare(messages, chat)
+            outcomes = None if prepared is None else [None if p is None else self.finish(p, chat) for p in prepared]
+        if outcomes is None:
             return [self.handle(m, chat) for m in messages]
-        return [None if p is None else self.finish(p, chat) for p in prepared]
+        return outcomes
 
     def prepare_many(self, messages: list[IncomingMessage], chat: ChatPort) -> list[Prepared | None] | None:
-        """Claim and run a batch of messages in one transaction (SQLite only); ``finish`` each afterwards.
+        """Claim and run a batch of messages in one transaction now; ``finish`` each afterwards (the replies).
 
-        Returns one entry per message (``None`` for those not handled here), or ``None`` when a command
-        failed unexpectedly: the whole batch then rolled back and each message should be handled alone.
+        Returns one entry per message (``None`` for those not handled here), or ``None`` when the batch
+        should be handled message by message with ``handle`` instead: a command failed unexpectedly (the
+        whole batch rolled back), or this database holds claims while replying (PostgreSQL replicas).
         """
-        assert not self.hold_claim, "PostgreSQL replicas hold the transaction while replying (handle_many)"
+        if self.hold_claim:
+            return None
+        return self._prepare(messages, chat)
+
+    def _prepare(self, messages: list[IncomingMessage], chat: ChatPort) -> list[Prepared | None] | None:
         self.refresh()
         wanted = self._requests(messages)
         try:
@@ -270,8 +255,8 @@ class Dispatcher:
             log.info("A command failed inside a batch of %d messages; handling them one by one", len(messages))
             return None
 
-    def _handle_many_held(self, messages: list[IncomingMessage], chat: ChatPort) -> list[Outcome | None] | None:
-        """PostgreSQL: ``handle`` for a batch, its claims held in one transaction until the replies are out.
+    def _handle_held(self, messages: list[IncomingMessage], chat: ChatPort) -> list[Outcome | None] | None:
+        """PostgreSQL: a batch whose claims are held in one transaction until the replies are out.
 
         ``None`` when a command failed unexpectedly before any reply went out (the batch rolled back).
         """
@@ -280,8 +265,10 @@ class Dispatcher:
         # Claims are taken in one order by every replica, so two replicas' batches never deadlock.
         keys = sorted({_key(messages[i]) for i, _, _ in wanted if messages[i].message_id is not None})
         now = self.clock()
-        with self.database.session() as own:
-            marked = mark_attempts(session=own, event_keys=keys, at=now)
+        marked: set[str] = set()
+        if keys:
+            with self.database.session() as own:
+                marked = mark_attempts(session=own, event_keys=keys, at=now)
         contended = set(keys) - marked  # someone else's mark was there (see the module docstring)
         sent: dict[int, int | None] = {}  # index -> reply id, for the replies posted (or found) in the transaction
         try:
@@ -295,14 +282,8 @@ class Dispatcher:
                         continue
                     message = prepared.message
                     key = _key(message) if message.message_id is not None else None
-                    reply_id = None
-                    if key in contended and isinstance(chat, ReplyFinder):
-                        reply_id = chat.find_reply(message)
-                        if reply_id is not None:
-                            log.info("Message %s was answered before a takeover (reply %s); not answering again",
-                                     message.message_id, reply_id)
-                    if reply_id is None:
-                        reply_id = self._send(chat, message, safe_reply(prepared.reply.text))
+                    reply_id = self._reply_once(chat, message, safe_reply(prepared.reply.text),
+                                                taking_over=key in contended)
                     sent[index] = reply_id
                     if key is not None and reply_id is not None:
                         answered[key] = reply_id
@@ -319,6 +300,17 @@ class Dispatcher:
             )
             for index, p in enumerate(done)
         ]
+
+    def _reply_once(self, chat: ChatPort, message: IncomingMessage, text: str, *, taking_over: bool) -> int | None:
+        """Reply, unless this is a takeover and the chat already holds compass's reply (posted by a replica
+        that died before recording it); the reply's id either way."""
+        if taking_over and isinstance(chat, ReplyFinder):
+            found = chat.find_reply(message)
+            if found is not None:
+                log.info("Message %s was answered before a takeover (reply %s); not answering again",
+                         message.message_id, found)
+                return found
+        return self._send(chat, message, text)
 
     def _requests(self, messages: list[IncomingMessage]) -> list[tuple[int, str, str]]:
         """``(index, command word, arguments)`` of the messages that are requests to compass."""
@@ -340,12 +332,14 @@ class Dispatcher:
         The batch costs a few statements, not a few per message: the shout-out givers' recent counts (the
         rate limit) are read with one query and the shout-outs recorded with one INSERT per table
         (``ShoutoutBatch``). Other commands run one by one, in order, after the shout-outs before them
-        are recorded.
+        are recorded. A request alone runs its command directly; if that fails unexpectedly, its work is
+        rolled back, its claim taken again and its answer is ``SORRY``.
         """
         done: list[Prepared | None] = [None] * len(messages)
+        alone = len(wanted) <= 1
         givers = [
             (messages[i].sender_id, messages[i].sender_name or messages[i].sender_email)
-            for i, word, _ in wanted if find(word) is shoutout.COMMAND
+            for i, word, _ in wanted if find(word) is shoutout.COMMAND and not alone
         ]
         batch = shoutout.ShoutoutBatch(session, now=now, givers=list(dict.fromkeys(givers)))
         waiting: list[tuple[int, str]] = []  # (index, word) of the shout-outs the batch holds
@@ -369,7 +363,7 @@ class Dispatcher:
                 if key not in claimed:
                     continue  # handled before (or twice in this batch: the first one counts)
                 claimed.discard(key)
-            if find(word) is shoutout.COMMAND:
+            if find(word) is shoutout.COMMAND and not alone:
                 reply = self._add_shoutout(batch, session, message, chat, args, now)
                 if reply is None:
                     waiting.append((index, word))
@@ -377,8 +371,12 @@ class Dispatcher:
             else:
                 record()  # the command may read the shout-outs before it
                 reply = self._run(session, message, chat, word, args, now)
-            if reply is None:
-                raise _BatchFailedError
+            if reply is None:  # failed unexpectedly: its work was rolled back
+                if not alone:
+                    raise _BatchFailedError
+                reply = Reply(SORRY)
+                if message.message_id is not None:
+                    claim_event(session=session, event_key=_key(message), at=now)  # keep the claim
             done[index] = Prepared(message, word, reply)
         record()
         return done
@@ -411,10 +409,6 @@ class Dispatcher:
             return True
         return starts_with_bot_mention(message.text, bot_names=self.bot_names, bot_id=self.bot_id)
 
-    def _mark_attempt(self, key: str, now: dt.datetime) -> bool:
-        with self.database.session() as own:
-            return mark_attempt(session=own, event_key=key, at=now)
-
     def _run(
         self, session: Session, message: IncomingMessage, chat: ChatPort, word: str, args: str, now: dt.datetime
     ) -> Reply | None:
@@ -443,7 +437,7 @@ class Dispatcher:
     def _context(self, session: Session, message: IncomingMessage, chat: ChatPort, now: dt.datetime) -> CommandContext:
         return CommandContext(
             message=message, chat=chat, session=session, settings=self.settings, now=now,
-            config=self.config, digests=self.digests,
+            config=self.config, digests=self.digests, catalog=CATALOG,
         )
 
     def _send(self, chat: ChatPort, message: IncomingMessage, text: str) -> int | None:

@@ -7,7 +7,7 @@ import difflib
 from chatops.commands import digest, edit, help, pause, reload, schedule, shoutout, shoutouts, undo
 from chatops.commands.base import Command
 
-__all__ = ["COMMANDS", "find", "split_command", "suggest"]
+__all__ = ["CATALOG", "COMMANDS", "find", "split_command", "suggest"]
 
 COMMANDS: tuple[Command, ...] = (
     shoutout.COMMAND,
@@ -53,3 +53,18 @@ def suggest(word: str) -> str | None:
         return None
     command = _BY_NAME.get(close[0])
     return command.name if command is not None else close[0]
+
+
+class _Catalog:
+    """``COMMANDS`` and its lookups, as ``help`` sees them through ``CommandContext.catalog``."""
+
+    commands = COMMANDS
+
+    def find(self, word: str) -> Command | None:
+        return find(word)
+
+    def suggest(self, word: str) -> str | None:
+        return suggest(word)
+
+
+CATALOG = _Catalog()

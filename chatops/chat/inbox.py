@@ -1,0 +1,289 @@
+"""The platform-neutral inbox: worker threads, batching and back-pressure between a chat adapter and the commands.
+
+An adapter (``chatops.chat.zulip``) turns platform events into ``IncomingMessage`` / ``MessageEdit`` and hands
+them to an ``Inbox``; the inbox gives them to the ``CommandHandler`` port (the command layer) on a few
+worker threads:
+
+- each sender is owned by one worker (by id), so one person's commands run in the order they were sent and
+  different people's in parallel;
+- messages read together are handed over in slices of ``BATCH``: the handler may record a slice at once
+  (``prepare_many``: one transaction, the workers only reply) or leave it to the workers, which take what
+  is waiting and handle it as one batch (``handle_many``); whether claims are held while replying (the
+  PostgreSQL take-over between replicas) is the handler's business, not the inbox's or the adapter's;
+- a message whose handling fails (the database restarting, say) is tried again with backoff
+  (``chatops.retry``), interruptibly, up to ``HANDLE_ATTEMPTS`` times;
+- ``wait_for_room`` holds the adapter back from fetching more while the workers hold more than
+  ``BACKLOG_PER_WORKER`` items each (at most ``BACKLOG_PATIENCE`` seconds), so a burst comes in fewer,
+  larger batches;
+- ``later(action)`` runs decoration (reactions) on its own thread once no command is pending, so a
+  :tada: never delays a confirmation.
+
+Example usage::
+
+    inbox = Inbox(handler, chat, workers=4)
+    inbox.start(stop)
+    inbox.add(message); inbox.flush()      # after each batch of events
+    inbox.stop()
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from chatops.chat.ports import ChatPort, CommandHandler, IncomingMessage, MessageEdit
+from chatops.retry import Backoff
+
+__all__ = [
+    "BACKLOG_PATIENCE",
+    "BACKLOG_PER_WORKER",
+    "BATCH",
+    "HANDLE_ATTEMPTS",
+    "REACTION_IDLE",
+    "REACTION_PATIENCE",
+    "Inbox",
+]
+
+log = logging.getLogger(__name__)
+
+BATCH = 50  # messages handed over, or handled, in one transaction when a burst queues them up
+HANDLE_ATTEMPTS = 6  # tries per message when handling fails (the database restarting, say)
+REACTION_PATIENCE = 30.0  # seconds decoration may wait for busy workers
+REACTION_IDLE = 0.2  # seconds without a new command before decoration runs
+BACKLOG_PER_WORKER = 2  # the adapter fetches again once the workers have at most this many items each left
+BACKLOG_PATIENCE = 5.0  # seconds it waits for that at most (a platform queue must not go unpolled for long)
+
+_STOP = object()
+
+
+@dataclass(frozen=True, slots=True)
+class _Recorded:
+    """A message the handler already recorded; only its reply is left (``CommandHandler.finish``)."""
+
+    message: IncomingMessage
+    prepared: object
+
+
+class Inbox:
+    """Hands a chat's messages to the command layer on worker threads, in order per sender."""
+
+    def __init__(self, handler: CommandHandler, chat: ChatPort, *, workers: int = 4,
+                 backoff: Backoff | None = None) -> None:
+        self.handler = handler
+        self.chat = chat
+        self.workers = max(1, workers)
+        self.backoff = backoff or Backoff()
+        self.handled = 0  # messages dispatched (read by /metrics)
+        self._stop = threading.Event()
+        self._queues: list[queue.Queue[Any]] = []
+        self._threads: list[threading.Thread] = []
+        self._decorations: queue.Queue[Any] = queue.Queue()
+        self._pending: list[IncomingMessage] = []
+        self._last_submit = 0.0
+        self._outstanding = 0  # items handed to the workers and not yet handled
+        self._room = threading.Condition()  # guards _outstanding; notified when the adapter may fetch again
+        self._room_limit = 0
+
+    # -- life cycle -------------------------------------------------------------------------
+
+    def start(self, stop: threading.Event) -> None:
+        """Start the workers and the decoration thread; ``stop`` cuts retries short."""
+        self._stop = stop
+        self._queues = [queue.Queue() for _ in range(self.workers)]
+        self._threads = [
+            threading.Thread(target=self._work, args=(q,), name=f"compass-chat-{i}", daemon=True)
+            for i, q in enumerate(self._queues)
+        ]
+        self._threads.append(threading.Thread(target=self._decorate, name="compass-chat-reactions", daemon=True))
+        for thread in self._threads:
+            thread.start()
+
+    def stop(self) -> None:
+        """Finish what the workers hold, then stop them."""
+        for q in self._queues:
+            q.put(_STOP)
+        self._decorations.put(_STOP)
+        for thread in self._threads:
+            thread.join(timeout=30)
+
+    # -- what the adapter hands over --------------------------------------------------------
+
+    def add(self, message: IncomingMessage) -> None:
+        """Take one message of the batch being read; a long batch goes to the workers in slices as it is read."""
+        self._pending.append(message)
+        if len(self._pending) >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        """Hand the messages read so far over (after each batch of events)."""
+        pending, self._pending = self._pending, []
+        # A long batch is handed over in slices, so the workers start replying to the first while the
+        # adapter records the next.
+        for start in range(0, len(pending), BATCH):
+            self._hand_over(pending[start : start + BATCH])
+
+    def edit(self, edit: MessageEdit) -> None:
+        """An edit of a message: applied after the messages read before it."""
+        self.flush()
+        self._submit(edit.editor_id or 0, edit)
+
+    def later(self, action: Callable[[], None]) -> None:
+        """Run ``action`` (decoration, such as a reaction) once no command is pending, on its own thread."""
+        self._decorations.put(action)
+
+    def wait_for_room(self, stop: threading.Event) -> None:
+        """Return once the workers are nearly through what they hold (or ``BACKLOG_PATIENCE`` has passed).
+
+        In a burst the workers are the bottleneck: what they cannot answer yet may as well wait in the
+        platform's queue as in ours, and fetching it in fewer, larger batches costs fewer requests (and
+        transactions) per message.
+        """
+        limit = BACKLOG_PER_WORKER * len(self._queues)
+        if not limit or self._outstanding <= limit:
+            return
+        deadline = time.monotonic() + BACKLOG_PATIENCE
+        with self._room:
+            self._room_limit = limit
+            while self._outstanding > limit and not stop.is_set():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._room.wait(min(left, 0.1))  # a worker wakes it; the timeout only watches ``stop``
+
+    # -- workers ----------------------------------------------------------------------------
+
+    def _hand_over(self, pending: list[IncomingMessage]) -> None:
+        prepared: Sequence[object | None] | None = None
+        if len(pending) > 1:
+            try:
+                prepared = self.handler.prepare_many(pending, self.chat)
+            except Exception:
+                log.warning("Recording a batch of %d messages failed; handling them one by one", len(pending),
+                            exc_info=True)
+        if prepared is None:
+            for message in pending:
+                self._submit(message.sender_id or 0, message)
+            return
+        for message, item in zip(pending, prepared, strict=True):
+            if item is not None:
+                self._submit(message.sender_id or 0, _Recorded(message, item))
+
+    def _submit(self, key: int, item: IncomingMessage | MessageEdit | _Recorded) -> None:
+        self._last_submit = time.monotonic()
+        with self._room:
+            self._outstanding += 1
+        self._queues[key % len(self._queues)].put(item)
+
+    def _work(self, items: queue.Queue[Any]) -> None:
+        while True:
+            item = items.get()
+            if item is _STOP:
+                return
+            taken = [1]  # items taken from the queue (counted as taken, so the backlog stays right if one raises)
+            try:
+                stop = self._work_on(items, item, taken)
+            finally:
+                with self._room:
+                    self._outstanding -= taken[0]
+                    if self._outstanding <= self._room_limit:
+                        self._room.notify()
+            if stop:
+                return
+
+    def _work_on(self, items: queue.Queue[Any], item: Any, taken: list[int]) -> bool:
+        """Handle ``item`` and, for a message, whatever else is already waiting; ``True`` once told to stop.
+
+        ``taken[0]`` counts the items taken from ``items`` (``item`` included).
+        """
+        if isinstance(item, MessageEdit):
+            self._handle(item)
+            return False
+        if isinstance(item, _Recorded):
+            self._finish(item)
+            return False
+        # Take what else is waiting (a burst): the handler handles a batch in one transaction.
+        batch = [item]
+        while len(batch) < BATCH:
+            try:
+                more = items.get_nowait()
+            except queue.Empty:
+                break
+            if more is _STOP:
+                self._handle_batch(batch)
+                return True
+            taken[0] += 1
+            if isinstance(more, IncomingMessage):
+                batch.append(more)
+                continue
+            self._handle_batch(batch)  # keep the order: what came before goes first
+            batch = []
+            if isinstance(more, _Recorded):
+                self._finish(more)
+            else:
+                self._handle(more)
+        if batch:
+            self._handle_batch(batch)
+        return False
+
+    def _finish(self, recorded: _Recorded) -> None:
+        try:
+            self.handler.finish(recorded.prepared, self.chat)
+            self.handled += 1
+        except Exception:  # the record is kept; only its confirmation failed
+            log.exception("Replying to message %s failed", recorded.message.message_id)
+
+    def _handle_batch(self, batch: list[IncomingMessage]) -> None:
+        if not batch:
+            return
+        if len(batch) == 1:
+            self._handle(batch[0])
+            return
+        try:
+            outcomes = self.handler.handle_many(batch, self.chat)
+            self.handled += sum(1 for o in outcomes if o is not None)
+        except Exception:
+            log.warning("Handling a batch of %d messages failed; handling them one by one", len(batch), exc_info=True)
+            for message in batch:
+                self._handle(message)
+
+    def _handle(self, item: IncomingMessage | MessageEdit) -> None:
+        """Handle one item; a failure (the database away, say) is retried with backoff, then logged."""
+        backoff = self.backoff.fresh()
+        for attempt in range(1, HANDLE_ATTEMPTS + 1):
+            try:
+                if isinstance(item, MessageEdit):
+                    self.handler.handle_edit(item)
+                else:
+                    self.handler.handle(item, self.chat)
+                    self.handled += 1
+                return
+            except Exception:
+                # The claim rolled back with its transaction, so trying again cannot handle it twice.
+                if attempt == HANDLE_ATTEMPTS or self._stop.is_set():
+                    log.exception("Handling message %s failed; giving up after %d attempts", item.message_id, attempt)
+                    return
+                delay = backoff.next()
+                log.warning("Handling message %s failed; retrying in %.1f s", item.message_id, delay, exc_info=True)
+                self._stop.wait(delay)
+
+    def _decorate(self) -> None:
+        while True:
+            action = self._decorations.get()
+            if action is _STOP:
+                return
+            # Decoration waits while commands are coming in (up to REACTION_PATIENCE): in a burst, every
+            # confirmation goes out before the :tada:s, which would otherwise take turns with them.
+            deadline = time.monotonic() + REACTION_PATIENCE
+            while time.monotonic() < deadline and not self._stop.is_set() and (
+                self._outstanding or time.monotonic() - self._last_submit < REACTION_IDLE
+            ):
+                time.sleep(0.02)
+            try:
+                action()
+            except Exception:  # decoration is best effort
+                log.warning("Decoration after a reply failed", exc_info=True)
