@@ -384,6 +384,80 @@ class Sections(Model):
     exclude: list[str] = []
 
 
+Reviewer = Annotated[str | int, Field(union_mode="left_to_right")]
+
+
+def _check_reviewers(value: list[str | int]) -> list[str | int]:
+    if not value:
+        raise ValueError("list at least one reviewer: a Zulip email (e.g. 'ann@example.org') or a Zulip user id (e.g. 12)")
+    for who in value:
+        if isinstance(who, bool) or (isinstance(who, int) and who <= 0):
+            raise ValueError(f"{who!r} is not a Zulip user id; use a positive integer or an email")
+        if isinstance(who, str) and not re.fullmatch(r"[^@\s]+@[^@\s]+", who.strip()):
+            raise ValueError(
+                f"{who!r} is not a Zulip email or user id; reviewers are named by email (e.g. 'ann@example.org') "
+                "or integer user id, never by display name"
+            )
+    return value
+
+
+class ReviewNotify(Model):
+    """Where reviewers are told about a new draft instead of a direct message: a private stream and topic."""
+
+    stream: str
+    topic: str = "compass drafts"
+
+
+class ApproveReview(Model):
+    """``mode: approve``: nothing is published until a reviewer approves."""
+
+    mode: Literal["approve"]
+    reviewers: list[Reviewer]
+    remind_after: Duration = dt.timedelta(hours=24)
+    expire_after: Duration = dt.timedelta(hours=72)
+    notify: ReviewNotify | None = None
+
+    _reviewers = field_validator("reviewers")(lambda v: _check_reviewers(v))
+    _durations = field_validator("remind_after", "expire_after", mode="before")(lambda v: _parse_duration(v))
+
+    @model_validator(mode="after")
+    def _order(self) -> ApproveReview:
+        if self.expire_after <= self.remind_after:
+            raise ValueError(
+                f"expire_after ({format_duration(self.expire_after)}) must be longer than remind_after "
+                f"({format_duration(self.remind_after)})"
+            )
+        return self
+
+
+class VetoReview(Model):
+    """``mode: veto``: published when ``window`` ends unless a reviewer holds it."""
+
+    mode: Literal["veto"]
+    reviewers: list[Reviewer]
+    window: Duration = dt.timedelta(hours=24)
+    notify: ReviewNotify | None = None
+
+    _reviewers = field_validator("reviewers")(lambda v: _check_reviewers(v))
+    _durations = field_validator("window", mode="before")(lambda v: _parse_duration(v))
+
+
+ReviewMode = Annotated[ApproveReview | VetoReview, Field(discriminator="mode")]
+
+
+def _review(value: Any) -> Any:
+    if value is None or value == "none" or value == {"mode": "none"}:
+        return None
+    if isinstance(value, str):
+        raise ValueError(
+            f"{value!r} is not a review mode; use 'none', {{mode: approve, reviewers: [...]}} or "
+            "{mode: veto, reviewers: [...], window: 24h}"
+        )
+    if isinstance(value, dict) and value.get("mode") not in ("approve", "veto"):
+        raise ValueError(f"mode {value.get('mode')!r} is not a review mode; choose 'approve', 'veto' (or review: none)")
+    return value
+
+
 class DigestConfig(Model):
     name: str
     kind: Literal["community", "technical", "celebratory"]
@@ -396,7 +470,9 @@ class DigestConfig(Model):
     skip_if_empty: bool = True
     grace: Duration = dt.timedelta(hours=6)  # APScheduler's misfire_grace_time
     title: str | None = None  # default: "<Kind> digest, <period>"
+    review: ReviewMode | None = None  # none: published at the fire; approve / veto: drafted first
 
+    _review = field_validator("review", mode="before")(lambda v: _review(v))
     _schedule = field_validator("schedule", mode="before")(lambda v: parse_schedule(v))
     _durations = field_validator("window", "grace", mode="before")(
         lambda v: None if v is None else _parse_duration(v)
@@ -449,11 +525,24 @@ class Storage(Model):
 
 
 class Server(Model):
-    """The /healthz and /metrics endpoint of ``compass run``."""
+    """The /healthz and /metrics endpoint of ``compass run``, and the review page (``/review``)."""
 
     enabled: bool = True
     host: str = "127.0.0.1"
     port: int = Field(9464, ge=0, le=65535)
+    # The address reviewers reach the page at (behind a TLS proxy: https://...); default http://host:port.
+    public_url: str | None = None
+    secret: SecretStr | None = None  # signs sign-in links and session cookies
+    secret_env: str = "COMPASS_WEB_SECRET"
+
+    _public = field_validator("public_url")(lambda v: None if v is None else _check_url(v))
+
+    def base_url(self, port: int | None = None) -> str:
+        """Where the review page is reached: ``public_url``, or this server's own address."""
+        if self.public_url:
+            return self.public_url
+        host = self.host if self.host not in ("0.0.0.0", "::", "") else "127.0.0.1"
+        return f"http://{host}:{self.port if port is None else port}"
 
 
 class Config(Model):
@@ -480,6 +569,8 @@ class Config(Model):
                     raise ValueError(f"digests[{i}] posts to Zulip but there is no 'zulip' section")
                 if target.discourse is not None and self.discourse is None:
                     raise ValueError(f"digests[{i}] posts to Discourse but there is no 'discourse' section")
+            if digest.review is not None and digest.review.notify is not None and self.zulip is None:
+                raise ValueError(f"digests[{i}].review.notify names a Zulip stream but there is no 'zulip' section")
         forum = self.sources.activity.discourse
         if forum is not None and forum.url is None and self.discourse is None:
             raise ValueError("sources.activity.discourse: set 'url' or add a 'discourse' section with the forum's url")
@@ -629,6 +720,9 @@ def parse_config(data: Any, *, path: Path | None = None, db_url: str | None = No
     if config.discourse is not None:
         key = _secret(config.discourse.api_key, config.discourse.api_key_env, file_values)
         updates["discourse"] = config.discourse.model_copy(update={"api_key": key})
+    web_secret = _secret(config.server.secret, config.server.secret_env, file_values)
+    if web_secret is not config.server.secret:
+        updates["server"] = config.server.model_copy(update={"secret": web_secret})
     releases = config.sources.releases
     token = _secret(releases.github_token, releases.github_token_env, file_values)
     sources_update: dict[str, Any] = {}

@@ -61,7 +61,7 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], dt.datetime]
 Sleep = Callable[[float], None]
 # What happened to one target in one call (not the row's ``Status``: "already" and "busy" are answers).
-OutcomeStatus = Literal["published", "already", "skipped", "failed", "busy", "dry-run"]
+OutcomeStatus = Literal["published", "already", "skipped", "failed", "busy", "dry-run", "draft"]
 
 
 def utc_now() -> dt.datetime:
@@ -103,7 +103,7 @@ class TargetOutcome:
             where = self.publication.url or self.publication.describe()
         elif self.error:
             where = self.error
-        label = {"busy": "in progress in another process"}.get(self.status, self.status)
+        label = {"busy": "in progress in another process", "draft": "drafted"}.get(self.status, self.status)
         if self.status == "already":
             label = "already published" if self.publication is not None else "already done"
         return f"{self.target}: {label}" + (f": {where}" if where else "")
@@ -263,6 +263,8 @@ def _publish_target(
             assert row is not None
             if row.status in DONE:  # finished by another process between our read and our lock
                 return _done_outcome(row)
+            if row.status == Status.DRAFT:  # under review: only an approval (chatops.review) releases it
+                return TargetOutcome(target.key, "draft", error="waiting for review", attempts=row.attempts)
             # An earlier attempt that got as far as 'posting' may have posted: look before posting.
             recover = row.status == Status.POSTING or row.attempts > 0
             post = _frozen_post(row)

@@ -7,9 +7,10 @@ publishing wiring. It answers, for a digest by name:
 - ``preview(name, window, target)``: the post exactly as it would go out, or None when empty and skipped;
 - ``publish(name, window)``: publish to every target, exactly once (``chatops.publishing``);
 - ``fire`` / ``catch_up`` / ``sweep`` / ``run_once``: what the scheduler and ``compass run --once`` do;
-- ``pause`` / ``resume`` / ``is_paused``, ``reload``, ``status``.
-
-Review drafts (``drafts``, ``approve``) and ``history`` belong here too when they come (issue 17).
+- ``pause`` / ``resume`` / ``is_paused``, ``reload``, ``status``;
+- review (a digest with ``review:``; the work is in ``chatops.review``): ``draft``, ``drafts``, ``get_draft``,
+  ``approve``, ``hold``, ``skip``, ``edit``, ``refresh``, ``take_fresh``, ``history``, and the review page's
+  sign-in links (``sign_in_link``, ``redeem``).
 Nothing here prints or formats for a terminal; a ``DigestOutcome`` words itself (``sentence``, ``lines``).
 
 Example usage::
@@ -26,7 +27,7 @@ import datetime as dt
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -49,9 +50,11 @@ from chatops.publishing import (
 from digests.model import Window
 
 if TYPE_CHECKING:
-    from chatops.config import Config, DigestConfig, Target
+    from chatops.config import Config, DigestConfig, ReviewNotify, Target
     from chatops.health import Metrics
+    from chatops.review import Draft, Notifier, Reviewer, ReviewAnswer
     from chatops.storage.db import Database
+    from chatops.storage.tables import ReviewEventRecord
 
 __all__ = ["Compass", "CompassChat", "DigestState", "PublisherFactory", "ReloadResult", "ServiceStatus"]
 
@@ -105,6 +108,7 @@ class Compass:
         build: BuildDigest | None = None,
         render: RenderDigest | None = None,
         metrics: Metrics | None = None,
+        notifier: Notifier | None = None,
     ) -> None:
         self._config = config
         self.database = database
@@ -124,6 +128,9 @@ class Compass:
         self._owns_database = database is None
         self._last_prune: dt.datetime | None = None
         self.on_reload: Callable[[Config], str] | None = None  # the scheduler's sync, while scheduling
+        self._notifier = notifier
+        self.page_url: str = config.server.base_url()  # where reviewers reach /review (the runner sets the port)
+        self._secret: str | None = None
 
     # -- configuration and database --
 
@@ -213,6 +220,8 @@ class Compass:
             if self.is_paused(name):
                 log.info('Digest "%s" is paused; the run due at %s is not posted', name, until)
                 return None
+            if digest.review is not None:
+                return self.draft(name, window)
             return self.publish(name, window)
         except CompassError as exc:
             log.error('Digest "%s" for the period ending %s failed: %s', name, until, exc)
@@ -289,9 +298,16 @@ class Compass:
                 continue
             log.info('Finishing digest "%s" for the period ending %s, left unfinished', name, end.isoformat())
             try:
-                outcomes.append(self.publish(name, Window(since=start, until=end)))
+                if digest.review is not None:  # never straight out: drafted first (a no-op once drafted)
+                    outcomes.append(self.draft(name, Window(since=start, until=end)))
+                else:
+                    outcomes.append(self.publish(name, Window(since=start, until=end)))
             except CompassError as exc:
                 log.error('Digest "%s" for the period ending %s failed: %s', name, end, exc)
+        if any(d.review is not None for d in names.values()):
+            from chatops import review
+
+            outcomes.extend(review.sweep(self))
         return outcomes
 
     def _prune_handled(self, now: dt.datetime) -> None:
@@ -324,8 +340,135 @@ class Compass:
             if self.is_paused(digest.name):
                 log.info('Digest "%s" is paused; not posted', digest.name)
                 continue
-            outcomes.append(self.publish(digest.name, window))
+            if digest.review is not None:
+                outcomes.append(self.draft(digest.name, window))
+            else:
+                outcomes.append(self.publish(digest.name, window))
         return outcomes
+
+    # -- review (chatops.review does the work) --
+
+    @property
+    def notifier(self) -> Notifier | None:
+        """Sends reviewers their notes: Zulip when configured (direct messages, or ``review.notify``)."""
+        if self._notifier is None:
+            zulip = self.config.zulip
+            if zulip is None or zulip.api_key is None:
+                return None
+            from chatops.publish.direct import ZulipDirect
+
+            direct = ZulipDirect.from_config(zulip)
+
+            def send(to: Sequence[str | int], where: ReviewNotify | None, text: str) -> None:
+                direct.send(to, where, text)
+
+            self._notifier = send
+        return self._notifier
+
+    def draft(self, name: str, window: Window) -> DigestOutcome:
+        """Compile digest ``name`` for ``window`` into a draft and tell its reviewers (idempotent)."""
+        from chatops import review
+
+        return review.make_draft(self, name, window)
+
+    def drafts(self, name: str | None = None, *, open_only: bool = False, limit: int = 50) -> list[Draft]:
+        """Drafts, newest period first (``open_only``: those still waiting or held)."""
+        from chatops import review
+
+        return review.list_drafts(self, digest=name, open_only=open_only, limit=limit)
+
+    def get_draft(self, review_id: int) -> Draft | None:
+        from chatops import review
+
+        return review.get_draft(self, review_id)
+
+    def find_draft(self, name: str, period: str | None = None) -> Draft:
+        """The draft of ``name`` for ``period`` (default: the newest open one); ``UsageError`` if none."""
+        from chatops import review
+
+        return review.find(self, name, period)
+
+    def history(self, review_id: int) -> list[ReviewEventRecord]:
+        """Who did what to a draft, oldest first (edits with their full text)."""
+        from chatops import review
+
+        return review.history(self, review_id)
+
+    def approve(self, name: str, who: Reviewer, *, period: str | None = None,
+                review_id: int | None = None) -> ReviewAnswer:
+        from chatops import review
+
+        return review.approve(self, name, who, period=period, review_id=review_id)
+
+    def hold(self, name: str, who: Reviewer, *, period: str | None = None, review_id: int | None = None,
+             reason: str | None = None) -> ReviewAnswer:
+        from chatops import review
+
+        return review.hold(self, name, who, period=period, review_id=review_id, reason=reason)
+
+    def skip(self, name: str, who: Reviewer, *, period: str | None = None, review_id: int | None = None,
+             reason: str | None = None) -> ReviewAnswer:
+        from chatops import review
+
+        return review.skip(self, name, who, period=period, review_id=review_id, reason=reason)
+
+    def edit(self, review_id: int, text: str, who: Reviewer, *, version: int) -> ReviewAnswer:
+        from chatops import review
+
+        return review.edit(self, review_id, text, who, version=version)
+
+    def refresh(self, review_id: int, who: Reviewer) -> ReviewAnswer:
+        from chatops import review
+
+        return review.refresh(self, review_id, who)
+
+    def take_fresh(self, review_id: int, who: Reviewer, *, take: bool, version: int) -> ReviewAnswer:
+        from chatops import review
+
+        return review.take_fresh(self, review_id, who, take=take, version=version)
+
+    def is_reviewer(self, who: Reviewer, name: str | None = None) -> bool:
+        """Whether ``who`` reviews digest ``name`` (or any digest)."""
+        from chatops.review import is_reviewer
+
+        digests = [self.digest(name)] if name is not None else list(self.config.digests)
+        return any(is_reviewer(d.review, who) for d in digests)
+
+    @property
+    def web_secret(self) -> str:
+        """The key that signs sign-in links and session cookies: ``server.secret`` (``COMPASS_WEB_SECRET``),
+        else one made for this process (links then work only with this process)."""
+        secret = self.config.server.secret
+        if secret is not None:
+            return secret.get_secret_value()
+        if self._secret is None:
+            import secrets
+
+            log.warning("server.secret is not set (COMPASS_WEB_SECRET): review sign-in links and sessions "
+                        "work only with this process until it restarts")
+            self._secret = secrets.token_urlsafe(32)
+        return self._secret
+
+    def sign_in_link(self, who: Reviewer) -> str:
+        """A single-use link to the review page for ``who``, valid 15 minutes."""
+        from chatops.signin import issue
+
+        if not self.is_reviewer(who):
+            raise UsageError("only reviewers can sign in to the review page")
+        return f"{self.page_url}/review/signin?token=" + issue(self.web_secret, {"email": who.email, "id": who.user_id})
+
+    def redeem(self, token: str) -> Reviewer:
+        """Who a sign-in link is for, once; ``SignInRefused`` (a ``CompassError``) otherwise."""
+        from chatops.review import Reviewer as Who
+        from chatops.signin import redeem
+
+        data = redeem(self.web_secret, token, self.open(), now=self.clock())
+        who = Who(email=data.get("email"), user_id=data.get("id"))
+        if not self.is_reviewer(who):  # removed from the reviewers since the link was made
+            from chatops.signin import SignInRefused
+
+            raise SignInRefused("You are no longer a reviewer of any digest.")
+        return who
 
     # -- pause, reload, status --
 

@@ -7,6 +7,8 @@ each exist once, whoever creates it first. Its ``status`` is a ``Status``, and m
     pending --claim--> posting --> published | skipped | failed
        |                  ^  (a crash leaves 'posting': the next holder looks the post up first)
        +--> skipped (empty) | failed (cannot compile)        failed --> posting | skipped | failed
+       +--> draft (a digest under review: the post is frozen in the row, nothing is sent)
+               draft --> draft (edited, refreshed) | pending (approved) | skipped (skipped, expired)
 
 Only the holder of ``publication_lock(database, id)`` may move a row out of ``pending``/``posting``/
 ``failed``. On PostgreSQL the lock is a session-level advisory lock (``pg_try_advisory_lock``) on a
@@ -59,14 +61,15 @@ class Status(StrEnum):
     PUBLISHED = "published"
     SKIPPED = "skipped"  # the digest was empty for the period
     FAILED = "failed"  # the last attempt failed; the next fire or sweep tries again
-    # A review step (issue 17) adds DRAFT here: pending -> draft -> posting, with its Alembic revision.
+    DRAFT = "draft"  # compiled and frozen for review (``chatops.review``); published only once approved
 
 
 # Every allowed move of ``status``, in one place. Staying put is allowed (a retry records its attempt).
 TRANSITIONS: dict[Status, frozenset[Status]] = {
-    Status.PENDING: frozenset({Status.POSTING, Status.SKIPPED, Status.FAILED}),
+    Status.PENDING: frozenset({Status.POSTING, Status.SKIPPED, Status.FAILED, Status.DRAFT}),
     Status.POSTING: frozenset({Status.POSTING, Status.PUBLISHED, Status.FAILED}),
-    Status.FAILED: frozenset({Status.POSTING, Status.SKIPPED, Status.FAILED}),
+    Status.FAILED: frozenset({Status.POSTING, Status.SKIPPED, Status.FAILED, Status.DRAFT}),
+    Status.DRAFT: frozenset({Status.DRAFT, Status.PENDING, Status.SKIPPED}),
     Status.PUBLISHED: frozenset(),
     Status.SKIPPED: frozenset(),
 }

@@ -121,3 +121,43 @@ class DigestStateRecord(SQLModel, table=True):
     paused: bool = False
     changed_by: str | None = Field(default=None, max_length=200)
     changed_at: dt.datetime | None = _ts(nullable=True)
+
+
+class ReviewRecord(SQLModel, table=True):
+    """A drafted digest period waiting for (or past) review: one per (digest, period)."""
+
+    __tablename__ = "reviews"
+    __table_args__ = (sa.UniqueConstraint("digest", "period_start", name="uq_review"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    digest: str = Field(max_length=100)
+    period_start: dt.datetime = Field(sa_column=sa.Column(UTCDateTime(), nullable=False))
+    period_end: dt.datetime = Field(sa_column=sa.Column(UTCDateTime(), nullable=False))
+    mode: str = Field(max_length=10)  # approve | veto
+    state: str = Field(default="waiting", max_length=20, index=True)  # waiting | held | approved | skipped | expired
+    created_at: dt.datetime = Field(sa_column=sa.Column(UTCDateTime(), nullable=False))
+    due_at: dt.datetime | None = _ts(nullable=True)  # veto: published then; approve: expires then
+    remind_at: dt.datetime | None = _ts(nullable=True)
+    reminded_at: dt.datetime | None = _ts(nullable=True)
+    notified_at: dt.datetime | None = _ts(nullable=True)
+    decided_by: str | None = Field(default=None, max_length=200)
+    decided_at: dt.datetime | None = _ts(nullable=True)
+    reason: str | None = Field(default=None, sa_type=sa.Text)
+    original: str = Field(default="", sa_type=sa.Text)  # the compiled Markdown the draft started from
+    edited: str | None = Field(default=None, sa_type=sa.Text)  # a reviewer's version, published instead
+    fresh: str | None = Field(default=None, sa_type=sa.Text)  # newer notes compiled differently after an edit
+    version: int = 0  # bumped by every change of the text, so two editors never overwrite each other unseen
+
+
+class ReviewEventRecord(SQLModel, table=True):
+    """Who did what to a draft, and when: the review's history (edits keep their full text)."""
+
+    __tablename__ = "review_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(foreign_key="reviews.id", index=True, ondelete="CASCADE")
+    at: dt.datetime = Field(sa_column=sa.Column(UTCDateTime(), nullable=False))
+    who: str = Field(max_length=200)
+    action: str = Field(max_length=20)  # drafted | notified | edited | refreshed | approved | held | skipped | ...
+    body: str | None = Field(default=None, sa_type=sa.Text)
+    note: str | None = Field(default=None, sa_type=sa.Text)
