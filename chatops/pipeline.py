@@ -5,7 +5,9 @@
 - releases come from the configured release sources (GitHub, PyPI, changelogs); a failing source is
   logged and skipped, the others still count;
 - shout-outs come from the database, reading only the window (``list_shoutouts`` uses the
-  ``created_at`` index), so a digest costs the same after ten years as after one month.
+  ``created_at`` index), so a digest costs the same after ten years as after one month;
+- GitHub and Discourse activity come from ``sources.activity`` (community and technical digests only); a
+  source that fails is named in the digest's "activity_status" section, the others still count.
 
 Example usage::
 
@@ -30,6 +32,7 @@ from zoneinfo import ZoneInfo
 
 from chatops.config import Config, DigestConfig, Target
 from chatops.errors import StorageError, UsageError
+from digests.activity import Activity, Limits
 from digests.compile import compile_digest, previous_window
 from digests.digest import CommunityInfo, Digest, Link, UpcomingMeeting
 from digests.model import Meeting, Release, Shoutout, Window
@@ -41,6 +44,7 @@ if TYPE_CHECKING:
 __all__ = [
     "build_digest",
     "community_info",
+    "load_activity",
     "load_meetings",
     "load_releases",
     "load_shoutouts",
@@ -217,6 +221,31 @@ def load_releases(config: Config, window: Window) -> list[Release]:
     return list(report.releases)
 
 
+_ACTIVITY_SECTIONS = {"newcomers", "calls_for_help", "deployments", "merged_work", "conversations", "activity_status"}
+
+
+def load_activity(config: Config, digest_cfg: DigestConfig, window: Window) -> Activity | None:
+    """The window's GitHub and Discourse activity, when ``sources.activity`` is configured and the digest shows
+    some of it; a failing source is named in the result (and logged), never raised."""
+    if not config.sources.activity.configured or digest_cfg.kind == "celebratory":
+        return None
+    if not _ACTIVITY_SECTIONS & set(selected_sections(digest_cfg)):
+        return None
+    from chatops.sources.activity import collect_activity
+
+    # The people registry records first-time contributors here once it exists (issue 15): pass its
+    # "record a sighting" function as on_first_contribution.
+    activity = collect_activity(config, window, cache=_source_cache())
+    for status in activity.statuses:
+        if status.state != "ok":
+            log.warning("%s: %s", status.source, status.reason)
+    return activity
+
+
+def activity_limits(config: Config) -> Limits:
+    return Limits(**config.sources.activity.limits.model_dump())
+
+
 def _source_cache() -> Any:
     try:
         from chatops.sources.cache import FileCache
@@ -266,11 +295,12 @@ def build_digest(
     meetings: Iterable[Meeting] | None = None,
     releases: Iterable[Release] | None = None,
     shoutouts: Iterable[Shoutout] | None = None,
+    activity: Activity | None = None,
 ) -> Digest:
     """Gather the inputs of ``digest_cfg`` for ``window`` and compile the digest.
 
-    ``notes`` replaces the configured note sources; ``meetings``, ``releases`` and ``shoutouts`` replace
-    the corresponding sources altogether (tests, benchmarks, callers that already hold them).
+    ``notes`` replaces the configured note sources; ``meetings``, ``releases``, ``shoutouts`` and ``activity``
+    replace the corresponding sources altogether (tests, benchmarks, callers that already hold them).
     """
     community = community_info(config, digest_cfg)
     before = previous_window(window, community.timezone)
@@ -282,6 +312,7 @@ def build_digest(
     found_releases = list(releases) if releases is not None else load_releases(config, window)
     given = list(shoutouts) if shoutouts is not None else load_shoutouts(database, window)
     upcoming = upcoming_meetings(config, window.until) if digest_cfg.kind == "community" else []
+    found_activity = activity if activity is not None else load_activity(config, digest_cfg, window)
     digest = compile_digest(
         digest_cfg.kind,
         window,
@@ -293,6 +324,8 @@ def build_digest(
         upcoming=upcoming,
         sections=selected_sections(digest_cfg),
         title=digest_cfg.title,
+        activity=found_activity,
+        activity_limits=activity_limits(config),
     )
     log.info('Compiled digest "%s" for %s: %d sections%s', digest_cfg.name, digest.period, len(digest.sections),
              " (empty)" if digest.empty else "")

@@ -33,6 +33,7 @@ from digests.model import Value, Window
 __all__ = [
     "Activity",
     "Contributor",
+    "Limits",
     "MergedPull",
     "SourceStatus",
     "Thread",
@@ -100,7 +101,8 @@ class Activity(Value):
     merged: tuple[MergedPull, ...] = ()
     first_timers: tuple[Contributor, ...] = ()
     discussed: tuple[Thread, ...] = ()  # GitHub issues and pull requests active in the window
-    help_wanted: tuple[Thread, ...] = ()  # open GitHub issues with the configured labels
+    help_wanted: tuple[Thread, ...] = ()  # open GitHub issues with the configured labels (the newest few)
+    help_wanted_total: int = 0  # how many open issues carry those labels in all
     topics: tuple[Thread, ...] = ()  # Discourse topics active in the window, in the configured categories
     deployments: tuple[Thread, ...] = ()  # new topics in the show-and-tell categories
     unanswered: tuple[Thread, ...] = ()  # forum topics nobody answered for the configured age
@@ -111,7 +113,18 @@ class Activity(Value):
 
     @property
     def empty(self) -> bool:
-        return not any(getattr(self, name) for name in Activity.model_fields if name != "statuses")
+        return not any(getattr(self, name) for name in Activity.model_fields
+                       if name not in ("statuses", "help_wanted_total"))
+
+
+class Limits(Value):
+    """How many items each activity section shows (``sources.activity.limits``)."""
+
+    conversations: int = 5
+    merged_per_repo: int = 5
+    help_wanted: int = 5
+    unanswered: int = 5
+    deployments: int = 5
 
 
 def is_bot(login: str | None, extra: Iterable[str] = ()) -> bool:

@@ -26,6 +26,7 @@ import datetime as dt
 from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
+from digests.activity import Activity, Limits
 from digests.digest import CommunityInfo, Digest, DigestCounts, Section, UpcomingMeeting
 from digests.model import DigestKind, Meeting, Release, Shoutout, Window
 from digests.people import Directory, name_key, people_count
@@ -198,12 +199,15 @@ def compile_digest(
     upcoming: Iterable[UpcomingMeeting] = (),
     sections: Iterable[str] | None = None,
     title: str | None = None,
+    activity: Activity | None = None,
+    activity_limits: Limits | None = None,
 ) -> Digest:
     """Build the ``kind`` digest of ``window`` from its inputs; items outside the window are ignored.
 
     ``previous_meetings`` are those of the window before (for the attendance comparison); ``upcoming`` the
     scheduled meetings to announce; ``sections`` the section names to keep (default: all of the kind);
-    ``title`` an admin's title, where ``{period}``, ``{community}`` and ``{kind}`` are filled in.
+    ``title`` an admin's title, where ``{period}``, ``{community}`` and ``{kind}`` are filled in;
+    ``activity`` the window's GitHub and Discourse activity, shown up to ``activity_limits`` items a section.
     """
     if kind not in SECTIONS:
         raise ValueError(f"{kind!r} is not a digest kind; choose from {', '.join(SECTIONS)}")
@@ -220,6 +224,7 @@ def compile_digest(
     inputs = Inputs(
         window=window, held=held, previous=previous, releases=in_window_releases, shoutouts=given,
         upcoming=tuple(upcoming), community=community, directory=directory, zone=zone, people=people_count(held),
+        activity=activity or Activity(), limits=activity_limits or Limits(),
     )
     releases_section, release_count, project_count = technical_sections.releases_section(in_window_releases)
     built: list[Section]

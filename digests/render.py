@@ -79,6 +79,9 @@ _EMOJI: dict[str, tuple[str, str, str]] = {
     "pencil": ("memo", "memo", "\U0001f4dd"),
     "heart": ("heart", "heart", "\u2764\ufe0f"),
     "tada": ("tada", "tada", "\U0001f389"),
+    "wrench": ("wrench", "wrench", "\U0001f527"),
+    "package": ("package", "package", "\U0001f4e6"),
+    "warning": ("warning", "warning", "\u26a0\ufe0f"),
 }
 
 

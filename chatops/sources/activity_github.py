@@ -200,6 +200,7 @@ class GitHubActivity:
         self._token_env = token_env
         self._sleep = sleep
         self._clock = clock
+        self._labelled_total = 0
         self._blocked: dict[str, tuple[float, str]] = {}  # resource -> (reset POSIX time, reason)
         self._client = httpx.Client(timeout=self.policy.timeout, transport=transport, follow_redirects=True,
                                     headers={"User-Agent": USER_AGENT})
@@ -229,7 +230,8 @@ class GitHubActivity:
                                lambda: self.discussed(window, run), [])
         labelled = self._part(run, "labelled issues", lambda: self.labelled_issues(run), [])
         return Activity(merged=tuple(merged), first_timers=tuple(first), discussed=tuple(discussed),
-                        help_wanted=tuple(labelled), statuses=(self._status(run, parts=4),))
+                        help_wanted=tuple(labelled), help_wanted_total=max(self._labelled_total, len(labelled)),
+                        statuses=(self._status(run, parts=4),))
 
     def _part(self, run: _Run, name: str, work: Callable[[], list[Any]], empty: list[Any]) -> list[Any]:
         try:
@@ -247,7 +249,8 @@ class GitHubActivity:
             run.notes.append(f"set {self._token_env} for GitHub's higher rate limit (5,000 requests an hour)")
         notes = tuple(dict.fromkeys(run.notes))
         if run.failures:
-            until = next((e.until for _, e in run.failures if isinstance(e, RateLimitedUntil)), None)
+            resets = [e.until for _, e in run.failures if isinstance(e, RateLimitedUntil) and e.until is not None]
+            until = max(resets) if resets else None  # when every part can be asked again
             first = run.failures[0][1]
             reason = "rate limited" if isinstance(first, RateLimitedUntil) else first.reason
             if len(run.failures) < parts:
@@ -416,10 +419,8 @@ class GitHubActivity:
                                   labels=tuple(lb.get("name", "") for lb in item.get("labels", [])
                                                if isinstance(lb, dict))))
         out.sort(key=lambda t: t.active_at or t.created_at, reverse=True)
-        out = out[: self.spec.help_wanted]
-        if total > len(out):
-            run.notes.append(f"{total:,} open issues carry the labels {', '.join(self.spec.labels)}")
-        return out
+        self._labelled_total = total
+        return out[: self.spec.help_wanted]
 
     # -- search --------------------------------------------------------------------------------
 

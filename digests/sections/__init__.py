@@ -14,8 +14,10 @@ __all__ = ["KINDS", "SECTIONS"]
 
 # The sections of each kind, in reading order.
 SECTIONS: dict[str, tuple[str, ...]] = {
-    "community": ("summary", "meetings", "attendance", "newcomers", "calls_for_help", "upcoming", "links"),
-    "technical": ("summary", "releases", "decisions", "agenda", "action_items"),
+    "community": ("summary", "meetings", "attendance", "newcomers", "calls_for_help", "deployments", "upcoming",
+                  "links", "activity_status"),
+    "technical": ("summary", "releases", "merged_work", "conversations", "decisions", "agenda", "action_items",
+                  "activity_status"),
     "celebratory": ("summary", "shoutouts", "celebrations"),
 }
 KINDS: tuple[str, ...] = tuple(SECTIONS)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from digests.digest import CommunityInfo, Link
+from digests.activity import Activity, Thread, status_line
+from digests.digest import CommunityInfo, Entry, Link, Section
 from digests.model import Meeting, SourceRef
 
-__all__ = ["DAYS", "MONTHS", "issue_links", "meeting_link", "people_phrase", "plural", "source_link"]
+__all__ = ["DAYS", "MONTHS", "activity_status_section", "issue_links", "meeting_link", "people_phrase", "plural",
+           "source_link", "thread_link"]
 
 _ISSUE = re.compile(r"^https?://github\.com/[\w.-]+/(?P<repo>[\w.-]+)/(?:issues|pull|discussions)/(?P<n>\d+)")
 
@@ -68,3 +70,25 @@ def plural(count: int, word: str, plural: str | None = None) -> str:
 def people_phrase(count: int) -> str:
     return f"{count} {'person' if count == 1 else 'people'}"
 
+
+
+def thread_link(thread: Thread) -> Link:
+    """``org/repo#12`` for GitHub, the category's name for a forum topic."""
+    if thread.platform == "github" and thread.number is not None:
+        return Link(label=f"{thread.place}#{thread.number}", url=thread.url)
+    return Link(label=f"forum: {thread.place}", url=thread.url)
+
+
+def activity_status_section(activity: Activity, timezone: str) -> Section:
+    """What the activity sections could not show: a source that failed or answered from its cache, what a
+    search cap cut. Context, not news: it never makes a digest non-empty on its own."""
+    entries = []
+    for status in activity.statuses:
+        line = status_line(status, timezone)
+        if line is None and not status.notes:
+            continue
+        parts = ([line] if line else []) + list(status.notes)
+        text = "; ".join(parts) if line else f"{status.source}: " + "; ".join(parts)
+        entries.append(Entry(text=text))
+    return Section(name="activity_status", heading="About this digest's activity data", entries=tuple(entries),
+                   content=False, intro="Some project activity could not be shown in full:")

@@ -11,10 +11,20 @@ import re
 from collections.abc import Iterable, Sequence
 from zoneinfo import ZoneInfo
 
-from digests.digest import CommunityInfo, Entry, Link, Section, UpcomingMeeting
+from digests.activity import Activity, Limits
+from digests.digest import CommunityInfo, Entry, Link, Person, Section, UpcomingMeeting
 from digests.model import Meeting, SourceRef, Window
 from digests.people import Directory, name_key, people_count
-from digests.sections.common import DAYS, MONTHS, meeting_link, people_phrase, plural, source_link
+from digests.sections.common import (
+    DAYS,
+    MONTHS,
+    activity_status_section,
+    meeting_link,
+    people_phrase,
+    plural,
+    source_link,
+    thread_link,
+)
 from digests.sections.inputs import Inputs
 
 __all__ = ["CALL_FOR_HELP_PHRASES", "meeting_name", "sections"]
@@ -142,6 +152,63 @@ def _calls_section(meetings: Sequence[Meeting], directory: Directory, community:
                    intro="Calls for help and invitations to contribute from the meetings:")
 
 
+def _first_contributions(section: Section, activity: Activity, window: Window) -> Section:
+    """The welcome, with the people whose first pull request was merged in the window."""
+    firsts = sorted((c for c in activity.first_timers if window.contains(c.first.merged_at)),
+                    key=lambda c: (c.first.merged_at, c.login.lower()))
+    if not firsts:
+        return section
+    entry = Entry(title="first contribution", marks=("first_contribution",),
+                  people=tuple(Person(name=c.login, kind="github", handle=c.login.lower()) for c in firsts),
+                  links=tuple(Link(label=f"{c.first.repo}#{c.first.number}", url=c.first.url) for c in firsts))
+    intro = section.intro if section.entries else "A warm welcome to the people who joined us for the first time:"
+    return section.model_copy(update={"entries": (*section.entries, entry), "intro": intro})
+
+
+def _ways_to_help(section: Section, activity: Activity, window: Window, limits: Limits) -> Section:
+    """The calls for help from the meetings, then open issues with the configured labels and forum topics
+    nobody has answered yet."""
+    entries = list(section.entries)
+    issues = activity.help_wanted[: limits.help_wanted]
+    for issue in issues:
+        label = next(iter(issue.labels), "")
+        link = thread_link(issue)
+        entries.append(Entry(text=issue.title, links=(Link(label=f"{link.label}, {label}" if label else link.label,
+                                                                url=link.url),)))
+    topics = activity.unanswered[: limits.unanswered]
+    for topic in topics:
+        days = max((window.until - topic.created_at).days, 1)
+        entries.append(Entry(text=topic.title, links=(Link(
+            label=f"{topic.place} forum, unanswered for {plural(days, 'day')}", url=topic.url),)))
+    if not issues and not topics:
+        return section
+    parts = ["from the meetings"] if section.entries else []
+    if issues:
+        labels = sorted({lb for i in activity.help_wanted for lb in i.labels})
+        parts.append(f"open issues labelled {' or '.join(labels)}" if labels else "open issues")
+    if topics:
+        parts.append("forum questions waiting for an answer")
+    intro = "Calls for help and invitations to contribute: " + ", ".join(parts[:-1]) + \
+        (" and " if len(parts) > 1 else "") + parts[-1] + "."
+    total = activity.help_wanted_total
+    if total > len(issues):
+        shown = "here is the most recently updated" if len(issues) == 1 else \
+            f"here are the {len(issues)} most recently updated"
+        intro += f" {total} open issues carry these labels; {shown}."
+    return section.model_copy(update={"entries": tuple(entries), "intro": intro})
+
+
+def _deployments_section(activity: Activity, window: Window, zone: ZoneInfo, limit: int) -> Section:
+    """Topics opened in the window in the show-and-tell categories: who is deploying what."""
+    shown = [t for t in activity.deployments if window.contains(t.created_at)][:limit]
+    entries = tuple(
+        Entry(text=t.title, date=t.created_at.astimezone(zone).date(),
+              credits=(Person(name=t.author),) if t.author else (), links=(Link(label="forum", url=t.url),))
+        for t in shown)
+    return Section(name="deployments", heading="New deployments", entries=entries,
+                   intro="Shared on the forum: who is running what, and how.")
+
+
 def _upcoming_section(upcoming: Sequence[UpcomingMeeting], window: Window, timezone: str) -> Section:
     entries = [
         Entry(title=u.name, text=_format_when(u.when, timezone),
@@ -174,11 +241,17 @@ def sections(chosen: Iterable[str], inputs: Inputs) -> list[Section]:
         elif name == "attendance" and inputs.held:
             built.append(_attendance_section(inputs.held, inputs.previous, inputs.people))
         elif name == "newcomers":
-            built.append(_newcomers_section(inputs.held, inputs.directory, inputs.community))
+            built.append(_first_contributions(_newcomers_section(inputs.held, inputs.directory, inputs.community),
+                                              inputs.activity, inputs.window))
         elif name == "calls_for_help":
-            built.append(_calls_section(inputs.held, inputs.directory, inputs.community))
+            built.append(_ways_to_help(_calls_section(inputs.held, inputs.directory, inputs.community),
+                                       inputs.activity, inputs.window, inputs.limits))
+        elif name == "deployments":
+            built.append(_deployments_section(inputs.activity, inputs.window, inputs.zone, inputs.limits.deployments))
         elif name == "upcoming":
             built.append(_upcoming_section(list(inputs.upcoming), inputs.window, inputs.community.timezone))
         elif name == "links":
             built.append(_links_section(inputs.community))
+        elif name == "activity_status":
+            built.append(activity_status_section(inputs.activity, inputs.community.timezone))
     return built

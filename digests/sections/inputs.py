@@ -6,11 +6,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from digests.activity import Activity, Limits
 from digests.digest import CommunityInfo, UpcomingMeeting
 from digests.model import Meeting, Release, Shoutout, Window
 from digests.people import Directory
 
 __all__ = ["Inputs"]
+
+_NO_ACTIVITY = Activity()
+_DEFAULT_LIMITS = Limits()
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,3 +31,5 @@ class Inputs:
     directory: Directory
     zone: ZoneInfo
     people: int  # distinct people at the meetings held
+    activity: Activity = _NO_ACTIVITY  # GitHub and Discourse activity of the window (chatops.sources.activity)
+    limits: Limits = _DEFAULT_LIMITS
