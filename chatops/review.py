@@ -391,6 +391,25 @@ def notify_new(compass: Compass, review_id: int) -> None:
     _notify(compass, digest, text)
 
 
+def describe(compass: Compass, draft: Draft) -> str:
+    """A draft for chat: what, which period, its state, what happens next and when, and a preview."""
+    config = compass.config
+    digest = config.digest(draft.digest)
+    period = _period(config, digest, draft.window)
+    if draft.state == ReviewState.WAITING and draft.mode == "veto":
+        state = f"waiting; published {_when(config, digest, draft.due_at)} unless held"
+    elif draft.state == ReviewState.WAITING:
+        state = f"waiting for approval; expires {_when(config, digest, draft.due_at)}"
+    elif draft.state == ReviewState.HELD:
+        state = f"held by {draft.decided_by}; " + _after_hold(config, digest, draft)
+    else:
+        state = _settled(config, digest, draft)
+    edited = " (edited by a reviewer)" if draft.edited is not None else ""
+    targets = ", ".join(f"{key} ({status})" for key, status, _ in draft.posts)
+    return (f"**{draft.title}** (`{draft.digest}`, {period}){edited}: {state}\nTargets: {targets}\n"
+            f"Page: {compass.page_url}/review/drafts/{draft.id}\n\n```quote\n{_preview(draft.text)}\n```")
+
+
 # --- acting -----------------------------------------------------------------------------------
 
 

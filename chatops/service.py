@@ -571,6 +571,44 @@ class CompassChat:
         """The configuration in force now (after any reload): the chat dispatcher reads its settings here."""
         return self.compass.config
 
+    # -- the review commands' port (``chatops.commands.base.ReviewService``) --
+
+    @staticmethod
+    def _who(email: str, user_id: int | None) -> Reviewer:
+        from chatops.review import Reviewer as Who
+
+        return Who(email=email or None, user_id=user_id)
+
+    def approve(self, name: str, email: str, user_id: int | None, *, period: str | None = None) -> str:
+        return self.compass.approve(name, self._who(email, user_id), period=period).message
+
+    def hold(self, name: str, email: str, user_id: int | None, *, reason: str | None = None) -> str:
+        return self.compass.hold(name, self._who(email, user_id), reason=reason).message
+
+    def skip(self, name: str, email: str, user_id: int | None, *, reason: str | None = None) -> str:
+        return self.compass.skip(name, self._who(email, user_id), reason=reason).message
+
+    def show_draft(self, name: str, email: str, user_id: int | None) -> str:
+        from chatops.review import describe
+
+        who = self._who(email, user_id)
+        if not self.compass.is_reviewer(who, name):
+            return f"Sorry, only the reviewers of `{name}` can see its drafts. Nothing was changed."
+        return describe(self.compass, self.compass.find_draft(name))
+
+    def sign_in(self, email: str, user_id: int | None, *, direct: bool) -> str:
+        who = self._who(email, user_id)
+        if not self.compass.is_reviewer(who):
+            return "Sorry, `review` is for the reviewers of drafted digests. Nothing was changed."
+        text = f"Your sign-in link to the review page (it works once, for 15 minutes): {self.compass.sign_in_link(who)}"
+        if direct:
+            return text
+        notifier = self.compass.notifier
+        if notifier is None:
+            return "I cannot send you a direct message from here; ask me `review` in a direct message."
+        notifier([user_id if user_id is not None else email], None, text)
+        return "I sent you a sign-in link to the review page in a direct message (it works once, for 15 minutes)."
+
 
 class _LazyPublishers(Mapping[str, Publisher]):
     """Publishers built on first use: a digest already published never builds a client."""

@@ -6,6 +6,8 @@
 - ``base``: ``Command``, ``CommandContext``, ``Reply``, ``CommandError``;
 - ``shoutout``, ``shoutouts``, ``undo``, ``edit``, ``help``; admin only: ``digest``, ``schedule``, ``pause``
   (pause and resume);
+- reviewers (digests with ``review:``): ``approve``, ``hold``, ``skip``, ``draft``, ``review`` (sharing
+  ``reviewing``: the digest named, the ``ReviewService`` port, work after the claim commits);
 - ``mentions`` reads Zulip mention syntax, ``format`` shows people and shout-outs in replies.
 
 To add a command, write ``chatops/commands/<name>.py`` exposing a ``Command`` and list it in

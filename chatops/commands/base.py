@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from sqlmodel import Session
 
@@ -20,7 +20,7 @@ from chatops.chat.ports import ChatPort, IncomingMessage
 if TYPE_CHECKING:
     from chatops.config import Config
 
-__all__ = ["Catalog", "Command", "CommandContext", "CommandError", "DigestService", "Reply", "Settings"]
+__all__ = ["Catalog", "Command", "CommandContext", "CommandError", "DigestService", "Reply", "ReviewService", "Settings"]
 
 
 class CommandError(Exception):
@@ -75,6 +75,22 @@ class DigestService(Protocol):
     def post(self, name: str, now: dt.datetime) -> str:
         """Publish the digest for its latest complete period; a one-line outcome."""
         ...
+
+
+@runtime_checkable
+class ReviewService(Protocol):
+    """What the review commands ask of the service (``chatops.service.CompassChat``). The reviewer is the
+    sender's Zulip email and user id; each answer is the reply, saying what happens next and when."""
+
+    def approve(self, name: str, email: str, user_id: int | None, *, period: str | None = None) -> str: ...
+
+    def hold(self, name: str, email: str, user_id: int | None, *, reason: str | None = None) -> str: ...
+
+    def skip(self, name: str, email: str, user_id: int | None, *, reason: str | None = None) -> str: ...
+
+    def show_draft(self, name: str, email: str, user_id: int | None) -> str: ...
+
+    def sign_in(self, email: str, user_id: int | None, *, direct: bool) -> str: ...
 
 
 class Catalog(Protocol):

@@ -4,7 +4,22 @@ from __future__ import annotations
 
 import difflib
 
-from chatops.commands import digest, edit, help, pause, reload, schedule, shoutout, shoutouts, undo
+from chatops.commands import (
+    approve,
+    digest,
+    draft,
+    edit,
+    help,
+    hold,
+    pause,
+    reload,
+    review,
+    schedule,
+    shoutout,
+    shoutouts,
+    skip,
+    undo,
+)
 from chatops.commands.base import Command
 
 __all__ = ["CATALOG", "COMMANDS", "find", "split_command", "suggest"]
@@ -20,6 +35,11 @@ COMMANDS: tuple[Command, ...] = (
     pause.PAUSE,
     pause.RESUME,
     reload.COMMAND,
+    approve.COMMAND,
+    hold.COMMAND,
+    skip.COMMAND,
+    draft.COMMAND,
+    review.COMMAND,
 )
 
 _BY_NAME: dict[str, Command] = {}
