@@ -39,9 +39,10 @@ class SourceRef(Value):
 
 
 class Attendee(Value):
-    name: str | None = None
+    name: str | None = None  # as written, without pronouns or remarks
     handle: str | None = None  # GitHub handle, lowercase, no '@'
     affiliation: str | None = None
+    pronouns: str | None = None  # "she/her", written beside the name
     source: SourceRef | None = None
 
 
@@ -49,13 +50,24 @@ class Celebration(Value):
     text: str  # Markdown links reduced to their text
     by: str | None = None  # who posted it
     people: tuple[str, ...] = ()  # handles (lowercase, no '@') or names
+    markdown: str = ""  # the text as Markdown, links kept; "" when it has no Markdown beyond the text
     source: SourceRef | None = None
+
+    @property
+    def rich(self) -> str:
+        """The Markdown form when there is one, else the text."""
+        return self.markdown or self.text
 
 
 class Update(Value):
     by: str | None = None
     text: str
+    markdown: str = ""  # as for Celebration
     source: SourceRef | None = None
+
+    @property
+    def rich(self) -> str:
+        return self.markdown or self.text
 
 
 class AgendaItem(Value):
@@ -67,12 +79,44 @@ class AgendaItem(Value):
     source: SourceRef | None = None
 
 
-class Statement(Value):
-    """A decision or an action item, exactly as the notes framed it."""
+class Decision(Value):
+    """An outcome the notes frame as settled, with the topic it was taken under."""
 
     text: str
-    owner: str | None = None  # for action items: "X to do Y" -> X
+    topic: str | None = None  # agenda item or heading it was recorded under
     source: SourceRef | None = None
+
+    @property
+    def reads_alone(self) -> str:
+        """"Topic: decision", so that the decision makes sense out of its meeting."""
+        return _with_topic(self.topic, self.text)
+
+
+class ActionItem(Value):
+    """A task the notes give to someone (or list as to do), with its topic and whether it is done."""
+
+    text: str
+    owner: str | None = None  # "X to do Y" -> X
+    topic: str | None = None
+    done: bool = False
+    source: SourceRef | None = None
+
+    @property
+    def reads_alone(self) -> str:
+        return _with_topic(self.topic, self.text)
+
+
+def _with_topic(topic: str | None, text: str) -> str:
+    if not topic:
+        return text
+    topic = topic.rstrip(" :")
+    if text.lower().startswith(topic.lower()):
+        return text
+    return f"{topic}: {text}"
+
+
+# Version 1 had one type for both; kept as a name for code that handles either.
+Statement = Decision | ActionItem
 
 
 class Meeting(Value):
@@ -87,9 +131,11 @@ class Meeting(Value):
     celebrations: tuple[Celebration, ...] = ()
     updates: tuple[Update, ...] = ()
     agenda: tuple[AgendaItem, ...] = ()
-    decisions: tuple[Statement, ...] = ()
-    action_items: tuple[Statement, ...] = ()
+    decisions: tuple[Decision, ...] = ()
+    action_items: tuple[ActionItem, ...] = ()
     links: tuple[str, ...] = ()
+    cancelled: bool = False  # the notes say it did not take place
+    documents: tuple[str, ...] = ()  # every document it was read from, when merged from several
     source: SourceRef | None = None
 
     def to_contract(self) -> dict[str, Any]:
@@ -101,13 +147,14 @@ class Meeting(Value):
             "date": self.date.isoformat() if self.date else None,
             "title": self.title,
             "attendees": [
-                {"name": a.name, "handle": a.handle, "affiliation": a.affiliation} for a in self.attendees
+                {"name": a.name, "handle": a.handle, "affiliation": a.affiliation, "pronouns": a.pronouns}
+                for a in self.attendees
             ],
             "newcomers": list(self.newcomers),
             "celebrations": [
-                {"text": c.text, "by": c.by, "people": list(c.people)} for c in self.celebrations
+                {"text": c.text, "by": c.by, "people": list(c.people), "markdown": c.rich} for c in self.celebrations
             ],
-            "updates": [{"by": u.by, "text": u.text} for u in self.updates],
+            "updates": [{"by": u.by, "text": u.text, "markdown": u.rich} for u in self.updates],
             "agenda": [
                 {
                     "title": a.title,
@@ -118,9 +165,13 @@ class Meeting(Value):
                 }
                 for a in self.agenda
             ],
-            "decisions": [d.text for d in self.decisions],
-            "action_items": [a.text for a in self.action_items],
+            "decisions": [{"text": d.text, "topic": d.topic} for d in self.decisions],
+            "action_items": [
+                {"text": a.text, "owner": a.owner, "topic": a.topic, "done": a.done} for a in self.action_items
+            ],
             "links": list(self.links),
+            "cancelled": self.cancelled,
+            "documents": list(self.documents or ([self.document] if self.document else [])),
             "source": self.source.model_dump(exclude_none=True) if self.source else None,
         }
 

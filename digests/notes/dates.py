@@ -52,12 +52,26 @@ def find_date(text: str, *, compact: bool = False) -> tuple[dt.date, int, int] |
     return best
 
 
+_SHORT_DMY = re.compile(r"(?<![\d.])(?P<day>[0-3]\d)\.(?P<mon>[01]\d)\.(?P<yy>\d\d)(?![\d.])")
+
+
+def short_date(text: str) -> tuple[dt.date, int, int] | None:
+    """"04.09.31" (day, month, two-digit year: 4 September 2031), the form some notes put in headings."""
+    if "." not in text:
+        return None
+    m = _SHORT_DMY.search(text)
+    if m is None:
+        return None
+    date = _make(f"20{m.group('yy')}", m.group("mon"), m.group("day"))
+    return (date, m.start(), m.end()) if date is not None else None
+
+
 def heading_date(text: str) -> dt.date | None:
     """The date a heading is about, when the heading is mostly that date ("2025-06-17",
-    "Meeting 17 June 2025", "2025-06-17 — Collab cafe")."""
+    "Meeting 17 June 2025", "2025-06-17 — Collab cafe", "04.09.31 Meeting Minutes")."""
     if "://" in text:  # a date inside a link is not the heading's date
         text = _URL.sub(" ", text)
-    found = find_date(text)
+    found = find_date(text) or short_date(text)
     if found is None:
         return None
     date, start, end = found

@@ -22,10 +22,10 @@ from digests.notes.blocks import Inline, find_urls
 # Patterns compiled once (the compiled parser would otherwise look them up in re's cache on every call).
 _NOT_LETTER = re.compile(r"[^a-z ]")
 _HEADER_SPLIT = re.compile(r"[/|,]")
-_NAME_SEPARATORS = re.compile(r"\s*(?:,|&|\band\b)\s*")
+_NAME_SEPARATORS = re.compile(r"\s*(?:,|&|\+|\band\b)\s*")
 
 HANDLE_RE = re.compile(r"(?<![\w@./])@([A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38})(?![\w@])")
-GITHUB_PROFILE_RE = re.compile(r"^https?://(?:www\.)?github\.com/([A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38})/?$",
+GITHUB_PROFILE_RE = re.compile(r"^https?://(?:www\.)?github\.(?!io/)[a-z]{2,}/([A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38})/?$",
                                re.IGNORECASE)
 GROUP_MENTIONS = frozenset({"all", "everyone", "channel", "here", "stream", "topic", "team", "everybody"})
 _GITHUB_RESERVED = {
@@ -73,24 +73,38 @@ _NOT_A_NAME = {
     "much", "very", "well", "good", "better", "best", "first", "last", "next", "release", "released", "version",
     "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
     "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
-    "pr", "prs", "issue", "issues", "github", "pypi", "ci", "docs",
+    "pr", "prs", "issue", "issues", "github", "pypi", "ci", "docs", "to", "for", "with", "from",
 }
+# Verbs that say what a person did; other subjects ("Grants landed", "Tests went green") must be people the
+# notes already know.
+_PERSONAL_VERBS = frozenset({
+    "wrote", "gave", "helped", "led", "leads", "organized", "organised", "hosted", "presented", "reviewed",
+    "contributed", "joined", "became", "won", "did", "made", "makes", "stepped", "spent", "worked", "ran",
+    "fixed", "created", "built", "implemented", "improved", "published", "had", "has", "have", "were", "was",
+})
 _SUBJECT_VERBS = (
-    "has", "have", "had", "did", "does", "is", "was", "were", "made", "makes", "gave", "wrote", "fixed",
+    "is", "are", "has", "have", "had", "did", "does", "was", "were", "made", "makes", "gave", "wrote", "fixed",
     "added", "released", "set", "led", "leads", "organized", "organised", "helped", "created", "built",
     "ran", "hosted", "stepped", "took", "finished", "completed", "shipped", "landed", "merged", "joined",
     "became", "got", "won", "presented", "published", "reviewed", "contributed", "started", "launched",
     "improved", "implemented", "migrated", "moved", "worked", "spent", "pulled", "put", "went", "opened",
 )
-_SUBJECT_RE = re.compile(
-    r"^(?P<names>[A-Z][\w'’\-]*(?:\s+[A-Z][\w'’\-]*){0,2})(?:\s*\((?P<paren>[^)]*)\))?\s+(?:" + "|".join(_SUBJECT_VERBS) + r")\b"
-)
 _NAME_SEQ = r"[A-Z\u00C0-\u024F][\w\u00C0-\u024F'’\-]*(?:\s+[A-Z\u00C0-\u024F][\w\u00C0-\u024F'’\-]*){0,2}"
 _NAME_AT_END = re.compile(rf"({_NAME_SEQ})$")
-_NAME_LIST = rf"(?P<names>{_NAME_SEQ}(?:\s*(?:,|&|\band\b)\s*(?:and\s+)?{_NAME_SEQ})*)"
+_NAME_LIST = rf"(?P<names>{_NAME_SEQ}(?:\s*(?:,|&|\+|\band\b)\s*(?:and\s+)?{_NAME_SEQ})*)"
+# "Simon did a great job", "Lena and Kofi were both a huge help" (not "Lena is making progress": a status report)
+_SUBJECT_RE = re.compile(
+    rf"^{_NAME_LIST}(?:\s*\((?P<paren>[^)]*)\))?\s+(?:both\s+|all\s+|also\s+|really\s+)?(?:" + "|".join(_SUBJECT_VERBS) + r")\b"
+)
 _THANKS_RE = re.compile(
-    rf"(?i:\bthanks?(?:\s+(?:you|so much|a lot))?(?:\s+(?:to|goes to))?|\bshout[- ]?outs?\s+(?:to|for)|\bkudos\s+to|\bcongrat(?:ulation)?s\s+to|"
-    rf"\bgratitude\s+to|\bappreciation\s+(?:to|for)|\beffort\s+(?:from|by)|\bwork\s+(?:from|by)|\bhelp\s+(?:from|of)|\bthanks\s+go(?:es)?\s+to|\bby)\s+{_NAME_LIST}"
+    rf"(?i:\bthank(?:s|ful|ing)?(?:\s+(?:you|so much|a lot))?(?:\s+(?:to|goes to|for(?=\s+[A-Z][\w\-]*['’])))?|\bshout[- ]?outs?\s+(?:to|for)|\bkudos\s+to|\bcongrat(?:ulation)?s(?:\s+to)?|"
+    rf"\bgratitude\s+to|\bappreciation\s+(?:to|for)|\bgrateful\s+(?:to|for)|\beffort\s+(?:from|by)|\bwork\s+(?:from|by)|\bhelp\s+(?:from|of)|\bthanks\s+go(?:es)?\s+to|"
+    rf"\bhappy\s+birthday|\bwelcome(?:\s+back)?|\b(?:happy|glad|thrilled|excited|proud|pleased)\s+(?:that|to\s+see(?:\s+that)?))\s+{_NAME_LIST}"
+)
+# "To Omar for ...", "To lena, kofi and dana for ...": names as written, lower case too.
+_TO_FOR = re.compile(
+    r"^(?:to|for)\s+(?P<names>[\w\u00C0-\u024F'’\-]+(?:\s+[A-Z][\w'’\-]*)?(?:\s*(?:,|&|\+|\band\b)\s*(?:and\s+)?[\w\u00C0-\u024F'’\-]+(?:\s+[A-Z][\w'’\-]*)?)*)\s+for\b",
+    re.IGNORECASE,
 )
 _LEADING_LIST_FOR = re.compile(rf"^{_NAME_LIST}\s+for\b")
 _NAME_LIKE = re.compile(r"^[A-Za-z\u00C0-\u024F@][\w\u00C0-\u024F'’.\- ]{0,60}$")
@@ -108,6 +122,9 @@ def _is_name_like(text: str, *, max_words: int = 4) -> bool:
     return all(_NAME_WORD.match(w) for w in words) and (words[0][0].isupper() or words[0][0] == "@")
 
 
+is_name_like = _is_name_like
+
+
 def clean_name(text: str) -> str:
     """Tidy a person's name; a lone ``@handle`` becomes the bare, lower-case handle."""
     name = " ".join(text.replace("**", "").strip(" :-–—,.*_`").split())
@@ -121,10 +138,14 @@ def github_handle(url: str) -> str | None:
         # A profile URL has nothing after the user name but one "/": most links (repositories, issues)
         # are told apart here, before the regex backtracks through them. (Non-ASCII text goes to the
         # regex, whose case-insensitive matching knows non-ASCII forms of some letters.)
-        at = url.lower().find("github.com/")
-        if at < 0:
+        low = url.lower()
+        at = low.find("github.")
+        if at < 0 or low.startswith("github.io", at):
             return None
-        tail = url[at + 11:]
+        slash = low.find("/", at)
+        if slash < 0:
+            return None
+        tail = url[slash + 1:]
         if "/" in (tail[:-2] if tail.endswith("\n") else tail[:-1]):  # ("$" also matches before a final newline)
             return None
     m = GITHUB_PROFILE_RE.match(url)
@@ -316,15 +337,58 @@ _COLUMN_WORDS = {
 _SPLIT_SPACED = re.compile(r"\s+/\s*|\s*/\s+|\s+\|\s+")
 
 
-def column_order(text: str) -> list[str] | None:
-    """``"Name / GitHub handle / affiliation"`` -> ``["name", "handle", "affiliation"]``."""
-    if len(text) > 80 or ("name" not in text and "Name" not in text and "NAME" not in text):
+# Words of a column header or template row ("Your name / GitHub ID / affiliation / Favourite snack?").
+_HEADER_VOCAB = frozenset({
+    "your", "name", "names", "full", "first", "last", "preferred", "display", "github", "gh", "id", "handle",
+    "handles", "user", "username", "account", "affiliation", "affiliations", "institution", "organisation",
+    "organization", "org", "company", "employer", "team", "pronouns", "pronoun", "optional", "and", "if", "you",
+    "d", "like", "e", "g", "eg", "or", "email", "role", "where", "from", "who", "person", "the", "are",
+})
+
+
+def _header_column(part: str) -> str | None:
+    words = part.split()
+    if not words:
         return None
-    parts = [_NOT_LETTER.sub(" ", p.lower()) for p in _HEADER_SPLIT.split(text)]
-    cols = [_COLUMN_WORDS.get(" ".join(p.split())) for p in parts]
-    if len(cols) >= 2 and all(cols) and "name" in cols:
-        return [c for c in cols if c]
+    if not all(w in _HEADER_VOCAB for w in words):
+        return None
+    if "name" in words or "names" in words or words == ["who"] or words == ["person"]:
+        return "name"
+    if "github" in words or "gh" in words or "handle" in words or "handles" in words or "username" in words \
+            or "user" in words or "account" in words or "id" in words:
+        return "handle"
+    if "pronouns" in words or "pronoun" in words:
+        return "pronouns"
+    if {"affiliation", "affiliations", "institution", "organisation", "organization", "org", "company",
+            "employer", "team", "from"} & set(words):
+        return "affiliation"
+    return "other"
+
+
+def column_order(text: str) -> list[str] | None:
+    """``"Name / GitHub handle / affiliation"`` -> ``["name", "handle", "affiliation"]``; a column nobody
+    fills with people's data ("Favourite snack?", "?") is ``"other"``."""
+    if len(text) > 100 or ("name" not in text and "Name" not in text and "NAME" not in text):
+        return None
+    parts = [" ".join(_NOT_LETTER.sub(" ", _PAREN.sub(lambda m: " " + m.group(0)[1:-1] + " ", p.lower())).split())
+             for p in _HEADER_SPLIT.split(text)]
+    cols: list[str] = []
+    unknown = 0
+    for part in parts:
+        col = _COLUMN_WORDS.get(part) or _header_column(part)
+        if col is None:
+            if len(part.split()) > 3:
+                return None
+            unknown += 1
+            col = "other"
+        cols.append(col)
+    known = [c for c in cols if c != "other"]
+    if len(cols) >= 2 and "name" in cols and len(known) >= 2 and unknown * 2 < len(cols):
+        return cols
     return None
+
+
+_PAREN = re.compile(r"\([^()]*\)")
 
 
 @dataclass(slots=True)
@@ -332,6 +396,7 @@ class Row:
     name: str | None
     handle: str | None
     affiliation: str | None
+    pronouns: str | None = None
 
 
 def split_fields(text: str) -> list[str]:
@@ -361,6 +426,16 @@ _DASH_SEP = re.compile(r"\s[-–—]\s")
 _TRAILING_NOTE = re.compile(r"\s*\(([^()]*)\)\s*$")
 _PRONOUNS = re.compile(r"^\s*(?:he|she|they|ze|xe|it|any)(?:\s*/\s*(?:him|her|them|his|hers|theirs|hir|zir|xem|its|any|all))+\s*$",
                        re.IGNORECASE)
+_PRONOUN_PAREN = re.compile(
+    r"\(\s*((?:he|she|they|ze|xe|it|any)(?:\s*/\s*(?:he|she|they|him|her|them|his|hers|theirs|hir|zir|xem|its|any|all))+)\s*\)",
+    re.IGNORECASE,
+)
+_ABSENT = re.compile(
+    r"\b(?:absent|regrets|apologies|apologises|apologizes|not\s+(?:attending|present|here)|can['’]?t\s+make\s+it|"
+    r"cannot\s+(?:make\s+it|attend)|couldn['’]?t\s+(?:make\s+it|attend)|excused|unable\s+to\s+(?:attend|join))\b",
+    re.IGNORECASE,
+)
+_DECORATION = re.compile(r":[a-z0-9_+\-]+:|[\u2600-\u27bf\U0001F000-\U0001FAFF\ufe0f\u200d]+")
 _LOOKS_HANDLE = re.compile(r"^@?[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
 _EMPTY_FIELD = {"-", "—", "–", "n/a", "na", "none", "", "?", "tbd"}
 
@@ -371,9 +446,23 @@ def parse_row(inline: Inline, columns: list[str] | None, handle_column: int | No
     m = _HACKMD_NAME.match(text) if text[:1] == "[" else None
     if m:
         text = m.group(1) + " / " + text[m.end():]
+    if not text.isascii() or ":" in text:
+        text = _DECORATION.sub(" ", text).strip()  # emoji and :shortcodes: beside a name
+    if _ABSENT.search(text):
+        return None  # "Ivo Lind (absent: sends greetings)": marked as not there
+    pronouns: str | None = None
+    if "/" in text and "(" in text:
+        pm = _PRONOUN_PAREN.search(text)
+        if pm:
+            pronouns = " ".join(pm.group(1).split()).replace(" / ", "/")
+            text = (text[: pm.start()] + text[pm.end():]).strip()
     note = _TRAILING_NOTE.search(text) if text.endswith(")") else None
-    if note and "@" not in note.group(1) and (note.group(1).count(" ") >= 2 or _PRONOUNS.match(note.group(1))):
-        text = text[: note.start()]  # "(will be late)", "(just want to learn/observe)", "(she/her)"
+    if note and "@" not in note.group(1) and (note.group(1).count(" ") >= 2 or ":" in note.group(1)
+                                               or _PRONOUNS.match(note.group(1))):
+        text = text[: note.start()]  # "(will be late)", "(just want to learn/observe)", "(away: ...)"
+    elif note and "@" not in note.group(1) and note.group(1).count(" ") >= 1 and note.start() > 0 \
+            and "@" in text[: note.start()]:
+        text = text[: note.start()]  # "... / @priya-k (greetings from the conference)"
     # "Gil Ode (Simula)": a parenthesis without "@" holds an affiliation, never a bare handle
     plain_paren = "@" not in text and text.rstrip(" .;").endswith(")")
     text = text.strip(" .;")
@@ -411,6 +500,11 @@ def parse_row(inline: Inline, columns: list[str] | None, handle_column: int | No
         handle = None
     for i, f in pending:
         col = columns[i] if columns and i < len(columns) else None
+        if col == "other":
+            continue
+        if col == "pronouns" or (pronouns is None and _PRONOUNS.match(f)):
+            pronouns = pronouns or (f or None)
+            continue
         if handle is None and f and ((col == "handle") or (columns is None and handle_column == i and i > 0
                                                              and not plain_paren)) \
                 and _LOOKS_HANDLE.match(f) and not f.isupper():
@@ -435,7 +529,7 @@ def parse_row(inline: Inline, columns: list[str] | None, handle_column: int | No
     if name is not None and not handle and not affiliation_parts and len(name.split()) > 5:
         return None  # a sentence, not a person
     affiliation = " / ".join(affiliation_parts) or None
-    return Row(name, handle, affiliation)
+    return Row(name, handle, affiliation, pronouns)
 
 
 def find_urls_in(text: str) -> list[str]:
@@ -446,7 +540,8 @@ def find_urls_in(text: str) -> list[str]:
 
 
 def thanked_people(inline_texts: list[Inline], known: set[str], exclude: str | None = None) -> list[str]:
-    """Handles (from ``@handle`` and GitHub profile links) and names of the people an item thanks."""
+    """Handles and names of the people an item thanks; a sentence's subject ("Simon did ...") counts
+    only in the item's own text, not in its sub-bullets."""
     out: list[str] = []
     seen: set[str] = set()
     named_handles: set[str] = set()
@@ -459,31 +554,40 @@ def thanked_people(inline_texts: list[Inline], known: set[str], exclude: str | N
             seen.add(key)
             out.append(value)
 
-    for inline in inline_texts:
+    for index, inline in enumerate(inline_texts):
         text = inline.flat
-        for url in inline.links:
+        found: list[tuple[int, str]] = []  # (position in the text, person), in reading order
+        labelled = {url: " ".join(label.split()) for label, url in inline.link_texts}
+        for n, url in enumerate(inline.links):
             h = github_handle(url)
             if h:
-                add(h)
+                label = labelled.get(url)
+                at = text.find(label) if label else -1
+                found.append((at if at >= 0 else len(text) + n, h))
         for label, url in inline.link_texts:
             if github_handle(url):
                 named_handles.add(" ".join(label.split()).lower())
         for m in HANDLE_RE.finditer(text) if "@" in text else ():
-            add(m.group(1).lower())
+            found.append((m.start(), m.group(1).lower()))
             # "Simon Li (@manics)": the name is the handle's owner, not a second person.
             before = text[: m.start()].rstrip(" (`")
             nm = _NAME_AT_END.search(before)
             if nm:
                 named_handles.add(nm.group(1).lower())
-        for name in _names_in(text, known):
+        for name in _names_in(text, known, subjects=index == 0):
             if name.lower() not in named_handles:
-                add(name)
+                at = text.find(name)
+                found.append((at if at >= 0 else 0, name))
+        found.sort(key=lambda p: p[0])
+        for _, value in found:
+            add(value)
     return out
 
 
 # A match of _THANKS_RE holds one of these words (any case). Checked on ASCII text only: the regex's
 # case-insensitive matching also knows non-ASCII forms of some letters (U+212A for "k", U+017F for "s").
-_THANKS_WORDS = ("thank", "shout", "kudos", "congrat", "gratitude", "appreciation", "effort", "work", "help", "by")
+_THANKS_WORDS = ("thank", "shout", "kudos", "congrat", "gratitude", "appreciation", "effort", "work", "help", "grateful",
+                 "birthday", "welcome", "happy", "glad", "thrilled", "excited", "proud", "pleased")
 
 
 def _may_thank(text: str) -> bool:
@@ -493,7 +597,7 @@ def _may_thank(text: str) -> bool:
     return any(w in low for w in _THANKS_WORDS)
 
 
-def _names_in(text: str, known: set[str]) -> list[str]:
+def _names_in(text: str, known: set[str], subjects: bool = True) -> list[str]:
     found: list[tuple[int, str]] = []
     for m in _THANKS_RE.finditer(text) if _may_thank(text) else ():
         for name in _split_names(m.group("names")):
@@ -502,16 +606,35 @@ def _names_in(text: str, known: set[str]) -> list[str]:
     if lm:
         for name in _split_names(lm.group("names")):
             found.append((0, name))
-    sm = _SUBJECT_RE.match(text)
-    if sm:
-        names = sm.group("names")
-        if _is_name_like(names, max_words=3) and not any(ch.isupper() for w in names.split() for ch in w[1:]):
-            found.append((0, names))
+    tm = _TO_FOR.match(text) if text[:3].lower() in ("to ", "for") else None
+    if tm:
+        for name in _split_names(tm.group("names"), any_case=True):
+            found.append((0, name))
+    sm = _SUBJECT_RE.match(text) if subjects else None
+    if sm is not None:
+        verb = text[sm.end():].split(None, 1)
+        after = text[sm.end("names"):sm.end()].split()
+        personal = bool(after) and after[-1] in _PERSONAL_VERBS
+        if after and after[-1] in ("is", "are", "was", "were"):
+            nxt = verb[0].lower() if verb else ""
+            # "Erik is a force of nature" praises; "Lena is making progress", "Dana is here to ..." report
+            personal = not (nxt.endswith("ing") or nxt in ("here", "there", "now", "still", "back", "away", "out",
+                                                           "going", "also", "not", "currently", "on", "in"))
+            if not personal:
+                sm = None
+        for name in _split_names(sm.group("names")) if sm is not None else ():
+            if _is_known(name, known) or (personal and not (name.endswith("s") and not name.endswith("ss")
+                                                            and " " not in name)):
+                found.append((0, name))
+        del verb
     found.sort(key=lambda p: p[0])
     return [n for _, n in found]
 
 
-def _split_names(seq: str) -> list[str]:
+_POSSESSIVE = re.compile(r"['’]s?$")
+
+
+def _split_names(seq: str, *, any_case: bool = False) -> list[str]:
     out = []
     for part in _NAME_SEPARATORS.split(seq):
         part = part.strip()
@@ -520,10 +643,128 @@ def _split_names(seq: str) -> list[str]:
         if not part:
             continue
         words = part.split()
+        if words:
+            words[-1] = _POSSESSIVE.sub("", words[-1])  # "Omar's patient reviews", "Kofi' triage"
+        if any_case:
+            if len(words) > 2 or not words or words[0].lower() in _NOT_A_NAME or not words[0].isalpha():
+                continue
+            out.append(" ".join(words))
+            continue
         # "Stefan for helping" never reaches here; trim trailing lowercase words just in case.
-        while words and not words[-1][0].isupper():
+        while words and not words[-1][:1].isupper():
             words.pop()
         part = " ".join(words)
         if part and _is_name_like(part, max_words=3) and not any(ch.isupper() for w in words for ch in w[1:]):
             out.append(part)
     return out
+
+
+# --- agenda owners in the notations notes use ---------------------------------------------------------
+
+_OWNER_WORD = r"(?:@?[A-Z\u00C0-\u024F][\w\u00C0-\u024F'’.\-]*|[a-z][a-z\-]{1,20})"
+_OWNER_NAME = rf"{_OWNER_WORD}(?:\s+[A-Z\u00C0-\u024F][\w\u00C0-\u024F'’.\-]*)?"
+_OWNER_LIST = rf"{_OWNER_NAME}(?:\s*(?:/|,|&|\band\b|\bc/o\b|\+)\s*{_OWNER_NAME})*"
+_CAPS_LABEL = re.compile(r"^[A-Z][A-Z0-9 ]{2,30}:\s+(?=\S)")
+_HACKMD_ANYWHERE = re.compile(r"\s*\[name\s*=\s*([^\]]+)\]\s*", re.IGNORECASE)
+_MIN_TEXT = r"~?(?P<min>\d{1,3})(?:\s*(?:-|–|to)\s*(?P<max>\d{1,3}))?\s*(?:m|mins?|minutes?)\.?\??"
+_LEAD_OWNER = re.compile(rf"^(?P<who>{_OWNER_LIST})\s*(?:\(\s*(?:{_MIN_TEXT})?[^)]*\))?\s*:\s*(?P<rest>\S.*)$")
+_TRAIL_BRACKET = re.compile(rf"\s*\[\s*(?P<who>{_OWNER_LIST})?\s*(?:[-–—,:]?\s*{_MIN_TEXT})?\s*\]\s*:?\s*$")
+_TRAIL_PAREN = re.compile(rf"\s*\(\s*(?P<who>{_OWNER_LIST})\s*(?:\+\??|\?)?\s*(?:[,;:\-–—]\s*{_MIN_TEXT})?\s*\)\s*:?\s*$")
+_TRAIL_MIN = re.compile(rf"\s*[(\[]\s*{_MIN_TEXT}\s*[)\]]\s*:?\s*$", re.IGNORECASE)
+_LEAD_MIN = re.compile(rf"^\s*[(\[]\s*{_MIN_TEXT}\s*[)\]]\s*", re.IGNORECASE)
+_BY_OWNER = re.compile(rf"\s+(?:by|from|with)\s+(?P<who>{_OWNER_LIST})\s*:?\s*$")
+_GROUP_OWNERS = frozenset({"all", "everyone", "everybody", "team"})
+
+
+def _owner_ok(who: str, known: set[str]) -> bool:
+    parts = [p for p in re.split(r"\s*(?:/|,|&|\band\b|\bc/o\b|\+)\s*", who) if p]
+    if not parts:
+        return False
+    for part in parts:
+        low = part.lower().lstrip("@")
+        if part.startswith("@") or _is_known(part, known):
+            continue
+        if low in _GROUP_OWNERS and len(parts) == 1:
+            continue
+        if part[:1].islower() or not _is_name_like(part, max_words=2):
+            return False
+    return True
+
+
+def _span_minutes(m: re.Match[str]) -> int | None:
+    hi = m.group("max") or m.group("min")
+    return int(hi) if hi else None
+
+
+def agenda_owner(title: str, known: set[str]) -> tuple[str, str | None, int | None]:
+    """Owner and minutes from an agenda title in the notations notes use, the title without them:
+    ``"Quarterly roadmap review [Priya/Lars - 5 mins?]"``, ``"[Caching proposal] [Rui K]"``,
+    ``"LATE ADDITION: mei: retire the old wiki?"``, ``"Docs sprint planning [name=Lars] (10 mins)"``,
+    ``"Outreach budget (Mei +?, 10 min)"``, ``"Lars (5-10 min): Flaky test triage"``, ``"All: Check-ins"``,
+    ``"Priya c/o Mei (10m): Federation partner onboarding"``, ``"Steering report by Ada:"``."""
+    owner: str | None = None
+    minutes: int | None = None
+    text = title.strip()
+    m = _CAPS_LABEL.match(text)
+    if m:
+        text = text[m.end():]
+    if "[name" in text.lower():
+        hm = _HACKMD_ANYWHERE.search(text)
+        if hm:
+            owner = clean_name(hm.group(1))
+            text = (text[: hm.start()] + " " + text[hm.end():]).strip()
+    m = _LEAD_MIN.match(text) if text[:1] in "([" else None
+    if m:
+        minutes = _span_minutes(m)
+        text = text[m.end():]
+    if owner is None and ":" in text[:60]:
+        m = _LEAD_OWNER.match(text)
+        if m and _owner_ok(m.group("who"), known):
+            owner = clean_name(m.group("who"))
+            if m.group("min"):
+                minutes = minutes or _span_minutes(m)
+            text = m.group("rest")
+    for _ in range(2):
+        end = text.rstrip(" :")[-1:]
+        if end == "]":
+            m = _TRAIL_BRACKET.search(text)
+            if m and (m.group("who") is None or _owner_ok(m.group("who"), known)) and (m.group("who") or m.group("min")):
+                if m.group("who") and owner is None:
+                    owner = clean_name(m.group("who"))
+                if m.group("min"):
+                    minutes = minutes or _span_minutes(m)
+                text = text[: m.start()]
+                continue
+        if end == ")":
+            m = _TRAIL_MIN.search(text)
+            if m:
+                minutes = minutes or _span_minutes(m)
+                text = text[: m.start()]
+                continue
+            m = _TRAIL_PAREN.search(text)
+            if m and owner is None and _owner_ok(m.group("who"), known) and (m.group("min") or "+" in m.group(0)
+                                                                              or _is_known(m.group("who"), known)):
+                owner = clean_name(m.group("who"))
+                if m.group("min"):
+                    minutes = minutes or _span_minutes(m)
+                text = text[: m.start()]
+                continue
+        break
+    if owner is None and (" by " in text or " from " in text):
+        m = _BY_OWNER.search(text)
+        if m and text.rstrip().endswith(":") and _owner_ok(m.group("who"), known):
+            owner = clean_name(m.group("who"))
+            text = text[: m.start()]
+    return text.strip().rstrip(":").strip(), owner, minutes
+
+
+_PLACEHOLDER_NAMES = frozenset({
+    "name", "names", "yourname", "your name", "your-name", "your_name", "you", "person", "someone", "firstname",
+    "first name", "first last", "username", "user", "handle", "github handle", "x", "xx", "xxx", "tbd", "name surname",
+    "full name", "speaker", "presenter", "owner", "who", "your handle", "me",
+})
+
+
+def is_placeholder_name(name: str) -> bool:
+    """"Name", "NAME", "yourname", "Your Name": a template's stand-in for a person."""
+    return " ".join(name.lower().replace("_", " ").split()).strip("@ ") in _PLACEHOLDER_NAMES

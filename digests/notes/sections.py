@@ -35,17 +35,22 @@ DEFAULT_HEADINGS: Mapping[str, tuple[str, ...]] = {
     "updates": (
         "quick updates", "updates", "status updates", "status update", "round robin", "round table",
         "roundtable", "project updates", "team updates", "news", "progress", "what s new",
-        "lightning updates", "weekly updates",
+        "lightning updates", "weekly updates", "what is everyone working on", "what are you working on",
+        "working on", "round the table", "around the table", "status round", "progress since last sync",
+        "highlights", "community highlights", "announcements", "informational items", "news and updates",
+        "project news", "status reports", "status report", "check ins from each person", "weekly status",
     ),
     "celebrations": (
         "celebrations", "celebration", "reports and celebrations", "shout outs", "shoutouts",
         "shout out", "kudos", "thanks", "thank yous", "thank you", "things to celebrate", "wins",
-        "highlights", "good news", "gratitude", "appreciation", "appreciations", "celebrate",
-        "announcements", "reports",
+        "good news", "gratitude", "appreciation", "appreciations", "celebrate", "reports",
+        "kudos i want to share", "kudos and anything else",
     ),
     "agenda": (
         "agenda", "agenda items", "discussion", "discussion items", "discussion topics", "topics",
-        "talking points", "items to discuss", "main topics", "open discussion",
+        "talking points", "items to discuss", "main topics", "open discussion", "open for discussion",
+        "for discussion", "to discuss", "recurring items", "standing items", "recurring topics", "new items",
+        "other items", "discussion points", "agenda and notes", "agenda notes",
     ),
     "decisions": (
         "decisions", "decision", "decisions made", "decision log", "resolutions", "agreements",

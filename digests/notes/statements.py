@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 
+from digests.notes.people import is_name_like
+
 _DECISION_LABEL = re.compile(
     r"^(?:decisions?(?:\s+made)?|decided|resolution|resolved|conclusions?|outcome|agreements?|agreed|consensus)\s*(?:[:\-–—]|$)\s*",
     re.IGNORECASE,
@@ -31,7 +33,7 @@ _ACTION_LABEL = re.compile(
 )
 _ACTION_LABEL_ONLY = re.compile(
     r"^(?:(?:her|his|their|my|our|the)\s+)?(?:action\s+items?|action\s+points?|actions?|next\s+actions?|next\s+steps?|"
-    r"todos?|to-?dos?|ais?|follow[- ]?ups?|tasks?)(?:\s+(?:for\s+\S+(?:\s+\S+)?|from\s+\S+))?\s*:?\s*$",
+    r"todos?|to-?dos?|ais?|follow[- ]?ups?|tasks?)(?:\s+(?:for\s+\S+(?:\s+\S+)?|from\s+\S+(?:\s+\S+){0,5}))?\s*:?\s*$",
     re.IGNORECASE,
 )
 _DECISION_LABEL_ONLY = re.compile(
@@ -63,11 +65,64 @@ _NAMES_TO = re.compile(r"^([A-Z][\w'’\-]*(?:\s+[A-Z][\w'’\-]*)?(?:\s*(?:,|an
 _NAME_SEP = re.compile(r"\s*(?:,|\band\b|&)\s*")
 
 
+_STEMS_DECIDE = ("decid", "decision", "agree", "conclu", "consensus", "resol", "outcome", "take")
+
+
 def may_decide(text: str) -> bool:
     """Cheap pre-check: without one of these stems no decision pattern can match."""
     low = text.lower()
-    return ("decid" in low or "decision" in low or "agree" in low or "conclu" in low or "consensus" in low
-            or "resol" in low or "outcome" in low)
+    return any(stem in low for stem in _STEMS_DECIDE)
+
+
+# "Takeaway: ...", "Key take-away - ..." give the outcome after the label.
+_TAKEAWAY = re.compile(r"^(?:key\s+|main\s+)?take[- ]?aways?\s*(?:[:\-–—]+\s*|\s+(?=is\b|was\b))", re.IGNORECASE)
+# "Decide to ...", "Decision on the plugin API -- keep ...", "Consensus this is ...": the whole line is the decision.
+_DECISION_WHOLE = re.compile(
+    r"^(?:(?:we\s+)?decide\s+(?:to|that|on|against)\b|decision\s+(?:on|about|re|for|regarding)\s+\S.*?(?:--|\s[-–—:]\s|:)\s*\S|"
+    r"(?:rough\s+|general\s+|broad\s+)?consensus\b(?!\s+(?:needed|required|wanted)\b)|unanimous(?:ly)?\b)",
+    re.IGNORECASE,
+)
+# Not settled: "We need to decide whether ...", "decision pending", "TBD".
+_OPEN_DECISION = re.compile(
+    r"\b(?:need|needs|have|has|got)\s+to\s+decide\b|\bdecide\s+(?:whether|if|later|next)\b|\bwhether\b|"
+    r"\bto\s+be\s+decided\b|\btbd\b|\bundecided\b|\bno\s+decision\b|\bdecision\s+(?:pending|needed|required)\b|"
+    r"\bnot\s+(?:yet\s+)?decided\b|\bno\s+consensus\b|\bconsensus\s+(?:needed|required)\b",
+    re.IGNORECASE,
+)
+# Assent written under a question or proposal: the answer is the decision on that topic.
+_ASSENT = re.compile(
+    r"^(?:(?:so\s+)?(?:everyone|everybody|all|we|generally|general(?:ly)?|broadly|the\s+group|group|folks|people)\s+)?"
+    r"(?:all\s+)?(?:agree[sd]?|agreement)\b|^no\s+(?:one\s+)?objections?\b|^nobody\s+objected\b|"
+    r"^let['’]?s\s+(?:do|go|try|keep|use|drop|switch|move|adopt|start|stop|merge|ship|make)\b|"
+    r"^(?:yes|yep|approved|accepted|agreed|confirmed|rejected|declined)\b(?!\s*\?)|^\+1\s+(?:from\s+)?(?:everyone|all)\b|"
+    r"^(?:consensus|unanimous)\b",
+    re.IGNORECASE,
+)
+# "Cancelled.", "Called off.": the outcome for the topic above, in its first sentence.
+_CALLED_OFF = re.compile(r"^(?:cancell?ed|called\s+off|postponed|skipped|dropped|rejected|declined)\b[^.!;]{0,60}[.!]?",
+                         re.IGNORECASE)
+_MAY_ASSENT = ("agree", "objection", "let", "yes", "yep", "approved", "accepted", "confirmed", "rejected", "declined",
+               "+1", "consensus", "unanimous", "cancel", "called off", "postponed", "skipped", "dropped", "nobody")
+
+
+def assent_in(text: str) -> str | None:
+    """The decision an answer under a question or proposal states ("Everyone agrees: yes", "No objections
+    to dropping it", "Let's do it!", "Cancelled."), or None. Its topic is the item it answers."""
+    t = text.strip()
+    if not t or t.rstrip()[-1:] == "?" or len(t) > 200:
+        return None
+    low = t.lower()
+    if not any(w in low for w in _MAY_ASSENT):
+        return None
+    if _OPEN_DECISION.search(t):
+        return None
+    m = _CALLED_OFF.match(t)
+    if m:
+        return m.group(0).strip()
+    if _ASSENT.match(t):
+        first = _SENTENCE_SPLIT.split(t)[0]
+        return first.strip()
+    return None
 
 
 def may_act(text: str) -> bool:
@@ -80,17 +135,18 @@ def may_act(text: str) -> bool:
     return 0 < i < 60 and (text[0].isupper() or text[0] == "@")
 
 
+_STEMS_STATE = ("decid", "decision", "agree", "conclu", "consensus", "resol", "outcome", "take", "action", "todo",
+                "to-do", "to do", "next", "follow", "task", " will ", "volunteer", "<-", "->", "←", "→", "=>",
+                "objection", "let", "cancel", "called off", "postponed", "yes", "unanimous")
+
+
 def may_state(text: str) -> bool:
-    """``may_decide(text) or may_act(text)``, lowering the text once."""
+    """``may_decide(text) or may_act(text) or`` a task or assent could match, lowering the text once."""
     low = text.lower()
-    if ("decid" in low or "decision" in low or "agree" in low or "conclu" in low or "consensus" in low
-            or "resol" in low or "outcome" in low):
-        return True
-    if ("action" in low or "todo" in low or "to-do" in low or "to do" in low or "next" in low
-            or "follow" in low or "task" in low or low.startswith("ai")):
+    if any(stem in low for stem in _STEMS_STATE) or low.startswith("ai"):
         return True
     i = low.find(" to ")
-    return 0 < i < 60 and (text[0].isupper() or text[0] == "@")
+    return 0 < i < 60 and (text[0].isupper() or text[0] == "@" or text[0] == "*")
 
 
 def decision_in(text: str) -> str | None:
@@ -99,6 +155,13 @@ def decision_in(text: str) -> str | None:
         return None
     if not may_decide(text):
         return None
+    if _OPEN_DECISION.search(text):
+        return None  # an open question framed as a decision
+    m = _TAKEAWAY.match(text)
+    if m and text[m.end():].strip():
+        return text[m.end():].strip()
+    if _DECISION_WHOLE.match(text):
+        return text.strip()
     m = _DECISION_LABEL.match(text)
     if m and text[m.end():].strip():
         rest = text[m.end():].strip()
@@ -159,3 +222,82 @@ def _to_do_owner(text: str, known: set[str]) -> str | None:
 def _known(name: str, known: set[str]) -> bool:
     low = name.lower()
     return low in known or low.split()[0] in known
+
+
+# --- tasks given to someone, in the forms notes use ----------------------------------------------
+
+_WHO = r"@?[A-Z\u00C0-\u024F][\w\u00C0-\u024F'’\-]*(?:\s+[A-Z\u00C0-\u024F][\w\u00C0-\u024F'’\-]*)?"
+_WHO_LIST = rf"{_WHO}(?:\s*(?:,|\band\b|&|/|\+)\s*{_WHO})*"
+_TASK_VERBS = (r"will|shall|to|has\s+volunteered\s+to|have\s+volunteered\s+to|volunteered\s+to|volunteers\s+to|"
+               r"offered\s+to|offers\s+to|is\s+going\s+to|are\s+going\s+to|agreed\s+to|agrees\s+to|needs\s+to|"
+               r"takes\s+care\s+of|will\s+take\s+care\s+of|is\s+on\s+it\s+to")
+_TASK = re.compile(
+    rf"(?:^|(?<=[.;!?])\s+|,\s+|\s--+\s+|\s[—–]\s+)(?P<who>{_WHO_LIST})\s+(?P<verb>{_TASK_VERBS})\s+(?P<next>[a-z][\w'’\-]*)"
+)
+_ARROW_OWNER = re.compile(rf"^(?P<text>.*\S)\s*(?:<-+|←|->|→|=>)\s*(?P<who>{_WHO_LIST})\s*[.!]?$")
+# Capitalised words that start sentences such as "Need to ...", "Welcome to ...": never an owner.
+_NOT_OWNER = frozenset({
+    "need", "needs", "how", "want", "wants", "plan", "plans", "move", "switch", "back", "due", "up", "going",
+    "access", "reply", "welcome", "thanks", "thank", "time", "ability", "way", "nothing", "something",
+    "everything", "anyone", "someone", "add", "hard", "easy", "important", "happy", "able", "trying", "try",
+    "hope", "like", "link", "note", "next", "prefer", "decided", "agreed", "documentation", "docs", "we",
+    "i", "you", "they", "it", "this", "that", "there", "he", "she", "who", "what", "where", "when", "why",
+    "which", "also", "then", "so", "and", "but", "or", "if", "all", "everyone", "everybody", "nobody", "team",
+    "group", "people", "folks", "someone", "one", "lots", "more", "most", "some", "many", "any", "each",
+    "everything", "question", "questions", "issue", "issues", "pr", "prs", "plan", "proposal", "goal",
+    "idea", "ideas", "answer", "tbd", "todo", "action", "actions", "decision", "agreement", "ask", "asked",
+    "asking", "use", "used", "using", "start", "started", "continue", "continued", "happy", "glad", "sorry",
+    "hard", "difficult", "easier", "harder", "better", "best", "good", "great", "nice", "ok", "okay", "yes",
+    "no", "not", "maybe", "probably", "perhaps", "let", "lets", "let's", "please", "same", "similar",
+    "call", "calls", "going", "planning", "hoping", "trying", "looking", "working", "reminder", "remember",
+    "time", "ready", "free", "welcome", "open", "new", "old", "first", "last", "next", "back", "hard", "due",
+    "nice", "cool", "great", "thanks", "thank", "happy", "added", "moved", "changed", "updated", "going",
+    "python", "jupyter", "jupyterhub", "github", "binder", "binderhub", "zoom", "slack", "discourse", "zulip",
+})
+_SOFT_NEXT = frozenset({"be", "not", "also", "have", "probably", "likely", "get", "need", "still", "just", "always"})
+
+
+def _owner_names(who: str, known: set[str], *, strict: bool) -> bool:
+    parts = [p for p in re.split(r"\s*(?:,|\band\b|&|/|\+)\s*", who) if p]
+    if not parts:
+        return False
+    for part in parts:
+        low = part.lower().lstrip("@")
+        if part.startswith("@") or _known(part, known):
+            continue
+        if strict or low.split()[0] in _NOT_OWNER or not is_name_like(part, max_words=2):
+            return False
+    return True
+
+
+def task_in(text: str, known: set[str]) -> tuple[str, str] | None:
+    """``(task, owner)`` of a task given to someone in ``text``: "Lars will open a PR", "**Mei** will write
+    ...", "Mei has volunteered to ...", "Ravi to post ...", "Priya and Lars to sort out ...", "... <- Lars".
+    The owner need not be in the roll call; a sentence or clause later in the text counts too
+    ("Hackathon next week, Lars will work on ...")."""
+    if len(text) > 400:
+        return None
+    if "<-" in text or "←" in text or "->" in text or "→" in text or "=>" in text:
+        m = _ARROW_OWNER.match(text)
+        if m and _owner_names(m.group("who"), known, strict=False):
+            return m.group("text").strip(" -–—:"), m.group("who").strip()
+    low = text.lower()
+    if " will " not in low and " to " not in low and " volunteer" not in low and " takes care" not in low:
+        return None
+    for m in _TASK.finditer(text):
+        who, verb, nxt = m.group("who"), m.group("verb").split()[0], m.group("next")
+        bare_to = verb == "to"
+        if (bare_to or verb in ("will", "shall")) and nxt in _SOFT_NEXT and not _known(who.split()[0], known):
+            continue
+        if not _owner_names(who, known, strict=False):
+            continue
+        if who.split()[0].lower().endswith("ing") and not _known(who.split()[0], known):
+            continue  # "Planning to transfer ...": a gerund, not a person
+        if bare_to and m.start("who") > 0 and not _owner_names(who, known, strict=True):
+            continue  # "... , Python to 3.12": mid-sentence "X to" only for people the notes know
+        start = m.start("who")
+        rest = text[start:]
+        end = _SENTENCE_SPLIT.search(rest)
+        task = (rest[: end.start()] if end else rest).strip()
+        return task, who.replace("**", "").strip()
+    return None
