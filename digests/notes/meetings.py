@@ -1123,7 +1123,8 @@ _IMPERATIVE = re.compile(
     r"release|test|document|remove|clean\s+up|look\s+into|investigate|reply|email|ping|collect|compile|start|finish|"
     r"coordinate|announce|submit|draft|reserve|order|buy|register|cancel|tag|triage|close|label|upload|migrate|"
     r"deploy|install|configure|rename|delete|benchmark|measure|summari[sz]e|circulate|confirm|arrange|run)\b"
-    r"(?!\s+(?:on|from|of|about|for|to|with|re|and|in|by|at)\b)(?!\s*[:(])",
+    r"(?:\s+(?:out|up|back|over|down|through|off))?\s+(?:the|a|an|our|this|that|these|those|some|all|it|them|his|her|their|"
+    r"my|your|one|two|three|each|every|new|more|any|everyone|people|folks)\b",
     re.IGNORECASE,
 )
 _BARE_URL_TAIL = re.compile(r"\s*(?:\(?\s*https?://\S+\s*\)?\s*)+$")

@@ -691,6 +691,12 @@ def _owner_ok(who: str, known: set[str]) -> bool:
     return True
 
 
+def _all_known(who: str, known: set[str]) -> bool:
+    """Every name of an owner notation is someone the notes know (or "All")."""
+    parts = [p for p in re.split(r"\s*(?:/|,|&|\band\b|\bc/o\b|\+)\s*", who) if p]
+    return bool(parts) and all(p.startswith("@") or _is_known(p, known) or p.lower() in _GROUP_OWNERS for p in parts)
+
+
 def _span_minutes(m: re.Match[str]) -> int | None:
     hi = m.group("max") or m.group("min")
     return int(hi) if hi else None
@@ -719,7 +725,7 @@ def agenda_owner(title: str, known: set[str]) -> tuple[str, str | None, int | No
         text = text[m.end():]
     if owner is None and ":" in text[:60]:
         m = _LEAD_OWNER.match(text)
-        if m and _owner_ok(m.group("who"), known):
+        if m and _owner_ok(m.group("who"), known) and (m.group("min") or _all_known(m.group("who"), known)):
             owner = clean_name(m.group("who"))
             if m.group("min"):
                 minutes = minutes or _span_minutes(m)

@@ -254,6 +254,8 @@ _NOT_OWNER = frozenset({
     "nice", "cool", "great", "thanks", "thank", "happy", "added", "moved", "changed", "updated", "going",
     "python", "jupyter", "jupyterhub", "github", "binder", "binderhub", "zoom", "slack", "discourse", "zulip",
 })
+_DETERMINERS = frozenset({"the", "a", "an", "this", "that", "these", "those", "our", "my", "your", "their", "its",
+                          "his", "her", "some", "all", "any", "each", "every", "no", "more", "most"})
 _SOFT_NEXT = frozenset({"be", "not", "also", "have", "probably", "likely", "get", "need", "still", "just", "always"})
 
 
@@ -291,8 +293,11 @@ def task_in(text: str, known: set[str]) -> tuple[str, str] | None:
             continue
         if not _owner_names(who, known, strict=False):
             continue
-        if who.split()[0].lower().endswith("ing") and not _known(who.split()[0], known):
-            continue  # "Planning to transfer ...": a gerund, not a person
+        first_word = who.split()[0].lower()
+        if first_word.endswith(("ing", "ed")) and not _known(who.split()[0], known):
+            continue  # "Planning to transfer ...", "Related to ...": not a person
+        if bare_to and nxt in _DETERMINERS:
+            continue  # "Related to the security work": "to" before a noun, not a task
         if bare_to and m.start("who") > 0 and not _owner_names(who, known, strict=True):
             continue  # "... , Python to 3.12": mid-sentence "X to" only for people the notes know
         start = m.start("who")
