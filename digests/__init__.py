@@ -13,15 +13,16 @@ if TYPE_CHECKING:
     from digests.compile import compile_digest
     from digests.digest import Digest, Section
     from digests.model import (
+        ActionItem,
         AgendaItem,
         Attendee,
         Celebration,
+        Decision,
         Meeting,
         Recipient,
         Release,
         Shoutout,
         SourceRef,
-        Statement,
         Update,
         Window,
     )
@@ -32,9 +33,9 @@ if TYPE_CHECKING:
 # renderer Jinja2, and importing the error classes (as `compass --help` does) must stay cheap.
 _LAZY = {
     **dict.fromkeys(
-        ("AgendaItem", "Attendee", "Celebration", "Meeting", "Recipient", "Release",
+        ("ActionItem", "AgendaItem", "Attendee", "Celebration", "Decision", "Meeting", "Recipient", "Release",
          "Section",
-    "Shoutout", "SourceRef", "Statement", "Update", "Window"),
+    "Shoutout", "SourceRef", "Update", "Window"),
         "digests.model",
     ),
     "Digest": "digests.digest",
@@ -55,10 +56,12 @@ def __getattr__(name: str) -> Any:
     return getattr(importlib.import_module(module), name)
 
 __all__ = [
+    "ActionItem",
     "AgendaItem",
     "Attendee",
     "Celebration",
     "CompassError",
+    "Decision",
     "Digest",
     "Meeting",
     "NotesParseError",
@@ -70,7 +73,6 @@ __all__ = [
     "Section",
     "Shoutout",
     "SourceRef",
-    "Statement",
     "Update",
     "Window",
     "compile_digest",

@@ -125,7 +125,8 @@ def previous_window(window: Window, timezone: str) -> Window:
 
 
 def _in_window(meetings: Iterable[Meeting], window: Window) -> list[Meeting]:
-    return sorted((m for m in meetings if m.date is not None and window.contains(m.date)),
+    # a meeting the notes say did not take place is not a meeting held (never one with 0 people)
+    return sorted((m for m in meetings if m.date is not None and not m.cancelled and window.contains(m.date)),
                   key=lambda m: (m.date or dt.date.min, m.title or ""))
 
 
@@ -215,7 +216,7 @@ def compile_digest(
     zone = _zone(community.timezone)
     all_meetings = list(meetings)
     held = _in_window(all_meetings, window)
-    previous = [m for m in previous_meetings if m.date is not None and not window.contains(m.date)]
+    previous = [m for m in previous_meetings if m.date is not None and not m.cancelled and not window.contains(m.date)]
     directory = Directory.build([*held, *previous])
     in_window_releases = [r for r in releases if r.date is not None and window.contains(r.date)]
     given = [s for s in shoutouts if window.contains(s.created_at)]

@@ -115,10 +115,6 @@ def _with_topic(topic: str | None, text: str) -> str:
     return f"{topic}: {text}"
 
 
-# Version 1 had one type for both; kept as a name for code that handles either.
-Statement = Decision | ActionItem
-
-
 class Meeting(Value):
     """One meeting extracted from a notes document."""
 

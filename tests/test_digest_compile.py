@@ -11,15 +11,17 @@ from hypothesis import strategies as st
 from digests.compile import compile_digest, period_label, previous_window, similar_text
 from digests.digest import CommunityInfo, Link, UpcomingMeeting
 from digests.model import (
+    ActionItem,
+    ActionItem,
     AgendaItem,
     Attendee,
     Celebration,
+    Decision,
     Meeting,
     Recipient,
     Release,
     Shoutout,
     SourceRef,
-    Statement,
     Update,
     Window,
 )
@@ -171,11 +173,11 @@ def test_technical_digest_groups_releases_and_lists_decisions_topics_actions() -
     ]
     june = [meeting(
         "2025-06-03", "Ann",
-        decisions=(Statement(text="Drop Python 3.8", source=SourceRef(document="https://notes.example.org/team",
+        decisions=(Decision(text="Drop Python 3.8", source=SourceRef(document="https://notes.example.org/team",
                                                                        anchor="decisions")),),
         agenda=(AgendaItem(title="Release plan", owner="Ann",
                            links=("https://github.com/o/hub/pull/12", "https://example.org/doc")),),
-        action_items=(Statement(text="Ann to tag 5.5.1", owner="Ann"),),
+        action_items=(ActionItem(text="Ann to tag 5.5.1", owner="Ann"),),
     )]
     digest = compile_digest("technical", JUNE, meetings=june, releases=releases, shoutouts=[])
     section = digest.section("releases")
@@ -298,7 +300,7 @@ _MEETING = st.builds(
         date=day, title=title, document="https://notes.example.org/x",
         attendees=tuple(Attendee(name=n) for n in names), newcomers=tuple(names[:1]),
         celebrations=tuple(Celebration(text=c, people=tuple(names[:2]), by=text) for c in celebrations),
-        decisions=(Statement(text=text),), action_items=(Statement(text=text, owner=title),),
+        decisions=(Decision(text=text),), action_items=(ActionItem(text=text, owner=title),),
         agenda=(AgendaItem(title=text, owner=title, links=("https://github.com/o/r/pull/1", text)),)),
     _DAY, _TEXT, st.lists(_TEXT, max_size=4), st.lists(_TEXT, max_size=3), _TEXT)
 _SHOUTOUT = st.builds(

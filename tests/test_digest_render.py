@@ -14,7 +14,7 @@ from markdown_it import MarkdownIt
 from digests.compile import compile_digest
 from digests.digest import CommunityInfo
 from digests.errors import RenderError
-from digests.model import Meeting, Recipient, Release, Shoutout, Statement, Window
+from digests.model import Decision, Meeting, Recipient, Release, Shoutout, Window
 from digests.render import (
     ZULIP_MAX_MESSAGE,
     discourse_title,
@@ -152,7 +152,7 @@ def test_zulip_summary_mode_links_to_the_forum() -> None:
 
 def test_plain_output_has_no_raw_html_and_parses(tmp_path: Path) -> None:
     meeting = Meeting(date=dt.date(2025, 6, 3), title="<b>Team</b> meeting", document="https://notes.example.org/m",
-                      decisions=(Statement(text="Adopt <script>x</script> and @**all**"),))
+                      decisions=(Decision(text="Adopt <script>x</script> and @**all**"),))
     release = Release(project="proj", version="1.0", date=dt.datetime(2025, 6, 2, tzinfo=UTC),
                       highlights=("Add <b>bold</b> [#1](https://github.com/o/proj/pull/1)",), url="https://e.org/r")
     digest = compile_digest("technical", JUNE, meetings=[meeting], releases=[release], shoutouts=[])

@@ -32,7 +32,9 @@ def test_one_input_prints_an_array_that_follows_the_contract(run):
     data = json.loads(result.stdout)
     jsonschema.validate(data, SCHEMA, format_checker=jsonschema.FormatChecker())
     assert [m["date"] for m in data] == ["2023-01-17"]
-    assert data[0]["decisions"] == ["Agreed to switch to monthly dependabots updates"]
+    # contract v2: a decision carries the topic it was taken under
+    assert data[0]["decisions"] == [{"text": "Agreed to switch to monthly dependabots updates",
+                                     "topic": "Lower Dependabot's frequency to update GitHub actions"}]
 
 
 def test_several_inputs_print_an_object_keyed_by_input(run):

@@ -143,9 +143,15 @@ def _table(name: str, meetings: list[dict[str, Any]]) -> None:
         if m["decisions"] or m["action_items"]:
             click.echo(f"  {m['date'] or '?'}:")
             for d in m["decisions"]:
-                click.echo(f"    decision: {_clip(d, 100)}")
+                click.echo(f"    decision: {_clip(d['text'], 100)}")
+                if d.get("topic"):
+                    click.echo(f"      topic:  {_clip(d['topic'], 98)}")
             for a in m["action_items"]:
-                click.echo(f"    action:   {_clip(a, 100)}")
+                mark = "[x] " if a.get("done") else ""
+                owner = f" ({a['owner']})" if a.get("owner") else ""
+                click.echo(f"    action:   {mark}{_clip(a['text'], 100)}{owner}")
+                if a.get("topic"):
+                    click.echo(f"      topic:  {_clip(a['topic'], 98)}")
 
 
 def _clip(text: str, width: int) -> str:

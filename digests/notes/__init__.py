@@ -50,7 +50,7 @@ __all__ = [
 COMPILED = _native.is_compiled(_blocks)
 
 # Bump when the output for the same input changes: cached results keyed by it are then ignored.
-PARSER_VERSION = "2"  # 2: same-level sections after a date heading, roll-call affiliations
+PARSER_VERSION = "3"  # 3: contract v2 (topics, done, markdown, pronouns, cancelled); 2: same-level sections
 
 
 def parse_notes(

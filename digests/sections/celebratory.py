@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from digests.digest import CommunityInfo, Entry, Link, Person, Section
 from digests.model import Celebration, Meeting, Shoutout
 from digests.people import Directory, name_key
-from digests.sections.common import source_link
+from digests.sections.common import markdown_links, source_link
 from digests.sections.inputs import Inputs
 
 __all__ = ["MERGEDAYS", "MERGE_SIMILARITY", "sections", "similar_text"]
@@ -86,7 +86,8 @@ def _celebration_thanks(celebration: Celebration, meeting: Meeting, directory: D
         keys=frozenset(directory.canonical(p) for p in people),
         text=celebration.text,
         givers=[directory.person(celebration.by)] if celebration.by else [],
-        links=[source_link(celebration.source, meeting, community)],
+        # the item's own links ("See it here", "List of PRs") are the point of it: kept beside the source
+        links=[source_link(celebration.source, meeting, community), *markdown_links(celebration.markdown)],
         when=dt.datetime.combine(meeting.date, dt.time(12), tzinfo=zone),
         chat=False,
     )
@@ -143,7 +144,8 @@ def _thanks_sections(meetings: Sequence[Meeting], shoutouts: Sequence[Shoutout],
             else:
                 wins.append(Entry(text=celebration.text, date=meeting.date,
                                   credits=(directory.person(celebration.by),) if celebration.by else (),
-                                  links=(source_link(celebration.source, meeting, community),)))
+                                  links=(source_link(celebration.source, meeting, community),
+                                         *markdown_links(celebration.markdown))))
     merged = _merge_thanks(thanks)
     groups: dict[frozenset[str], list[_Thanks]] = {}
     for item in merged:

@@ -61,6 +61,16 @@ def issue_links(urls: Iterable[str]) -> list[Link]:
     return links
 
 
+_MD_LINK = re.compile(r"\[([^\[\]]+)\]\((https?://[^\s()]+(?:\([^\s()]*\))?[^\s()]*)\)")
+
+
+def markdown_links(markdown: str) -> list[Link]:
+    """The ``[label](url)`` links of an item's Markdown form (notes contract v2), as links a digest shows."""
+    if "](" not in markdown:
+        return []
+    return [Link(label=" ".join(label.split()), url=url) for label, url in _MD_LINK.findall(markdown)]
+
+
 def plural(count: int, word: str, plural: str | None = None) -> str:
     if count == 1:
         return f"1 {word}"

@@ -130,8 +130,10 @@ def _statements(meeting: Meeting) -> Iterable[tuple[str, str | None, SourceRef |
             yield line, item.owner, item.source
     for celebration in meeting.celebrations:
         yield celebration.text, celebration.by, celebration.source
-    for statement in (*meeting.decisions, *meeting.action_items):
-        yield statement.text, statement.owner, statement.source
+    for decision in meeting.decisions:
+        yield decision.reads_alone, None, decision.source
+    for action in meeting.action_items:
+        yield action.reads_alone, action.owner, action.source
 
 
 def _calls_section(meetings: Sequence[Meeting], directory: Directory, community: CommunityInfo) -> Section:

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from digests.activity import Activity, MergedPull, most_active
 from digests.digest import CommunityInfo, Entry, Link, Person, Section
-from digests.model import AgendaItem, Meeting, Release, Statement, Window
+from digests.model import ActionItem, AgendaItem, Decision, Meeting, Release, Window
 from digests.people import Directory
 from digests.sections.common import (
     activity_status_section,
@@ -68,11 +68,14 @@ def _statement_entries(meetings: Sequence[Meeting], pick: str, directory: Direct
                        community: CommunityInfo) -> tuple[Entry, ...]:
     entries = []
     for meeting in meetings:
-        statements: tuple[Statement, ...] = getattr(meeting, pick)
+        statements: tuple[Decision | ActionItem, ...] = getattr(meeting, pick)
         for statement in statements:
+            if isinstance(statement, ActionItem) and statement.done:
+                continue  # "Open action items": a task marked done is not open
+            owner = statement.owner if isinstance(statement, ActionItem) else None
             entries.append(Entry(
-                text=statement.text, date=meeting.date,
-                people=(directory.person(statement.owner),) if statement.owner else (),
+                text=statement.reads_alone, date=meeting.date,  # "Topic: decision", so it reads on its own
+                people=(directory.person(owner),) if owner else (),
                 links=(source_link(statement.source, meeting, community),),
             ))
     return tuple(entries)
