@@ -199,7 +199,12 @@ def load_meetings(
         for line in lines:
             log.warning("Notes source skipped: %s", line)
     first, last = between if between is not None else (None, None)
-    return [m for document in report.documents for m in _meetings_between(document, first, last)]
+    from digests.notes import read_source
+
+    # Each source's documents are read together: a meeting kept in two documents counts once, and text
+    # that repeats across the source's meetings is its template, not content.
+    return [m for source, documents in report.by_source().items()
+            for m in read_source([(d.document, _meetings_between(d, first, last)) for d in documents]).meetings]
 
 
 def load_releases(config: Config, window: Window) -> list[Release]:

@@ -132,6 +132,7 @@ class Meeting(Value):
     links: tuple[str, ...] = ()
     cancelled: bool = False  # the notes say it did not take place
     documents: tuple[str, ...] = ()  # every document it was read from, when merged from several
+    warnings: tuple[str, ...] = ()  # what the parser could not settle (dates that disagree)
     source: SourceRef | None = None
 
     def to_contract(self) -> dict[str, Any]:

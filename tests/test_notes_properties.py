@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import string
 
 from hypothesis import example, given, settings
@@ -113,3 +114,63 @@ def test_parsing_is_deterministic(doc):
     first = [m.model_dump() for m in parse_notes(text, document="d.md")]
     second = [m.model_dump() for m in parse_notes(text, document="d.md")]
     assert first == second
+
+
+# Template lines taken verbatim from shared/fixtures/notes-patterns (15, 15b, 14, 14b, 12, 19, 20): the lines a
+# notes template holds before anyone fills it in.
+TEMPLATE_LINES = [
+    "**NAME:** What you want to share",
+    "[name=yourname] Your news here!",
+    "**Name:** Your report or shout-out",
+    "**Name:** Your shout-out goes here",
+    "None this time",
+    "[name=Name] (estimated time): Topic.",
+    "[name=Name] (duration): Subject.",
+    "_Name (and pronouns if you'd like) / GitHub handle / affiliation_",
+    "Your name / GitHub ID / affiliation / Favourite snack?",
+    "Name / GitHub ID / affiliation / ?",
+    "Name / GitHub user / organisation / ?",
+    "name / institution / GitHub handle",
+]
+_TEMPLATE_WORDS = {"share", "news", "report", "shout", "topic", "subject", "none", "name", "github", "affiliation",
+                   "institution", "organisation", "snack", "pronouns", "yourname", "goes"}
+SECTIONS = ["## Roll call", "## Attendees", "### Check-in :raising_hand:", "## Quick updates", "## Reports and celebrations",
+            "## Agenda items", "### Agenda", "## Decisions", "## Action items", "## Introductions", "## Notes"]
+FILLED = ["- **Gil:** shipped the new theme", "- [name=Hana] (5m): Contrast audit", "- Mei / Kestrel / @meiw",
+          "- Thanks to Lena for the release", "- Lars will open a PR", "- Agreed to release monthly"]
+
+
+@st.composite
+def templated_documents(draw):
+    lines = ["# Team Meeting", "", "Date: 2031-06-03", ""]
+    for _ in range(draw(st.integers(1, 6))):
+        lines += [draw(st.sampled_from(SECTIONS)), ""]
+        for _ in range(draw(st.integers(1, 4))):
+            if draw(st.booleans()):
+                lines.append("- " + draw(st.sampled_from(TEMPLATE_LINES)))
+            else:
+                lines.append(draw(st.sampled_from(FILLED)))
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _item_texts(meeting) -> list[str]:
+    out = [a.title for a in meeting.agenda] + [c.text for c in meeting.celebrations]
+    out += [u.text for u in meeting.updates] + [d.text for d in meeting.decisions] + [a.text for a in meeting.action_items]
+    out += list(meeting.newcomers) + [a.name or "" for a in meeting.attendees]
+    out += [c.by or "" for c in meeting.celebrations] + [u.by or "" for u in meeting.updates]
+    out += [a.owner or "" for a in meeting.agenda] + [a.affiliation or "" for a in meeting.attendees]
+    return out
+
+
+@settings(max_examples=120, deadline=None)
+@given(templated_documents())
+@example("# Team Meeting\n\n## Quick updates\n\n- **NAME:** What you want to share\n\n## Agenda items\n\n"
+         "- [name=Name] (estimated time): Topic.\n")
+def test_no_template_line_from_the_patterns_is_ever_an_item(text):
+    for meeting in parse_notes(text, document="templated.md"):
+        for item in _item_texts(meeting):
+            words = set(re.findall(r"[a-z]+", item.lower()))
+            assert not (words and words <= _TEMPLATE_WORDS | {"your", "what", "you", "want", "to", "here", "or",
+                                                              "this", "time", "estimated", "duration", "id", "user",
+                                                              "favourite", "and", "if", "d", "like", "handle"}), (item, text)

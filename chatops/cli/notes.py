@@ -48,6 +48,7 @@ def parse(ctx: click.Context, inputs: tuple[str, ...], fmt: str, no_cache: bool,
     """
     from chatops.sources.cache import FileCache
     from chatops.sources.notes import collect_notes, spec_of
+    from digests.notes import read_source
 
     app = obj(ctx)
     headings = None
@@ -69,8 +70,20 @@ def parse(ctx: click.Context, inputs: tuple[str, ...], fmt: str, no_cache: bool,
     grouped = report.by_source()
     failed = {p.source for p in report.problems}
 
+    readings = {name: read_source([(d.document, d.meetings()) for d in docs])
+                for name, docs in grouped.items() if len(docs) > 1}
+    for name, docs in grouped.items():
+        for doc in docs:
+            for warning in _warnings(doc, readings.get(name)):
+                click.echo(f"warning: {warning}", err=True)
+
     if fmt == "json":
-        arrays = {spec.name: _splice([d.contract_json for d in grouped.get(spec.name, [])]) for spec in specs}
+        # A source of several documents is read together (merged meetings, its template text taken out);
+        # a single document's JSON goes out as parsed (or as cached).
+        arrays = {spec.name: (_dump([m.to_contract() for m in readings[spec.name].meetings])
+                              if spec.name in readings else
+                              _splice([d.contract_json for d in grouped.get(spec.name, [])]))
+                  for spec in specs}
         if len(specs) == 1:
             out = arrays[specs[0].name]
         else:
@@ -83,7 +96,11 @@ def parse(ctx: click.Context, inputs: tuple[str, ...], fmt: str, no_cache: bool,
             docs = grouped.get(spec.name, [])
             if not docs and spec.name in failed:
                 continue
-            _table(spec.name, [m for d in docs for m in d.contract()])
+            reading = readings.get(spec.name)
+            if reading is not None:
+                _table(spec.name, [m.to_contract() for m in reading.meetings], reading.template)
+            else:
+                _table(spec.name, [m for d in docs for m in d.contract()], [])
 
     if report.problems:
         lines = [str(p) for p in report.problems]
@@ -123,8 +140,27 @@ def _write_bytes(data: bytes) -> None:
     buffer.flush()
 
 
-def _table(name: str, meetings: list[dict[str, Any]]) -> None:
+def _dump(meetings: list[dict[str, Any]]) -> bytes:
+    return json.dumps(meetings, ensure_ascii=False).encode()
+
+
+def _warnings(doc: Any, reading: Any) -> list[str]:
+    """The parser's warnings for a document (dates that disagree), once each."""
+    out: list[str] = []
+    for meeting in (m for m in (reading.meetings if reading is not None else doc.meetings())
+                    if doc.document in (m.documents or (m.document,))):
+        for warning in meeting.warnings:
+            if warning not in out:
+                out.append(warning)
+    return out
+
+
+def _table(name: str, meetings: list[dict[str, Any]], template: list[str]) -> None:
     click.secho(f"{name}: {len(meetings)} meeting(s)", bold=True)
+    if template:
+        click.echo(f"  template text recognised ({len(template)}), left out of every meeting:")
+        for line in template:
+            click.echo(f"    {_clip(line, 100)}")
     if not meetings:
         click.echo("  (no meetings found)")
         return
@@ -139,6 +175,13 @@ def _table(name: str, meetings: list[dict[str, Any]]) -> None:
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     for r in rows:
         click.echo("  " + "  ".join(c.ljust(w) if i in (0, 9) else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))).rstrip())
+    for m in meetings:
+        documents = m.get("documents") or []
+        if len(documents) > 1:
+            click.echo(f"  {m['date'] or '?'}: one meeting kept in {len(documents)} documents, merged: "
+                       + ", ".join(documents))
+        if m.get("cancelled"):
+            click.echo(f"  {m['date'] or '?'}: cancelled (the notes say it did not take place)")
     for m in meetings:
         if m["decisions"] or m["action_items"]:
             click.echo(f"  {m['date'] or '?'}:")

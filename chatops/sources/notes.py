@@ -57,7 +57,7 @@ from chatops.errors import UsageError
 from chatops.sources.cache import CacheEntry, SourceCache, content_hash
 from digests.errors import NotesParseError
 from digests.model import Meeting
-from digests.notes import PARSER_VERSION, parse_notes, section_table
+from digests.notes import PARSER_VERSION, SourceReading, parse_notes, read_source, section_table
 
 _MEETINGS: TypeAdapter[list[Meeting]] = TypeAdapter(list[Meeting])
 
@@ -181,7 +181,14 @@ class NotesReport:
     skipped: list[str] = field(default_factory=list)
 
     def meetings(self) -> list[Meeting]:
-        return [m for d in self.documents for m in d.meetings()]
+        """Every meeting, each source's documents read together (``digests.notes.read_source``): a meeting
+        kept in two documents once, the source's template text taken out."""
+        return [m for reading in self.readings().values() for m in reading.meetings]
+
+    def readings(self) -> dict[str, SourceReading]:
+        """Per source, what its documents say together (merged meetings, template text)."""
+        return {source: read_source([(d.document, d.meetings()) for d in docs])
+                for source, docs in self.by_source().items()}
 
     def by_source(self) -> dict[str, list[ParsedNotes]]:
         out: dict[str, list[ParsedNotes]] = {}

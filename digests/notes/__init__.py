@@ -25,6 +25,7 @@ _native.choose()  # compiled modules (mypyc) when they match these sources, else
 
 from digests.notes import blocks as _blocks
 from digests.notes.blocks import NestingTooDeep, parse_blocks
+from digests.notes.corpus import SourceReading, read_source
 from digests.notes.meetings import Assembler, is_placeholder, slugify
 from digests.notes.sections import (
     DEFAULT_HEADINGS,
@@ -39,9 +40,11 @@ __all__ = [
     "PARSER_VERSION",
     "SECTION_KINDS",
     "SectionTable",
+    "SourceReading",
     "is_placeholder",
     "normalize_heading",
     "parse_notes",
+    "read_source",
     "section_table",
     "slugify",
 ]

@@ -99,6 +99,8 @@ def is_placeholder(text: str) -> bool:
     low_t = t.lower()
     if any(h in low_t for h in _TEMPLATE_HINTS) and _TEMPLATE_TEXT.search(t):
         return True
+    if ("/" in t or "|" in t) and "name" in low_t and P.column_order(t) is not None:
+        return True  # "Name / GitHub handle / affiliation": a roll call's column header
     lead = t[0]
     # _PLACEHOLDER_START can only match from these first characters (an ASCII one in any case; a
     # non-ASCII one may have case forms the regex knows, so it is left to the regex).
@@ -201,6 +203,45 @@ class Assembler:
     # --- meetings -------------------------------------------------------------------------------
 
     def meetings(self) -> list[Meeting]:
+        out = self._meetings()
+        if len(out) == 1 and out[0].date is not None:
+            out[0] = self._date_sanity(out[0])
+        return out
+
+    def _date_sanity(self, meeting: Meeting) -> Meeting:
+        """When the file name, the title and a "Date:" line name different days, the most specific wins
+        (a "Date:" line, then front matter, then the title, then the file name) and the meeting says so once."""
+        found: list[tuple[str, dt.date]] = []
+        for block in self.doc.blocks:
+            for inline in _unit_inlines(block, depth=1):
+                m = _DATE_LINE.match(inline.flat) if inline.flat[:12].lower().lstrip("*_ ").startswith(
+                    ("date", "meeting", "when", "day")) else None
+                if m:
+                    day = find_date(m.group("rest"))
+                    if day:
+                        found.append(("the Date: line", day[0]))
+                        break
+            if found:
+                break
+        front = find_date(self.front.get("date", "")) if "date" in self.front else None
+        if front:
+            found.append(("front matter", front[0]))
+        title = self._doc_title() or meeting.title or ""
+        titled = find_date(title) or short_date(title)
+        if titled:
+            found.append(("the title", titled[0]))
+        named = find_date(PurePosixPath(self.document.split("?")[0]).name, compact=True)
+        if named:
+            found.append(("the file name", named[0]))
+        days = {day for _, day in found}
+        if len(days) <= 1:
+            return meeting
+        label, day = found[0]
+        candidates = ", ".join(f"{where} {when.isoformat()}" for where, when in found)
+        warning = f"{self.document}: dates disagree ({candidates}); using {day.isoformat()} from {label}"
+        return meeting.model_copy(update={"date": day, "warnings": (*meeting.warnings, warning)})
+
+    def _meetings(self) -> list[Meeting]:
         blocks = self.doc.blocks
         dated = [(i, b, d) for i, b in enumerate(blocks) if isinstance(b, Heading)
                  for d in [heading_date(b.inline.flat)] if d is not None]
@@ -595,7 +636,7 @@ class Assembler:
             if inline.all_emphasis or is_placeholder(inline.flat) or _NOT_NEW.search(inline.flat):
                 continue
             name = _newcomer_name(inline)
-            if name:
+            if name and not P.is_placeholder_name(name):
                 b.newcomers.append(name)
                 b.known |= P.known_forms(name)
         self._scan(block, ctx, b)
@@ -902,6 +943,8 @@ class Assembler:
 
     def _decision_item(self, inline: Inline, src: Block, ctx: _Ctx, b: _Build) -> None:
         lead = P.split_lead(inline, b.known)
+        if lead.person is not None and P.is_placeholder_name(lead.person):
+            return
         text = lead.rest.strip() if lead.person else inline.flat
         if text and not self._is_template(text):
             self._add_decision(b, Decision(text=decision_in(text) or text, topic=ctx.topic,
@@ -1077,7 +1120,7 @@ class Assembler:
             inline = head
         lead = P.split_lead(inline, b.known)
         text = lead.rest.strip() if lead.person else inline.flat
-        if not text or self._is_template(text):
+        if not text or self._is_template(text) or lead.person is not None and P.is_placeholder_name(lead.person):
             return
         kind = ctx.label or ctx.kind
         if kind != "decisions":

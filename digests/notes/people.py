@@ -524,6 +524,8 @@ def parse_row(inline: Inline, columns: list[str] | None, handle_column: int | No
             affiliation_parts.append(f)
     if name is not None:
         name = clean_name(name.replace("[", "").replace("]", "")) or None
+    if name is not None and is_placeholder_name(name):
+        return None  # "[name=Name] ...", "Name / ...": a template row
     if name is None and handle is None:
         return None
     if name is not None and not handle and not affiliation_parts and len(name.split()) > 5:

@@ -1,0 +1,177 @@
+"""What the documents of one notes source say together: template text, the same meeting kept twice.
+
+Notes are filled-in copies of a template, so a line that appears verbatim in many meetings of one source
+("_Name / GitHub handle / affiliation_", "Your news here!", a standing agenda line) is the template's,
+never content: it is learnt here from the source's own meetings and taken out of every item list. A
+document read alone has only the built-in knowledge of common placeholders (``is_placeholder``).
+
+A meeting is sometimes kept twice (a yearly archive and a per-meeting page): meetings of different
+documents on the same day that share their title, people or topics are one meeting, its items once, and
+``Meeting.documents`` names every document it came from.
+
+Example usage::
+
+    reading = read_source([("notes/2031.md", meetings_a), ("notes/2031-03-14.md", meetings_b)])
+    reading.meetings        # merged, template text removed, in date order of first appearance
+    reading.template        # the lines recognised as template text
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from digests.model import Meeting
+
+__all__ = ["SourceReading", "read_source", "template_key"]
+
+# A text counts as template when it appears in at least this many meetings of a source, and in at least
+# this share of them: a template's lines are in nearly every copy, content rarely repeats word for word.
+MIN_MEETINGS = 3
+MIN_SHARE = 0.5
+
+_ITEM_FIELDS = ("celebrations", "updates", "agenda", "decisions", "action_items")
+_NON_WORD = re.compile(r"[^0-9a-z]+")
+
+
+def template_key(text: str) -> str:
+    """The form two copies of a template line share: lower case, punctuation and emphasis dropped."""
+    return _NON_WORD.sub(" ", text.lower()).strip()
+
+
+def _item_text(kind: str, item: Any) -> str:
+    if kind == "agenda":
+        return str(item.title)
+    by = getattr(item, "by", None)
+    text = str(item.text)
+    return f"{by}: {text}" if kind in ("celebrations", "updates") and by else text
+
+
+@dataclass
+class SourceReading:
+    meetings: list[Meeting]
+    template: list[str] = field(default_factory=list)  # texts recognised as template, as first written
+    merged: int = 0  # meetings found in more than one document
+
+
+def read_source(documents: Sequence[tuple[str, Sequence[Meeting]]]) -> SourceReading:
+    """The meetings of one source's documents, read together (see the module docstring). Pure: the same
+    documents in the same order give the same reading."""
+    meetings, merged = _merge_duplicates(documents)
+    template = _learn_template(meetings)
+    if template:
+        meetings = [_without(m, template) for m in meetings]
+    return SourceReading(meetings=meetings, template=list(template.values()), merged=merged)
+
+
+# --- template text ---------------------------------------------------------------------------------
+
+
+def _learn_template(meetings: Sequence[Meeting]) -> dict[str, str]:
+    n = len(meetings)
+    if n < MIN_MEETINGS:
+        return {}
+    counts: dict[str, int] = {}
+    first: dict[str, str] = {}
+    for meeting in meetings:
+        seen: set[str] = set()
+        for kind in _ITEM_FIELDS:
+            for item in getattr(meeting, kind):
+                text = _item_text(kind, item)
+                key = template_key(text)
+                if key and key not in seen:
+                    seen.add(key)
+                    counts[key] = counts.get(key, 0) + 1
+                    first.setdefault(key, text)
+    need = max(MIN_MEETINGS, int(n * MIN_SHARE + 0.999))
+    return {key: first[key] for key, count in counts.items() if count >= need}
+
+
+def _without(meeting: Meeting, template: dict[str, str]) -> Meeting:
+    update: dict[str, Any] = {}
+    for kind in _ITEM_FIELDS:
+        items = getattr(meeting, kind)
+        kept = tuple(i for i in items if template_key(_item_text(kind, i)) not in template)
+        if len(kept) != len(items):
+            update[kind] = kept
+    return meeting.model_copy(update=update) if update else meeting
+
+
+# --- the same meeting in two documents ---------------------------------------------------------------
+
+
+def _people(meeting: Meeting) -> set[str]:
+    return {(a.handle or template_key(a.name or "")) for a in meeting.attendees if a.handle or a.name}
+
+
+def _topics(meeting: Meeting) -> set[str]:
+    return {template_key(a.title) for a in meeting.agenda}
+
+
+def _same(a: Meeting, b: Meeting) -> bool:
+    """Two meetings of different documents on the same day are one when they share their title, half
+    their people or half their topics (an archive's copy and a page's copy of one call)."""
+    if a.date is None or a.date != b.date or a.document == b.document:
+        return False
+    if a.title and b.title and template_key(a.title) == template_key(b.title):
+        return True
+    for left, right in ((_people(a), _people(b)), (_topics(a), _topics(b))):
+        if left and right and len(left & right) * 2 >= min(len(left), len(right)):
+            return True
+    return not (a.attendees or a.agenda or b.attendees or b.agenda)
+
+
+def _merge_duplicates(documents: Sequence[tuple[str, Sequence[Meeting]]]) -> tuple[list[Meeting], int]:
+    out: list[Meeting] = []
+    by_date: dict[Any, list[int]] = {}
+    merged = 0
+    for _, meetings in documents:
+        for meeting in meetings:
+            twin = None
+            for index in by_date.get(meeting.date, ()) if meeting.date is not None else ():
+                if _same(out[index], meeting):
+                    twin = index
+                    break
+            if twin is None:
+                by_date.setdefault(meeting.date, []).append(len(out))
+                out.append(meeting)
+            else:
+                if len(out[twin].documents) <= 1:
+                    merged += 1
+                out[twin] = _merge(out[twin], meeting)
+    return out, merged
+
+
+def _union(first: Iterable[Any], second: Iterable[Any], key: Any) -> tuple[Any, ...]:
+    items = list(first)
+    seen = {key(i) for i in items}
+    for item in second:
+        k = key(item)
+        if k not in seen:
+            seen.add(k)
+            items.append(item)
+    return tuple(items)
+
+
+def _size(m: Meeting) -> int:
+    return sum(len(getattr(m, k)) for k in (*_ITEM_FIELDS, "attendees", "newcomers"))
+
+
+def _merge(a: Meeting, b: Meeting) -> Meeting:
+    """One meeting from two copies: the fuller copy first, the other's items added once."""
+    base, other = (a, b) if _size(a) >= _size(b) else (b, a)
+    documents = tuple(dict.fromkeys((*(a.documents or (a.document,)), *(b.documents or (b.document,)))))
+    update: dict[str, Any] = {
+        "documents": documents,
+        "attendees": _union(base.attendees, other.attendees,
+                            lambda x: x.handle or template_key(x.name or "")),
+        "newcomers": _union(base.newcomers, other.newcomers, template_key),
+        "links": _union(base.links, other.links, lambda u: u),
+        "cancelled": base.cancelled and other.cancelled,
+    }
+    for kind in _ITEM_FIELDS:
+        update[kind] = _union(getattr(base, kind), getattr(other, kind),
+                              lambda i, kind=kind: template_key(_item_text(kind, i)))
+    return base.model_copy(update=update)
