@@ -678,24 +678,35 @@ _BY_OWNER = re.compile(rf"\s+(?:by|from|with)\s+(?P<who>{_OWNER_LIST})\s*:?\s*$"
 _GROUP_OWNERS = frozenset({"all", "everyone", "everybody", "team"})
 
 
-def _owner_ok(who: str, known: set[str]) -> bool:
-    parts = [p for p in re.split(r"\s*(?:/|,|&|\band\b|\bc/o\b|\+)\s*", who) if p]
+_OWNER_SPLIT = re.compile(r"\s*(?:/|,|&|\band\b|\bc/o\b|\+)\s*")
+
+
+def owners_ok(who: str, known: set[str], *, strict: bool = False, stop: frozenset[str] = frozenset(),
+              groups: bool = False) -> bool:
+    """Whether every name of an owner notation ("Priya/Lars", "Priya and Lars", "@mei") can be a person:
+    someone the notes know, a handle, or (unless ``strict``) a name-like word not in ``stop``; with
+    ``groups``, "All" alone counts too."""
+    parts = [p for p in _OWNER_SPLIT.split(who) if p]
     if not parts:
         return False
     for part in parts:
         low = part.lower().lstrip("@")
         if part.startswith("@") or _is_known(part, known):
             continue
-        if low in _GROUP_OWNERS and len(parts) == 1:
+        if groups and low in _GROUP_OWNERS and len(parts) == 1:
             continue
-        if part[:1].islower() or not _is_name_like(part, max_words=2):
+        if strict or part[:1].islower() or low.split()[0] in stop or not _is_name_like(part, max_words=2):
             return False
     return True
 
 
+def _owner_ok(who: str, known: set[str]) -> bool:
+    return owners_ok(who, known, groups=True)
+
+
 def _all_known(who: str, known: set[str]) -> bool:
     """Every name of an owner notation is someone the notes know (or "All")."""
-    parts = [p for p in re.split(r"\s*(?:/|,|&|\band\b|\bc/o\b|\+)\s*", who) if p]
+    parts = [p for p in _OWNER_SPLIT.split(who) if p]
     return bool(parts) and all(p.startswith("@") or _is_known(p, known) or p.lower() in _GROUP_OWNERS for p in parts)
 
 

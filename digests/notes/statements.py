@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from digests.notes.people import is_name_like
+from digests.notes.people import owners_ok
 
 _DECISION_LABEL = re.compile(
     r"^(?:decisions?(?:\s+made)?|decided|resolution|resolved|conclusions?|outcome|agreements?|agreed|consensus)\s*(?:[:\-–—]|$)\s*",
@@ -260,16 +260,7 @@ _SOFT_NEXT = frozenset({"be", "not", "also", "have", "probably", "likely", "get"
 
 
 def _owner_names(who: str, known: set[str], *, strict: bool) -> bool:
-    parts = [p for p in re.split(r"\s*(?:,|\band\b|&|/|\+)\s*", who) if p]
-    if not parts:
-        return False
-    for part in parts:
-        low = part.lower().lstrip("@")
-        if part.startswith("@") or _known(part, known):
-            continue
-        if strict or low.split()[0] in _NOT_OWNER or not is_name_like(part, max_words=2):
-            return False
-    return True
+    return owners_ok(who, known, strict=strict, stop=_NOT_OWNER)
 
 
 def task_in(text: str, known: set[str]) -> tuple[str, str] | None:
