@@ -323,3 +323,18 @@ def test_a_failing_source_never_holds_up_the_other(github, forum, clock):
     by = {s.source: s for s in fresh.statuses}
     assert by["Discourse activity"].state == "unavailable" and by["Discourse activity"].reason == "the forum answered HTTP 502"
     assert by["GitHub activity"].state == "ok" and [p.title for p in fresh.merged] == ["Fix"]
+
+
+def test_a_spent_search_limit_that_resets_soon_is_waited_out(clock):
+    with FakeGitHub(tokens={TOKEN}, clock=clock, search_limit_authenticated=2) as github:
+        github.add_pull("org/a", title="Fix", user="ann", merged_at=june(3), comments=[("bob", june(3))])
+        github.add_issue("org/a", title="Help", user="cat", created_at=june(2), labels=["help wanted"])
+        spec = GitHubActivitySpec(repos=("org/a",), api_url=github.url)
+        with GitHubActivity(spec, token=TOKEN, sleep=clock.sleep, clock=clock, policy=RetryPolicy(max_wait=90)) as gh:
+            activity = gh.fetch(JUNE_PARIS)
+        assert not github.problems
+    assert activity.statuses[0].state == "ok"
+    assert [c.login for c in activity.first_timers] == ["ann"] and [t.title for t in activity.help_wanted] == ["Help"]
+    # Two searches spent the minute's limit ("remaining: 0"); the third waited for the reset instead of failing.
+    assert len(clock.slept) == 1 and 55 <= clock.slept[0] <= 62
+    assert [r.status for r in github.requests_to("/search/issues")] == [200, 200, 200]

@@ -91,7 +91,7 @@ class GitHubActivitySpec:
     discussed: int = 5  # threads wanted for "Conversations to join"
     help_wanted: int = 5  # labelled issues wanted
     merged_pages: int = 10  # pages of closed pull requests read per repository at most
-    first_time_checks: int = 50  # candidates checked per run at most (each costs a search request)
+    first_time_checks: int = 100  # candidates checked per run at most (each costs up to one search per query chunk)
 
     @property
     def scope(self) -> list[str]:
@@ -337,7 +337,10 @@ class GitHubActivity:
             checked += 1
             fixed = f"is:pr is:merged author:{first.author} merged:<{_iso(window.since)}"
             earlier = 0
-            for chunk in _chunks(self.spec.scope, fixed):
+            theirs = {f"repo:{p.repo}" for p in pulls}
+            # The repositories they contributed to this window first: earlier work is most likely there.
+            chunks = sorted(_chunks(self.spec.scope, fixed), key=lambda c: not theirs & set(c.split()))
+            for chunk in chunks:
                 answer = self._get(self._search_url(f"{fixed} {chunk}", per_page=1), "search", run)
                 earlier += int(answer.data.get("total_count", 0)) if isinstance(answer.data, dict) else 0
                 if earlier:
@@ -492,13 +495,17 @@ class GitHubActivity:
             return answer
 
     def _request(self, url: str, headers: dict[str, str], resource: str) -> httpx.Response:
-        blocked = self._blocked.get(resource)
-        if blocked is not None:
-            reset, reason = blocked
-            if reset > self._clock():
-                raise RateLimitedUntil(SOURCE, reason, dt.datetime.fromtimestamp(reset, dt.UTC))
-            del self._blocked[resource]
         waited = 0.0
+        blocked = self._blocked.pop(resource, None)
+        if blocked is not None and blocked[0] > self._clock():
+            reset, reason = blocked
+            wait = reset - self._clock() + 1.0  # a second of margin past the reset
+            if wait > self.policy.max_wait:
+                self._blocked[resource] = blocked
+                raise RateLimitedUntil(SOURCE, reason, dt.datetime.fromtimestamp(reset, dt.UTC))
+            log.info("The %s rate limit is spent; waiting %.0f s for its reset", resource, wait)
+            self._sleep(wait)
+            waited = wait
         attempt = 0
         authorized = "Authorization" in headers
         while True:
