@@ -170,14 +170,14 @@ def main() -> None:
     lines = [
         "# Activity sources benchmark (bench/activity.py)",
         "",
-        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()} "
-        "(shared with other work: wall times are indicative).",
+        (f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()} "
+         "(shared with other work: wall times are indicative)."),
         "",
         f"## One month (June 2025): {len(REPOS)} repositories, {len(CATEGORIES)} forum categories, authorized",
         "",
-        f"Data: {counts['merged']} pull requests merged in June (plus history), {counts['issues']} issues "
-        f"(comments spread over June), {counts['topics']} forum topics. Found: {cold.merged} merged pull requests "
-        f"by people (bots excluded), {cold.first_timers} first-time contributors.",
+        (f"Data: {counts['merged']} pull requests merged in June (plus history), {counts['issues']} issues "
+         f"(comments spread over June), {counts['topics']} forum topics. Found: {cold.merged} merged pull requests "
+         f"by people (bots excluded), {cold.first_timers} first-time contributors."),
         "",
         "| client | run | GitHub requests | rate-limit units | 304 answers | rate-limit wait honoured | Discourse requests | wall time |",
         "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
@@ -189,12 +189,12 @@ def main() -> None:
                          f"{run.waited:.0f} s (simulated) | {run.forum_requests} | {run.wall * 1000:.0f} ms |")
     lines += [
         "",
-        f"Target: a warm refresh of unchanged data costs 0 rate-limit units: {'met' if met else 'NOT met'} "
-        f"({warm.units} units against the baseline's {base_warm.units}).",
+        (f"Target: a warm refresh of unchanged data costs 0 rate-limit units: {'met' if met else 'NOT met'} "
+         f"({warm.units} units against the baseline's {base_warm.units})."),
         "",
-        "Rate-limit units are counted by the fake server (a 304 to an authorized request is free, as GitHub "
-        "documents); the client's own count agreed in every run. Waits are the search API's 30-requests-a-minute "
-        "limit, honoured from the x-ratelimit-reset header on simulated time.",
+        ("Rate-limit units are counted by the fake server (a 304 to an authorized request is free, as GitHub "
+         "documents); the client's own count agreed in every run. Waits are the search API's 30-requests-a-minute "
+         "limit, honoured from the x-ratelimit-reset header on simulated time."),
     ]
     text = "\n".join(lines) + "\n"
     print(text)
