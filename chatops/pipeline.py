@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
 from chatops.config import Config, DigestConfig, Target
-from chatops.errors import StorageError, UsageError
+from chatops.errors import SourceError, StorageError, UsageError
 from digests.activity import Activity, Limits
 from digests.compile import compile_digest, previous_window
 from digests.digest import CommunityInfo, Digest, Link, UpcomingMeeting
@@ -167,13 +167,16 @@ def load_meetings(
     notes: Sequence[str] | None = None,
     cache: Any = "default",
     between: tuple[dt.date, dt.date] | None = None,
+    strict: bool = False,
 ) -> list[Meeting]:
     """Every meeting in the configured note sources, or in ``notes`` (paths, globs or URLs) when given.
 
     Reading and parsing go through ``chatops.sources.notes.collect_notes`` (conditional requests, git,
     a parse cache keyed by content). With ``notes`` a source that fails is an error, since the user named
-    it (``UsageError``); configured sources that fail are logged and skipped, so one broken document does
-    not stop a scheduled digest. Paths in ``notes`` are relative to the working directory, configured
+    it (``UsageError``); configured sources that fail are logged and skipped (a preview), unless ``strict``
+    (publishing: a source that cannot be read is a failed run, never an empty period): then a source
+    that fails as a whole (missing, unreachable) raises ``SourceError``; one broken document is still
+    only a warning. Paths in ``notes`` are relative to the working directory, configured
     ones to the configuration file. ``between`` (first and last day, inclusive) keeps only the meetings
     dated then: documents the notes date index places wholly outside are neither read nor loaded, and
     of the others only those meetings are built.
@@ -196,6 +199,9 @@ def load_meetings(
         lines = [str(p) for p in report.problems]
         if notes is not None:
             raise UsageError("cannot read notes: " + "; ".join(lines))
+        whole = [str(p) for p in report.problems if p.source in {spec.name for spec in specs}]
+        if strict and whole:
+            raise SourceError("notes", "; ".join(whole))
         for line in lines:
             log.warning("Notes source skipped: %s", line)
     first, last = between if between is not None else (None, None)
@@ -207,8 +213,9 @@ def load_meetings(
             for m in read_source([(d.document, _meetings_between(d, first, last)) for d in documents]).meetings]
 
 
-def load_releases(config: Config, window: Window) -> list[Release]:
-    """Releases in ``window`` from the configured sources; failing sources are logged and skipped."""
+def load_releases(config: Config, window: Window, *, strict: bool = False) -> list[Release]:
+    """Releases in ``window`` from the configured sources; failing sources are logged and skipped, or,
+    when ``strict`` (publishing), raise ``SourceError``."""
     releases_cfg = config.sources.releases
     if not (releases_cfg.github or releases_cfg.pypi or releases_cfg.changelogs):
         return []
@@ -221,6 +228,8 @@ def load_releases(config: Config, window: Window) -> list[Release]:
     with ReleaseFetcher(cache=cache, github_url=sources.github_url, pypi_url=sources.pypi_url, token=token,
                         policy=policy) as fetcher:
         report = collect_releases(sources, fetcher, since=window.since, until=window.until)
+    if strict and report.failures:
+        raise SourceError("releases", "; ".join(f"{f.source}: {f.error}" for f in report.failures))
     for failure in report.failures:
         log.warning('Release source "%s" failed and was skipped: %s', failure.source, failure.error)
     return list(report.releases)
@@ -301,20 +310,27 @@ def build_digest(
     releases: Iterable[Release] | None = None,
     shoutouts: Iterable[Shoutout] | None = None,
     activity: Activity | None = None,
+    strict: bool = False,
 ) -> Digest:
     """Gather the inputs of ``digest_cfg`` for ``window`` and compile the digest.
 
     ``notes`` replaces the configured note sources; ``meetings``, ``releases``, ``shoutouts`` and ``activity``
     replace the corresponding sources altogether (tests, benchmarks, callers that already hold them).
+
+    ``strict`` (what publishing asks): a configured notes or release source that fails raises ``SourceError``
+    instead of being skipped, so a period is never published, or skipped as empty, without its sources.
     """
     community = community_info(config, digest_cfg)
     before = previous_window(window, community.timezone)
     # Meetings of the previous window (attendance comparison) and this one, with a day's margin for zones.
     between = ((before.since - dt.timedelta(days=1)).date(), (window.until + dt.timedelta(days=1)).date())
-    all_meetings = list(meetings) if meetings is not None else load_meetings(config, notes=notes, between=between)
+    if meetings is not None:
+        all_meetings = list(meetings)
+    else:
+        all_meetings = load_meetings(config, notes=notes, between=between, strict=strict)
     held = [m for m in all_meetings if m.date is not None and window.contains(m.date)]
     previous = [m for m in all_meetings if m.date is not None and before.contains(m.date)]
-    found_releases = list(releases) if releases is not None else load_releases(config, window)
+    found_releases = list(releases) if releases is not None else load_releases(config, window, strict=strict)
     given = list(shoutouts) if shoutouts is not None else load_shoutouts(database, window)
     upcoming = upcoming_meetings(config, window.until) if digest_cfg.kind == "community" else []
     found_activity = activity if activity is not None else load_activity(config, digest_cfg, window)

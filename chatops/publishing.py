@@ -20,6 +20,7 @@ One failing target never stops the others. Nothing here prints; callers report t
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import random
 import threading
@@ -40,6 +41,7 @@ from chatops.publish.base import (
     external_id_for,
     read_remote_ref,
 )
+from chatops.retry import RetryPolicy, pause
 from chatops.storage.publications import (
     DONE,
     Status,
@@ -61,26 +63,12 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], dt.datetime]
 Sleep = Callable[[float], None]
 # What happened to one target in one call (not the row's ``Status``: "already" and "busy" are answers).
-OutcomeStatus = Literal["published", "already", "skipped", "failed", "busy", "dry-run", "draft"]
+# "stopped": the stop (SIGTERM) cut a retry wait; the row is left for the sweep or the next start.
+OutcomeStatus = Literal["published", "already", "skipped", "failed", "busy", "dry-run", "draft", "stopped"]
 
 
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    """How often and how patiently a failing target is retried within one fire."""
-
-    attempts: int = 5
-    base: float = 2.0  # seconds before the second attempt; doubles each time
-    cap: float = 120.0  # longest backoff between attempts
-    max_wait: float = 900.0  # longest 429 wait honoured; a longer one fails this fire
-    jitter: float = 0.25  # up to this fraction is added at random
-
-    def backoff(self, attempt: int) -> float:
-        delay = min(self.cap, self.base * 2 ** max(0, attempt - 1))
-        return float(delay * (1 + random.uniform(0, self.jitter)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +147,7 @@ def publish_digest(
     sleep: Sleep = time.sleep,
     retry: RetryPolicy = DEFAULT_RETRY,
     dry_run: bool = False,
+    stop: threading.Event | None = None,
 ) -> DigestOutcome:
     """Publish ``digest`` for ``period`` to every target in ``publishers`` (keyed by ``Target.key``).
 
@@ -214,6 +203,7 @@ def publish_digest(
             clock=clock,
             sleep=sleep,
             retry=retry,
+            stop=stop,
         )
 
     # Targets publish side by side, so one that is down (and retried with backoff) delays no other.
@@ -253,6 +243,7 @@ def _publish_target(
     clock: Clock,
     sleep: Sleep,
     retry: RetryPolicy,
+    stop: threading.Event | None = None,
 ) -> TargetOutcome:
     with publication_lock(database, row_id) as held:
         if not held:
@@ -271,8 +262,9 @@ def _publish_target(
             if post is None:
                 try:
                     post = prepare(target)
-                except CompassError as exc:
-                    log.error('Cannot compile digest "%s" for %s: %s', row.digest, target.key, exc)
+                except CompassError as exc:  # a source that failed (SourceError), a broken template...
+                    log.error('Cannot compile digest "%s" for %s: %s; the period is recorded as failed, not '
+                              "empty", row.digest, target.key, exc)
                     save_publication(session=session, row=row, status=Status.FAILED, last_error=str(exc))
                     return TargetOutcome(target.key, "failed", error=str(exc), attempts=row.attempts)
                 if post is None:
@@ -314,7 +306,12 @@ def _publish_target(
                         'Publishing "%s" to %s failed (attempt %d of %d): %s; retrying in %.1f s',
                         row.digest, target.key, attempt, retry.attempts, reason, wait,
                     )
-                    sleep(wait)
+                    if pause(wait, stop, sleep=sleep):
+                        # Stopping (SIGTERM): leave the row 'posting' with its frozen post and release the
+                        # lock; the sweep of another replica, or the next start, resumes it by lookup.
+                        log.info('Stopping: publication of "%s" to %s is left for the next start or another '
+                                 "replica", row.digest, target.key)
+                        return TargetOutcome(target.key, "stopped", error=reason, attempts=row.attempts)
                     continue
                 except Exception:
                     # A bug or an unexpected client failure: record it (the post may exist, so the
@@ -441,9 +438,11 @@ class PipelinePrepare:
         database: Database | None = None,
         build: BuildDigest | None = None,
         render: RenderDigest | None = None,
+        strict: bool = True,
     ) -> None:
         self.config = config
         self.digest = digest
+        self.strict = strict  # a failing source fails the build (publishing); False: skipped, as in a preview
         self.window = as_window(period)
         self.database = database
         self._build = build
@@ -472,7 +471,9 @@ class PipelinePrepare:
                 if build is None:
                     from chatops.pipeline import build_digest
 
-                    build = build_digest
+                    # Publishing is strict: a source that cannot be read fails the run (SourceError),
+                    # so a period is never recorded as empty for want of its notes.
+                    build = functools.partial(build_digest, strict=self.strict)
                 self._compiled = build(self.config, self.digest, self.window, database=self.database)
             return self._compiled
 

@@ -198,6 +198,7 @@ class Runner:
 
         Every ``sweep_interval`` seconds, publications another replica left unfinished are completed.
         """
+        self.compass.stop = stop  # a SIGTERM also ends the service's retry waits at once
         self.start(catch_up=False, **start)
         next_sweep = time.monotonic() + sweep_interval
         bot_thread = None

@@ -131,6 +131,8 @@ class Compass:
         self._notifier = notifier
         self.page_url: str = config.server.base_url()  # where reviewers reach /review (the runner sets the port)
         self._secret: str | None = None
+        # Set to stop (``Runner.serve`` shares its stop): retry waits end at once, rows stay resumable.
+        self.stop = threading.Event()
 
     # -- configuration and database --
 
@@ -173,7 +175,8 @@ class Compass:
         digest is empty and would be skipped. Nothing is recorded."""
         config = self.config
         digest = config.digest(name)
-        prepare = PipelinePrepare(config, digest, window, database=self.open(), build=self.build, render=self.render)
+        prepare = PipelinePrepare(config, digest, window, database=self.open(), build=self.build, render=self.render,
+                                  strict=False)
         return prepare(target if target is not None else digest.targets[0])
 
     def publish(self, name: str, window: Window | tuple[dt.datetime, dt.datetime], *,
@@ -192,6 +195,7 @@ class Compass:
             sleep=self.sleep,
             retry=self.retry,
             dry_run=dry_run,
+            stop=self.stop,
         )
         if not dry_run:
             self.metrics.record(outcome)
