@@ -49,7 +49,9 @@ class Metrics:
         self._handled = 0
         self._lag: float | None = None
         self._bot: Any = None
+        self._status: Callable[[], dict[str, float]] | None = None
         self.registry.register(_ChatCollector(self))
+        self.registry.register(_StatusCollector(self))
         self.reloads = Counter(
             "compass_config_reloads", "Configuration reloads, by result.", ["result"], registry=self.registry,
         )
@@ -78,6 +80,19 @@ class Metrics:
         """Read the chat bot's own counters (``handled``, ``event_lag_seconds``) at each scrape."""
         self._bot = bot
 
+    def watch_status(self, counts: Callable[[], dict[str, float]]) -> None:
+        """Read ``Compass.status``'s counts (failed and late periods, the chat cursor) at each scrape."""
+        self._status = counts
+
+    def status_values(self) -> dict[str, float]:
+        if self._status is None:
+            return {}
+        try:
+            return self._status()
+        except Exception:  # noqa: BLE001 - a scrape must answer, whatever broke
+            log.warning("Reading the status for /metrics failed", exc_info=True)
+            return {}
+
     def chat_values(self) -> tuple[float, float | None]:
         handled = float(self._handled)
         lag = self._lag
@@ -105,6 +120,35 @@ class _ChatCollector(Collector):
             "Seconds between a chat event being sent and compass handling it (last event; 0 before any).",
             value=lag or 0.0,
         )
+
+
+class _StatusCollector(Collector):
+    """The counts ``compass status`` shows: failed and late periods, publications of each digest's newest
+    period by status, the chat catch-up cursor and the shout-outs still owed a confirmation."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        self.metrics = metrics
+
+    def collect(self) -> Iterator[Metric]:
+        values = self.metrics.status_values()
+        if not values:
+            return
+        problems = GaugeMetricFamily("compass_periods_unpublished", "Periods that failed or are late (compass status).",
+                                     labels=["state"])
+        problems.add_metric(["failed"], values.get("failed", 0.0))
+        problems.add_metric(["late"], values.get("late", 0.0))
+        yield problems
+        newest = GaugeMetricFamily("compass_newest_publications", "Publications of each digest's newest period, by status.",
+                                   labels=["status"])
+        for key, value in sorted(values.items()):
+            if key.startswith("newest_"):
+                newest.add_metric([key.removeprefix("newest_")], value)
+        yield newest
+        if "chat_cursor" in values:
+            yield GaugeMetricFamily("compass_chat_cursor", "Every message to compass up to this id was handled.",
+                                    value=values["chat_cursor"])
+            yield GaugeMetricFamily("compass_shoutouts_unconfirmed", "Shout-outs recorded whose confirmation is owed.",
+                                    value=values.get("unconfirmed", 0.0))
 
 
 HealthCheck = Callable[[], dict[str, Any]]

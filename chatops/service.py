@@ -29,7 +29,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from chatops import periods
 from chatops.errors import CompassError, ConfigError, UsageError
@@ -56,19 +56,71 @@ if TYPE_CHECKING:
     from chatops.storage.db import Database
     from chatops.storage.tables import ReviewEventRecord
 
-__all__ = ["Compass", "CompassChat", "DigestState", "PublisherFactory", "ReloadResult", "ServiceStatus"]
+__all__ = [
+    "ChatState",
+    "Compass",
+    "CompassChat",
+    "DigestState",
+    "PeriodState",
+    "Problem",
+    "PublisherFactory",
+    "ReloadResult",
+    "ServiceStatus",
+]
 
 log = logging.getLogger(__name__)
 
 PublisherFactory = Callable[["Config", "DigestConfig", "Target"], Publisher]
 MAX_LOGGED_MISSES = 12
 PRUNE_EVERY = dt.timedelta(hours=1)  # how often the sweep prunes handled_messages
+# A failed publication is tried again by the running bot's sweep, with this backoff, until its grace ends.
+FAILED_RETRY = RetryPolicy(attempts=1_000, base=60.0, cap=1800.0, jitter=0.1)
+LATE_AFTER = dt.timedelta(minutes=15)  # a period not published this long after its fire is "late" in status
+STATUS_PERIODS = 3  # the newest periods ``status`` shows per digest
+AlertAdmins = Callable[[str], None]
+
+
+def republish_command(name: str, window: Window, zone: dt.tzinfo) -> str:
+    """The exact command that publishes (or republishes) digest ``name`` for ``window``."""
+    since = window.since.astimezone(zone).isoformat(timespec="minutes")
+    until = window.until.astimezone(zone).isoformat(timespec="minutes")
+    return f"compass digest post {name} --period {since}..{until}"
 
 
 @dataclass(frozen=True, slots=True)
 class ReloadResult:
     ok: bool
     message: str
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodState:
+    """One period of a digest: each target's publication status (and the reason of a failure)."""
+
+    since: dt.datetime
+    until: dt.datetime
+    targets: tuple[tuple[str, str, str | None], ...]  # (target, status, last error)
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A period that failed, or is late (its fire passed and it is not published): what and how to fix it."""
+
+    digest: str
+    since: dt.datetime
+    until: dt.datetime
+    kind: str  # "failed" | "late"
+    reason: str
+    command: str  # the exact command that (re)publishes it
+
+
+@dataclass(frozen=True, slots=True)
+class ChatState:
+    """Where the chat side stands: the catch-up cursor and the shout-outs still owed a confirmation."""
+
+    cursor: int | None  # every message addressed to compass up to this id was handled
+    newest_handled: int | None
+    unconfirmed: int  # shout-outs recorded whose confirmation is not known to have gone out
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,15 +133,58 @@ class DigestState:
     next_fire: dt.datetime | None
     last_period_end: dt.datetime | None  # the end of the newest period with a publication row
     last_statuses: tuple[tuple[str, str], ...]  # (target, publication status) of that period
+    periods: tuple[PeriodState, ...] = ()  # the newest STATUS_PERIODS periods, newest first
+    problems: tuple[Problem, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class ServiceStatus:
-    """What compass is doing: the configuration file in force and each digest's state."""
+    """What compass is doing: the configuration file in force, each digest's state, the chat cursor."""
 
     at: dt.datetime
     config_path: str | None
     digests: tuple[DigestState, ...]
+    chat: ChatState | None = None
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [p for d in self.digests for p in d.problems]
+
+    def counts(self) -> dict[str, int]:
+        """The figures ``/metrics`` exposes: periods failed and late, publications per status."""
+        statuses: dict[str, int] = {}
+        for digest in self.digests:
+            for period in digest.periods[:1]:
+                for _target, status, _error in period.targets:
+                    statuses[status] = statuses.get(status, 0) + 1
+        return {
+            "failed": sum(1 for p in self.problems if p.kind == "failed"),
+            "late": sum(1 for p in self.problems if p.kind == "late"),
+            **{f"newest_{k}": v for k, v in statuses.items()},
+        }
+
+    def lines(self) -> list[str]:
+        """The report of ``compass status`` and ``@compass status``, one line each."""
+        out = [f"compass status at {self.at:%Y-%m-%d %H:%M} UTC" + (f" ({self.config_path})" if self.config_path else "")]
+        for digest in self.digests:
+            head = f"{digest.name} ({digest.kind})" + (" [paused]" if digest.paused else "")
+            nxt = f"next run {digest.next_fire:%Y-%m-%d %H:%M} UTC" if digest.next_fire else "no next run"
+            out.append(f"{head}: {nxt}")
+            if not digest.periods:
+                out.append("  no period published yet")
+            for period in digest.periods:
+                targets = ", ".join(f"{t} {st}" + (f" ({err})" if err and st != "published" else "")
+                                    for t, st, err in period.targets)
+                out.append(f"  {period.since:%Y-%m-%d %H:%M} to {period.until:%Y-%m-%d %H:%M}: {targets}")
+            for problem in digest.problems:
+                out.append(f"  {problem.kind.upper()}: {problem.since:%Y-%m-%d} to {problem.until:%Y-%m-%d}: "
+                           f"{problem.reason}; republish with `{problem.command}`")
+        if self.chat is not None:
+            cursor = "none yet" if self.chat.cursor is None else f"message {self.chat.cursor}"
+            out.append(f"chat: catch-up cursor {cursor}; newest handled message "
+                       f"{self.chat.newest_handled if self.chat.newest_handled is not None else 'none'}; "
+                       f"{self.chat.unconfirmed} shout-out confirmation(s) owed")
+        return out
 
 
 class Compass:
@@ -109,6 +204,7 @@ class Compass:
         render: RenderDigest | None = None,
         metrics: Metrics | None = None,
         notifier: Notifier | None = None,
+        alert: AlertAdmins | None = None,
     ) -> None:
         self._config = config
         self.database = database
@@ -133,6 +229,12 @@ class Compass:
         self._secret: str | None = None
         # Set to stop (``Runner.serve`` shares its stop): retry waits end at once, rows stay resumable.
         self.stop = threading.Event()
+        # How the admins hear of a failed period (besides the log): a Zulip direct message by default.
+        self.alert: AlertAdmins = alert or self._alert_by_zulip
+        self._alerted: set[tuple[str, dt.datetime, str]] = set()
+        # Failed periods the sweep tries again: (digest, period start) -> (retries so far, next try).
+        self._retries: dict[tuple[str, dt.datetime], tuple[int, dt.datetime]] = {}
+        metrics.watch_status(self._status_counts)
 
     # -- configuration and database --
 
@@ -199,7 +301,40 @@ class Compass:
         )
         if not dry_run:
             self.metrics.record(outcome)
+            self._after_publish(config, digest, outcome)
         return outcome
+
+    def _after_publish(self, config: Config, digest: DigestConfig, outcome: DigestOutcome) -> None:
+        """A failed target: the log and the admins hear of it (once per period and target in this process),
+        and the sweep tries the period again with backoff while it is within its grace."""
+        key = (digest.name, outcome.period_start)
+        if not outcome.failed:
+            self._retries.pop(key, None)
+            return
+        retries, _ = self._retries.get(key, (0, self.clock()))
+        self._retries[key] = (retries + 1, self.clock() + dt.timedelta(seconds=FAILED_RETRY.backoff(retries + 1)))
+        command = republish_command(digest.name, outcome.window, config.digest_zone(digest))
+        for target in outcome.failed:
+            text = (f"compass could not publish the {digest.name} digest for {outcome.period_start:%Y-%m-%d} to "
+                    f"{outcome.period_end:%Y-%m-%d} to {target.target}: {target.error}. The running bot tries again "
+                    f"until the period's grace ({digest.grace}) ends; after that, `{command}` publishes it.")
+            log.error("%s", text)
+            alert_key = (digest.name, outcome.period_start, target.target)
+            if alert_key in self._alerted:
+                continue
+            self._alerted.add(alert_key)
+            try:
+                self.alert(text)
+            except Exception as exc:  # noqa: BLE001 - telling the admins must not fail the run
+                log.warning("Could not tell the admins by direct message (%s); the log has it", type(exc).__name__)
+
+    def _alert_by_zulip(self, text: str) -> None:
+        """A Zulip direct message to ``zulip.admins``, when Zulip is configured (the reviewers' notifier)."""
+        zulip = self.config.zulip
+        notifier = self.notifier
+        if zulip is None or not zulip.admins or notifier is None:
+            return
+        notifier(list(zulip.admins), None, text)
 
     # -- what the scheduler does --
 
@@ -287,20 +422,28 @@ class Compass:
 
     def sweep(self) -> list[DigestOutcome]:
         """Finish publications left ``pending`` or ``posting`` (a replica was killed mid-way, or this one
-        found them locked), while their period is still within the digest's grace."""
-        from chatops.storage.publications import ACTIVE, list_publications
+        found them locked), and try ``failed`` ones again once their backoff has passed, while their
+        period is still within the digest's grace (after it, ``compass digest post --period`` does)."""
+        from chatops.storage.publications import ACTIVE, Status, list_publications
 
         now = self.clock()
         self._prune_handled(now)
         with self.open().session() as session:
-            rows = list_publications(session=session, status=sorted(ACTIVE))
+            rows = list_publications(session=session, status=sorted(ACTIVE | {Status.FAILED}))
+        active = {(r.digest, r.period_start) for r in rows if r.status in ACTIVE}
         outcomes = []
         names = {d.name: d for d in self.config.digests}
         for name, start, end in sorted({(r.digest, r.period_start, r.period_end) for r in rows}):
             digest = names.get(name)
-            if digest is None or now - end > digest.grace:
+            if digest is None or now - end > digest.grace or self.stop.is_set():
                 continue
-            log.info('Finishing digest "%s" for the period ending %s, left unfinished', name, end.isoformat())
+            if (name, start) not in active:  # only failed targets: wait for their backoff
+                _, due = self._retries.get((name, start), (0, now))
+                if now < due:
+                    continue
+                log.info('Trying digest "%s" for the period ending %s again, after a failure', name, end.isoformat())
+            else:
+                log.info('Finishing digest "%s" for the period ending %s, left unfinished', name, end.isoformat())
             try:
                 if digest.review is not None:  # never straight out: drafted first (a no-op once drafted)
                     outcomes.append(self.draft(name, Window(since=start, until=end)))
@@ -523,9 +666,10 @@ class Compass:
         return ReloadResult(True, message)
 
     def status(self, at: dt.datetime | None = None) -> ServiceStatus:
-        """Each digest: paused or not, its next fire, and the statuses of its newest period's publications."""
+        """Each digest: paused or not, its next fire, its newest periods with each target's status, the
+        periods that failed or are late (with the command that republishes them); and the chat cursor."""
         from chatops.schedules import next_fires
-        from chatops.storage.publications import list_publications
+        from chatops.storage.publications import DONE, Status, list_publications
         from chatops.storage.state import paused_digests
 
         now = at or self.clock()
@@ -534,13 +678,63 @@ class Compass:
             paused = paused_digests(session=session)
             states = []
             for digest in config.digests:
+                zone = config.digest_zone(digest)
                 rows = list_publications(session=session, digest=digest.name)
                 last_end = max((r.period_end for r in rows), default=None)
                 last = tuple((r.target, r.status) for r in rows if r.period_end == last_end)
-                fires = next_fires(digest.schedule, config.digest_zone(digest), now)
+                by_period: dict[tuple[dt.datetime, dt.datetime], list[tuple[str, str, str | None]]] = {}
+                for r in rows:
+                    by_period.setdefault((r.period_start, r.period_end), []).append((r.target, r.status, r.last_error))
+                newest = sorted(by_period, key=lambda p: p[1], reverse=True)
+                shown = tuple(PeriodState(since, until, tuple(by_period[(since, until)]))
+                              for since, until in newest[:STATUS_PERIODS])
+                problems: list[Problem] = []
+                for since, until in newest:
+                    failed = [(t, err) for t, st, err in by_period[(since, until)] if st == Status.FAILED]
+                    if failed:
+                        reason = "; ".join(f"{t}: {err or 'failed'}" for t, err in failed)
+                        problems.append(Problem(digest.name, since, until, "failed", reason,
+                                                republish_command(digest.name, Window(since=since, until=until), zone)))
+                fire = periods.last_fire(config, digest, now)
+                if fire is not None and rows and digest.name not in paused and now - fire > LATE_AFTER:
+                    window = periods.ending(config, digest, fire)
+                    statuses = [st for t, st, _ in by_period.get((window.since, window.until), [])]
+                    if not statuses or not all(st in DONE or st == Status.FAILED for st in statuses):
+                        problems.append(Problem(digest.name, window.since, window.until, "late",
+                                                f"not published {_ago(now - fire)} after its run was due",
+                                                republish_command(digest.name, window, zone)))
+                fires = next_fires(digest.schedule, zone, now)
                 states.append(DigestState(digest.name, digest.kind, digest.name in paused,
-                                          fires[0] if fires else None, last_end, last))
-        return ServiceStatus(now, str(config.path) if config.path is not None else None, tuple(states))
+                                          fires[0] if fires else None, last_end, last, shown, tuple(problems)))
+            chat = self._chat_state(session)
+        return ServiceStatus(now, str(config.path) if config.path is not None else None, tuple(states), chat)
+
+    def _chat_state(self, session: Any) -> ChatState | None:
+        from chatops.storage.shoutouts import chat_cursor, newest_handled_message, unconfirmed_shoutouts
+
+        try:
+            return ChatState(chat_cursor(session=session), newest_handled_message(session=session),
+                             len(unconfirmed_shoutouts(session=session)))
+        except Exception:  # noqa: BLE001 - status still reports the digests
+            log.warning("Could not read the chat cursor", exc_info=True)
+            return None
+
+    def _status_counts(self) -> dict[str, float]:
+        """What ``/metrics`` reads at each scrape (``Metrics.watch_status``)."""
+        status = self.status()
+        counts: dict[str, float] = {k: float(v) for k, v in status.counts().items()}
+        if status.chat is not None:
+            counts["chat_cursor"] = float(status.chat.cursor or 0)
+            counts["unconfirmed"] = float(status.chat.unconfirmed)
+        return counts
+
+
+def _ago(delta: dt.timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 120:
+        return f"{minutes} min"
+    hours = minutes // 60
+    return f"{hours} h" if hours < 48 else f"{hours // 24} days"
 
 
 class CompassChat:
@@ -570,6 +764,10 @@ class CompassChat:
         """What the admin ``reload`` chat command calls: ``(accepted, message)``."""
         result = self.compass.reload()
         return result.ok, result.message
+
+    def status(self, now: dt.datetime) -> list[str]:
+        """What the admin ``status`` chat command shows: ``ServiceStatus.lines``."""
+        return self.compass.status(now).lines()
 
     def current_config(self) -> Config:
         """The configuration in force now (after any reload): the chat dispatcher reads its settings here."""

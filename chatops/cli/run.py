@@ -177,6 +177,49 @@ def schedule(ctx: click.Context, count: int, at: str | None) -> None:
             )
 
 
+@click.command("status")
+@click.option("--at", "at", type=MOMENT, default=None, help="Report as if now were DATETIME.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_context
+def status(ctx: click.Context, at: str | None, fmt: str) -> None:
+    """Show, per digest, the next run and the last outcome of each period and target; the periods that
+    failed or are late, each with the exact command that republishes it; and the chat cursor.
+
+    Exit code 1 when a period failed or is late, so a cron job or a monitor can alert on it.
+
+    Example usage:
+
+    \b
+        compass status
+    """
+    import json
+
+    from chatops.service import Compass
+
+    app = obj(ctx)
+    config = app.config
+    compass = Compass(config, db_url=app.db_url)
+    try:
+        report = compass.status(parse_moment(at, community_zone(config)) if at else None)
+    finally:
+        compass.close()
+    if fmt == "json":
+        problems = [{"digest": p.digest, "kind": p.kind, "since": p.since.isoformat(), "until": p.until.isoformat(),
+                     "reason": p.reason, "command": p.command} for p in report.problems]
+        chat = None if report.chat is None else {"cursor": report.chat.cursor, "newest_handled": report.chat.newest_handled,
+                                                  "unconfirmed": report.chat.unconfirmed}
+        digests = [{"name": d.name, "paused": d.paused, "next_run": d.next_fire.isoformat() if d.next_fire else None,
+                    "periods": [{"since": p.since.isoformat(), "until": p.until.isoformat(),
+                                 "targets": [{"target": t, "status": st, "error": err} for t, st, err in p.targets]}
+                                for p in d.periods]} for d in report.digests]
+        click.echo(json.dumps({"digests": digests, "problems": problems, "chat": chat}, indent=2))
+    else:
+        for line in report.lines():
+            click.echo(line)
+    if report.problems:
+        ctx.exit(1)
+
+
 @click.command("reload")
 @click.option("--port", type=click.IntRange(1, 65535), default=None, help="Port of the running bot (default: server.port).")
 @click.option("--pid", type=int, default=None, help="Send SIGHUP to this process instead of calling its health server.")

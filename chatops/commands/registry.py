@@ -18,6 +18,7 @@ from chatops.commands import (
     shoutout,
     shoutouts,
     skip,
+    status,
     undo,
 )
 from chatops.commands.base import Command
@@ -32,6 +33,7 @@ COMMANDS: tuple[Command, ...] = (
     help.COMMAND,
     digest.COMMAND,
     schedule.COMMAND,
+    status.COMMAND,
     pause.PAUSE,
     pause.RESUME,
     reload.COMMAND,

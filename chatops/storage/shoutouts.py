@@ -39,7 +39,11 @@ __all__ = [
     "list_shoutouts_for_person",
     "mark_attempt",
     "mark_attempts",
+    "chat_cursor",
+    "handled_among",
     "newest_handled_message",
+    "save_chat_cursor",
+    "unconfirmed_shoutouts",
     "prune_handled_events",
     "record_event_replies",
     "record_event_reply",
@@ -446,7 +450,7 @@ def prune_handled_events(
     """
     result = session.connection().execute(
         sa.delete(_HANDLED).where(sa.or_(
-            _HANDLED.c.handled_at < now - keep,
+            sa.and_(_HANDLED.c.handled_at < now - keep, ~_HANDLED.c.event_key.like("cursor:%")),
             sa.and_(_HANDLED.c.event_key.like("attempt:%"), _HANDLED.c.handled_at < now - keep_attempts),
         ))
     )
@@ -464,3 +468,68 @@ def newest_handled_message(*, session: Session, recent: int = 100) -> int | None
     ).scalars()
     ids = [int(k.split(":", 1)[1]) for k in keys if k.split(":", 1)[1].isdigit()]
     return max(ids, default=None)
+
+
+# --- the chat catch-up cursor and owed confirmations ---------------------------------------------
+
+_CURSOR_KEY = "cursor:chat"  # a row of handled_messages whose reply_message_id holds the cursor (never pruned)
+
+
+def chat_cursor(*, session: Session) -> int | None:
+    """The catch-up cursor: every message addressed to compass with an id up to it was handled."""
+    row = session.connection().execute(
+        sa.select(_HANDLED.c.reply_message_id).where(_HANDLED.c.event_key == _CURSOR_KEY)
+    ).first()
+    return None if row is None or row[0] is None else int(row[0])
+
+
+def save_chat_cursor(*, session: Session, message_id: int, at: dt.datetime) -> None:
+    """Move the cursor forward to ``message_id`` (never back: replicas may save theirs in any order)."""
+    current = chat_cursor(session=session)
+    if current is not None and current >= message_id:
+        return
+    if current is None:
+        session.connection().execute(
+            _CLAIM[session.get_bind().dialect.name], {"event_key": _CURSOR_KEY, "handled_at": at}
+        )
+    session.connection().execute(
+        sa.update(_HANDLED).where(_HANDLED.c.event_key == _CURSOR_KEY,
+                                  sa.or_(_HANDLED.c.reply_message_id.is_(None), _HANDLED.c.reply_message_id < message_id))
+        .values(reply_message_id=message_id, handled_at=at)
+    )
+
+
+def handled_among(*, session: Session, message_ids: Iterable[int]) -> set[int]:
+    """Which of ``message_ids`` were claimed (handled) already."""
+    ids = list(message_ids)
+    found: set[int] = set()
+    for start in range(0, len(ids), _CHUNK):
+        keys = [f"message:{i}" for i in ids[start : start + _CHUNK]]
+        rows = session.connection().execute(sa.select(_HANDLED.c.event_key).where(_HANDLED.c.event_key.in_(keys)))
+        found.update(int(k.split(":", 1)[1]) for (k,) in rows)
+    return found
+
+
+def unconfirmed_shoutouts(*, session: Session, since: dt.datetime | None = None,
+                          before: dt.datetime | None = None) -> list[Shoutout]:
+    """Shout-outs recorded from a chat message whose confirmation is not known to have been posted
+    (their claim has no reply id): a process died, or the reply failed, between recording and replying."""
+    key = sa.literal("message:") + sa.cast(_SHOUTOUTS.c.message_id, sa.String)
+    query = (
+        sa.select(_SHOUTOUTS.c.id)
+        .select_from(_SHOUTOUTS.join(_HANDLED, _HANDLED.c.event_key == key))
+        .where(_SHOUTOUTS.c.message_id.is_not(None), _HANDLED.c.reply_message_id.is_(None),
+               _SHOUTOUTS.c.retracted_at.is_(None))
+        .order_by(_SHOUTOUTS.c.message_id)
+    )
+    if since is not None:
+        query = query.where(_SHOUTOUTS.c.created_at >= since)
+    if before is not None:
+        query = query.where(_HANDLED.c.handled_at < before)
+    ids = [int(i) for (i,) in session.connection().execute(query)]
+    if not ids:
+        return []
+    rows = []
+    for start in range(0, len(ids), _CHUNK):
+        rows.extend(session.exec(select(ShoutoutRecord).where(col(ShoutoutRecord.id).in_(ids[start : start + _CHUNK]))))
+    return sorted(_values(session, rows), key=lambda s: s.message_id or 0)

@@ -202,6 +202,7 @@ class FakeDiscourse(LoopbackServer):
         self.requests: list[Recorded] = []
         self.problems: list[str] = []
         self._scripts: list[_Script] = []
+        self.down = False  # while True every request gets a 503 (an outage)
         self._last_topic_at = 0.0
         self._next_id = 1000
         self._lock = threading.Lock()
@@ -265,6 +266,8 @@ class FakeDiscourse(LoopbackServer):
 
     def handle(self, method: str, path: str, headers: dict[str, str], body: dict[str, Any],
                query: dict[str, str] | None = None) -> tuple[int, dict[str, str], Any]:
+        if self.down:
+            return 503, {}, _error("Discourse is down (an outage the test set)", "server_error")
         if headers.get("api-key") != self.api_key or headers.get("api-username") not in self.usernames:
             return 403, {}, _error("You are not permitted to view the requested resource. The API username or key is invalid.", "invalid_access")
         if method == "GET" and _LISTS.match(path):
