@@ -699,7 +699,8 @@ class Compass:
                 if fire is not None and rows and digest.name not in paused and now - fire > LATE_AFTER:
                     window = periods.ending(config, digest, fire)
                     statuses = [st for t, st, _ in by_period.get((window.since, window.until), [])]
-                    if not statuses or not all(st in DONE or st == Status.FAILED for st in statuses):
+                    settled = {*DONE, Status.FAILED, Status.DRAFT}  # a draft awaits its review, it is not late
+                    if not statuses or not all(st in settled for st in statuses):
                         problems.append(Problem(digest.name, window.since, window.until, "late",
                                                 f"not published {_ago(now - fire)} after its run was due",
                                                 republish_command(digest.name, window, zone)))
