@@ -545,6 +545,24 @@ class Server(Model):
         return f"http://{host}:{self.port if port is None else port}"
 
 
+class PeopleSettings(Model):
+    """Where the people registry's admin file is, and its time spans (``docs/people.md``)."""
+
+    file: str = "people.yaml"
+    welcome_back_after: Duration = dt.timedelta(days=183)
+    first_name_window: Duration = dt.timedelta(days=180)
+
+    _durations = field_validator("welcome_back_after", "first_name_window", mode="before")(
+        lambda v: _parse_duration(v))
+
+    @field_validator("welcome_back_after", "first_name_window")
+    @classmethod
+    def _positive(cls, value: dt.timedelta) -> dt.timedelta:
+        if value <= dt.timedelta(0):
+            raise ValueError(f"{format_duration(value)!r} must be longer than zero; e.g. '26w' or '180d'")
+        return value
+
+
 class Config(Model):
     community: Community = Community()
     zulip: Zulip | None = None
@@ -553,6 +571,7 @@ class Config(Model):
     digests: list[DigestConfig] = []
     storage: Storage = Storage()
     server: Server = Server(port=9464)
+    people: PeopleSettings = PeopleSettings()
     secrets_file: Path | None = None
     # Filled in by load_config, not by the file:
     path: Path | None = Field(None, exclude=True)
@@ -765,3 +784,84 @@ def load_config(path: Path | str, *, db_url: str | None = None) -> Config:
         problem = getattr(exc, "problem", None) or str(exc)
         raise ConfigError(str(path), f"{where}not valid YAML ({problem})") from None
     return parse_config(data, path=path.absolute(), db_url=db_url)
+
+
+# --- config/people.yaml -------------------------------------------------------------------------
+
+
+def _handle(value: str) -> str:
+    handle = value.strip().lstrip("@").lower()
+    if not re.fullmatch(r"[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){0,38}", handle):
+        raise ValueError(f"{value!r} is not a GitHub handle; e.g. 'yuvipanda' or '@yuvipanda'")
+    return handle
+
+
+def _one_or_many(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
+
+class PersonEntry(Model):
+    """One person described by the admins: the name digests show, and every other way they are written."""
+
+    name: str = Field(min_length=1, max_length=200)
+    github: list[str] = []
+    aliases: list[str] = []
+    zulip_user_id: int | None = Field(None, ge=1)
+    email: str | None = None
+    opt_out: bool = False
+
+    _many = field_validator("github", "aliases", mode="before")(lambda v: _one_or_many(v))
+    _handles = field_validator("github")(lambda v: [_handle(h) for h in v])
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
+            raise ValueError(f"{value!r} is not an email address; e.g. 'jane@example.org'")
+        return value
+
+
+class PeopleFile(Model):
+    """``config/people.yaml``: people, merges, names that are not people, organisations and opt-outs."""
+
+    people: list[PersonEntry] = []
+    merges: list[list[str]] = []
+    not_people: list[str] = []
+    organisations: list[str] = []
+    opt_out: list[str] = []
+
+    @field_validator("merges")
+    @classmethod
+    def _pairs(cls, value: list[list[str]]) -> list[list[str]]:
+        for i, group in enumerate(value):
+            if len(group) < 2:
+                raise ValueError(f"merges[{i}]: list at least two names or @handles that are one person")
+            for item in group:
+                if item.startswith("@"):
+                    _handle(item)
+        return value
+
+    _orgs = field_validator("organisations")(lambda v: [_handle(h) for h in v])
+
+
+def load_people_file(config: Config) -> PeopleFile:
+    """The admins' ``people.yaml`` (``people.file``, next to the configuration); empty when there is none."""
+    path = config.resolve(config.people.file)
+    if not path.exists():
+        return PeopleFile()
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(str(path), f"cannot read the file: {exc}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        raise ConfigError(str(path), f"{where}not valid YAML ({getattr(exc, 'problem', None) or exc})") from None
+    if data is None:
+        return PeopleFile()
+    if not isinstance(data, dict):
+        raise ConfigError(str(path), "the file must hold a mapping (people, merges, not_people, organisations, opt_out)")
+    try:
+        return PeopleFile.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(str(path), _problems(exc)) from None

@@ -334,6 +334,10 @@ def build_digest(
     given = list(shoutouts) if shoutouts is not None else load_shoutouts(database, window)
     upcoming = upcoming_meetings(config, window.until) if digest_cfg.kind == "community" else []
     found_activity = activity if activity is not None else load_activity(config, digest_cfg, window)
+    from chatops.people import window_people
+
+    people = window_people(config, window, database=database, notes=notes, meetings=all_meetings if meetings is not None else None,
+                           releases=found_releases, shoutouts=given)
     digest = compile_digest(
         digest_cfg.kind,
         window,
@@ -347,6 +351,7 @@ def build_digest(
         title=digest_cfg.title,
         activity=found_activity,
         activity_limits=activity_limits(config),
+        people=people,
     )
     log.info('Compiled digest "%s" for %s: %d sections%s', digest_cfg.name, digest.period, len(digest.sections),
              " (empty)" if digest.empty else "")

@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 from digests.activity import Activity, Limits
 from digests.digest import CommunityInfo, Digest, DigestCounts, Section, UpcomingMeeting
 from digests.model import DigestKind, Meeting, Release, Shoutout, Window
-from digests.people import Directory, name_key, people_count
+from digests.people import Directory, PeopleSnapshot, name_key, people_count
 from digests.sections import SECTIONS
 from digests.sections import celebratory as celebratory_sections
 from digests.sections import community as community_sections
@@ -202,13 +202,17 @@ def compile_digest(
     title: str | None = None,
     activity: Activity | None = None,
     activity_limits: Limits | None = None,
+    people: PeopleSnapshot | None = None,
 ) -> Digest:
     """Build the ``kind`` digest of ``window`` from its inputs; items outside the window are ignored.
 
     ``previous_meetings`` are those of the window before (for the attendance comparison); ``upcoming`` the
     scheduled meetings to announce; ``sections`` the section names to keep (default: all of the kind);
     ``title`` an admin's title, where ``{period}``, ``{community}`` and ``{kind}`` are filled in;
-    ``activity`` the window's GitHub and Discourse activity, shown up to ``activity_limits`` items a section.
+    ``activity`` the window's GitHub and Discourse activity, shown up to ``activity_limits`` items a section;
+    ``people`` is the people registry's snapshot of the window (``docs/people.md``): with it every person
+    has one name and at most one profile link, counts are of people, and the welcome names who is new and
+    who is back; without it, people are matched within the window's notes only.
     """
     if kind not in SECTIONS:
         raise ValueError(f"{kind!r} is not a digest kind; choose from {', '.join(SECTIONS)}")
@@ -217,15 +221,16 @@ def compile_digest(
     all_meetings = list(meetings)
     held = _in_window(all_meetings, window)
     previous = [m for m in previous_meetings if m.date is not None and not m.cancelled and not window.contains(m.date)]
-    directory = Directory.build([*held, *previous])
+    directory = Directory.build([*held, *previous], snapshot=people)
     in_window_releases = [r for r in releases if r.date is not None and window.contains(r.date)]
     given = [s for s in shoutouts if window.contains(s.created_at)]
     period = period_label(window, community.timezone)
 
     inputs = Inputs(
         window=window, held=held, previous=previous, releases=in_window_releases, shoutouts=given,
-        upcoming=tuple(upcoming), community=community, directory=directory, zone=zone, people=people_count(held),
+        upcoming=tuple(upcoming), community=community, directory=directory, zone=zone, people=people_count(held, people),
         activity=activity or Activity(), limits=activity_limits or Limits(),
+        snapshot=people,
     )
     releases_section, release_count, project_count = technical_sections.releases_section(in_window_releases)
     built: list[Section]
@@ -237,18 +242,19 @@ def compile_digest(
         built, thanked, celebration_count = celebratory_sections.sections(chosen, inputs)
     if kind != "celebratory":
         thanked, celebration_count = 0, sum(len(m.celebrations) for m in held)
-    people = inputs.people
+    people_total = inputs.people
     kept = tuple(s for s in built if s.entries)
     empty = not any(s.content for s in kept)
     counts = DigestCounts(
         meetings=len(held),
-        people=people,
+        people=people_total,
         releases=release_count,
         projects=project_count,
         shoutouts=len(given),
         celebrations=celebration_count,
         thanked=thanked,
-        newcomers=len({name_key(n) for m in held for n in m.newcomers}),
+        newcomers=(len(people.welcomed()) if people is not None
+                   else len({name_key(n) for m in held for n in m.newcomers})),
         decisions=sum(len(m.decisions) for m in held),
         action_items=sum(len(m.action_items) for m in held),
     )

@@ -36,6 +36,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "digest": ("chatops.cli.digest:digest", "Preview or post digests."),
     "sources": ("chatops.cli.sources:sources", "Check the configured notes, release and activity sources."),
     "drafts": ("chatops.cli.drafts:drafts", "Review drafted digests: list, show, approve, hold, skip."),
+    "people": ("chatops.cli.people:people", "The people registry: build, list, show, merge, split, forget."),
     "chat": ("chatops.cli.chat:chat", "Talk to compass locally, without a Zulip server."),
     "run": ("chatops.cli.run:run", "Run the bot: scheduled digests and chat commands."),
     "schedule": ("chatops.cli.run:schedule", "Show each digest's next fire times."),

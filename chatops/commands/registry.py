@@ -11,6 +11,8 @@ from chatops.commands import (
     edit,
     help,
     hold,
+    optin,
+    optout,
     pause,
     reload,
     review,
@@ -20,6 +22,7 @@ from chatops.commands import (
     skip,
     status,
     undo,
+    whois,
 )
 from chatops.commands.base import Command
 
@@ -30,6 +33,9 @@ COMMANDS: tuple[Command, ...] = (
     shoutouts.COMMAND,
     undo.COMMAND,
     edit.COMMAND,
+    whois.COMMAND,
+    optout.COMMAND,
+    optin.COMMAND,
     help.COMMAND,
     digest.COMMAND,
     schedule.COMMAND,

@@ -161,3 +161,70 @@ class ReviewEventRecord(SQLModel, table=True):
     action: str = Field(max_length=20)  # drafted | notified | edited | refreshed | approved | held | skipped | ...
     body: str | None = Field(default=None, sa_type=sa.Text)
     note: str | None = Field(default=None, sa_type=sa.Text)
+
+
+class PersonRecord(SQLModel, table=True):
+    """One person of the people registry (``digests.people.Person``); names and handles as JSON lists."""
+
+    __tablename__ = "people"
+
+    id: int = Field(sa_column=sa.Column(sa.Integer, primary_key=True, autoincrement=False))
+    name: str = Field(max_length=200)  # the canonical display name when saved
+    fixed_name: str | None = Field(default=None, max_length=200)  # from config/people.yaml
+    names: list[Any] = Field(default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False))  # [[key, name, iso, count]]
+    handles: list[Any] = Field(default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False))
+    affiliations: list[Any] = Field(default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False))
+    user_id: int | None = Field(default=None, sa_type=sa.BigInteger, index=True)
+    email: str | None = Field(default=None, max_length=200)
+    zulip_name: str | None = Field(default=None, max_length=200)
+    pronouns: str | None = Field(default=None, max_length=100)
+    configured: bool = False
+    opted_out: bool = False
+    first_seen: dt.datetime | None = _ts(nullable=True, index=True)
+    first_role: str | None = Field(default=None, max_length=30)
+    first_label: str | None = Field(default=None, max_length=300)
+    first_present: dt.datetime | None = _ts(nullable=True)
+    last_seen: dt.datetime | None = _ts(nullable=True)
+
+
+class PersonSightingRecord(SQLModel, table=True):
+    """One appearance of someone in a source, and the rule that linked it (``person_id`` null: not linked)."""
+
+    __tablename__ = "person_sightings"
+    __table_args__ = (sa.Index("ix_person_sightings_person_id_seen_at", "person_id", "seen_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int | None = Field(default=None, foreign_key="people.id", ondelete="CASCADE")
+    source: str = Field(max_length=500, index=True)  # the unit rebuilt together: a notes document, a shout-out
+    place: str = Field(max_length=500)  # the meeting or chat thread
+    role: str = Field(max_length=30)
+    seen_at: dt.datetime = Field(sa_column=sa.Column(UTCDateTime(), nullable=False, index=True))
+    label: str = Field(max_length=300)
+    name: str | None = Field(default=None, max_length=200)
+    handle: str | None = Field(default=None, max_length=100)
+    weak_handle: str | None = Field(default=None, max_length=100)
+    user_id: int | None = Field(default=None, sa_type=sa.BigInteger)
+    email: str | None = Field(default=None, max_length=200)
+    affiliation: str | None = Field(default=None, max_length=200)
+    pronouns: str | None = Field(default=None, max_length=100)
+    rule: str = Field(max_length=40)
+    reason: str = Field(max_length=300)
+
+
+class PeopleSourceRecord(SQLModel, table=True):
+    """A source the registry has read, with the fingerprint of what it said then (unchanged: not read again)."""
+
+    __tablename__ = "people_sources"
+
+    source: str = Field(primary_key=True, max_length=500)
+    digest: str = Field(max_length=64)
+    built_at: dt.datetime = Field(sa_column=sa.Column(UTCDateTime(), nullable=False))
+
+
+class ForgottenPersonRecord(SQLModel, table=True):
+    """An identifier someone asked compass to forget, kept only as a hash so the registry never sees it again."""
+
+    __tablename__ = "people_forgotten"
+
+    key: str = Field(primary_key=True, max_length=64)
+    forgotten_at: dt.datetime = Field(sa_column=sa.Column(UTCDateTime(), nullable=False))

@@ -14,7 +14,7 @@ __all__ = ["KINDS", "SECTIONS"]
 
 # The sections of each kind, in reading order.
 SECTIONS: dict[str, tuple[str, ...]] = {
-    "community": ("summary", "meetings", "attendance", "newcomers", "calls_for_help", "deployments", "upcoming",
+    "community": ("summary", "meetings", "attendance", "newcomers", "returning", "calls_for_help", "deployments", "upcoming",
                   "links", "activity_status"),
     "technical": ("summary", "releases", "merged_work", "conversations", "decisions", "agenda", "action_items",
                   "activity_status"),

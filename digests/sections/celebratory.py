@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from digests.digest import CommunityInfo, Entry, Link, Person, Section
 from digests.model import Celebration, Meeting, Shoutout
-from digests.people import Directory, name_key
+from digests.people import Directory, is_group, meeting_key, name_key
 from digests.sections.common import markdown_links, source_link
 from digests.sections.inputs import Inputs
 
@@ -63,14 +63,14 @@ def _chat_person(name: str, kind: str, user_id: int | None) -> Person:
 
 
 def _shoutout_thanks(shoutout: Shoutout, directory: Directory) -> _Thanks:
-    people = [_chat_person(r.name, r.kind, r.user_id) for r in shoutout.recipients]
+    named = [_chat_person(r.name, r.kind, r.user_id) for r in shoutout.recipients]
     link = Link(label="message", url=shoutout.permalink) if shoutout.permalink else Link(
         label=f"chat, #{shoutout.stream} > {shoutout.topic}" if shoutout.stream else "chat", url=None)
     return _Thanks(
-        people=people,
-        keys=frozenset(directory.canonical(p) for p in people),
+        people=[directory.shown(p) for p in named],
+        keys=frozenset(directory.canonical(p) for p in named),
         text=shoutout.text,
-        givers=[_chat_person(shoutout.giver, "user", shoutout.giver_id)],
+        givers=[directory.shown(_chat_person(shoutout.giver, "user", shoutout.giver_id))],
         links=[link],
         when=shoutout.created_at,
         chat=True,
@@ -79,13 +79,14 @@ def _shoutout_thanks(shoutout: Shoutout, directory: Directory) -> _Thanks:
 
 def _celebration_thanks(celebration: Celebration, meeting: Meeting, directory: Directory,
                         community: CommunityInfo, zone: ZoneInfo) -> _Thanks:
-    people = [directory.person(p) for p in celebration.people]
+    place = meeting_key(meeting)
+    people = [directory.person(p, place=place) for p in celebration.people if not is_group(p)]
     assert meeting.date is not None
     return _Thanks(
         people=people,
         keys=frozenset(directory.canonical(p) for p in people),
         text=celebration.text,
-        givers=[directory.person(celebration.by)] if celebration.by else [],
+        givers=[directory.person(celebration.by, place=place)] if celebration.by else [],
         # the item's own links ("See it here", "List of PRs") are the point of it: kept beside the source
         links=[source_link(celebration.source, meeting, community), *markdown_links(celebration.markdown)],
         when=dt.datetime.combine(meeting.date, dt.time(12), tzinfo=zone),
@@ -143,7 +144,7 @@ def _thanks_sections(meetings: Sequence[Meeting], shoutouts: Sequence[Shoutout],
                 thanks.append(_celebration_thanks(celebration, meeting, directory, community, zone))
             else:
                 wins.append(Entry(text=celebration.text, date=meeting.date,
-                                  credits=(directory.person(celebration.by),) if celebration.by else (),
+                                  credits=(directory.person(celebration.by, place=meeting_key(meeting)),) if celebration.by else (),
                                   links=(source_link(celebration.source, meeting, community),
                                          *markdown_links(celebration.markdown))))
     merged = _merge_thanks(thanks)

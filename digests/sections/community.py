@@ -13,8 +13,16 @@ from zoneinfo import ZoneInfo
 
 from digests.activity import Activity, Limits
 from digests.digest import CommunityInfo, Entry, Link, Person, Section, UpcomingMeeting
-from digests.model import Meeting, SourceRef, Window
-from digests.people import Directory, name_key, people_count
+from digests.model import Meeting, Release, Shoutout, SourceRef, Window
+from digests.people import (
+    Directory,
+    PeopleSnapshot,
+    attendee_people,
+    compact_names,
+    meeting_key,
+    name_key,
+    people_count,
+)
 from digests.sections.common import (
     DAYS,
     MONTHS,
@@ -84,22 +92,94 @@ def _meetings_section(meetings: Sequence[Meeting], community: CommunityInfo) -> 
     return Section(name="meetings", heading="Meetings", entries=tuple(entries))
 
 
-def _attendance_section(meetings: Sequence[Meeting], previous: Sequence[Meeting], people: int) -> Section:
+def _attendance_section(meetings: Sequence[Meeting], previous: Sequence[Meeting], people: int,
+                        snapshot: PeopleSnapshot | None = None) -> Section:
     seats = sum(len(m.attendees) for m in meetings)
     text = (f"{people_phrase(people)} took part in {plural(len(meetings), 'meeting')}, "
             f"{plural(seats, 'attendance')} in all.")
+    who = ""
+    if snapshot is not None:
+        came = attendee_people(meetings, snapshot)
+        names = [v.name if not isinstance(v, str) else v for v in came.values()
+                 if isinstance(v, str) or not v.opted_out]
+        if names:
+            hidden = len(came) - len(names)
+            who = f"Who came: {compact_names(names)}" + (
+                f" (and {plural(hidden, 'person', 'people')} who prefer not to be named)" if hidden else "") + "."
     if previous:
         before = sum(len(m.attendees) for m in previous)
         if seats == before:
             trend = f"The same as in the previous period ({before})"
         else:
             trend = f"{'Up' if seats > before else 'Down'} from {before} in the previous period"
-        text += (f" {trend}, when {people_phrase(people_count(previous))} came to "
+        text += (f" {trend}, when {people_phrase(people_count(previous, snapshot))} came to "
                  f"{plural(len(previous), 'meeting')}.")
     else:
         text += " No meetings were recorded in the previous period."
-    return Section(name="attendance", heading="Attendance", entries=(Entry(text=text),))
+    entries = [Entry(text=text)]
+    if snapshot is not None and who:
+        entries.append(Entry(text=who))
+    return Section(name="attendance", heading="Attendance", entries=tuple(entries))
 
+
+
+def _elsewhere_link(known: object, shoutouts: Sequence[Shoutout], releases: Sequence[Release]) -> Link | None:
+    """Where someone first seen outside the meetings showed up in the window: their shout-out, their release."""
+    user_id, handle = getattr(known, "user_id", None), getattr(known, "handle", None)
+    for shoutout in shoutouts:
+        if user_id is not None and shoutout.permalink and (
+                shoutout.giver_id == user_id or any(r.user_id == user_id for r in shoutout.recipients)):
+            return Link(label="message", url=shoutout.permalink)
+    for release in releases:
+        if handle and release.url and handle in (c.lower().lstrip("@") for c in release.contributors):
+            return Link(label=f"{release.project} {release.version}", url=release.url)
+    return None
+
+
+def _welcome_section(meetings: Sequence[Meeting], snapshot: PeopleSnapshot, community: CommunityInfo,
+                     shoutouts: Sequence[Shoutout] = (), releases: Sequence[Release] = ()) -> Section:
+    """The people registry's welcome: those first seen in the window (taking part) and those back after a
+    long absence, each under the meeting where they came (or alone, for chat and releases)."""
+    by_meeting: dict[str, Meeting] = {meeting_key(m): m for m in meetings}
+    entries = []
+    welcomed = snapshot.welcomed()
+    placed: dict[str, list[Person]] = {}
+    elsewhere: list[Person] = []
+    elsewhere_links: list[Link] = []
+    shown: set[str] = set()
+    for known in welcomed:
+        if known.name in shown:  # two records of one name: the reader sees one welcome
+            continue
+        shown.add(known.name)
+        person = Person(name=known.name, kind="github", handle=known.handle) if known.handle else Person(name=known.name)
+        place = next((p for p, ids in snapshot.places.items() if known.id in ids and p in by_meeting), None)
+        if place:
+            placed.setdefault(place, []).append(person)
+            continue
+        link = _elsewhere_link(known, shoutouts, releases)
+        if link is not None:  # every welcome points to where it happened
+            elsewhere.append(person)
+            if link not in elsewhere_links:
+                elsewhere_links.append(link)
+    for place, people in sorted(placed.items(), key=lambda kv: (by_meeting[kv[0]].date or dt.date.min, kv[0])):
+        meeting = by_meeting[place]
+        entries.append(Entry(people=tuple(people), date=meeting.date, title=meeting_name(meeting),
+                             links=(meeting_link(meeting, community),)))
+    if elsewhere:
+        entries.append(Entry(people=tuple(elsewhere), title="In chat and in releases", links=tuple(elsewhere_links)))
+    return Section(name="newcomers", heading="Welcome", entries=tuple(entries),
+                   intro="A warm welcome to the people who joined us for the first time:")
+
+
+def _returning_section(snapshot: PeopleSnapshot | None) -> Section:
+    """People taking part again after a long absence (``people.welcome_back_after``), with when they were
+    last seen before."""
+    entries = []
+    for known, before in (snapshot.returning() if snapshot is not None else []):
+        person = Person(name=known.name, kind="github", handle=known.handle) if known.handle else Person(name=known.name)
+        entries.append(Entry(people=(person,), text=f"last seen {MONTHS[before.month - 1]} {before.year}"))
+    return Section(name="returning", heading="Welcome back", entries=tuple(entries),
+                   intro="Good to see you again after a while away:")
 
 
 def _newcomers_section(meetings: Sequence[Meeting], directory: Directory, community: CommunityInfo) -> Section:
@@ -148,7 +228,7 @@ def _calls_section(meetings: Sequence[Meeting], directory: Directory, community:
                 continue
             seen.add(key)
             entries.append(Entry(text=text, date=meeting.date,
-                                 credits=(directory.person(by),) if by else (),
+                                 credits=(directory.person(by, place=meeting_key(meeting)),) if by else (),
                                  links=(source_link(ref, meeting, community),)))
     return Section(name="calls_for_help", heading="Ways to help", entries=tuple(entries),
                    intro="Calls for help and invitations to contribute from the meetings:")
@@ -241,10 +321,14 @@ def sections(chosen: Iterable[str], inputs: Inputs) -> list[Section]:
         if name == "meetings":
             built.append(_meetings_section(inputs.held, inputs.community))
         elif name == "attendance" and inputs.held:
-            built.append(_attendance_section(inputs.held, inputs.previous, inputs.people))
+            built.append(_attendance_section(inputs.held, inputs.previous, inputs.people, inputs.snapshot))
         elif name == "newcomers":
-            built.append(_first_contributions(_newcomers_section(inputs.held, inputs.directory, inputs.community),
-                                              inputs.activity, inputs.window))
+            welcome = (_welcome_section(inputs.held, inputs.snapshot, inputs.community, inputs.shoutouts,
+                                        inputs.releases) if inputs.snapshot is not None
+                       else _newcomers_section(inputs.held, inputs.directory, inputs.community))
+            built.append(_first_contributions(welcome, inputs.activity, inputs.window))
+        elif name == "returning":
+            built.append(_returning_section(inputs.snapshot))
         elif name == "calls_for_help":
             built.append(_ways_to_help(_calls_section(inputs.held, inputs.directory, inputs.community),
                                        inputs.activity, inputs.window, inputs.limits))

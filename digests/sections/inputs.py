@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from digests.activity import Activity, Limits
 from digests.digest import CommunityInfo, UpcomingMeeting
 from digests.model import Meeting, Release, Shoutout, Window
-from digests.people import Directory
+from digests.people import Directory, PeopleSnapshot
 
 __all__ = ["Inputs"]
 
@@ -33,3 +33,4 @@ class Inputs:
     people: int  # distinct people at the meetings held
     activity: Activity = _NO_ACTIVITY  # GitHub and Discourse activity of the window (chatops.sources.activity)
     limits: Limits = _DEFAULT_LIMITS
+    snapshot: PeopleSnapshot | None = None  # the people registry's answer for the window (None: notes only)

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from digests.activity import Activity, MergedPull, most_active
 from digests.digest import CommunityInfo, Entry, Link, Person, Section
 from digests.model import ActionItem, AgendaItem, Decision, Meeting, Release, Window
-from digests.people import Directory
+from digests.people import Directory, meeting_key
 from digests.sections.common import (
     activity_status_section,
     issue_links,
@@ -75,7 +75,7 @@ def _statement_entries(meetings: Sequence[Meeting], pick: str, directory: Direct
             owner = statement.owner if isinstance(statement, ActionItem) else None
             entries.append(Entry(
                 text=statement.reads_alone, date=meeting.date,  # "Topic: decision", so it reads on its own
-                people=(directory.person(owner),) if owner else (),
+                people=(directory.person(owner, place=meeting_key(meeting)),) if owner else (),
                 links=(source_link(statement.source, meeting, community),),
             ))
     return tuple(entries)
@@ -90,7 +90,7 @@ def _agenda_entries(meetings: Sequence[Meeting], directory: Directory, community
             links += issue_links(u for u in item.links if u not in item.title)  # a URL in the title is a link already
             entries.append(Entry(
                 text=item.title, date=meeting.date,
-                people=(directory.person(item.owner),) if item.owner else (),
+                people=(directory.person(item.owner, place=meeting_key(meeting)),) if item.owner else (),
                 links=tuple(links),
             ))
     return tuple(entries)
