@@ -212,14 +212,11 @@ def _documents(config: Config | None, *, notes: Sequence[str] | None, meetings: 
             digest = hashlib.sha256("\n".join(m.model_dump_json() for m in items).encode()).hexdigest()
             out.append((f"notes:{document}", digest, lambda items=items: items))  # type: ignore[misc]
         return out
-    from chatops.pipeline import _source_cache
-    from chatops.sources.notes import collect_notes, spec_of
+    from chatops.pipeline import _source_cache, notes_specs
+    from chatops.sources.notes import collect_notes
 
-    if notes is not None:
-        specs = [spec_of(item) for item in notes]
-    elif config is not None:
-        specs = [spec_of(item, base=config.base_dir) for item in config.sources.notes]
-    else:
+    specs = notes_specs(config, notes)
+    if not specs:
         return []
     headings = (config.sources.headings or None) if config is not None else None
     collected = collect_notes(specs, cache=_source_cache() if cache == "default" else cache, headings=headings)

@@ -161,6 +161,18 @@ def _meetings_between(document: Any, first: dt.date | None, last: dt.date | None
     return [m for m in meetings if m.date is not None and first <= m.date <= last]
 
 
+def notes_specs(config: Config | None, notes: Sequence[str] | None) -> list[Any]:
+    """The notes sources to read: ``notes`` (relative to the working directory) when given, else the
+    configured ones (relative to the configuration file)."""
+    from chatops.sources.notes import spec_of
+
+    if notes is not None:
+        return [spec_of(item) for item in notes]
+    if config is not None:
+        return [spec_of(item, base=config.base_dir) for item in config.sources.notes]
+    return []
+
+
 def load_meetings(
     config: Config | None,
     *,
@@ -181,13 +193,10 @@ def load_meetings(
     dated then: documents the notes date index places wholly outside are neither read nor loaded, and
     of the others only those meetings are built.
     """
-    from chatops.sources.notes import collect_notes, spec_of
+    from chatops.sources.notes import collect_notes
 
-    if notes is not None:
-        specs = [spec_of(item) for item in notes]
-    elif config is not None:
-        specs = [spec_of(item, base=config.base_dir) for item in config.sources.notes]
-    else:
+    specs = notes_specs(config, notes)
+    if not specs:
         return []
     if cache == "default":
         cache = _source_cache()

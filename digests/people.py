@@ -1132,7 +1132,7 @@ def meeting_sightings(meeting: Meeting, *, zone: dt.tzinfo = dt.UTC, source: str
                        pronouns=getattr(attendee, "pronouns", None))
     for name in meeting.newcomers:
         yield Sighting(src, place, "introduction", when, f"introduction at {label_at}", **_name_or_handle(name))  # type: ignore[arg-type]
-    owners = [item.owner for item in meeting.agenda] + [s.owner for s in (*meeting.decisions, *meeting.action_items)]
+    owners = [getattr(item, "owner", None) for item in (*meeting.agenda, *meeting.decisions, *meeting.action_items)]
     for owner in dict.fromkeys(o for o in owners if o):
         for part in re.split(r"\s*(?:/|,|&|\+|\band\b|\bc/o\b)\s*", owner):
             if part.strip():

@@ -49,3 +49,12 @@ def test_optout_hides_the_asker_and_optin_brings_them_back(database) -> None:
     with database.session() as session:
         ann = load_registry(session=session).find("zulip:11")
     assert len(ann) == 1 and ann[0].opted_out
+
+
+def test_shoutout_lists_show_opted_out_people_as_someone(database) -> None:
+    chat = Chat(database)
+    chat.say("@**compass** shoutout @**Bob Stone|12** for fixing CI")
+    assert "@_**Bob Stone|12**" in chat.say("@**compass** shoutouts")
+    chat.say("@**compass** optout", BOB)
+    listed = chat.say("@**compass** shoutouts")
+    assert "Bob Stone" not in listed and "\u2192 someone: fixing CI" in listed

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -45,6 +47,17 @@ def _registry(ctx: click.Context, database: Database, session: Any) -> Registry:
     from chatops.storage.people import load_registry
 
     return load_registry(session=session, rules=rules_from_config(_config(ctx)))
+
+
+@contextmanager
+def _registry_session(ctx: click.Context) -> Iterator[tuple[Any, Registry]]:
+    """The database session and the registry loaded in it; committed when the block ends without error."""
+    database = _database(ctx)
+    try:
+        with database.session() as session:
+            yield session, _registry(ctx, database, session)
+    finally:
+        database.close()
 
 
 def _one(registry: Registry, text: str) -> RegisteredPerson:
@@ -133,12 +146,8 @@ def build_cmd(ctx: click.Context, notes: tuple[str, ...], fmt: str) -> None:
 @click.pass_context
 def list_cmd(ctx: click.Context, fmt: str) -> None:
     """Everyone in the registry, first seen first."""
-    database = _database(ctx)
-    try:
-        with database.session() as session:
-            registry = _registry(ctx, database, session)
-    finally:
-        database.close()
+    with _registry_session(ctx) as (_, registry):
+        pass
     everyone = sorted(registry.people.values(), key=lambda p: (p.first_seen is None, p.first_seen, p.id))
     rows = [_summary(p) for p in everyone]
     if fmt == "json":
@@ -161,12 +170,8 @@ def list_cmd(ctx: click.Context, fmt: str) -> None:
 @click.pass_context
 def show_cmd(ctx: click.Context, name: str, fmt: str) -> None:
     """Who NAME is, and which sightings made them, with the rule that linked each one."""
-    database = _database(ctx)
-    try:
-        with database.session() as session:
-            registry = _registry(ctx, database, session)
-    finally:
-        database.close()
+    with _registry_session(ctx) as (_, registry):
+        pass
     person = _one(registry, name)
     sightings = registry.sightings_of(person.id)
     if fmt == "json":
@@ -202,19 +207,14 @@ def merge_cmd(ctx: click.Context, keep: str, other: str) -> None:
     """Make OTHER the same person as KEEP (names, handles and sightings move to KEEP, whose name stays)."""
     from chatops.storage.people import save_registry
 
-    database = _database(ctx)
-    try:
-        with database.session() as session:
-            registry = _registry(ctx, database, session)
-            a, b = _one(registry, keep), _one(registry, other)
-            if a.id == b.id:
-                raise UsageError(f"{keep!r} and {other!r} are already one person ({a.canonical()})")
-            other_name, keep_name = b.canonical(), a.canonical()
-            merged = registry.merge(a.id, b.id)
-            merged.fixed_name = merged.fixed_name or keep_name  # KEEP's name stays the one digests show
-            save_registry(session=session, registry=registry)
-    finally:
-        database.close()
+    with _registry_session(ctx) as (session, registry):
+        a, b = _one(registry, keep), _one(registry, other)
+        if a.id == b.id:
+            raise UsageError(f"{keep!r} and {other!r} are already one person ({a.canonical()})")
+        other_name, keep_name = b.canonical(), a.canonical()
+        merged = registry.merge(a.id, b.id)
+        merged.fixed_name = merged.fixed_name or keep_name  # KEEP's name stays the one digests show
+        save_registry(session=session, registry=registry)
     click.echo(f"Merged {other_name} into {merged.canonical()} (person {merged.id}): "
                f"{len(merged.seen)} sightings, written as {', '.join(sorted(str(v[0]) for v in merged.names.values()))}.")
     click.echo("To keep this whatever the notes say later, add to people.yaml under merges: "
@@ -233,19 +233,14 @@ def split_cmd(ctx: click.Context, person: str, identifier: str) -> None:
     """Move IDENTIFIER (a name or @handle of PERSON) and its sightings to a new person."""
     from chatops.storage.people import save_registry
 
-    database = _database(ctx)
-    try:
-        with database.session() as session:
-            registry = _registry(ctx, database, session)
-            found = _one(registry, person)
-            try:
-                new = registry.split(found.id, identifier)
-            except KeyError:
-                written = ", ".join([*(f"@{h}" for h in found.handles), *(str(v[0]) for v in found.names.values())])
-                raise UsageError(f"{found.canonical()} is never written {identifier!r}; choose one of: {written}") from None
-            save_registry(session=session, registry=registry)
-    finally:
-        database.close()
+    with _registry_session(ctx) as (session, registry):
+        found = _one(registry, person)
+        try:
+            new = registry.split(found.id, identifier)
+        except KeyError:
+            written = ", ".join([*(f"@{h}" for h in found.handles), *(str(v[0]) for v in found.names.values())])
+            raise UsageError(f"{found.canonical()} is never written {identifier!r}; choose one of: {written}") from None
+        save_registry(session=session, registry=registry)
     click.echo(f"Split {identifier!r} from {found.canonical()} (person {found.id}, {len(found.seen)} sightings left) "
                f"into person {new.id}, {new.canonical()} ({len(new.seen)} sightings).")
 
@@ -262,16 +257,11 @@ def forget_cmd(ctx: click.Context, person: str, yes: bool) -> None:
     """
     from chatops.storage.people import forget_person
 
-    database = _database(ctx)
-    try:
-        with database.session() as session:
-            registry = _registry(ctx, database, session)
-            found = _one(registry, person)
-            name = found.canonical()
-            if not yes and not click.confirm(f"Forget {name} (person {found.id}) and their shout-outs?", default=False):
-                raise UsageError("nothing removed")
-            removed = forget_person(session=session, registry=registry, person_id=found.id)
-    finally:
-        database.close()
+    with _registry_session(ctx) as (session, registry):
+        found = _one(registry, person)
+        name = found.canonical()
+        if not yes and not click.confirm(f"Forget {name} (person {found.id}) and their shout-outs?", default=False):
+            raise UsageError("nothing removed")
+        removed = forget_person(session=session, registry=registry, person_id=found.id)
     parts = ", ".join(f"{count} {what}" for what, count in removed.items())
     click.echo(f"Forgot {name} (person {found.id}): removed {parts}.")

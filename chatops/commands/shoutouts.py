@@ -77,8 +77,11 @@ def run(ctx: CommandContext, args: str) -> Reply:
     title, found = select_shoutouts(ctx, args)
     if not found:
         return Reply(f"{title}: none yet. Be the first: `shoutout @Name for TEXT`.")
+    from chatops.storage.people import opted_out_user_ids
+
+    hidden = opted_out_user_ids(session=ctx.session)
     lines = [f"**{title}** (newest first):"]
-    lines += [f"- {shoutout_line(s)}" for s in found[:SHOWN]]
+    lines += [f"- {shoutout_line(s, hidden=hidden)}" for s in found[:SHOWN]]
     if len(found) > SHOWN:
         lines.append(f"- \u2026 and more; narrow it down with `{USAGE}`")
     return Reply("\n".join(lines))

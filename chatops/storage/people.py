@@ -55,6 +55,7 @@ __all__ = [
     "forget_person",
     "load_registry",
     "load_snapshot",
+    "opted_out_user_ids",
     "person_activity",
     "record_sighting",
     "save_registry",
@@ -331,6 +332,13 @@ def person_activity(*, session: Session, person_id: int) -> tuple[int, dt.dateti
     if last is not None and last.tzinfo is None:
         last = last.replace(tzinfo=dt.UTC)
     return int(count), last
+
+
+def opted_out_user_ids(*, session: Session) -> frozenset[int]:
+    """The Zulip user ids of people who opted out: replies show them as "someone"."""
+    rows = session.connection().execute(
+        sa.select(_PEOPLE.c.user_id).where(_PEOPLE.c.opted_out.is_(True), _PEOPLE.c.user_id.is_not(None)))
+    return frozenset(int(r[0]) for r in rows)
 
 
 def set_opt_out(*, session: Session, person_id: int, opted_out: bool) -> None:

@@ -155,7 +155,8 @@ def _thanks_sections(meetings: Sequence[Meeting], shoutouts: Sequence[Shoutout],
     entries = []
     thanked: set[str] = set()
     for group in ordered:
-        thanked.update(group[0].keys)
+        # People thanked, each once however they were named; teams and user groups are not people.
+        thanked.update(directory.canonical(p) for p in group[0].people if p.kind != "group" and not is_group(p.name))
         children = tuple(
             Entry(text=t.text, date=t.when.astimezone(zone).date(), credits=tuple(t.givers), links=tuple(t.links))
             for t in group
