@@ -338,3 +338,30 @@ def test_a_spent_search_limit_that_resets_soon_is_waited_out(clock):
     # Two searches spent the minute's limit ("remaining: 0"); the third waited for the reset instead of failing.
     assert len(clock.slept) == 1 and 55 <= clock.slept[0] <= 62
     assert [r.status for r in github.requests_to("/search/issues")] == [200, 200, 200]
+
+
+def test_a_stop_request_ends_a_rate_limit_wait_at_once(github, clock):
+    import threading
+
+    github.add_pull("org/a", title="Fix", user="ann", merged_at=june(3))
+    github.fail_next("/repos/org/a/pulls", 429, headers={"retry-after": "20"},
+                     body={"message": "You have exceeded a secondary rate limit", "documentation_url": "x"})
+    stop = threading.Event()
+    stop.set()
+    spec = GitHubActivitySpec(repos=("org/a",), api_url=github.url, discussed=0, labels=())
+    with GitHubActivity(spec, token=TOKEN, sleep=clock.sleep, clock=clock, stop=stop) as gh:
+        activity = gh.fetch(JUNE_PARIS)
+    assert clock.slept == []
+    (status,) = activity.statuses
+    assert status.state == "unavailable" and "stopped while waiting" in status.reason
+
+
+def test_github_enterprise_serves_the_api_under_a_path(clock):
+    with FakeGitHub(tokens={TOKEN}, clock=clock, api_prefix="/api/v3") as github:
+        github.add_pull("org/a", title="Fix", user="ann", merged_at=june(3))
+        with client(github, clock) as gh:
+            activity = gh.fetch(JUNE_PARIS)
+        assert not github.problems
+    assert [p.title for p in activity.merged] == ["Fix"] and activity.statuses[0].state == "ok"
+    assert all(r.path.startswith("/api/v3/") and r.headers.get("authorization") == f"Bearer {TOKEN}"
+               for r in github.requests)

@@ -1,5 +1,6 @@
 """``compass sources check``: try every configured source once and say what each returned and what it cost.
 
+While it works, a spinner on stderr names the source being asked (not when piped or with ``--format json``).
 For each notes, release and activity source it prints one line: ok / cached / FAILED, what came back
 (documents, releases, merged pull requests, threads, topics...) and the cost (HTTP requests and, for
 GitHub, rate-limit units: a 304 to an authenticated request costs none). Notes that explain a partial
@@ -13,6 +14,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -101,14 +105,18 @@ def check(ctx: click.Context, since: str | None, until: str | None, days: int, f
 
     cache = None if no_cache else _source_cache()
     rows: list[Checked] = []
-    if cfg.notes:
-        rows.append(_check_notes(config, cache))
-    if cfg.releases.github or cfg.releases.pypi or cfg.releases.changelogs:
-        rows += _check_releases(config, window, cache)
-    if cfg.activity.configured:
-        from chatops.sources.activity import collect_activity
+    with _progress(fmt) as step:
+        if cfg.notes:
+            step("Reading the notes sources")
+            rows.append(_check_notes(config, cache))
+        if cfg.releases.github or cfg.releases.pypi or cfg.releases.changelogs:
+            step("Asking the release sources")
+            rows += _check_releases(config, window, cache)
+        if cfg.activity.configured:
+            from chatops.sources.activity import collect_activity
 
-        rows += _activity_rows(collect_activity(config, window, cache=cache), config.community.timezone)
+            step("Asking GitHub and Discourse for their activity (a rate limit may make this wait)")
+            rows += _activity_rows(collect_activity(config, window, cache=cache), config.community.timezone)
     failed = [r for r in rows if r.state == "failed"]
     if fmt == "json":
         click.echo(json.dumps({"window": {"since": window.since.isoformat(), "until": window.until.isoformat()},
@@ -123,6 +131,18 @@ def check(ctx: click.Context, since: str | None, until: str | None, days: int, f
     if failed:
         raise SourceError("sources check", f"{len(failed)} of {len(rows)} sources failed: "
                                            + ", ".join(r.source for r in failed))
+
+
+@contextmanager
+def _progress(fmt: str) -> Iterator[Callable[[str], None]]:
+    """A spinner on stderr naming the source being asked; nothing when piped or with --format json."""
+    if fmt != "table" or not sys.stderr.isatty():
+        yield lambda text: None
+        return
+    from rich.console import Console
+
+    with Console(stderr=True).status("Checking sources") as status:
+        yield lambda text: status.update(text + "…")
 
 
 def _check_notes(config: Any, cache: Any) -> Checked:

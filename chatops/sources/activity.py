@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 
 
 def github_source(config: Config, *, cache: SourceCache | None, transport: httpx.BaseTransport | None = None,
-                  sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.time,
+                  sleep: Callable[[float], None] | None = None, clock: Callable[[], float] = time.time,
                   conditional: bool = True) -> Any:
     """The configured ``GitHubActivity`` client, or None when ``sources.activity.github`` is not set."""
     cfg = config.sources.activity
@@ -106,7 +106,7 @@ def collect_activity(
     *,
     cache: SourceCache | None,
     transport: httpx.BaseTransport | None = None,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] | None = None,
     clock: Callable[[], float] = time.time,
     on_first_contribution: Callable[[Contributor], None] | None = None,
 ) -> Activity:

@@ -11,7 +11,8 @@ Endpoints (as in ``github-openapi.subset.json``):
 - ``GET /repos/{owner}/{repo}/issues/{number}/comments?since=``: for the busiest candidates, the comments
   made in the window and how many people (bots excluded) made them.
 
-HTTP behaviour, shared with ``chatops.sources.releases`` (the same ``RetryPolicy``):
+HTTP behaviour, like ``chatops.sources.releases`` (the same ``RetryPolicy``; backoff and waits through
+``chatops.retry``, so a stop request ends them at once):
 
 - every answer is cached with its ``ETag``; the next request sends ``If-None-Match``, and GitHub answers an
   unchanged query with 304, which costs an authenticated client no rate-limit unit;
@@ -37,6 +38,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -47,6 +49,7 @@ from urllib.parse import quote, urlencode
 import httpx
 
 from chatops.errors import SourceError
+from chatops.retry import Backoff, pause
 from chatops.sources.cache import CacheEntry, SourceCache
 from chatops.sources.releases import (
     DEFAULT_GITHUB_URL,
@@ -185,10 +188,11 @@ class GitHubActivity:
         token: str | None = None,
         policy: RetryPolicy | None = None,
         transport: httpx.BaseTransport | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
         clock: Callable[[], float] = time.time,
         conditional: bool = True,
         token_env: str = "GITHUB_TOKEN",
+        stop: threading.Event | None = None,
     ) -> None:
         self.spec = spec
         self.api_url = spec.api_url.rstrip("/")
@@ -199,6 +203,7 @@ class GitHubActivity:
         self._token = token
         self._token_env = token_env
         self._sleep = sleep
+        self._stop = stop  # set it (compass run stopping) and every wait ends at once
         self._clock = clock
         self._labelled_total = 0
         self._blocked: dict[str, tuple[float, str]] = {}  # resource -> (reset POSIX time, reason)
@@ -504,16 +509,17 @@ class GitHubActivity:
                 self._blocked[resource] = blocked
                 raise RateLimitedUntil(SOURCE, reason, dt.datetime.fromtimestamp(reset, dt.UTC))
             log.info("The %s rate limit is spent; waiting %.0f s for its reset", resource, wait)
-            self._sleep(wait)
+            self._pause(wait)
             waited = wait
         attempt = 0
+        backoff = Backoff(base=self.policy.backoff, cap=self.policy.backoff_cap)
         authorized = "Authorization" in headers
         while True:
             try:
                 response = self._client.get(url, headers=headers)
             except httpx.TransportError as exc:
                 if attempt < self.policy.retries:
-                    self._sleep(self.policy.delay(attempt))
+                    self._pause(backoff.next())
                     attempt += 1
                     continue
                 raise SourceUnavailableError(
@@ -524,7 +530,7 @@ class GitHubActivity:
                            not_modified=status == 304)
             if status >= 500:
                 if attempt < self.policy.retries:
-                    self._sleep(self.policy.delay(attempt))
+                    self._pause(backoff.next())
                     attempt += 1
                     continue
                 raise SourceUnavailableError(
@@ -533,7 +539,7 @@ class GitHubActivity:
                 wait = rate_limit_wait(response, self._clock())
                 if waited + wait <= self.policy.max_wait:
                     log.warning("Rate limited by %s (%s); waiting %.0f s", _host(url), resource, wait)
-                    self._sleep(wait)
+                    self._pause(wait)
                     waited += wait
                     continue
                 reset = self._clock() + wait
@@ -544,6 +550,11 @@ class GitHubActivity:
                 if reset_at is not None:  # the last unit is spent: do not ask again before the reset
                     self._blocked[resource] = (reset_at, "rate limited")
             return response
+
+    def _pause(self, seconds: float) -> None:
+        """Wait (rate limit, backoff); a stop request ends the wait and the fetch at once."""
+        if pause(seconds, self._stop, sleep=self._sleep):
+            raise SourceUnavailableError(SOURCE, "stopped while waiting (compass is shutting down)")
 
     def _status_error(self, response: httpx.Response) -> SourceError:
         status = response.status_code
