@@ -1,5 +1,8 @@
 """``/healthz`` and ``/metrics`` of ``compass run``, on ``server.host``:``server.port`` (127.0.0.1 by default).
 
+The server is a Starlette application run by uvicorn in a thread; the review page (``chatops.web``) is
+mounted beside these routes under ``/review`` when the caller passes it.
+
 - ``GET /healthz``: 200 ``{"status": "ok", ...}`` when the database answers and the scheduler runs,
   503 with the failing check otherwise. The docker-compose healthcheck calls it.
 - ``GET /metrics``: Prometheus text format: digests published, publication failures, chat commands
@@ -13,11 +16,11 @@ Each ``Metrics`` has its own registry, so tests and several runners in one proce
 from __future__ import annotations
 
 import ipaddress
-import json
 import logging
+import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, generate_latest
@@ -156,7 +159,7 @@ ReloadHook = Callable[[], tuple[bool, str]]
 
 
 class HealthServer:
-    """A small HTTP server in a daemon thread.
+    """``/healthz``, ``/metrics`` and ``/-/reload`` (and an optional ASGI app under ``/review``) in a thread.
 
     Example usage::
 
@@ -172,94 +175,112 @@ class HealthServer:
         reload: ReloadHook | None = None,
         host: str = "127.0.0.1",
         port: int = 9464,
+        review: Any = None,
     ) -> None:
         self.metrics = metrics
         self.check = check
         self.reload = reload
         self.host = host
         self.port = port
-        self._server: ThreadingHTTPServer | None = None
+        self.review = review  # an ASGI app (``chatops.web.create_app``) served under /review
+        self._server: Any = None
+        self._socket: socket.socket | None = None
         self._thread: threading.Thread | None = None
 
     @property
     def url(self) -> str:
-        assert self._server is not None
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        assert self._socket is not None
+        host, port = self._socket.getsockname()[:2]
+        return f"http://{host!s}:{port}" if ":" not in str(host) else f"http://[{host}]:{port}"
 
     @property
     def bound_port(self) -> int:
-        assert self._server is not None
-        return int(self._server.server_address[1])
+        assert self._socket is not None
+        return int(self._socket.getsockname()[1])
 
-    def start(self) -> HealthServer:
+    def app(self) -> Any:
+        from starlette.applications import Starlette
+        from starlette.requests import Request
+        from starlette.responses import JSONResponse, Response
+        from starlette.routing import Mount, Route
+
         owner = self
 
-        class Handler(_Handler):
-            server_owner = owner
+        async def healthz(request: Request) -> Response:
+            from starlette.concurrency import run_in_threadpool
 
-        try:
-            self._server = ThreadingHTTPServer((self.host, self.port), Handler)
-        except OSError as exc:
-            raise UsageError(
-                f"cannot serve /healthz on {self.host}:{self.port} ({exc.strerror}); "
-                "choose another server.port (or `compass run --port`), or 0 for any free port"
-            ) from None
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.2,), name="compass-health", daemon=True)
-        self._thread.start()
-        log.info("Serving /healthz and /metrics on %s", self.url)
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server_owner: HealthServer
-
-    def log_message(self, format: str, *args: Any) -> None:
-        log.debug("health: " + format, *args)
-
-    def _send(self, status: int, body: bytes, content_type: str) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def _json(self, status: int, data: dict[str, Any]) -> None:
-        self._send(status, json.dumps(data).encode(), "application/json")
-
-    def do_GET(self) -> None:
-        owner = self.server_owner
-        if self.path.split("?")[0] == "/healthz":
             try:
-                checks = owner.check()
+                checks = await run_in_threadpool(owner.check)
             except Exception:  # a health check must answer, whatever broke
                 log.exception("Health check failed")
                 checks = {"status": "error"}
             healthy = checks.get("database") == "ok" and checks.get("scheduler") in ("running", None)
             checks["status"] = "ok" if healthy else "unhealthy"
-            self._json(200 if healthy else 503, checks)
-        elif self.path.split("?")[0] == "/metrics":
-            self._send(200, owner.metrics.render(), CONTENT_TYPE_LATEST)
-        else:
-            self._json(404, {"error": "not found; try /healthz or /metrics"})
+            return JSONResponse(checks, status_code=200 if healthy else 503)
 
-    def do_POST(self) -> None:
-        owner = self.server_owner
-        if self.path != "/-/reload":
-            self._json(404, {"error": "not found"})
-            return
-        if not ipaddress.ip_address(self.client_address[0]).is_loopback:
-            self._json(403, {"error": "reload is accepted from this host only"})
-            return
-        if owner.reload is None:
-            self._json(503, {"error": "reload is not available"})
-            return
-        ok, message = owner.reload()
-        self._json(200 if ok else 422, {"reloaded": ok, "message": message})
+        async def metrics(request: Request) -> Response:
+            return Response(owner.metrics.render(), media_type=CONTENT_TYPE_LATEST)
+
+        async def reload(request: Request) -> Response:
+            from starlette.concurrency import run_in_threadpool
+
+            client = request.client.host if request.client is not None else ""
+            try:
+                loopback = ipaddress.ip_address(client).is_loopback
+            except ValueError:
+                loopback = False
+            if not loopback:
+                return JSONResponse({"error": "reload is accepted from this host only"}, status_code=403)
+            if owner.reload is None:
+                return JSONResponse({"error": "reload is not available"}, status_code=503)
+            ok, message = await run_in_threadpool(owner.reload)
+            return JSONResponse({"reloaded": ok, "message": message}, status_code=200 if ok else 422)
+
+        async def not_found(request: Request, exc: Exception) -> Response:
+            return JSONResponse({"error": "not found; try /healthz or /metrics"}, status_code=404)
+
+        routes: list[Any] = [
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/metrics", metrics, methods=["GET"]),
+            Route("/-/reload", reload, methods=["POST"]),
+        ]
+        if self.review is not None:
+            routes.append(Mount("/review", app=self.review))
+        return Starlette(routes=routes, exception_handlers={404: not_found})
+
+    def start(self) -> HealthServer:
+        import uvicorn
+
+        try:
+            family = socket.getaddrinfo(self.host, self.port, type=socket.SOCK_STREAM)[0][0]
+            sock = socket.socket(family, socket.SOCK_STREAM)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((self.host, self.port))
+            sock.listen(128)
+        except OSError as exc:
+            raise UsageError(
+                f"cannot serve /healthz on {self.host}:{self.port} ({exc.strerror or exc}); "
+                "choose another server.port (or `compass run --port`), or 0 for any free port"
+            ) from None
+        self._socket = sock
+        config = uvicorn.Config(self.app(), log_level="warning", lifespan="off", access_log=False,
+                                timeout_graceful_shutdown=2)
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, name="compass-health",
+                                        daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started and self._thread.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        log.info("Serving /healthz and /metrics on %s", self.url)
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+            if self._thread is not None:
+                self._thread.join(timeout=5)
+            self._server = None
+        if self._socket is not None:
+            self._socket.close()
+            self._socket = None

@@ -255,6 +255,20 @@ def _with_text(post: Post, target: Target, text: str) -> Post:
     return dataclasses.replace(post, body=text)
 
 
+def as_published(compass: Compass, draft: Draft) -> list[tuple[str, str, Post | None]]:
+    """Each target's post as approval would publish it now: the reviewer's text in place of the body."""
+    try:
+        targets = {t.key: t for t in compass.config.digest(draft.digest).targets}
+    except UsageError:
+        return list(draft.posts)
+    out = []
+    for key, status, post in draft.posts:
+        if post is not None and draft.edited is not None and key in targets and status == Status.DRAFT:
+            post = _with_text(post, targets[key], draft.edited)
+        out.append((key, status, post))
+    return out
+
+
 def make_draft(compass: Compass, name: str, window: Window) -> DigestOutcome:
     """At the fire of a digest under review: compile, freeze each target's post as a draft, tell the
     reviewers. Idempotent: a period already drafted (or done) is left as it is."""

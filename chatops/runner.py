@@ -10,7 +10,8 @@ A ``Runner`` hosts the service: it
   publications left ``pending``/``posting`` (``Compass.sweep``);
 - reloads ``config/`` on SIGHUP, ``compass reload`` (``POST /-/reload`` on the health port) or the admin
   chat command (``Compass.reload``); changed schedules are rescheduled without a restart;
-- serves ``/healthz`` and ``/metrics`` (``chatops.health``) and runs the chat bot in a thread;
+- serves ``/healthz`` and ``/metrics`` (``chatops.health``) and the review page under ``/review``
+  (``chatops.web``), and runs the chat bot in a thread;
 - stops cleanly on SIGTERM or SIGINT: no new fires, running publications finish.
 """
 
@@ -166,6 +167,7 @@ class Runner:
         server = self.config.server
         if server.enabled if health is None else health:
             from chatops.health import HealthServer
+            from chatops.web.app import create_app
 
             self.health = HealthServer(
                 self.metrics,
@@ -173,7 +175,10 @@ class Runner:
                 reload=self._reload_for_health,
                 host=host or server.host,
                 port=server.port if port is None else port,
+                review=create_app(self.compass),
             ).start()
+            if not server.public_url:
+                self.compass.page_url = self.health.url
         if catch_up:
             self.catch_up()
 

@@ -54,7 +54,7 @@ if TYPE_CHECKING:
     from chatops.health import Metrics
     from chatops.review import Draft, Notifier, Reviewer, ReviewAnswer
     from chatops.storage.db import Database
-    from chatops.storage.tables import ReviewEventRecord
+    from chatops.storage.tables import PublicationRecord, ReviewEventRecord
 
 __all__ = [
     "ChatState",
@@ -573,6 +573,20 @@ class Compass:
         from chatops import review
 
         return review.take_fresh(self, review_id, who, take=take, version=version)
+
+    def as_published(self, draft: Draft) -> list[tuple[str, str, Post | None]]:
+        """Each target's post of ``draft`` as approving it now would publish it (edits applied)."""
+        from chatops import review
+
+        return review.as_published(self, draft)
+
+    def recent_publications(self, limit: int = 20) -> list[PublicationRecord]:
+        """The newest publication rows, newest period first (what the review page lists)."""
+        from chatops.storage.publications import list_publications
+
+        with self.open().session() as session:
+            rows = list_publications(session=session)
+        return sorted(rows, key=lambda r: (r.period_start, r.id or 0), reverse=True)[:limit]
 
     def is_reviewer(self, who: Reviewer, name: str | None = None) -> bool:
         """Whether ``who`` reviews digest ``name`` (or any digest)."""

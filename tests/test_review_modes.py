@@ -276,3 +276,45 @@ def test_drafts_cli_lists_shows_and_approves(make, tmp_path, monkeypatch):
     assert again.exit_code == 0 and "already approved by ann@example.org" in again.output
     unknown = run("show", "nope")
     assert unknown.exit_code == 2 and "no digest named 'nope'" in unknown.output
+
+
+def test_newer_notes_after_an_edit_are_shown_and_taken_or_kept(tmp_path, notes_dir, db_url):
+    import shutil
+
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    shutil.copy(notes_dir / "collab-cafe-2025.md", notes)
+    config = _config(tmp_path, notes, APPROVE, db_url)
+    compass = Compass(config, clock=Clock(UNTIL + dt.timedelta(minutes=1)), notifier=Notes())
+    try:
+        compass.fire("community-monthly", UNTIL)
+        draft = compass.find_draft("community-monthly")
+        assert not compass.refresh(draft.id, ANN).changed  # nothing new yet
+        edited = draft.original + "\nEdited by Ann.\n"
+        assert compass.edit(draft.id, edited, ANN, version=draft.version).changed
+        (notes / "cafe-2025-05-27.md").write_text(
+            "# Collaboration Cafe 2025-05-27\n\n## Check-in\n\n- Zora Quill / @zquill / Example Org\n", encoding="utf-8")
+        answer = compass.refresh(draft.id, ANN)
+        assert answer.changed and "after your edit" in answer.message
+        draft = compass.get_draft(draft.id)
+        assert draft.fresh is not None and "2 meetings" in draft.fresh and draft.edited == edited
+        from chatops.review import diff_lines
+
+        assert any(kind == "+" and "27 May 2025" in line for kind, line in diff_lines(draft.original, draft.fresh))
+        kept = compass.take_fresh(draft.id, ANN, take=False, version=draft.version)
+        assert kept.changed and kept.draft.edited == edited and kept.draft.fresh is None
+        assert "2 meetings" in kept.draft.original  # the edit is now compared with the newer compile
+        (notes / "cafe-2025-05-27.md").write_text(
+            "# Collaboration Cafe 2025-05-27\n\n## Check-in\n\n- Zora Quill / @zquill / Example Org\n"
+            "- Yuri Vale / @yvale / Example Org\n", encoding="utf-8")
+        compass.refresh(draft.id, ANN)
+        draft = compass.get_draft(draft.id)
+        taken = compass.take_fresh(draft.id, ANN, take=True, version=draft.version)
+        assert taken.changed and taken.draft.edited is None and "2 people attended" in taken.draft.text
+        compass.approve("community-monthly", ANN)
+        published = [p.read_text() for p in _files(tmp_path)]
+        assert len(published) == 2 and all("2 people attended" in text and "Edited by Ann." not in text for text in published)
+        actions = [e.action for e in compass.history(draft.id)]
+        assert actions == ["drafted", "edited", "newer notes", "kept edit", "newer notes", "took newer", "approved"]
+    finally:
+        compass.close()

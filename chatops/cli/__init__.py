@@ -39,6 +39,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "people": ("chatops.cli.people:people", "The people registry: build, list, show, merge, split, forget."),
     "chat": ("chatops.cli.chat:chat", "Talk to compass locally, without a Zulip server."),
     "run": ("chatops.cli.run:run", "Run the bot: scheduled digests and chat commands."),
+    "serve": ("chatops.cli.serve:serve", "Serve the review page alone (no scheduler, no chat)."),
     "schedule": ("chatops.cli.run:schedule", "Show each digest's next fire times."),
     "status": ("chatops.cli.run:status", "Show each digest's last outcomes, failed or late periods, the chat cursor."),
     "reload": ("chatops.cli.run:reload", "Ask a running bot to reload its configuration."),

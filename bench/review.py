@@ -1,0 +1,236 @@
+"""The review page's first view of a draft, with 10 years of history (issue 17).
+
+A synthetic community (``bench/digest.py``'s: 10 years of monthly notes, 100,000 shout-outs, 2,000
+releases in SQLite) whose three monthly digests were each drafted, reviewed and published for 10 years: 360
+reviews with their history and 720 publication rows. The latest period of the celebratory digest (the
+heaviest) is drafted by a fire, as ``compass run`` does.
+
+Each round starts a fresh process that starts the server (``chatops.health.HealthServer`` with the review
+page, uvicorn on a loopback port), signs in with a single-use link, then times the first ``GET
+/review/drafts/{id}`` (cold: templates compiled and Markdown rendered for the first time) and ten more views
+(warm). Baselines, measured in the same run: the same digest rendered by the CLI (``compass digest preview``,
+a whole process, as an admin would run it) and in-process by ``Compass.preview`` (compile and render).
+
+Target: the first view under 300 ms.
+
+Usage: python bench/review.py [--rounds 5] [--output bench/results/review.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+
+UTC = dt.UTC
+END = dt.datetime(2025, 7, 1, tzinfo=UTC)  # bench/digest.py's history ends here
+KINDS = ("community", "technical", "celebratory")
+DIGEST = "celebratory"
+ANN = "ann@example.org"
+
+
+def config_data(db: Path, notes: Path) -> dict[str, Any]:
+    return {
+        "community": {"name": "Bench", "timezone": "UTC"},
+        "zulip": {"site": "https://chat.example.org", "email": "bot@example.org", "api_key": "unused"},
+        "discourse": {"url": "https://forum.example.org", "api_username": "compass", "category": "News"},
+        "sources": {"notes": [str(notes)]},
+        "server": {"secret": "bench-signing-key"},
+        "storage": {"url": f"sqlite:///{db}"},
+        "digests": [{"name": k, "kind": k, "schedule": "monthly 1 00:00",
+                     "targets": [{"zulip": {"stream": "general"}}, {"discourse": {}}],
+                     "review": {"mode": "approve", "reviewers": [ANN]}} for k in KINDS],
+    }
+
+
+def add_review_history(db: Path, years: int) -> None:
+    """10 years of drafted, reviewed and published periods for each digest (rows as the real code writes them)."""
+    raw = sqlite3.connect(db)
+    body = "# A past digest\n\n" + "\n".join(f"- item {i}: thanks to someone for something" for i in range(40))
+    review_id = 0
+    for kind in KINDS:
+        for m in range(1, years * 12 + 1):
+            y, mo = divmod(END.year * 12 + END.month - 1 - m, 12)
+            start = dt.datetime(y, mo + 1, 1)
+            y2, mo2 = divmod(y * 12 + mo + 1, 12)
+            end = dt.datetime(y2, mo2 + 1, 1)
+            review_id += 1
+            stamp = lambda d: d.isoformat(sep=" ")  # noqa: E731 - SQLite stores naive UTC
+            raw.execute(
+                "INSERT INTO reviews (id, digest, period_start, period_end, mode, state, created_at, due_at, "
+                "remind_at, notified_at, decided_by, decided_at, original, edited, version) "
+                "VALUES (?, ?, ?, ?, 'approve', 'approved', ?, ?, ?, ?, ?, ?, ?, ?, 1)",
+                (review_id, kind, stamp(start), stamp(end), stamp(end), stamp(end + dt.timedelta(days=3)),
+                 stamp(end + dt.timedelta(days=1)), stamp(end), ANN, stamp(end + dt.timedelta(hours=5)), body,
+                 body + "\nEdited.\n"))
+            for action, text in (("drafted", body), ("edited", body + "\nEdited.\n"), ("approved", None)):
+                raw.execute("INSERT INTO review_events (review_id, at, who, action, body) VALUES (?, ?, ?, ?, ?)",
+                            (review_id, stamp(end), ANN if action != "drafted" else "compass", action, text))
+            for target in ("zulip:general", "discourse:"):
+                raw.execute(
+                    "INSERT INTO publications (digest, period_start, period_end, target, status, attempts, "
+                    "created_at, published_at, remote_ref) VALUES (?, ?, ?, ?, 'published', 1, ?, ?, ?)",
+                    (kind, stamp(start), stamp(end), target, stamp(end), stamp(end + dt.timedelta(hours=5)),
+                     json.dumps({"ref": {"id": m}, "url": None, "found": False})))
+    raw.commit()
+    raw.execute("ANALYZE")
+    raw.close()
+
+
+def build(tmp: Path) -> tuple[Path, int]:
+    """The history, the config file, and the draft of the latest period; the config path and the draft id."""
+    import yaml
+
+    from digest import build_history  # bench/digest.py
+
+    from chatops.config import load_config
+    from chatops.service import Compass
+
+    database, notes = build_history(tmp / "bench.db", 10, 100_000, 2_000)
+    database.close()
+    add_review_history(tmp / "bench.db", 10)
+    path = tmp / "compass.yaml"
+    path.write_text(yaml.safe_dump(config_data(tmp / "bench.db", notes)), encoding="utf-8")
+    compass = Compass(load_config(path), clock=lambda: END + dt.timedelta(minutes=1), notifier=lambda *a: None)
+    try:
+        outcome = compass.fire(DIGEST, END)
+        assert outcome is not None and all(t.status == "draft" for t in outcome.targets), outcome
+        return path, compass.find_draft(DIGEST).id
+    finally:
+        compass.close()
+
+
+def child(config: Path, review_id: int, views: int) -> dict[str, Any]:
+    """In a fresh process: start the page, sign in, time the first and the following views of the draft."""
+    started = time.perf_counter()
+    import httpx
+
+    from chatops.config import load_config
+    from chatops.health import HealthServer, Metrics
+    from chatops.review import Reviewer
+    from chatops.service import Compass
+    from chatops.web.app import create_app
+
+    compass = Compass(load_config(config))
+    compass.open()
+    server = HealthServer(Metrics(), check=lambda: {"database": "ok"}, port=0, review=create_app(compass)).start()
+    compass.page_url = server.url
+    ready = time.perf_counter() - started
+    try:
+        with httpx.Client(follow_redirects=True, timeout=30) as client:
+            signed = client.get(compass.sign_in_link(Reviewer(email=ANN)))
+            assert signed.status_code == 200, signed.text
+            url = f"{server.url}/review/drafts/{review_id}"
+            t0 = time.perf_counter()
+            first = client.get(url)
+            first_ms = (time.perf_counter() - t0) * 1000
+            assert first.status_code == 200 and "As it will look" in first.text, first.status_code
+            warm = []
+            for _ in range(views):
+                t0 = time.perf_counter()
+                page = client.get(url)
+                warm.append((time.perf_counter() - t0) * 1000)
+                assert page.status_code == 200
+            t0 = time.perf_counter()
+            listing = client.get(f"{server.url}/review/")
+            list_ms = (time.perf_counter() - t0) * 1000
+            assert listing.status_code == 200
+        draft = compass.get_draft(review_id)
+        assert draft is not None
+        t0 = time.perf_counter()
+        post = compass.preview(DIGEST, draft.window)
+        preview_ms = (time.perf_counter() - t0) * 1000
+        assert post is not None
+        return {"first": first_ms, "warm": warm, "list": list_ms, "preview": preview_ms, "ready": ready * 1000,
+                "bytes": len(first.content)}
+    finally:
+        server.stop()
+        compass.close()
+
+
+def cli_preview(config: Path) -> float:
+    """Wall ms of `compass digest preview` for the same digest and period, a whole process."""
+    exe = Path(sys.executable).parent / "compass"
+    t0 = time.perf_counter()
+    done = subprocess.run([str(exe), "--config", str(config), "digest", "preview", DIGEST, "--since", "2025-06-01",
+                           "--until", "2025-07-01"], capture_output=True, text=True, check=False)
+    wall = (time.perf_counter() - t0) * 1000
+    assert done.returncode == 0, done.stderr
+    return wall
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--views", type=int, default=10)
+    parser.add_argument("--output", type=Path, default=REPO / "bench" / "results" / "review.md")
+    parser.add_argument("--child", nargs=2, metavar=("CONFIG", "REVIEW_ID"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(child(Path(args.child[0]), int(args.child[1]), args.views)))
+        return
+    with tempfile.TemporaryDirectory() as tmp_dir:
+        tmp = Path(tmp_dir)
+        print("building 10 years of history ...", file=sys.stderr)
+        config, review_id = build(tmp)
+        pages, clis = [], []
+        for round_ in range(args.rounds):  # interleaved: page process, CLI process
+            out = subprocess.run([sys.executable, __file__, "--views", str(args.views), "--child", str(config),
+                                  str(review_id)], capture_output=True, text=True, check=True)
+            pages.append(json.loads(out.stdout.strip().splitlines()[-1]))
+            clis.append(cli_preview(config))
+            print(f"round {round_ + 1}: first view {pages[-1]['first']:.0f} ms, CLI {clis[-1]:.0f} ms", file=sys.stderr)
+    firsts = [p["first"] for p in pages]
+    warm = [w for p in pages for w in p["warm"]]
+    previews = [p["preview"] for p in pages]
+    lists = [p["list"] for p in pages]
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    met = max(firsts) < 300
+    lines = [
+        "# Review page benchmark (issue 17)",
+        "",
+        f"Python {platform.python_version()} on {platform.machine()} ({os.cpu_count()} CPUs; load average {load:.1f} "
+        f"at the end of the run, shared machine), SQLite; {args.rounds} interleaved rounds, each page round a fresh "
+        "process. Produced by `python bench/review.py`.",
+        "",
+        "History: 10 years of monthly notes, 100,000 shout-outs, 2,000 releases (bench/digest.py's community), and "
+        "three monthly digests drafted, reviewed and published for 10 years (360 reviews with 1,080 history events, "
+        "720 publication rows). The draft is the celebratory digest for June 2025 (the heaviest to compile), "
+        "targets Zulip and Discourse.",
+        "",
+        "| what | min ms | median ms | max ms |",
+        "| --- | ---: | ---: | ---: |",
+        f"| **page: first view of the draft** (cold process: templates compiled, Markdown rendered for the first time) "
+        f"| {min(firsts):.0f} | {statistics.median(firsts):.0f} | {max(firsts):.0f} |",
+        f"| page: later views ({args.views} per round) | {min(warm):.0f} | {statistics.median(warm):.0f} | {max(warm):.0f} |",
+        f"| page: list of drafts and recent publications | {min(lists):.0f} | {statistics.median(lists):.0f} | {max(lists):.0f} |",
+        f"| baseline: `compass digest preview` of the same digest (whole CLI process) | {min(clis):.0f} | "
+        f"{statistics.median(clis):.0f} | {max(clis):.0f} |",
+        f"| baseline: `Compass.preview` in process (compile + render) | {min(previews):.0f} | "
+        f"{statistics.median(previews):.0f} | {max(previews):.0f} |",
+        "",
+        f"Target: first view under 300 ms: {'met' if met else 'NOT met'} (worst first view {max(firsts):.0f} ms; "
+        f"the page is {pages[0]['bytes']:,} bytes). The page reads the frozen draft and does not compile the "
+        "digest, so it does not grow with the history; the CLI compiles it from the notes and the database.",
+        "",
+    ]
+    args.output.write_text("\n".join(lines), encoding="utf-8")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
