@@ -69,7 +69,7 @@ def add_review_history(db: Path, years: int) -> None:
             y2, mo2 = divmod(y * 12 + mo + 1, 12)
             end = dt.datetime(y2, mo2 + 1, 1)
             review_id += 1
-            stamp = lambda d: d.isoformat(sep=" ")  # noqa: E731 - SQLite stores naive UTC
+            stamp = lambda d: d.isoformat(sep=" ")  # SQLite stores naive UTC
             raw.execute(
                 "INSERT INTO reviews (id, digest, period_start, period_end, mode, state, created_at, due_at, "
                 "remind_at, notified_at, decided_by, decided_at, original, edited, version) "
@@ -94,7 +94,6 @@ def add_review_history(db: Path, years: int) -> None:
 def build(tmp: Path) -> tuple[Path, int]:
     """The history, the config file, and the draft of the latest period; the config path and the draft id."""
     import yaml
-
     from digest import build_history  # bench/digest.py
 
     from chatops.config import load_config
@@ -203,29 +202,31 @@ def main() -> None:
     lines = [
         "# Review page benchmark (issue 17)",
         "",
-        f"Python {platform.python_version()} on {platform.machine()} ({os.cpu_count()} CPUs; load average {load:.1f} "
-        f"at the end of the run, shared machine), SQLite; {args.rounds} interleaved rounds, each page round a fresh "
-        "process. Produced by `python bench/review.py`.",
+        (f"Python {platform.python_version()} on {platform.machine()} ({os.cpu_count()} CPUs; load average "
+         f"{load:.1f} at the end of the run, shared machine), SQLite; {args.rounds} interleaved rounds, each page "
+         "round a fresh process. Produced by `python bench/review.py`."),
         "",
-        "History: 10 years of monthly notes, 100,000 shout-outs, 2,000 releases (bench/digest.py's community), and "
-        "three monthly digests drafted, reviewed and published for 10 years (360 reviews with 1,080 history events, "
-        "720 publication rows). The draft is the celebratory digest for June 2025 (the heaviest to compile), "
-        "targets Zulip and Discourse.",
+        ("History: 10 years of monthly notes, 100,000 shout-outs, 2,000 releases (bench/digest.py's community), "
+         "and three monthly digests drafted, reviewed and published for 10 years (360 reviews with 1,080 history "
+         "events, 720 publication rows). The draft is the celebratory digest for June 2025 (the heaviest to "
+         "compile), targets Zulip and Discourse."),
         "",
         "| what | min ms | median ms | max ms |",
         "| --- | ---: | ---: | ---: |",
-        f"| **page: first view of the draft** (cold process: templates compiled, Markdown rendered for the first time) "
-        f"| {min(firsts):.0f} | {statistics.median(firsts):.0f} | {max(firsts):.0f} |",
-        f"| page: later views ({args.views} per round) | {min(warm):.0f} | {statistics.median(warm):.0f} | {max(warm):.0f} |",
-        f"| page: list of drafts and recent publications | {min(lists):.0f} | {statistics.median(lists):.0f} | {max(lists):.0f} |",
-        f"| baseline: `compass digest preview` of the same digest (whole CLI process) | {min(clis):.0f} | "
-        f"{statistics.median(clis):.0f} | {max(clis):.0f} |",
-        f"| baseline: `Compass.preview` in process (compile + render) | {min(previews):.0f} | "
-        f"{statistics.median(previews):.0f} | {max(previews):.0f} |",
+        ("| **page: first view of the draft** (cold process: templates compiled, Markdown rendered for the first "
+         f"time) | {min(firsts):.0f} | {statistics.median(firsts):.0f} | {max(firsts):.0f} |"),
+        (f"| page: later views ({args.views} per round) | {min(warm):.0f} | {statistics.median(warm):.0f} | "
+         f"{max(warm):.0f} |"),
+        (f"| page: list of drafts and recent publications | {min(lists):.0f} | {statistics.median(lists):.0f} | "
+         f"{max(lists):.0f} |"),
+        (f"| baseline: `compass digest preview` of the same digest (whole CLI process) | {min(clis):.0f} | "
+         f"{statistics.median(clis):.0f} | {max(clis):.0f} |"),
+        (f"| baseline: `Compass.preview` in process (compile + render) | {min(previews):.0f} | "
+         f"{statistics.median(previews):.0f} | {max(previews):.0f} |"),
         "",
-        f"Target: first view under 300 ms: {'met' if met else 'NOT met'} (worst first view {max(firsts):.0f} ms; "
-        f"the page is {pages[0]['bytes']:,} bytes). The page reads the frozen draft and does not compile the "
-        "digest, so it does not grow with the history; the CLI compiles it from the notes and the database.",
+        (f"Target: first view under 300 ms: {'met' if met else 'NOT met'} (worst first view {max(firsts):.0f} "
+         f"ms; the page is {pages[0]['bytes']:,} bytes). The page reads the frozen draft and does not compile "
+         "the digest, so it does not grow with the history; the CLI compiles it from the notes and the database."),
         "",
     ]
     args.output.write_text("\n".join(lines), encoding="utf-8")

@@ -280,8 +280,12 @@ def make_draft(compass: Compass, name: str, window: Window) -> DigestOutcome:
     now = compass.clock()
     keys = [t.key for t in digest.targets]
     with database.session() as session:
-        if find_review(session=session, digest=name, period_start=window.since) is not None:
-            return _ledger_outcome(compass, name, window)  # drafted already (maybe approved since)
+        existing = find_review(session=session, digest=name, period_start=window.since)
+    if existing is not None:  # drafted already: an approved one whose publication is unfinished goes on
+        if existing.state == ReviewState.APPROVED:
+            return _publish_approved(compass, _draft(compass, existing))
+        return _ledger_outcome(compass, name, window)
+    with database.session() as session:
         rows = ensure_publications(session=session, digest=name, period_start=window.since,
                                    period_end=window.until, targets=keys, now=now)
     if any(r.status not in (Status.PENDING, Status.FAILED) for r in rows):
@@ -739,7 +743,9 @@ def _sweep_one(compass: Compass, config: Config, digest: DigestConfig, row: Revi
     assert row.id is not None
     if row.state == ReviewState.APPROVED:
         draft = _draft(compass, row)
-        if all(status in DONE for _, status, _ in draft.posts):
+        # Rows a dead replica left in draft/pending/posting; failed ones are retried by ``Compass.sweep``
+        # with its backoff while the period is within grace (then by `compass drafts approve` again).
+        if all(status in DONE or status == Status.FAILED for _, status, _ in draft.posts):
             return None
         log.info('Finishing the approved digest "%s" for the period ending %s', row.digest, row.period_end.isoformat())
         return _publish_approved(compass, draft)
@@ -753,9 +759,9 @@ def _sweep_one(compass: Compass, config: Config, digest: DigestConfig, row: Revi
                 if won:
                     add_event(session=session, review_id=row.id, who="compass", action="approved", at=now,
                               note="nobody held it before its veto window ended")
-            draft = get_draft(compass, row.id)
-            if draft is not None and draft.state == ReviewState.APPROVED:
-                return _publish_approved(compass, draft)
+            released = get_draft(compass, row.id)
+            if released is not None and released.state == ReviewState.APPROVED:
+                return _publish_approved(compass, released)
         return None
     if row.due_at is not None and now >= row.due_at:
         with compass.open().session() as session:
@@ -763,11 +769,11 @@ def _sweep_one(compass: Compass, config: Config, digest: DigestConfig, row: Revi
                          by="compass", at=now, reason="not approved in time")
             if won:
                 add_event(session=session, review_id=row.id, who="compass", action="expired", at=now)
-        draft = get_draft(compass, row.id)
-        if draft is not None and draft.state == ReviewState.EXPIRED:
-            _close_rows(compass, draft, "expired: not approved in time")
+        expired = get_draft(compass, row.id)
+        if expired is not None and expired.state == ReviewState.EXPIRED:
+            _close_rows(compass, expired, "expired: not approved in time")
             if won:
-                _notify(compass, digest, f"The draft of `{row.digest}` for {_period(config, digest, draft.window)} "
+                _notify(compass, digest, f"The draft of `{row.digest}` for {_period(config, digest, expired.window)} "
                                          "expired without approval; nothing was published for that period.")
         return None
     if row.state == ReviewState.WAITING and row.remind_at is not None and now >= row.remind_at:

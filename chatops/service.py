@@ -52,7 +52,7 @@ from digests.model import Window
 if TYPE_CHECKING:
     from chatops.config import Config, DigestConfig, ReviewNotify, Target
     from chatops.health import Metrics
-    from chatops.review import Draft, Notifier, Reviewer, ReviewAnswer
+    from chatops.review import Draft, Notifier, ReviewAnswer, Reviewer
     from chatops.storage.db import Database
     from chatops.storage.tables import PublicationRecord, ReviewEventRecord
 

@@ -18,7 +18,7 @@ from chatops.cli import obj
 from chatops.periods import PERIOD_HELP
 
 if TYPE_CHECKING:
-    from chatops.review import Reviewer, ReviewAnswer
+    from chatops.review import ReviewAnswer, Reviewer
     from chatops.service import Compass
 
 AS_HELP = "Act as this reviewer: a Zulip email or user id (default: the local login, recorded as cli:LOGIN)."

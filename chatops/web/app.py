@@ -230,7 +230,7 @@ def _draft_view(compass: Compass, draft: Draft, who: Reviewer) -> dict[str, Any]
     """What draft.html shows: each target's rendering, the diff of newer notes, the history."""
     from chatops.review import diff_lines
 
-    targets = []
+    targets: list[dict[str, Any]] = []
     for key, status, post in compass.as_published(draft):
         if post is None:
             targets.append({"key": key, "status": status, "title": None, "parts": []})
