@@ -256,13 +256,30 @@ def load_activity(config: Config, digest_cfg: DigestConfig, window: Window) -> A
         return None
     from chatops.sources.activity import collect_activity
 
-    # The people registry records first-time contributors here once it exists (issue 15): pass its
-    # "record a sighting" function as on_first_contribution.
     activity = collect_activity(config, window, cache=_source_cache())
     for status in activity.statuses:
         if status.state != "ok":
             log.warning("%s: %s", status.source, status.reason)
     return activity
+
+
+def record_first_contributions(database: Database, activity: Activity) -> None:
+    """Each first-time contributor becomes a sighting in the people registry (a "github" sighting at their first
+    merged pull request), so the registry knows them from then on and welcomes them once. A registry that
+    cannot be written is logged, never fatal: the digest still shows them."""
+    if not activity.first_timers:
+        return
+    from chatops.storage.people import record_sighting
+
+    try:
+        with database.session() as session:
+            for contributor in activity.first_timers:
+                first = contributor.first
+                record_sighting(session=session, kind="github", login=contributor.login, when=first.merged_at,
+                                label=f"first merged pull request, {first.repo}#{first.number}")
+    except Exception as exc:  # noqa: BLE001 - the people registry is an aid; the digest goes on without it
+        log.warning("First-time contributors could not be recorded in the people registry (%s: %s)",
+                    type(exc).__name__, exc)
 
 
 def activity_limits(config: Config) -> Limits:
@@ -343,6 +360,8 @@ def build_digest(
     given = list(shoutouts) if shoutouts is not None else load_shoutouts(database, window)
     upcoming = upcoming_meetings(config, window.until) if digest_cfg.kind == "community" else []
     found_activity = activity if activity is not None else load_activity(config, digest_cfg, window)
+    if found_activity is not None and database is not None and activity is None and notes is None and meetings is None:
+        record_first_contributions(database, found_activity)
     from chatops.people import window_people
 
     people = window_people(config, window, database=database, notes=notes, meetings=all_meetings if meetings is not None else None,

@@ -177,3 +177,36 @@ def test_a_failing_forum_is_named_while_github_publishes(github, forum, monkeypa
     text = render_for_target(config, config.digest("monthly"), digest, "plain").text
     assert "Discourse activity unavailable: the forum answered HTTP 500" in text
     assert "Fix the spawner" in text and "Conversations to join" in text
+
+
+def test_first_time_contributors_feed_the_people_registry_and_are_welcomed_once(github, forum, database,
+                                                                                monkeypatch, tmp_path):
+    from chatops.storage.people import load_registry
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    github.add_pull("org/a", title="Fix the spawner", user="ann", merged_at=dt.datetime(2025, 5, 20, tzinfo=UTC))
+    github.add_pull("org/a", title="Second fix", user="ann", merged_at=june(10))
+    config = _config(github, forum, "community")
+    may = Window(since=dt.datetime(2025, 5, 1, tzinfo=PARIS), until=dt.datetime(2025, 6, 1, tzinfo=PARIS))
+    first = build_digest(config, config.digest("monthly"), may, database=database, shoutouts=[], releases=[])
+    (welcome,) = first.section("newcomers").entries
+    assert [p.handle for p in welcome.people] == ["ann"] and welcome.links[0].label == "org/a#1"
+    with database.session() as session:
+        (known,) = load_registry(session=session).find("@ann")
+    assert (known.first_role, known.first_label) == ("github", "first merged pull request, org/a#1")
+    later = build_digest(config, config.digest("monthly"), JUNE, database=database, shoutouts=[], releases=[])
+    assert later.section("newcomers") is None  # ann's June pull request is not a first one
+    with database.session() as session:
+        assert len(load_registry(session=session).find("@ann")) == 1
+
+
+def test_someone_welcomed_at_a_meeting_is_not_welcomed_again_for_their_first_pull_request():
+    from digests.model import Attendee, Meeting
+
+    meeting = Meeting(date=dt.date(2025, 6, 5), title="Community call", document="notes.md",
+                      attendees=(Attendee(name="Ann Lee", handle="ann"),), newcomers=("@ann",))
+    digest = compile_digest("community", JUNE, meetings=[meeting], releases=[], shoutouts=[], community=COMMUNITY,
+                            activity=ACTIVITY)
+    entries = digest.section("newcomers").entries
+    handles = [p.handle for e in entries for p in e.people]
+    assert handles.count("ann") == 1 and all("first_contribution" not in e.marks for e in entries)

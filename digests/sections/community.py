@@ -235,8 +235,11 @@ def _calls_section(meetings: Sequence[Meeting], directory: Directory, community:
 
 
 def _first_contributions(section: Section, activity: Activity, window: Window) -> Section:
-    """The welcome, with the people whose first pull request was merged in the window."""
-    firsts = sorted((c for c in activity.first_timers if window.contains(c.first.merged_at)),
+    """The welcome, with the people whose first pull request was merged in the window (once: someone already
+    welcomed at a meeting is not named again)."""
+    welcomed = {p.handle for e in section.entries for p in e.people if p.handle}
+    firsts = sorted((c for c in activity.first_timers
+                     if window.contains(c.first.merged_at) and c.login.lower() not in welcomed),
                     key=lambda c: (c.first.merged_at, c.login.lower()))
     if not firsts:
         return section
