@@ -39,6 +39,7 @@ from pydantic import (
 )
 
 from chatops.errors import ConfigError
+from chatops.redact import is_secret_key, mask_password
 from chatops.schedules import Schedule, parse_schedule
 from digests.sections import SECTIONS
 
@@ -629,12 +630,8 @@ class Config(Model):
     def masked(self) -> dict[str, Any]:
         """The effective configuration as plain data, secrets shown as '**********'."""
         data = self.model_dump(mode="json", exclude_none=True)
-        data["storage"]["url"] = _mask_url(self.database_url)
+        data["storage"]["url"] = mask_password(self.database_url)
         return data
-
-
-def _mask_url(url: str) -> str:
-    return re.sub(r"(://[^:/@]+:)[^@]+@", r"\1**********@", url)
 
 
 # --- loading ----------------------------------------------------------------------------------
@@ -679,7 +676,6 @@ def _loc(loc: tuple[Any, ...]) -> str:
 
 
 # Keys whose values must never be echoed in an error message.
-_SECRET_KEY = re.compile(r"(api_?key|token|secret|password)$", re.IGNORECASE)
 
 
 def _problems(error: ValidationError) -> list[str]:
@@ -693,11 +689,11 @@ def _problems(error: ValidationError) -> list[str]:
             where = _loc(item["loc"][:-1]) or "(top level)"
         elif item["type"] == "missing":
             msg = "is required"
-        elif _SECRET_KEY.search(str(item["loc"][-1]) if item["loc"] else ""):
+        elif is_secret_key(str(item["loc"][-1]) if item["loc"] else ""):
             msg = f"{msg} (value not shown: it is a secret)"
         elif "input" in item and item["type"] not in ("value_error",) and not isinstance(item["input"], dict | list):
             msg = f"{item['input']!r}: {msg}"
-        line = _mask_url(f"{where}: {msg}" if where else msg)
+        line = mask_password(f"{where}: {msg}" if where else msg)
         if line not in seen:
             seen.add(line)
             problems.append(line)

@@ -8,6 +8,7 @@
      └── PublishError(target, reason)       a target refused or failed a publication
           ├── RateLimited(retry_after)      429: wait, then retry
           ├── AuthError                     credentials refused: not retried
+          ├── PostRejectedError             the platform refused the post itself: not retried
           └── MessageTooLong(limit)         the platform's length limit was exceeded
 
 Only ``chatops.cli`` turns these into exit codes: ``ConfigError``/``UsageError`` -> 2, any other
@@ -23,6 +24,7 @@ __all__ = [
     "CompassError",
     "ConfigError",
     "MessageTooLong",
+    "PostRejectedError",
     "PublishError",
     "RateLimited",
     "SourceError",
@@ -76,6 +78,15 @@ class RateLimited(PublishError):
 
 
 class AuthError(PublishError):
+    retryable = False
+
+
+class PostRejectedError(PublishError):
+    """The platform refused the post itself (HTTP 400/422: a duplicate title, a missing category...).
+
+    Retrying the same post cannot help, so it is not retried; the reason names what to change.
+    """
+
     retryable = False
 
 

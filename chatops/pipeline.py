@@ -301,7 +301,7 @@ def load_shoutouts(database: Database | None, window: Window) -> list[Shoutout]:
         return []
     import sqlalchemy as sa
 
-    from chatops.storage.db import mask_url
+    from chatops.redact import mask_password
     from chatops.storage.shoutouts import list_shoutouts
 
     try:
@@ -310,7 +310,7 @@ def load_shoutouts(database: Database | None, window: Window) -> list[Shoutout]:
     except sa.exc.SQLAlchemyError as exc:
         cause = type(getattr(exc, "orig", None) or exc).__name__
         raise StorageError(
-            f"cannot read shout-outs from {mask_url(str(database.engine.url))} ({cause}); "
+            f"cannot read shout-outs from {mask_password(str(database.engine.url))} ({cause}); "
             "is the schema current? run 'compass db upgrade'"
         ) from None
 

@@ -30,6 +30,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
+from chatops.clock import Clock, utc_now
 from chatops.errors import CompassError, MessageTooLong, PublishError, RateLimited, UsageError
 from chatops.periods import as_window
 from chatops.publish.base import (
@@ -60,15 +61,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], dt.datetime]
 Sleep = Callable[[float], None]
 # What happened to one target in one call (not the row's ``Status``: "already" and "busy" are answers).
 # "stopped": the stop (SIGTERM) cut a retry wait; the row is left for the sweep or the next start.
 OutcomeStatus = Literal["published", "already", "skipped", "failed", "busy", "dry-run", "draft", "stopped"]
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 @dataclass(frozen=True, slots=True)

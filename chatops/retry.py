@@ -29,13 +29,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-__all__ = ["Backoff", "RetryPolicy", "Sleep", "Stopped", "pause", "retry_call"]
+__all__ = ["Backoff", "RetryPolicy", "Sleep", "Stopped", "exponential", "pause", "retry_call"]
 
 T = TypeVar("T")
 Sleep = Callable[[float], None]
 
 
-class Stopped(Exception):  # noqa: N818 - it says what happened
+def exponential(attempt: int, *, base: float, cap: float) -> float:
+    """The ``attempt``-th backoff (from 0): ``base`` doubled ``attempt`` times, at most ``cap``; every backoff
+    in compass (``RetryPolicy``, ``Backoff``, the release and activity sources) is built on it."""
+    return float(min(cap, base * 2 ** max(0, attempt)))
+
+
+class Stopped(Exception):
     """A retry wait was cut short by the stop; ``last`` is the failure that was going to be retried."""
 
     def __init__(self, last: BaseException | None = None) -> None:
@@ -55,8 +61,7 @@ class RetryPolicy:
 
     def backoff(self, attempt: int) -> float:
         """The wait after failed attempt ``attempt`` (1-based)."""
-        delay = min(self.cap, self.base * 2 ** max(0, attempt - 1))
-        return float(delay * (1 + random.uniform(0, self.jitter)))
+        return exponential(attempt - 1, base=self.base, cap=self.cap) * (1 + random.uniform(0, self.jitter))
 
 
 class Backoff:
@@ -69,7 +74,7 @@ class Backoff:
         self._rng = rng  # made on first use: most callers never wait
 
     def next(self) -> float:
-        ceiling = min(self.cap, self.base * (2**self.attempts))
+        ceiling = exponential(self.attempts, base=self.base, cap=self.cap)
         self.attempts += 1
         if self._rng is None:
             self._rng = random.Random()

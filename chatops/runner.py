@@ -25,17 +25,9 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from chatops.publishing import (
-    DEFAULT_RETRY,
-    BuildDigest,
-    Clock,
-    DigestOutcome,
-    RenderDigest,
-    RetryPolicy,
-    Sleep,
-    make_publisher,
-)
-from chatops.service import Compass, PublisherFactory, ReloadResult
+from chatops.clock import Clock
+from chatops.publishing import DigestOutcome
+from chatops.service import Compass, ReloadResult
 from digests.model import Window
 
 if TYPE_CHECKING:
@@ -59,26 +51,11 @@ class Runner:
             print(outcome.sentence())
     """
 
-    def __init__(
-        self,
-        config: Config,
-        *,
-        database: Database | None = None,
-        db_url: str | None = None,
-        clock: Clock | None = None,
-        sleep: Sleep = time.sleep,
-        retry: RetryPolicy = DEFAULT_RETRY,
-        publisher_factory: PublisherFactory = make_publisher,
-        build: BuildDigest | None = None,
-        render: RenderDigest | None = None,
-        metrics: Metrics | None = None,
-        compass: Compass | None = None,
-    ) -> None:
+    def __init__(self, config: Config, *, compass: Compass | None = None, **options: Any) -> None:
+        """Host ``compass``, or a new ``Compass(config, **options)`` (``database``, ``db_url``, ``clock``,
+        ``sleep``, ``retry``, ``publisher_factory``, ``build``, ``render``, ``metrics``...)."""
         if compass is None:
-            options: dict[str, Any] = {} if clock is None else {"clock": clock}
-            compass = Compass(config, database=database, db_url=db_url, sleep=sleep, retry=retry,
-                              publisher_factory=publisher_factory, build=build, render=render, metrics=metrics,
-                              **options)
+            compass = Compass(config, **options)
         self.compass = compass
         self.scheduler: DigestScheduler | None = None
         self.health: HealthServer | None = None

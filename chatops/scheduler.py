@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from chatops.clock import Clock
 from chatops.schedules import next_fires, trigger
 
 if TYPE_CHECKING:
@@ -29,7 +30,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], dt.datetime]
 FireHandler = Callable[[str, "dt.datetime | None"], None]
 
 _HANDLERS: dict[str, FireHandler] = {}

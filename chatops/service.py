@@ -32,12 +32,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from chatops import periods
+from chatops.clock import Clock, utc_now
 from chatops.errors import CompassError, ConfigError, UsageError
 from chatops.publish.base import Post, Publisher
 from chatops.publishing import (
     DEFAULT_RETRY,
     BuildDigest,
-    Clock,
     DigestOutcome,
     PipelinePrepare,
     RenderDigest,
@@ -45,7 +45,6 @@ from chatops.publishing import (
     Sleep,
     make_publisher,
     publish_digest,
-    utc_now,
 )
 from digests.model import Window
 
@@ -730,7 +729,7 @@ class Compass:
         try:
             return ChatState(chat_cursor(session=session), newest_handled_message(session=session),
                              len(unconfirmed_shoutouts(session=session)))
-        except Exception:  # noqa: BLE001 - status still reports the digests
+        except Exception:
             log.warning("Could not read the chat cursor", exc_info=True)
             return None
 

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chatops.chat.ports import ChatPort, CommandHandler, IncomingMessage, MessageEdit
-from chatops.retry import Backoff
+from chatops.retry import Backoff, RetryPolicy, retry_call
 
 __all__ = [
     "BACKLOG_PATIENCE",
@@ -254,22 +254,23 @@ class Inbox:
     def _handle(self, item: IncomingMessage | MessageEdit) -> None:
         """Handle one item; a failure (the database away, say) is retried with backoff, then logged."""
         backoff = self.backoff.fresh()
-        for attempt in range(1, HANDLE_ATTEMPTS + 1):
-            try:
-                if isinstance(item, MessageEdit):
-                    self.handler.handle_edit(item)
-                else:
-                    self.handler.handle(item, self.chat)
-                    self.handled += 1
-                return
-            except Exception:
-                # The claim rolled back with its transaction, so trying again cannot handle it twice.
-                if attempt == HANDLE_ATTEMPTS or self._stop.is_set():
-                    log.exception("Handling message %s failed; giving up after %d attempts", item.message_id, attempt)
-                    return
-                delay = backoff.next()
-                log.warning("Handling message %s failed; retrying in %.1f s", item.message_id, delay, exc_info=True)
-                self._stop.wait(delay)
+
+        def once(attempt: int) -> None:
+            if isinstance(item, MessageEdit):
+                self.handler.handle_edit(item)
+            else:
+                self.handler.handle(item, self.chat)
+                self.handled += 1
+
+        def note(error: BaseException, attempt: int, wait: float) -> None:
+            # The claim rolled back with its transaction, so trying again cannot handle it twice.
+            log.warning("Handling message %s failed; retrying in %.1f s", item.message_id, wait, exc_info=error)
+
+        try:
+            retry_call(once, policy=RetryPolicy(attempts=HANDLE_ATTEMPTS), stop=self._stop,
+                       wait_for=lambda error, attempt: backoff.next(), on_retry=note)
+        except Exception:
+            log.exception("Handling message %s failed; giving up", item.message_id)
 
     def _decorate(self) -> None:
         while True:

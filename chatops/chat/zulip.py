@@ -42,7 +42,8 @@ from urllib.parse import quote
 from chatops.chat.inbox import BACKLOG_PATIENCE, BACKLOG_PER_WORKER, BATCH, Inbox
 from chatops.chat.ports import CommandHandler, IncomingMessage, MessageEdit
 from chatops.errors import AuthError, ConfigError, PublishError, RateLimited
-from chatops.retry import Backoff
+from chatops.retry import Backoff, RetryPolicy, Stopped, retry_call
+from chatops.zulip_errors import error_for
 
 if TYPE_CHECKING:
     from chatops.config import Config
@@ -63,7 +64,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 EVENT_TYPES = ["message", "update_message"]
-_AUTH_CODES = {"UNAUTHORIZED", "INVALID_API_KEY", "USER_DEACTIVATED", "REALM_DEACTIVATED"}
 STARTUP_CATCH_UP = 200  # at most this many mentions (and as many DMs) sent while compass was stopped
 
 
@@ -93,17 +93,6 @@ def _settle_environment(session: Any, site: str) -> None:
         if bundle:
             session.verify = bundle
     session.trust_env = False
-
-
-class ZulipCallError(PublishError):
-    """A Zulip API call answered with an error; ``code`` is Zulip's error code when it gave one."""
-
-    def __init__(self, endpoint: str, result: Mapping[str, Any]) -> None:
-        self.code = str(result.get("code") or "")
-        self.status = result.get("status_code")
-        reason = str(result.get("msg") or "error")[:200]
-        super().__init__(f"zulip {endpoint}", f"{reason} ({self.code or self.status or 'no code'})")
-        self.retryable = result.get("result") == "http-error" or self.code in ("", "RATE_LIMIT_HIT")
 
 
 def hash_encode(text: str) -> str:
@@ -303,44 +292,40 @@ class ZulipBot:
         self._local.status = getattr(response, "status_code", None)
 
     def call(self, endpoint: str, do: Callable[[Any], Mapping[str, Any]], *, attempts: int | None = None) -> Mapping[str, Any]:
-        """One API call with retries: 429 waits ``retry-after``, 5xx and network errors back off."""
+        """One API call with retries (``chatops.retry``): 429 waits ``retry-after``, 5xx and network errors
+        back off; stopping the bot ends a wait at once."""
         backoff = self.backoff.fresh()
         tries = attempts or self.call_attempts
-        for attempt in range(1, tries + 1):
+
+        def once(attempt: int) -> Mapping[str, Any]:
             self._local.status = None
             try:
                 result = do(self.client)
             except Exception as exc:  # noqa: BLE001 - requests' ConnectionError/Timeout, zulip's network errors
-                error: PublishError = PublishError(f"zulip {endpoint}", f"network error ({type(exc).__name__})")
-            else:
-                if result.get("result") == "success":
-                    return result
-                error = self._error(endpoint, result)
-                status = getattr(self._local, "status", None)
-                if isinstance(status, int) and status >= 500:
-                    error.retryable = True
-                if not error.retryable:
-                    raise error
-            if attempt == tries:
-                raise error
-            delay = error.retry_after if isinstance(error, RateLimited) else backoff.next()
-            log.info("Zulip %s failed (%s); retry %d/%d in %.1f s", endpoint, error.reason, attempt, tries - 1, delay)
-            if self._stop.wait(min(delay, 60.0)):
-                raise error
-        raise AssertionError("unreachable")
+                raise PublishError(f"zulip {endpoint}", f"network error ({type(exc).__name__})") from None
+            if result.get("result") == "success":
+                return result
+            raise self._error(endpoint, result)
 
-    @staticmethod
-    def _error(endpoint: str, result: Mapping[str, Any]) -> PublishError:
-        code = str(result.get("code") or "")
-        if code == "RATE_LIMIT_HIT":
-            try:
-                wait = float(result.get("retry-after") or 1.0)
-            except (TypeError, ValueError):
-                wait = 1.0
-            return RateLimited(f"zulip {endpoint}", max(wait, 0.05))
-        if code in _AUTH_CODES:
-            return AuthError(f"zulip {endpoint}", f"credentials refused ({code})")
-        return ZulipCallError(endpoint, result)
+        def wait_for(error: BaseException, attempt: int) -> float:
+            return min(error.retry_after if isinstance(error, RateLimited) else backoff.next(), 60.0)
+
+        def note(error: BaseException, attempt: int, wait: float) -> None:
+            reason = error.reason if isinstance(error, PublishError) else str(error)
+            log.info("Zulip %s failed (%s); retry %d/%d in %.1f s", endpoint, reason, attempt, tries - 1, wait)
+
+        try:
+            return retry_call(once, policy=RetryPolicy(attempts=tries), stop=self._stop, wait_for=wait_for,
+                              retryable=lambda error: isinstance(error, PublishError) and error.retryable,
+                              on_retry=note)
+        except Stopped as stopped:
+            if isinstance(stopped.last, PublishError):
+                raise stopped.last from None
+            raise
+
+    def _error(self, endpoint: str, result: Mapping[str, Any]) -> PublishError:
+        status = getattr(self._local, "status", None)
+        return error_for(result, where=f"zulip {endpoint}", what=endpoint, status=status)
 
     # -- the loop ---------------------------------------------------------------------------
 

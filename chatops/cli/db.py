@@ -28,7 +28,8 @@ def db() -> None:
 @click.pass_context
 def upgrade_cmd(ctx: click.Context, revision: str) -> None:
     """Apply the migrations up to REVISION; rows already recorded are kept."""
-    from chatops.storage.db import current_revision, make_engine, mask_url, upgrade
+    from chatops.redact import mask_password
+    from chatops.storage.db import current_revision, make_engine, upgrade
 
     url = _url(ctx)
     engine = make_engine(url)
@@ -37,19 +38,20 @@ def upgrade_cmd(ctx: click.Context, revision: str) -> None:
     after = current_revision(engine)
     engine.dispose()
     if before == after:
-        click.echo(f"{mask_url(url)}: already at revision {after}")
+        click.echo(f"{mask_password(url)}: already at revision {after}")
     else:
-        click.echo(f"{mask_url(url)}: upgraded from {before or 'an empty database'} to {after}")
+        click.echo(f"{mask_password(url)}: upgraded from {before or 'an empty database'} to {after}")
 
 
 @db.command("current")
 @click.pass_context
 def current_cmd(ctx: click.Context) -> None:
     """Show the schema revision of the database and the newest one this compass knows."""
-    from chatops.storage.db import current_revision, head_revision, make_engine, mask_url
+    from chatops.redact import mask_password
+    from chatops.storage.db import current_revision, head_revision, make_engine
 
     url = _url(ctx)
     engine = make_engine(url)
     rev = current_revision(engine)
     engine.dispose()
-    click.echo(f"{mask_url(url)}: revision {rev or '(none)'}; newest known: {head_revision()}")
+    click.echo(f"{mask_password(url)}: revision {rev or '(none)'}; newest known: {head_revision()}")

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 from sqlmodel import Session
 
 from chatops.chat.ports import ChatPort, IncomingMessage, MessageEdit
+from chatops.clock import Clock, utc_now
 from chatops.commands import shoutout
 from chatops.commands.base import CommandContext, CommandError, Reply, Settings
 from chatops.commands.mentions import (
@@ -68,12 +69,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], dt.datetime]
 SORRY = "Sorry, something went wrong on my side while handling that. The admins can find the details in the bot's log."
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 @runtime_checkable

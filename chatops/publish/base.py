@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-from chatops.errors import PublishError
+from chatops.errors import PostRejectedError
 
 __all__ = [
     "Post",
@@ -160,12 +160,3 @@ class PreparingPublisher(Publisher, Protocol):
     """
 
     def prepare(self, post: Post) -> Post: ...
-
-
-class PostRejectedError(PublishError):
-    """The platform refused the post itself (HTTP 400/422: a duplicate title, a missing category...).
-
-    Retrying the same post cannot help, so it is not retried; the reason names what to change.
-    """
-
-    retryable = False

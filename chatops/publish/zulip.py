@@ -22,8 +22,9 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from chatops.errors import AuthError, MessageTooLong, PublishError, RateLimited
+from chatops.errors import MessageTooLong, PublishError
 from chatops.publish.base import Post, PostRejectedError, Publication
+from chatops.zulip_errors import error_for
 
 if TYPE_CHECKING:
     from chatops.config import Zulip, ZulipTarget
@@ -32,7 +33,6 @@ log = logging.getLogger(__name__)
 
 MAX_MESSAGE_LENGTH = 10000  # Zulip's default; the server reports its own in /register
 LOOKUP_DEPTH = 200  # how many of the topic's newest messages the recovery search reads
-_AUTH_CODES = {"UNAUTHORIZED", "INVALID_API_KEY", "USER_DEACTIVATED", "REALM_DEACTIVATED", "UNAUTHORIZED_PRINCIPAL"}
 _WILDCARD = re.compile(r"@\*\*(all|everyone|channel|stream|topic)\*\*", re.IGNORECASE)
 _GROUP = re.compile(r"(?<![*_])@\*(?!\*)([^*\n]+)\*(?!\*)")
 
@@ -111,25 +111,7 @@ class ZulipPublisher:
             raise PublishError(self.target, f"unexpected answer to {what}")
         if result.get("result") == "success":
             return result
-        code = str(result.get("code") or "")
-        msg = str(result.get("msg") or "error")
-        if code == "RATE_LIMIT_HIT":
-            try:
-                wait = float(result.get("retry-after") or 1)
-            except (TypeError, ValueError):
-                wait = 1.0
-            raise RateLimited(self.target, retry_after=wait, reason="Zulip rate limit")
-        if code in _AUTH_CODES or msg.lower().startswith("invalid api key"):
-            raise AuthError(self.target, f"Zulip refused the bot's credentials for {what} ({code or msg}); check ZULIP_API_KEY and zulip.email")
-        status = result.get("status_code") or self._status
-        if status is not None and int(status) >= 500:
-            raise PublishError(self.target, f"Zulip answered HTTP {status} to {what}")
-        if result.get("result") == "http-error":
-            if str(status).startswith("5"):
-                raise PublishError(self.target, f"Zulip answered HTTP {status} to {what}")
-            if status in (401, 403):
-                raise AuthError(self.target, f"Zulip refused the bot's credentials for {what} (HTTP {status}); check ZULIP_API_KEY")
-        raise PostRejectedError(self.target, f"Zulip refused {what}: {msg}")
+        raise error_for(result, where=self.target, what=what, status=self._status)
 
     def _watch_status(self, client: Any) -> None:
         # The zulip client returns only the JSON body; the HTTP status tells a 5xx (retry) from a 4xx.

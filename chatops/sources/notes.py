@@ -54,6 +54,7 @@ from urllib.parse import urlsplit, urlunsplit
 from pydantic import TypeAdapter
 
 from chatops.errors import UsageError
+from chatops.redact import drop_credentials as redact_url
 from chatops.sources.cache import CacheEntry, SourceCache, content_hash
 from digests.errors import NotesParseError
 from digests.model import Meeting
@@ -201,20 +202,6 @@ class _SourceFailed(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
-
-
-def redact_url(url: str) -> str:
-    """Drop credentials (``https://user:token@host``) from a URL before it is shown or logged."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return url
-    if parts.username is None and parts.password is None:
-        return url
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
 
 
 # --- collecting ----------------------------------------------------------------------------------

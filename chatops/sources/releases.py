@@ -45,6 +45,7 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from chatops.errors import SourceError, UsageError
+from chatops.retry import exponential
 from chatops.sources.cache import CacheEntry, SourceCache
 from digests.changelog import parse_changelog
 from digests.errors import CompassError, ReleaseDataError
@@ -184,7 +185,8 @@ class RetryPolicy:
     max_pages: int = 10
 
     def delay(self, attempt: int) -> float:
-        return float(min(self.backoff_cap, self.backoff * (2**attempt)))
+        """The backoff before retry ``attempt`` + 1 (``chatops.retry.exponential``)."""
+        return exponential(attempt, base=self.backoff, cap=self.backoff_cap)
 
 
 def token_from_env(name: str = "GITHUB_TOKEN", environ: Mapping[str, str] | None = None) -> str | None:

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from chatops.errors import StorageError
+from chatops.redact import mask_password
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
                 connection.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _UPGRADE_LOCK})
             command.upgrade(_alembic_config(connection), revision)
     except sa.exc.OperationalError as exc:
-        raise StorageError(f"cannot upgrade the database at {mask_url(str(engine.url))}: {exc.orig}") from None
+        raise StorageError(f"cannot upgrade the database at {mask_password(str(engine.url))}: {exc.orig}") from None
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -82,10 +83,6 @@ def head_revision() -> str | None:
 
     with sa.create_engine("sqlite://").connect() as connection:
         return ScriptDirectory.from_config(_alembic_config(connection)).get_current_head()
-
-
-def mask_url(url: str) -> str:
-    return sa.engine.make_url(url).render_as_string(hide_password=True)
 
 
 class Database:
