@@ -72,7 +72,7 @@ def _parse_duration(value: Any) -> dt.timedelta:
     if isinstance(value, dt.timedelta):
         return value
     if isinstance(value, bool):
-        raise ValueError(f"{value!r} is not a duration; e.g. '30m', '2h' or '1d'")  # noqa: TRY004 - pydantic reports ValueErrors
+        raise ValueError(f"{value!r} is not a duration; e.g. '30m', '2h' or '1d'")
     if isinstance(value, int | float):
         return dt.timedelta(seconds=value)
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|hours?|d|days?|w|weeks?)\s*", str(value))
