@@ -6,7 +6,9 @@ fires); a ``window:`` length in the configuration replaces the previous fire. Ev
 - ``latest(config, digest, now)``: the latest complete period at ``now`` (``run --once``, chat, ``digest post``);
 - ``ending(config, digest, until)``: the period a fire at ``until`` publishes (the scheduler, catch-up);
 - ``parse(config, digest, spec, now)``: ``--period latest | DATE | START..END``;
-- ``explicit(config, digest, since=..., until=..., now=...)``: ``digest preview --since/--until``.
+- ``explicit(config, digest, since=..., until=..., now=...)``: ``digest preview --since/--until``;
+- ``span(since, until, days=...)``: the ``--since``/``--until`` of a look at the sources (``compass releases``,
+  ``compass sources check``), not tied to a digest.
 
 The value is always a ``digests.model.Window`` (half-open, aware). Time is an argument; nothing reads the clock.
 
@@ -28,7 +30,19 @@ from digests.model import Window
 if TYPE_CHECKING:
     from chatops.config import Config, DigestConfig
 
-__all__ = ["PERIOD_HELP", "Window", "as_window", "ending", "explicit", "last_fire", "latest", "parse", "parse_moment"]
+__all__ = [
+    "PERIOD_HELP",
+    "Window",
+    "as_window",
+    "ending",
+    "explicit",
+    "last_fire",
+    "latest",
+    "parse",
+    "parse_bound",
+    "parse_moment",
+    "span",
+]
 
 PERIOD_HELP = (
     "Which period: 'latest' (default: the latest complete one), a date or date-time inside it "
@@ -132,3 +146,59 @@ def explicit(
     if end <= start:
         raise UsageError(f"the window is empty: --since {start.date().isoformat()} is not before --until {end.date().isoformat()}")
     return Window(since=start, until=end)
+
+
+def parse_bound(text: str | None, option: str, *, end: bool = False) -> dt.datetime | None:
+    """``2026-08-01`` or an ISO 8601 timestamp -> an aware UTC datetime.
+
+    A bare date given to ``--until`` means the end of that day, so ``--until 2026-08-31`` includes
+    releases made on the 31st.
+    """
+    if text is None:
+        return None
+    value = text.strip()
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        pass
+    else:
+        start = dt.datetime.combine(day, dt.time(0), tzinfo=dt.UTC)
+        return start + dt.timedelta(days=1) if end else start
+    try:
+        when = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise UsageError(
+            f"{option}: {text!r} is not a date; expected YYYY-MM-DD or an ISO 8601 timestamp, "
+            "e.g. 2026-08-01 or 2026-08-01T12:00:00+02:00"
+        ) from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return when.astimezone(dt.UTC)
+
+
+def span(
+    since: str | None,
+    until: str | None,
+    *,
+    days: int | None = None,
+    zone: dt.tzinfo = dt.UTC,
+    now: dt.datetime | None = None,
+) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """The ``--since``/``--until`` of a look at the sources, as aware datetimes (``parse_bound``).
+
+    With ``days``, a missing ``--until`` is the end of today in ``zone`` (at ``now``) and a missing ``--since``
+    that many days before it. ``UsageError`` when the start is not before the end.
+    """
+    start = parse_bound(since, "--since")
+    end = parse_bound(until, "--until", end=True)
+    if days is not None:
+        if end is None:
+            if now is None:
+                raise ValueError("span(days=...) needs now: nothing here reads the clock")
+            today = now.astimezone(zone).date()
+            end = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(0), tzinfo=zone)
+        if start is None:
+            start = end - dt.timedelta(days=days)
+    if start is not None and end is not None and start >= end:
+        raise UsageError(f"--since {since} is not before --until {until}; swap them or widen the period")
+    return start, end

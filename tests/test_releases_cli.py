@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from fakes.releases import FakeReleaseServer
 
 from chatops.cli import cli
-from chatops.cli.releases import parse_when
+from chatops.periods import parse_bound as parse_when
 
 CHANGELOGS = Path(__file__).parent / "fakes" / "data" / "changelogs"
 TOKEN = "ghp_cli-t0ken"

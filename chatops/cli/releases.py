@@ -8,7 +8,6 @@ environment otherwise.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -17,39 +16,12 @@ import click
 
 from chatops.cli import obj
 from chatops.errors import SourceError, UsageError
+from chatops.periods import span
 
 
 @click.group()
 def releases() -> None:
     """List releases from GitHub, PyPI and changelogs."""
-
-
-def parse_when(text: str | None, option: str, *, end: bool = False) -> dt.datetime | None:
-    """``2026-08-01`` or an ISO 8601 timestamp -> an aware UTC datetime.
-
-    A bare date given to ``--until`` means the end of that day, so ``--until 2026-08-31`` includes
-    releases made on the 31st.
-    """
-    if text is None:
-        return None
-    value = text.strip()
-    try:
-        day = dt.date.fromisoformat(value)
-    except ValueError:
-        pass
-    else:
-        start = dt.datetime.combine(day, dt.time(0), tzinfo=dt.UTC)
-        return start + dt.timedelta(days=1) if end else start
-    try:
-        when = dt.datetime.fromisoformat(value)
-    except ValueError:
-        raise UsageError(
-            f"{option}: {text!r} is not a date; expected YYYY-MM-DD or an ISO 8601 timestamp, "
-            "e.g. 2026-08-01 or 2026-08-01T12:00:00+02:00"
-        ) from None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.UTC)
-    return when.astimezone(dt.UTC)
 
 
 def release_json(release: Any) -> dict[str, Any]:
@@ -158,10 +130,7 @@ def list_releases(
         token_from_env,
     )
 
-    since_at = parse_when(since, "--since")
-    until_at = parse_when(until, "--until", end=True)
-    if since_at and until_at and since_at >= until_at:
-        raise UsageError(f"--since {since} is not before --until {until}; swap them or widen the period")
+    since_at, until_at = span(since, until)
 
     config = obj(ctx).load_config(required=False)
     configured = config.sources.releases if config is not None else None

@@ -44,19 +44,11 @@ class Checked:
 def _window(config: Any, since: str | None, until: str | None, days: int) -> Any:
     from zoneinfo import ZoneInfo
 
-    from chatops.cli.releases import parse_when
+    from chatops.periods import span
     from digests.model import Window
 
-    end = parse_when(until, "--until", end=True)
-    start = parse_when(since, "--since")
-    if end is None:
-        zone = ZoneInfo(config.community.timezone)
-        today = dt.datetime.now(zone).date()
-        end = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(0), tzinfo=zone)
-    if start is None:
-        start = end - dt.timedelta(days=days)
-    if start >= end:
-        raise UsageError(f"--since {since} is not before --until {until}; swap them or widen the period")
+    start, end = span(since, until, days=days, zone=ZoneInfo(config.community.timezone), now=dt.datetime.now(dt.UTC))
+    assert start is not None and end is not None  # with days, both ends are known
     return Window(since=start, until=end)
 
 
