@@ -7,12 +7,12 @@ import time
 from pathlib import Path
 
 import pytest
+from test_publish_core import END, NOW, START, Flaky, _config, _post
 
 from chatops.errors import PublishError
 from chatops.publishing import publish_digest
 from chatops.retry import Backoff, RetryPolicy, Stopped, pause, retry_call
 from chatops.storage.publications import list_publications, publication_lock
-from test_publish_core import END, NOW, START, Flaky, _config, _post
 
 
 def _stop_in(seconds: float) -> threading.Event:

@@ -25,6 +25,7 @@ from digests.model import Recipient, Shoutout, Window
 
 __all__ = [
     "ShoutoutNotFoundError",
+    "chat_cursor",
     "claim_event",
     "claim_events",
     "clear_attempt",
@@ -35,21 +36,20 @@ __all__ = [
     "event_reply",
     "get_shoutout",
     "get_shoutout_by_message",
+    "handled_among",
     "list_shoutouts",
     "list_shoutouts_for_person",
     "mark_attempt",
     "mark_attempts",
-    "chat_cursor",
-    "handled_among",
     "newest_handled_message",
-    "save_chat_cursor",
-    "unconfirmed_shoutouts",
     "prune_handled_events",
     "record_event_replies",
     "record_event_reply",
     "record_shoutout",
     "record_shoutouts",
     "retract_shoutout",
+    "save_chat_cursor",
+    "unconfirmed_shoutouts",
 ]
 
 _CHUNK = 500  # ids per IN (...) query, well under SQLite's variable limit
@@ -529,7 +529,7 @@ def unconfirmed_shoutouts(*, session: Session, since: dt.datetime | None = None,
     ids = [int(i) for (i,) in session.connection().execute(query)]
     if not ids:
         return []
-    rows = []
+    rows: list[ShoutoutRecord] = []
     for start in range(0, len(ids), _CHUNK):
         rows.extend(session.exec(select(ShoutoutRecord).where(col(ShoutoutRecord.id).in_(ids[start : start + _CHUNK]))))
     return sorted(_values(session, rows), key=lambda s: s.message_id or 0)
