@@ -39,9 +39,9 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from chatops.people import build_people, people_snapshot  # noqa: E402
-from chatops.storage.db import Database  # noqa: E402
-from digests.model import Attendee, Celebration, Meeting, Window  # noqa: E402
+from chatops.people import build_people, people_snapshot
+from chatops.storage.db import Database
+from digests.model import Attendee, Celebration, Meeting, Window
 
 UTC = dt.UTC
 FIRST = ["Ana", "Ben", "Chen", "Dara", "Eli", "Fatima", "Gus", "Hana", "Ivo", "Jun", "Kofi", "Lena", "Min", "Nia",
@@ -125,7 +125,6 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--output", type=Path, default=REPO / "bench" / "results" / "people.md")
     args = parser.parse_args()
-    rows: list[tuple[str, str, str, str]] = []
     snapshots: dict[int, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
         sizes: dict[int, dict[str, Any]] = {}
@@ -142,7 +141,7 @@ def main() -> None:
                 None, database, meetings=meetings, cache=None), args.runs)
             assert again.documents_read == 0
             window = last_month()
-            snap_time, snapshot = best(lambda database=database: people_snapshot(None, database, window), args.runs)
+            snap_time, snapshot = best(lambda database=database, window=window: people_snapshot(None, database, window), args.runs)
             month = [m for m in meetings if m.date and m.date >= window.since.date()]
             month_dict, _ = best(lambda month=month, seen=seen: [seen.get(a.handle or (a.name or "").lower())
                                                                  for m in month for a in m.attendees], args.runs)
@@ -163,15 +162,15 @@ def main() -> None:
     lines = [
         "# People registry benchmark",
         "",
-        f"`python bench/people.py --runs {args.runs}` on {platform.python_implementation()} "
-        f"{platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs (shared machine), SQLite; "
-        f"fastest of {args.runs} runs, except the first build (one run).",
+        (f"`python bench/people.py --runs {args.runs}` on {platform.python_implementation()} "
+         f"{platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs (shared machine), SQLite; "
+         f"fastest of {args.runs} runs, except the first build (one run)."),
         "",
         "Synthetic community, two meetings a week, people who come often, sometimes or once, first names shared,",
         "handles added years later, some renamed, first-name thanks in celebrations (bench/people.py).",
         "",
-        "| history | meetings | check-ins | people | build (rules + SQLite) | baseline: dict pass | rebuild, unchanged "
-        "| one month's resolution | baseline: dict lookups for that month |",
+        ("| history | meetings | check-ins | people | build (rules + SQLite) | baseline: dict pass | rebuild, unchanged "
+         "| one month's resolution | baseline: dict lookups for that month |"),
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for years, s in sizes.items():
@@ -180,13 +179,13 @@ def main() -> None:
                      f"| {s['month_dict'] * 1000:.3f} ms |")
     lines += [
         "",
-        f"10 years: the build costs {ten['build'] / ten['dict']:.0f}x the plain dictionary pass (which only "
-        f"counts keys: {ten['keys']} keys for {ten['people']} people, since it cannot tell \"Ana\" from \"Ana Ode\" "
-        "or follow a handle added later). The month's snapshot named "
-        f"{ten['named']} people, {ten['new']} new and {ten['back']} back.",
+        (f"10 years: the build costs {ten['build'] / ten['dict']:.0f}x the plain dictionary pass (which only "
+         f"counts keys: {ten['keys']} keys for {ten['people']} people, since it cannot tell \"Ana\" from \"Ana Ode\" "
+         "or follow a handle added later). The month's snapshot named "
+         f"{ten['named']} people, {ten['new']} new and {ten['back']} back."),
         "",
-        f"One month's resolution: {snapshots[10] * 1000:.1f} ms at 10 years (target < 50 ms); "
-        f"30 years / 1 year = {flat:.2f} (flat: it reads only the month's sightings and their people, by index).",
+        (f"One month's resolution: {snapshots[10] * 1000:.1f} ms at 10 years (target < 50 ms); "
+         f"30 years / 1 year = {flat:.2f} (flat: it reads only the month's sightings and their people, by index)."),
         "",
         f"Target {'met' if met else 'NOT met'}.",
         "",

@@ -212,14 +212,14 @@ def _documents(config: Config | None, *, notes: Sequence[str] | None, meetings: 
             digest = hashlib.sha256("\n".join(m.model_dump_json() for m in items).encode()).hexdigest()
             out.append((f"notes:{document}", digest, lambda items=items: items))  # type: ignore[misc]
         return out
-    from chatops.pipeline import _source_cache, notes_specs
-    from chatops.sources.notes import collect_notes
+    from chatops.sources.cache import default_cache
+    from chatops.sources.notes import collect_notes, specs_for
 
-    specs = notes_specs(config, notes)
+    specs = specs_for(config, notes)
     if not specs:
         return []
     headings = (config.sources.headings or None) if config is not None else None
-    collected = collect_notes(specs, cache=_source_cache() if cache == "default" else cache, headings=headings)
+    collected = collect_notes(specs, cache=default_cache() if cache == "default" else cache, headings=headings)
     report.problems += [str(p) for p in collected.problems]
     return [(f"notes:{doc.document}", doc.content_hash, doc.meetings) for doc in collected.documents]
 
@@ -253,8 +253,10 @@ def window_people(
     meetings: Iterable[Meeting] | None = None,
     releases: Iterable[Release] = (),
     shoutouts: Iterable[Shoutout] = (),
+    read_meetings: Callable[[], Iterable[Meeting]] | None = None,
 ) -> PeopleSnapshot | None:
-    """The people snapshot a digest of ``window`` uses.
+    """The people snapshot a digest of ``window`` uses (``read_meetings`` reads every meeting of the notes,
+    when ``meetings`` are not handed in: the pipeline's ``load_meetings``).
 
     With a database and the configured sources, the stored registry is brought up to date and read for
     the window. Notes named on the command line or meetings handed in are read into a registry in memory
@@ -275,9 +277,9 @@ def window_people(
                         type(exc).__name__, exc)
     try:
         if meetings is None:
-            from chatops.pipeline import load_meetings
-
-            meetings = load_meetings(config, notes=notes)
+            if read_meetings is None:
+                raise ValueError("no meetings to read people from (give meetings or read_meetings)")
+            meetings = read_meetings()
         return memory_registry(config, meetings, shoutouts, releases).snapshot(window)
     except CompassError:
         raise

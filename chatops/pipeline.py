@@ -32,6 +32,7 @@ from zoneinfo import ZoneInfo
 
 from chatops.config import Config, DigestConfig, Target
 from chatops.errors import SourceError, StorageError, UsageError
+from chatops.sources.cache import default_cache
 from digests.activity import Activity, Limits
 from digests.compile import compile_digest, previous_window
 from digests.digest import CommunityInfo, Digest, Link, UpcomingMeeting
@@ -161,18 +162,6 @@ def _meetings_between(document: Any, first: dt.date | None, last: dt.date | None
     return [m for m in meetings if m.date is not None and first <= m.date <= last]
 
 
-def notes_specs(config: Config | None, notes: Sequence[str] | None) -> list[Any]:
-    """The notes sources to read: ``notes`` (relative to the working directory) when given, else the
-    configured ones (relative to the configuration file)."""
-    from chatops.sources.notes import spec_of
-
-    if notes is not None:
-        return [spec_of(item) for item in notes]
-    if config is not None:
-        return [spec_of(item, base=config.base_dir) for item in config.sources.notes]
-    return []
-
-
 def load_meetings(
     config: Config | None,
     *,
@@ -193,13 +182,13 @@ def load_meetings(
     dated then: documents the notes date index places wholly outside are neither read nor loaded, and
     of the others only those meetings are built.
     """
-    from chatops.sources.notes import collect_notes
+    from chatops.sources.notes import collect_notes, specs_for
 
-    specs = notes_specs(config, notes)
+    specs = specs_for(config, notes)
     if not specs:
         return []
     if cache == "default":
-        cache = _source_cache()
+        cache = default_cache()
     headings = (config.sources.headings or None) if config is not None else None
     # With ``between`` the cache's date index leaves out the documents whose meetings are all outside it,
     # unread and unloaded, so a monthly digest does not pay for the whole history of notes.
@@ -233,7 +222,7 @@ def load_releases(config: Config, window: Window, *, strict: bool = False) -> li
     sources = ReleaseSources.from_config(releases_cfg, resolve=config.resolve)
     token = releases_cfg.github_token.get_secret_value() if releases_cfg.github_token else None
     policy = RetryPolicy(max_wait=releases_cfg.max_wait.total_seconds())
-    cache = _source_cache()
+    cache = default_cache()
     with ReleaseFetcher(cache=cache, github_url=sources.github_url, pypi_url=sources.pypi_url, token=token,
                         policy=policy) as fetcher:
         report = collect_releases(sources, fetcher, since=window.since, until=window.until)
@@ -256,7 +245,7 @@ def load_activity(config: Config, digest_cfg: DigestConfig, window: Window) -> A
         return None
     from chatops.sources.activity import collect_activity
 
-    activity = collect_activity(config, window, cache=_source_cache())
+    activity = collect_activity(config, window, cache=default_cache())
     for status in activity.statuses:
         if status.state != "ok":
             log.warning("%s: %s", status.source, status.reason)
@@ -284,15 +273,6 @@ def record_first_contributions(database: Database, activity: Activity) -> None:
 
 def activity_limits(config: Config) -> Limits:
     return Limits(**config.sources.activity.limits.model_dump())
-
-
-def _source_cache() -> Any:
-    try:
-        from chatops.sources.cache import FileCache
-
-        return FileCache.default()
-    except Exception:  # noqa: BLE001 - a cache is an optimisation; run without one
-        return None
 
 
 def load_shoutouts(database: Database | None, window: Window) -> list[Shoutout]:
@@ -365,7 +345,8 @@ def build_digest(
     from chatops.people import window_people
 
     people = window_people(config, window, database=database, notes=notes, meetings=all_meetings if meetings is not None else None,
-                           releases=found_releases, shoutouts=given)
+                           releases=found_releases, shoutouts=given,
+                           read_meetings=lambda: load_meetings(config, notes=notes))
     digest = compile_digest(
         digest_cfg.kind,
         window,

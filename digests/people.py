@@ -726,8 +726,8 @@ class Registry:
                 if entry is None:
                     person.affiliations[akey] = [org, s.when, s.when]
                 else:
-                    entry[1] = min(entry[1], s.when)  # type: ignore[type-var, call-overload]
-                    entry[2] = max(entry[2], s.when)  # type: ignore[type-var, call-overload]
+                    entry[1] = min(entry[1], s.when)  # type: ignore[call-overload]
+                    entry[2] = max(entry[2], s.when)  # type: ignore[call-overload]
         bisect.insort(person.seen, s.when)
         if s.role in PRESENT_ROLES:
             bisect.insort(person.present, s.when)
@@ -775,7 +775,7 @@ class Registry:
         person = self.people.pop(pid)
         for index in (self._handle, self._user, self._email, self._alias):
             for key in [k for k, v in index.items() if v == pid]:
-                del index[key]  # type: ignore[attr-defined, arg-type]
+                del index[key]  # type: ignore[arg-type]
         for index2 in (self._name, self._first, self._places):
             for ids in index2.values():
                 ids.discard(pid)
@@ -802,7 +802,7 @@ class Registry:
         a.pronouns = a.pronouns or b.pronouns
         for key, value in b.affiliations.items():
             mine = a.affiliations.setdefault(key, list(value))
-            mine[1], mine[2] = min(mine[1], value[1]), max(mine[2], value[2])  # type: ignore[type-var, call-overload]
+            mine[1], mine[2] = min(mine[1], value[1]), max(mine[2], value[2])  # type: ignore[call-overload]
         for when in b.seen:
             bisect.insort(a.seen, when)
         for when in b.present:

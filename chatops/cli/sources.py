@@ -93,9 +93,9 @@ def check(ctx: click.Context, since: str | None, until: str | None, days: int, f
         raise UsageError("no sources are configured; add sources.notes, sources.releases or sources.activity "
                          "to the configuration (see docs/configuration.md)")
     window = _window(config, since, until, days)
-    from chatops.pipeline import _source_cache
+    from chatops.sources.cache import default_cache
 
-    cache = None if no_cache else _source_cache()
+    cache = None if no_cache else default_cache()
     rows: list[Checked] = []
     with _progress(fmt) as step:
         if cfg.notes:

@@ -102,3 +102,12 @@ class FileCache:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+
+
+def default_cache() -> SourceCache | None:
+    """The file cache in the user's cache directory (``FileCache.default``), or None when it cannot be made:
+    a cache is an optimisation, and the sources work without one."""
+    try:
+        return FileCache.default()
+    except Exception:  # noqa: BLE001 - any trouble making the cache directory: run without one
+        return None

@@ -198,6 +198,16 @@ class NotesReport:
         return out
 
 
+def specs_for(config: Any, notes: Sequence[str] | None) -> list[NotesSpec]:
+    """The notes sources to read: ``notes`` (relative to the working directory) when given, else those of
+    ``config`` (a ``chatops.config.Config``; relative to the configuration file), else none."""
+    if notes is not None:
+        return [spec_of(item) for item in notes]
+    if config is not None:
+        return [spec_of(item, base=config.base_dir) for item in config.sources.notes]
+    return []
+
+
 class _SourceFailed(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
