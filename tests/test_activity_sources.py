@@ -284,10 +284,15 @@ def test_discourse_topics_deployments_and_unanswered_topics(forum, clock):
     forum.add_forum_topic(category=7, title="We deployed JupyterHub for 3,000 students", author="eve",
                           created_at=june(12), replies=1, posters=("ann",))
     forum.add_forum_topic(category=7, title="Old deployment", author="eve", created_at=dt.datetime(2025, 5, 12, tzinfo=UTC))
+    forum.add_forum_topic(category=7, title="At midnight in Paris, 1 July: next month", author="eve",
+                          created_at=dt.datetime(2025, 6, 30, 22, tzinfo=UTC))
+    forum.add_forum_topic(category=7, title="At midnight in Paris, 1 June", author="eve",
+                          created_at=dt.datetime(2025, 5, 31, 22, tzinfo=UTC))
     activity = collect_activity(config(None, forum), JUNE_PARIS, cache=MemoryCache(), clock=clock)
     assert [(t.title, t.comments, t.participants, t.views, t.likes) for t in activity.topics] == [
         ("How do I configure the spawner?", 4, 3, 90, 3)]
-    assert [t.title for t in activity.deployments] == ["We deployed JupyterHub for 3,000 students"]
+    assert [t.title for t in activity.deployments] == ["At midnight in Paris, 1 June",
+                                                       "We deployed JupyterHub for 3,000 students"]
     assert [t.title for t in activity.unanswered] == ["Nobody answered me"]
     assert activity.statuses[0].state == "ok" and activity.statuses[0].requests == 4
     paths = {r.path for r in forum.requests}
@@ -365,3 +370,18 @@ def test_github_enterprise_serves_the_api_under_a_path(clock):
     assert [p.title for p in activity.merged] == ["Fix"] and activity.statuses[0].state == "ok"
     assert all(r.path.startswith("/api/v3/") and r.headers.get("authorization") == f"Bearer {TOKEN}"
                for r in github.requests)
+
+
+def test_a_rate_limited_forum_is_named_after_pydiscourse_waited_as_told(clock, monkeypatch):
+    import pydiscourse.client
+
+    waits: list[float] = []
+    monkeypatch.setattr(pydiscourse.client.time, "sleep", waits.append)  # pydiscourse's own retry waits
+    with FakeDiscourse(categories=((5, "General"),), read_rate_limit=0) as forum:
+        forum.add_forum_topic(category=5, title="A question", author="ann", created_at=june(2))
+        activity = collect_activity(config(None, forum, discourse={"categories": ["general"]}), JUNE_PARIS,
+                                    cache=None, clock=clock)
+        limited = [r for r in forum.requests if r.status == 429]
+    (status,) = activity.statuses
+    assert (status.state, status.reason) == ("unavailable", "rate limited")
+    assert len(limited) == 4 and waits == [61, 61, 61]  # wait_seconds + 1, then pydiscourse gives up

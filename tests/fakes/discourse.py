@@ -374,7 +374,7 @@ class FakeDiscourse(LoopbackServer):
         with self._lock:
             self._reads = [t for t in self._reads if now - t < 60]
             if len(self._reads) >= self.read_rate_limit:
-                wait = max(1, int(60 - (now - self._reads[0])))
+                wait = max(1, int(60 - (now - self._reads[0]))) if self._reads else 60
                 return 429, {"Retry-After": str(wait), "Discourse-Rate-Limit-Error-Code": "admin_api"}, {
                     "errors": ["You’ve performed this action too many times. Please wait a few seconds before trying again."],
                     "error_type": "rate_limit", "extras": {"wait_seconds": wait, "time_left": f"{wait} seconds"}}
