@@ -39,7 +39,7 @@ sys.path.insert(0, str(REPO / "bench"))
 UTC = dt.UTC
 END = dt.datetime(2025, 7, 1, tzinfo=UTC)  # bench/digest.py's history ends here
 KINDS = ("community", "technical", "celebratory")
-DIGEST = "celebratory"
+DIGESTS = ("community", "celebratory")  # a typical draft, and the largest (821 shout-outs in the month)
 ANN = "ann@example.org"
 
 
@@ -91,8 +91,8 @@ def add_review_history(db: Path, years: int) -> None:
     raw.close()
 
 
-def build(tmp: Path) -> tuple[Path, int]:
-    """The history, the config file, and the draft of the latest period; the config path and the draft id."""
+def build(tmp: Path) -> tuple[Path, dict[str, int]]:
+    """The history, the config file, and the drafts of the latest period; the config path and the draft ids."""
     import yaml
     from digest import build_history  # bench/digest.py
 
@@ -106,9 +106,12 @@ def build(tmp: Path) -> tuple[Path, int]:
     path.write_text(yaml.safe_dump(config_data(tmp / "bench.db", notes)), encoding="utf-8")
     compass = Compass(load_config(path), clock=lambda: END + dt.timedelta(minutes=1), notifier=lambda *a: None)
     try:
-        outcome = compass.fire(DIGEST, END)
-        assert outcome is not None and all(t.status == "draft" for t in outcome.targets), outcome
-        return path, compass.find_draft(DIGEST).id
+        ids = {}
+        for name in DIGESTS:
+            outcome = compass.fire(name, END)
+            assert outcome is not None and all(t.status == "draft" for t in outcome.targets), outcome
+            ids[name] = compass.find_draft(name).id
+        return path, ids
     finally:
         compass.close()
 
@@ -151,21 +154,21 @@ def child(config: Path, review_id: int, views: int) -> dict[str, Any]:
         draft = compass.get_draft(review_id)
         assert draft is not None
         t0 = time.perf_counter()
-        post = compass.preview(DIGEST, draft.window)
+        post = compass.preview(draft.digest, draft.window)
         preview_ms = (time.perf_counter() - t0) * 1000
         assert post is not None
         return {"first": first_ms, "warm": warm, "list": list_ms, "preview": preview_ms, "ready": ready * 1000,
-                "bytes": len(first.content)}
+                "bytes": len(first.content), "chars": len(draft.text)}
     finally:
         server.stop()
         compass.close()
 
 
-def cli_preview(config: Path) -> float:
+def cli_preview(config: Path, name: str) -> float:
     """Wall ms of `compass digest preview` for the same digest and period, a whole process."""
     exe = Path(sys.executable).parent / "compass"
     t0 = time.perf_counter()
-    done = subprocess.run([str(exe), "--config", str(config), "digest", "preview", DIGEST, "--since", "2025-06-01",
+    done = subprocess.run([str(exe), "--config", str(config), "digest", "preview", name, "--since", "2025-06-01",
                            "--until", "2025-07-01"], capture_output=True, text=True, check=False)
     wall = (time.perf_counter() - t0) * 1000
     assert done.returncode == 0, done.stderr
@@ -182,23 +185,39 @@ def main() -> None:
     if args.child:
         print(json.dumps(child(Path(args.child[0]), int(args.child[1]), args.views)))
         return
+    pages: dict[str, list[dict[str, Any]]] = {name: [] for name in DIGESTS}
+    clis: dict[str, list[float]] = {name: [] for name in DIGESTS}
     with tempfile.TemporaryDirectory() as tmp_dir:
         tmp = Path(tmp_dir)
         print("building 10 years of history ...", file=sys.stderr)
-        config, review_id = build(tmp)
-        pages, clis = [], []
-        for round_ in range(args.rounds):  # interleaved: page process, CLI process
-            out = subprocess.run([sys.executable, __file__, "--views", str(args.views), "--child", str(config),
-                                  str(review_id)], capture_output=True, text=True, check=True)
-            pages.append(json.loads(out.stdout.strip().splitlines()[-1]))
-            clis.append(cli_preview(config))
-            print(f"round {round_ + 1}: first view {pages[-1]['first']:.0f} ms, CLI {clis[-1]:.0f} ms", file=sys.stderr)
-    firsts = [p["first"] for p in pages]
-    warm = [w for p in pages for w in p["warm"]]
-    previews = [p["preview"] for p in pages]
-    lists = [p["list"] for p in pages]
+        config, ids = build(tmp)
+        for round_ in range(args.rounds):  # interleaved: a page process and a CLI process per digest
+            for name in DIGESTS:
+                out = subprocess.run([sys.executable, __file__, "--views", str(args.views), "--child", str(config),
+                                      str(ids[name])], capture_output=True, text=True, check=True)
+                pages[name].append(json.loads(out.stdout.strip().splitlines()[-1]))
+                clis[name].append(cli_preview(config, name))
+                print(f"round {round_ + 1} {name}: first view {pages[name][-1]['first']:.0f} ms, "
+                      f"CLI {clis[name][-1]:.0f} ms", file=sys.stderr)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    met = max(firsts) < 300
+    rows = []
+    for name in DIGESTS:
+        runs = pages[name]
+
+        def stats(values: list[float]) -> str:
+            return f"{min(values):.0f} | {statistics.median(values):.0f} | {max(values):.0f}"
+
+        label = f"{name} ({runs[0]['chars']:,} characters of Markdown, page {runs[0]['bytes']:,} bytes)"
+        rows += [
+            f"| {label} | **page: first view of the draft** (fresh process) | {stats([r['first'] for r in runs])} |",
+            f"| {label} | page: later views ({args.views} per round) | {stats([w for r in runs for w in r['warm']])} |",
+            f"| {label} | page: list of drafts and recent publications | {stats([r['list'] for r in runs])} |",
+            f"| {label} | baseline: `compass digest preview`, whole CLI process | {stats(clis[name])} |",
+            (f"| {label} | baseline: `Compass.preview` in process (compile + render) | "
+             f"{stats([r['preview'] for r in runs])} |"),
+        ]
+    verdicts = "; ".join(f"{name}: worst first view {max(r['first'] for r in pages[name]):.0f} ms, "
+                         f"{'met' if max(r['first'] for r in pages[name]) < 300 else 'NOT met'}" for name in DIGESTS)
     lines = [
         "# Review page benchmark (issue 17)",
         "",
@@ -208,25 +227,17 @@ def main() -> None:
         "",
         ("History: 10 years of monthly notes, 100,000 shout-outs, 2,000 releases (bench/digest.py's community), "
          "and three monthly digests drafted, reviewed and published for 10 years (360 reviews with 1,080 history "
-         "events, 720 publication rows). The draft is the celebratory digest for June 2025 (the heaviest to "
-         "compile), targets Zulip and Discourse."),
+         "events, 720 publication rows). The drafts are June 2025's community digest (a typical one) and "
+         "celebratory digest (the largest: every shout-out of the month), each targeting Zulip and Discourse."),
         "",
-        "| what | min ms | median ms | max ms |",
-        "| --- | ---: | ---: | ---: |",
-        ("| **page: first view of the draft** (cold process: templates compiled, Markdown rendered for the first "
-         f"time) | {min(firsts):.0f} | {statistics.median(firsts):.0f} | {max(firsts):.0f} |"),
-        (f"| page: later views ({args.views} per round) | {min(warm):.0f} | {statistics.median(warm):.0f} | "
-         f"{max(warm):.0f} |"),
-        (f"| page: list of drafts and recent publications | {min(lists):.0f} | {statistics.median(lists):.0f} | "
-         f"{max(lists):.0f} |"),
-        (f"| baseline: `compass digest preview` of the same digest (whole CLI process) | {min(clis):.0f} | "
-         f"{statistics.median(clis):.0f} | {max(clis):.0f} |"),
-        (f"| baseline: `Compass.preview` in process (compile + render) | {min(previews):.0f} | "
-         f"{statistics.median(previews):.0f} | {max(previews):.0f} |"),
+        "| draft | what | min ms | median ms | max ms |",
+        "| --- | --- | ---: | ---: | ---: |",
+        *rows,
         "",
-        (f"Target: first view under 300 ms: {'met' if met else 'NOT met'} (worst first view {max(firsts):.0f} "
-         f"ms; the page is {pages[0]['bytes']:,} bytes). The page reads the frozen draft and does not compile "
-         "the digest, so it does not grow with the history; the CLI compiles it from the notes and the database."),
+        (f"Target: first view under 300 ms. {verdicts}. The page reads the frozen draft and never compiles the "
+         "digest, so the history's size does not reach it; its cost is rendering the draft's Markdown (once per "
+         "target kind, markdown-it-py, then cached), which grows with the digest's own length. The CLI compiles "
+         "the digest from the notes and the database."),
         "",
     ]
     args.output.write_text("\n".join(lines), encoding="utf-8")

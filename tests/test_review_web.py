@@ -250,3 +250,42 @@ def test_a_change_without_the_csrf_token_is_refused(site, page):
     assert "CSRF token is missing or wrong" in page.inner_text("main")
     assert site.compass.find_draft("community-monthly").state == "waiting"
     assert site.posted_to_zulip() == [] and site.discourse.topics == {}
+
+
+def test_newer_notes_after_an_edit_show_the_difference_and_the_edit_can_be_kept(site, page, tmp_path):
+    page.goto(site.link())
+    page.wait_for_url(re.compile(r"/review/$"))
+    page.goto(f"{site.server.url}/review/drafts/{site.draft.id}")
+    page.fill("#text", page.input_value("#text") + "\nA closing line from Ann.\n")
+    page.click("#save")
+    (tmp_path / "notes" / "cafe-2025-05-29.md").write_text(
+        "# Collaboration Cafe 2025-05-29\n\n## Check-in\n\n- Zora Quill / @zquill / Example Org\n", encoding="utf-8")
+    page.click("#refresh")
+    assert "after your edit" in page.inner_text(".flash")
+    added = page.locator(".diff .dadd").all_inner_texts()
+    assert any("29 May 2025" in line for line in added), added
+    page.click("#keep")
+    assert "Your edit is kept" in page.inner_text(".flash") and page.locator(".diff").count() == 0
+    page.click("#approve")
+    (topic,) = site.discourse.topics.values()
+    assert "A closing line from Ann." in topic.raw
+
+
+def test_the_session_cookie_is_secure_behind_https(tmp_path):
+    site_config = parse_config({"server": {"public_url": "https://compass.example.org", "secret": "k"},
+                                "storage": {"url": f"sqlite:///{tmp_path / 'c.db'}"},
+                                "digests": [{"name": "d", "kind": "community", "schedule": "weekly monday 09:00",
+                                             "review": {"mode": "veto", "reviewers": ["ann@example.org"]}}]})
+    compass = Compass(site_config)
+    server = HealthServer(Metrics(), check=lambda: {"database": "ok"}, port=0, review=create_app(compass)).start()
+    try:
+        link = compass.sign_in_link(Reviewer(email="ann@example.org"))
+        assert link.startswith("https://compass.example.org/review/signin?token=")
+        response = httpx.get(f"{server.url}/review/signin?" + link.split("?", 1)[1])  # as the TLS proxy forwards it
+        assert response.status_code == 200
+        cookie = response.headers["set-cookie"].lower()
+        assert "secure" in cookie and "httponly" in cookie and "samesite=strict" in cookie
+        assert "default-src 'none'" in response.headers["content-security-policy"]
+    finally:
+        server.stop()
+        compass.close()
