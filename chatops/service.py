@@ -604,8 +604,9 @@ class Compass:
         if self._secret is None:
             import secrets
 
-            log.warning("server.secret is not set (COMPASS_WEB_SECRET): review sign-in links and sessions "
-                        "work only with this process until it restarts")
+            if any(d.review is not None for d in self.config.digests):
+                log.warning("server.secret is not set (COMPASS_WEB_SECRET): review sign-in links and sessions "
+                            "work only with this process until it restarts")
             self._secret = secrets.token_urlsafe(32)
         return self._secret
 

@@ -52,6 +52,9 @@ def create_app(compass: Compass) -> Starlette:
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]),
                       trim_blocks=True, lstrip_blocks=True)
     secure = (compass.config.server.public_url or "").startswith("https://")
+    for name in ("base.html", "message.html", "signin.html", "list.html", "draft.html"):
+        env.get_template(name)  # compiled at start-up, not by the first reviewer's request
+    to_html("")  # builds the Markdown renderer now, likewise
 
     def page(request: Request, template: str, status: int = 200, **values: Any) -> HTMLResponse:
         values.setdefault("who", _who(request))
