@@ -244,15 +244,45 @@ def _carries_whole(target: Target) -> bool:
     return not (target.zulip is not None and target.zulip.mode == "summary")
 
 
-def _with_text(post: Post, target: Target, text: str) -> Post:
-    """``post`` with the reviewer's text as its body (and, for Zulip, its messages split afresh)."""
-    if not _carries_whole(target) or text == post.body:
+def _with_text(post: Post, target: Target, original: str, text: str) -> Post:
+    """``post`` with the reviewer's edit of ``original`` applied to its body (and, for Zulip, its messages
+    split afresh). A target whose body is ``original`` gets ``text`` as it is; one whose renderer shaped the
+    digest differently (e.g. cut to Discourse's post limit) gets the same changes, hunk by hunk."""
+    if not _carries_whole(target):
+        return post
+    body = text if post.body.strip("\n") == original.strip("\n") else apply_edit(original, text, post.body)
+    if body == post.body:
         return post
     if target.zulip is not None:
         from digests.render import split_message
 
-        return dataclasses.replace(post, body=text, messages=tuple(split_message(text)))
-    return dataclasses.replace(post, body=text)
+        return dataclasses.replace(post, body=body, messages=tuple(split_message(body)))
+    return dataclasses.replace(post, body=body)
+
+
+def apply_edit(original: str, edited: str, body: str) -> str:
+    """The changes from ``original`` to ``edited`` made to ``body``, a differently shaped rendering of the same
+    digest: each changed block of lines is found in ``body`` and replaced; an insertion goes after the line it
+    followed. A change whose lines ``body`` does not have (it left them out) is not applied there."""
+    old_lines, new_lines, out = original.splitlines(), edited.splitlines(), body.splitlines()
+    matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+    for tag, i1, i2, j1, j2 in reversed(matcher.get_opcodes()):
+        if tag == "equal":
+            continue
+        replacement = new_lines[j1:j2]
+        if i2 > i1:  # replace or delete: find the old lines in the body
+            old = old_lines[i1:i2]
+            at = next((k for k in range(len(out) - len(old) + 1) if out[k:k + len(old)] == old), None)
+            if at is not None:
+                out[at:at + len(old)] = replacement
+        elif i1 == 0:
+            out[0:0] = replacement
+        else:  # an insertion: after the line it follows in the original
+            anchor = old_lines[i1 - 1]
+            at = next((k for k in range(len(out)) if out[k] == anchor), None)
+            if at is not None:
+                out[at + 1:at + 1] = replacement
+    return "\n".join(out) + ("\n" if body.endswith("\n") else "")
 
 
 def as_published(compass: Compass, draft: Draft) -> list[tuple[str, str, Post | None]]:
@@ -264,7 +294,7 @@ def as_published(compass: Compass, draft: Draft) -> list[tuple[str, str, Post | 
     out = []
     for key, status, post in draft.posts:
         if post is not None and draft.edited is not None and key in targets and status == Status.DRAFT:
-            post = _with_text(post, targets[key], draft.edited)
+            post = _with_text(post, targets[key], draft.original, draft.edited)
         out.append((key, status, post))
     return out
 
@@ -491,7 +521,8 @@ def _release(compass: Compass, draft: Draft) -> None:
             ref = read_remote_ref(row.target, row.remote_ref)
             changes: dict[str, object] = {"status": Status.PENDING}
             if isinstance(ref, Post) and draft.edited is not None:
-                changes["remote_ref"] = {"post": _with_text(ref, targets[row.target], draft.edited).to_json()}
+                changes["remote_ref"] = {"post": _with_text(ref, targets[row.target], draft.original,
+                                                            draft.edited).to_json()}
             save_publication(session=session, row=row, **changes)
 
 

@@ -318,3 +318,16 @@ def test_newer_notes_after_an_edit_are_shown_and_taken_or_kept(tmp_path, notes_d
         assert actions == ["drafted", "edited", "newer notes", "kept edit", "newer notes", "took newer", "approved"]
     finally:
         compass.close()
+
+
+def test_an_edit_reaches_a_target_whose_rendering_is_shaped_differently():
+    from chatops.review import apply_edit
+
+    original = "# Digest\n\n- Ann joined\n- Bob fixed CI\n- Cy wrote docs\n- Di gave a talk\n"
+    # Another target's rendering of the same digest: cut short, with a closing line of its own.
+    body = "# Digest\n\n- Ann joined\n- Bob fixed CI\n\n(cut to the forum's limit)\n"
+    edited = "# Digest\n\nWelcome!\n\n- Ann Lee joined\n- Bob fixed CI\n- Di gave a talk\n"
+    assert apply_edit(original, edited, body) == (
+        "# Digest\n\nWelcome!\n\n- Ann Lee joined\n- Bob fixed CI\n\n(cut to the forum's limit)\n")
+    assert apply_edit(original, edited, original) == edited
+    assert apply_edit(original, original, body) == body
