@@ -152,9 +152,12 @@ class Zulip(Model):
     streams: list[str] = []
     shoutout_rate_limit: int = Field(10, ge=1, description="shout-outs one user may give per hour")
     shoutout_max_length: int = Field(1000, ge=10, le=9000)
+    command_budget: int = Field(30, ge=1, description="commands one person may send per minute (shout-outs too)")
+    catch_up_horizon: Duration = dt.timedelta(days=7)  # how far back a catch-up after a restart looks at most
     bot_name: str = "compass"
 
     _site = field_validator("site")(lambda v: _check_url(v))
+    _horizon = field_validator("catch_up_horizon", mode="before")(lambda v: _parse_duration(v))
 
     @field_validator("email")
     @classmethod

@@ -48,6 +48,7 @@ class Chat:
             "zulip": {
                 "site": "https://chat.example.org", "email": "compass-bot@example.org", "api_key": "k",
                 "admins": ["ada@example.org"], "shoutout_rate_limit": rate_limit, "shoutout_max_length": max_length,
+                "command_budget": 100000,  # these dialogs test the commands; flooding is test_fault_chat's
             },
             "digests": [
                 {"name": "weekly", "kind": "celebratory", "schedule": "weekly monday 09:00"},

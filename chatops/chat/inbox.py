@@ -15,6 +15,10 @@ worker threads:
 - ``wait_for_room`` holds the adapter back from fetching more while the workers hold more than
   ``BACKLOG_PER_WORKER`` items each (at most ``BACKLOG_PATIENCE`` seconds), so a burst comes in fewer,
   larger batches;
+- ``catch_up(found)`` takes what a catch-up search found after a restart or a lost queue: what the
+  ledger does not hold is handed over, and the cursor moves over the prefix already handled (never over
+  a message handed over now), so a catch-up that fails or is cut short is simply done again;
+  ``confirm_owed()`` posts the confirmations of shout-outs recorded but not confirmed before a restart;
 - ``later(action)`` runs decoration (reactions) on its own thread once no command is pending, so a
   :tada: never delays a confirmation.
 
@@ -110,6 +114,9 @@ class Inbox:
         self._decorations.put(_STOP)
         for thread in self._threads:
             thread.join(timeout=30)
+        flush = getattr(self.handler, "flush_replies", None)
+        if flush is not None:
+            flush()  # the reply ids still waiting to be recorded
 
     # -- what the adapter hands over --------------------------------------------------------
 
@@ -154,6 +161,40 @@ class Inbox:
                 if left <= 0:
                     break
                 self._room.wait(min(left, 0.1))  # a worker wakes it; the timeout only watches ``stop``
+
+    # -- catching up after a restart or a lost queue ------------------------------------------
+
+    def cursor(self) -> int | None:
+        """The catch-up cursor: every message addressed to compass up to this id was handled."""
+        return self.handler.chat_cursor()
+
+    def catch_up(self, found: Sequence[tuple[int, IncomingMessage | None]]) -> None:
+        """Hand over what a catch-up search found (``(id, message)`` in id order; ``None``: not for compass)
+        that the ledger does not hold, then move the cursor over the prefix that was already settled.
+
+        The cursor only moves over messages handled *before* this catch-up (or not addressed to compass),
+        so one that is handed over now and then lost (a crash, a failure) is searched for again next time.
+        """
+        ids = [message_id for message_id, _ in found]
+        handled = self.handler.handled_among(ids) if ids else set()
+        settled: int | None = None
+        gap = False
+        for message_id, message in found:
+            done = message_id in handled or message is None or not self.handler.wants(message)
+            if not gap and done:
+                settled = message_id
+            gap = gap or not done
+            if not done and message is not None:
+                self.add(message)
+        self.flush()
+        if settled is not None:
+            self.handler.save_cursor(settled)
+
+    def confirm_owed(self) -> int:
+        """Post the confirmations owed for shout-outs recorded but not (known to be) confirmed: the process
+        died, or the reply failed, between recording and replying. Each is looked up first, so one that
+        went out is never posted again; returns how many were posted now."""
+        return self.handler.confirm_owed(self.chat)
 
     # -- workers ----------------------------------------------------------------------------
 

@@ -95,7 +95,31 @@ class CommandHandler(Protocol):
         ...
 
     def newest_handled(self) -> int | None:
-        """The id of the newest message already handled (where a catch-up after a restart starts)."""
+        """The id of the newest message already handled (``compass status`` shows it)."""
+        ...
+
+    def chat_cursor(self) -> int | None:
+        """The catch-up cursor: every message addressed to compass up to this id was handled."""
+        ...
+
+    def save_cursor(self, message_id: int) -> None:
+        """Move the catch-up cursor forward (never back)."""
+        ...
+
+    def handled_among(self, message_ids: Sequence[int]) -> set[int]:
+        """Which of these messages were already handled (the ledger)."""
+        ...
+
+    def wants(self, message: IncomingMessage) -> bool:
+        """Whether compass answers this message at all (a request to it, not a bot's)."""
+        ...
+
+    def confirm_owed(self, chat: ChatPort) -> int:
+        """Post the confirmations owed for shout-outs recorded but not confirmed; how many were posted."""
+        ...
+
+    def flush_replies(self) -> None:
+        """Record the ids of the replies sent so far (they are recorded in batches)."""
         ...
 
     def handle(self, message: IncomingMessage, chat: ChatPort) -> object | None: ...

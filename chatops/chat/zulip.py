@@ -6,11 +6,13 @@ thread). It drives ``register``/``get_events`` of the official ``zulip`` client 
 
 - the queue is registered for ``message`` and ``update_message`` events with ``apply_markdown=False``,
   so commands see the raw Markdown people typed (``@**Jane Doe|8**``), not HTML;
-- ``BAD_EVENT_QUEUE_ID`` (the server garbage-collected the queue, or restarted) re-registers at once and
-  then *catches up*: messages that mention the bot or are direct messages, newer than the last one seen,
-  are fetched by narrow search, so nothing sent while no queue existed is lost; at start-up the same
-  search (bounded to the newest ``STARTUP_CATCH_UP``) answers what came in after the newest message the
-  database says was handled, i.e. while compass was stopped;
+- at start-up and after ``BAD_EVENT_QUEUE_ID`` (the server garbage-collected the queue, or restarted) it
+  registers and then *catches up* from what was handled, not from a high-water mark: messages that
+  mention the bot or are direct messages are searched for, paging back to the catch-up cursor (every
+  message to compass up to it was handled) or to ``zulip.catch_up_horizon`` (7 days), and those the
+  ledger does not hold are handed to the inbox; each search is retried with backoff until Zulip
+  answers, and a catch-up that fails never moves the cursor (``Inbox.catch_up``). The first
+  registration then confirms the shout-outs recorded before a restart and never confirmed;
 - 429 waits for the server's ``retry-after``; 5xx, timeouts and refused connections back off
   exponentially (0.5 s doubling to 30 s) with jitter, and a success resets the delay;
 - each message is claimed in the database before it is handled (``Dispatcher``), so a message delivered
@@ -42,7 +44,7 @@ from urllib.parse import quote
 from chatops.chat.inbox import BACKLOG_PATIENCE, BACKLOG_PER_WORKER, BATCH, Inbox
 from chatops.chat.ports import CommandHandler, IncomingMessage, MessageEdit
 from chatops.errors import AuthError, ConfigError, PublishError, RateLimited
-from chatops.retry import Backoff, RetryPolicy, Stopped, retry_call
+from chatops.retry import Backoff, RetryPolicy, Stopped, pause, retry_call
 from chatops.zulip_errors import error_for
 
 if TYPE_CHECKING:
@@ -64,7 +66,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 EVENT_TYPES = ["message", "update_message"]
-STARTUP_CATCH_UP = 200  # at most this many mentions (and as many DMs) sent while compass was stopped
+CATCH_UP_PAGE = 200  # messages per catch-up search request (paging back as far as needed)
 
 
 def _get_messages(client: Any, request: dict[str, Any]) -> Mapping[str, Any]:
@@ -146,7 +148,7 @@ class ZulipChat:
             others = [
                 r["email"] for r in message.raw.get("display_recipient", []) or []
                 if isinstance(r, Mapping) and r.get("id") != bot.user_id
-            ] or [message.sender_email]
+            ] or ([message.sender_email] if message.sender_email else [message.sender_id])
             prefix = ""
             request: dict[str, Any] = {"type": "private", "to": others}
         else:
@@ -249,6 +251,7 @@ class ZulipBot:
         self._bots: dict[int, bool] = {}
         self._users_loaded_at = -1e9
         self._seen: collections.OrderedDict[int, None] = collections.OrderedDict()
+        self._confirmed = False  # owed confirmations are posted once, after the first catch-up
         self._stop = threading.Event()
         self.event_lag_seconds: float | None = None  # how old the last message was when its event arrived
 
@@ -408,61 +411,81 @@ class ZulipBot:
         queue_id = str(result["queue_id"])
         last_event_id = int(result.get("last_event_id", -1))
         self.max_message_length = int(result.get("max_message_length") or 10000)
+        # At start-up and after any lost queue: everything addressed to compass since the cursor (the
+        # oldest message not yet handled), retried until Zulip answers. A catch-up that fails raises
+        # here, before the cursor moves: the next registration starts from the same place.
         newest = result.get("max_message_id")
-        if self.last_message_id is not None:
-            self._catch_up(self.last_message_id)
-        else:
-            handled = self._newest_handled()
-            if newest is not None:
-                self.last_message_id = int(newest)
-            if handled is not None:
-                # Start-up: answer what was addressed to compass while it was stopped (the newest
-                # STARTUP_CATCH_UP of them); the exactly-once claim skips anything already handled.
-                self._catch_up(handled, limit=STARTUP_CATCH_UP)
+        self._catch_up(int(newest) if newest is not None else None)
+        if not self._confirmed:
+            self._confirmed = True
+            self.inbox.confirm_owed()  # shout-outs recorded before a restart and never confirmed
         log.info("Registered Zulip event queue %s", queue_id)
         return queue_id, last_event_id
 
-    def _newest_handled(self) -> int | None:
-        try:
-            return self.handler.newest_handled()
-        except Exception:  # without it the bot starts from now, as before
-            log.warning("Could not read the last handled message; not catching up", exc_info=True)
-            return None
+    def _catch_up(self, newest: int | None = None) -> None:
+        """Fetch everything addressed to compass since the catch-up cursor and hand what was not handled
+        to the inbox (``Inbox.catch_up`` moves the cursor).
 
-    def _catch_up(self, after: int, *, limit: int | None = None) -> None:
-        """Handle messages addressed to the bot that arrived after ``after`` while no queue existed.
-
-        With ``limit`` (at start-up, when the gap may be long), only the newest ``limit`` mentions and
-        the newest ``limit`` direct messages are looked at.
+        The cursor is the newest message such that every message to compass up to it was handled
+        (the ledger, ``handled_messages``, says which were), not the newest one handled: workers handle
+        senders in parallel, so a message below the newest handled one may still have been in flight.
+        On a first start (nothing ever handled) the cursor is set to the newest message and nothing older is
+        answered. Without a cursor (after an upgrade) or after a long outage, it pages back as far as the horizon
+        (``zulip.catch_up_horizon``, 7 days by default). Each page is searched with backoff until it
+        answers (or the bot stops): a failed catch-up raises before the cursor moves, and the next
+        registration starts again from the same cursor.
         """
+        cursor = self.inbox.cursor()
+        if cursor is None and newest is not None and self.handler.newest_handled() is None:
+            # A first start (nothing handled, ever): what was said before compass existed is not for it.
+            self.inbox.handler.save_cursor(newest)
+            log.info("First start: catching up from message %s on", newest)
+            return
+        horizon = time.time() - self.zulip.catch_up_horizon.total_seconds()
+        found: dict[int, Mapping[str, Any]] = {}
         for narrow in ([{"operator": "is", "operand": "mentioned"}], [{"operator": "is", "operand": "dm"}]):
-            if limit is not None:
-                request = {
-                    "anchor": "newest", "num_before": limit, "num_after": 0,
-                    "narrow": narrow, "apply_markdown": False,
-                }
-                result = self.call("messages", functools.partial(_get_messages, request=request))
-                for raw in result.get("messages", []):
-                    if int(raw["id"]) > after:
-                        self._on_message(raw, raw.get("flags", []), caught_up=True)
-                self._flush()
-                continue
-            anchor = after
+            anchor: int | str = "newest"
             while True:
                 request = {
-                    "anchor": anchor, "num_before": 0, "num_after": 200, "include_anchor": False,
-                    "narrow": narrow, "apply_markdown": False,
+                    "anchor": anchor, "num_before": CATCH_UP_PAGE, "num_after": 0,
+                    "include_anchor": anchor == "newest", "narrow": narrow, "apply_markdown": False,
                 }
-                result = self.call("messages", functools.partial(_get_messages, request=request))
-                messages = result.get("messages", [])
-                for raw in messages:
-                    flags = raw.get("flags", [])
-                    self._on_message(raw, flags, caught_up=True)
-                self._flush()
-                if result.get("found_newest", True) or not messages:
+                result = self._search(request)
+                page = result.get("messages", [])
+                for raw in page:
+                    if (cursor is None or int(raw["id"]) > cursor) and float(raw.get("timestamp") or 0) >= horizon:
+                        found[int(raw["id"])] = raw
+                if not page or result.get("found_oldest", False):
                     break
-                anchor = int(messages[-1]["id"])
-        log.info("Caught up on messages after %s", after)
+                oldest = page[0]
+                if (cursor is not None and int(oldest["id"]) <= cursor) or float(oldest.get("timestamp") or 0) < horizon:
+                    break
+                anchor = int(oldest["id"])
+        entries = []
+        for message_id in sorted(found):
+            raw = found[message_id]
+            if self.last_message_id is None or message_id > self.last_message_id:
+                self.last_message_id = message_id
+            self._seen[message_id] = None  # the same message arriving as an event is not handed over twice
+            entries.append((message_id, self._addressed(raw, raw.get("flags", []))))
+        self.inbox.catch_up(entries)
+        log.info("Caught up: %d message(s) to compass since %s", len(entries),
+                 f"message {cursor}" if cursor is not None else "the horizon")
+
+    def _search(self, request: dict[str, Any]) -> Mapping[str, Any]:
+        """One page of a catch-up search, retried with backoff until Zulip answers; ``Stopped`` on stop."""
+        backoff = self.backoff.fresh()
+        while True:
+            try:
+                return self.call("messages", functools.partial(_get_messages, request=request))
+            except AuthError:
+                raise
+            except PublishError as exc:
+                delay = backoff.next()
+                log.warning("Catching up: the search failed (%s); trying again in %.1f s (the cursor stays)",
+                            exc.reason, delay)
+                if pause(delay, self._stop):
+                    raise Stopped(exc) from exc
 
     # -- events -----------------------------------------------------------------------------
 
@@ -494,16 +517,21 @@ class ZulipBot:
         self._seen[message_id] = None
         if len(self._seen) > 20000:
             self._seen.popitem(last=False)
+        message = self._addressed(raw, flags)
+        if message is not None:
+            self.inbox.add(message)  # a long events batch goes to the workers in slices as it is read
+
+    def _addressed(self, raw: Mapping[str, Any], flags: Iterable[str]) -> IncomingMessage | None:
+        """The message as compass sees it, or ``None`` when it is not for compass (its own, a bot's, a
+        channel compass does not listen to, no mention)."""
         sender_id = int(raw.get("sender_id", 0))
         if sender_id == self.user_id:
-            return
+            return None
         if sender_id not in self._bots:
             self._load_users()
         if self._bots.get(sender_id, False):
-            return
-        message = self._incoming(raw, flags)
-        if message is not None:
-            self.inbox.add(message)  # a long events batch goes to the workers in slices as it is read
+            return None
+        return self._incoming(raw, flags)
 
     def _incoming(self, raw: Mapping[str, Any], flags: Iterable[str]) -> IncomingMessage | None:
         content = str(raw.get("content", ""))

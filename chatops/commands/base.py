@@ -50,6 +50,7 @@ class Settings:
     rate_limit_per_hour: int = 10
     max_length: int = 1000
     site: str | None = None
+    command_budget: int = 30  # commands one person may send per minute (chatops.commands.budget)
 
     @classmethod
     def from_config(cls, config: Config | None) -> Settings:
@@ -62,6 +63,7 @@ class Settings:
             rate_limit_per_hour=zulip.shoutout_rate_limit,
             max_length=zulip.shoutout_max_length,
             site=zulip.site,
+            command_budget=zulip.command_budget,
         )
 
 

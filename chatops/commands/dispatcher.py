@@ -31,7 +31,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
@@ -42,6 +43,7 @@ from chatops.chat.ports import ChatPort, IncomingMessage, MessageEdit
 from chatops.clock import Clock, utc_now
 from chatops.commands import shoutout
 from chatops.commands.base import CommandContext, CommandError, Reply, Settings
+from chatops.commands.budget import Budget, refusal
 from chatops.commands.mentions import (
     parse_recipients,
     split_at_bot_mention,
@@ -51,14 +53,19 @@ from chatops.commands.mentions import (
 from chatops.commands.registry import CATALOG, find, split_command, suggest
 from chatops.commands.safety import safe_reply
 from chatops.storage.shoutouts import (
+    chat_cursor,
     claim_event,
     claim_events,
     clear_attempts,
     edit_shoutout,
     get_shoutout_by_message,
+    handled_among,
     mark_attempts,
     newest_handled_message,
     record_event_replies,
+    record_event_reply,
+    save_chat_cursor,
+    unconfirmed_shoutouts,
 )
 from digests.markdown import escape_inline
 
@@ -69,6 +76,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+REPLIES_BATCH = 32  # reply ids recorded in one statement (SQLite, after the transaction)
+REPLIES_EVERY = 0.5  # seconds a reply id waits at most before it is recorded
 SORRY = "Sorry, something went wrong on my side while handling that. The admins can find the details in the bot's log."
 
 
@@ -131,6 +140,14 @@ class Dispatcher:
         # SQLite has one writer at a time and its busy handler sleeps in steps of up to 100 ms: queue the
         # writers of this process on a lock instead.
         self._write_lock = threading.Lock() if database.dialect == "sqlite" else None
+        self.started = clock()  # owed confirmations are those claimed before this (never one in flight here)
+        self.budget = Budget(self.settings.command_budget, clock=lambda: self.clock().timestamp())  # per person, all commands (fair chat)
+        # Ids of replies sent after the transaction (SQLite), recorded in batches: a shout-out whose
+        # claim has no reply id is owed a confirmation (``confirm_owed``), looked up before it is posted.
+        self._replies: dict[str, int] = {}
+        self._replies_lock = threading.Lock()
+        self._replies_at = time.monotonic()
+        self._replies_timer: threading.Timer | None = None
 
     @property
     def bot_name(self) -> str:
@@ -163,6 +180,7 @@ class Dispatcher:
             settings = Settings.from_config(config)
             self.settings, self.config = settings, config
             self.bot_names.add(settings.bot_name)
+            self.budget.per_minute = settings.command_budget
             log.info("Chat commands now use the reloaded configuration")
         return self.config
 
@@ -199,7 +217,7 @@ class Dispatcher:
         """After the transaction: deferred work, the reply (unless already sent), the reaction."""
         if reply.later is not None:
             text = safe_reply(_run_later(reply.later, message))
-        if not sent:
+        if not sent and text:  # an empty reply: silence (a member past the command budget)
             reply_id = self._send(chat, message, text)
         if reply.reaction:
             try:
@@ -278,6 +296,8 @@ class Dispatcher:
                         continue
                     message = prepared.message
                     key = _key(message) if message.message_id is not None else None
+                    if not prepared.reply.text:
+                        continue  # silence: a member past the command budget
                     reply_id = self._reply_once(chat, message, safe_reply(prepared.reply.text),
                                                 taking_over=key in contended)
                     sent[index] = reply_id
@@ -359,6 +379,11 @@ class Dispatcher:
                 if key not in claimed:
                     continue  # handled before (or twice in this batch: the first one counts)
                 claimed.discard(key)
+            verdict = self.budget.take(message.sender_id or message.sender_email)
+            if verdict != "ok":  # past the budget: one polite refusal, then silence until it refills
+                text = refusal(self.budget.per_minute) if verdict == "refuse" else ""
+                done[index] = Prepared(message, word, Reply(text))
+                continue
             if find(word) is shoutout.COMMAND and not alone:
                 reply = self._add_shoutout(batch, session, message, chat, args, now)
                 if reply is None:
@@ -393,7 +418,91 @@ class Dispatcher:
 
     def finish(self, prepared: Prepared, chat: ChatPort) -> Outcome:
         """Reply to (and react on) a message ``prepare_many`` recorded."""
-        return self._finish(prepared.message, chat, prepared.word, prepared.reply, safe_reply(prepared.reply.text))
+        outcome = self._finish(prepared.message, chat, prepared.word, prepared.reply, safe_reply(prepared.reply.text))
+        if prepared.message.message_id is not None and outcome.reply_id is not None:
+            self._note_reply(_key(prepared.message), outcome.reply_id)
+        return outcome
+
+    # -- replies recorded in batches, owed confirmations, the catch-up ledger ----------------
+
+    def _note_reply(self, key: str, reply_id: int) -> None:
+        with self._replies_lock:
+            self._replies[key] = reply_id
+            due = len(self._replies) >= REPLIES_BATCH or time.monotonic() - self._replies_at >= REPLIES_EVERY
+            if not due and self._replies_timer is None:
+                self._replies_timer = threading.Timer(REPLIES_EVERY, self.flush_replies)
+                self._replies_timer.daemon = True
+                self._replies_timer.start()
+        if due:
+            self.flush_replies()
+
+    def flush_replies(self) -> None:
+        """Record the ids of the replies sent since the last flush, in one statement."""
+        with self._replies_lock:
+            replies, self._replies = self._replies, {}
+            self._replies_at = time.monotonic()
+            if self._replies_timer is not None:
+                self._replies_timer.cancel()
+                self._replies_timer = None
+        if not replies:
+            return
+        try:
+            with self._session() as session:
+                record_event_replies(session=session, replies=replies)
+        except Exception:  # they stay owed: confirm_owed looks them up before posting anything
+            log.warning("Could not record %d reply ids", len(replies), exc_info=True)
+
+    def confirm_owed(self, chat: ChatPort, *, horizon: dt.timedelta = dt.timedelta(days=7)) -> int:
+        """Confirm the shout-outs recorded whose confirmation is not known to have gone out (the process died,
+        or the reply failed, between recording and replying). Each is first looked up in the chat, so a reply
+        that went out is recorded, never posted again; the claim ``confirm:message:<id>`` keeps two replicas
+        from confirming one twice. Returns how many confirmations were posted now."""
+        self.flush_replies()
+        now = self.clock()
+        with self.database.session() as session:
+            owed = unconfirmed_shoutouts(session=session, since=now - horizon, before=self.started)
+        posted = 0
+        for saved in owed:
+            message = IncomingMessage(
+                sender_id=saved.giver_id, sender_email="", sender_name=saved.giver, stream=saved.stream,
+                topic=saved.topic, text="", message_id=saved.message_id, permalink=saved.permalink,
+            )
+            key = _key(message)
+            with self._session() as session:
+                if not claim_event(session=session, event_key=f"confirm:{key}", at=now):
+                    continue  # another replica confirmed it (or is doing so)
+                reply_id = chat.find_reply(message) if isinstance(chat, ReplyFinder) else None
+                if reply_id is None:
+                    reply_id = self._send(chat, message, safe_reply(shoutout.confirmation(saved).text))
+                    if reply_id is None:
+                        session.rollback()  # still owed: tried again at the next start or queue loss
+                        continue
+                    posted += 1
+                record_event_reply(session=session, event_key=key, reply_message_id=reply_id)
+        if owed:
+            log.info("Confirmed %d shout-out(s) recorded before a restart (%d were already confirmed)",
+                     posted, len(owed) - posted)
+        return posted
+
+    def chat_cursor(self) -> int | None:
+        with self.database.session() as session:
+            return chat_cursor(session=session)
+
+    def save_cursor(self, message_id: int) -> None:
+        with self._session() as session:
+            save_chat_cursor(session=session, message_id=message_id, at=self.clock())
+
+    def handled_among(self, message_ids: Sequence[int]) -> set[int]:
+        with self.database.session() as session:
+            return handled_among(session=session, message_ids=message_ids)
+
+    def wants(self, message: IncomingMessage) -> bool:
+        """Whether compass answers ``message`` at all: a request to it (``_is_request``), not a bot's."""
+        if message.is_bot or (self.bot_id is not None and message.sender_id == self.bot_id):
+            return False
+        self.refresh()
+        word, _ = split_command(self.command_text(message))
+        return self._is_request(message, word)
 
     def _is_request(self, message: IncomingMessage, word: str) -> bool:
         """Never noisy: in a channel, a mention in passing ("I think @compass could...") is not a request.

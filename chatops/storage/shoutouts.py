@@ -20,7 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from chatops.storage.tables import HandledMessageRecord, ShoutoutRecipientRecord, ShoutoutRecord
+from chatops.storage.tables import ChatCursorRecord, HandledMessageRecord, ShoutoutRecipientRecord, ShoutoutRecord
 from digests.model import Recipient, Shoutout, Window
 
 __all__ = [
@@ -450,7 +450,7 @@ def prune_handled_events(
     """
     result = session.connection().execute(
         sa.delete(_HANDLED).where(sa.or_(
-            sa.and_(_HANDLED.c.handled_at < now - keep, ~_HANDLED.c.event_key.like("cursor:%")),
+            _HANDLED.c.handled_at < now - keep,
             sa.and_(_HANDLED.c.event_key.like("attempt:%"), _HANDLED.c.handled_at < now - keep_attempts),
         ))
     )
@@ -472,31 +472,24 @@ def newest_handled_message(*, session: Session, recent: int = 100) -> int | None
 
 # --- the chat catch-up cursor and owed confirmations ---------------------------------------------
 
-_CURSOR_KEY = "cursor:chat"  # a row of handled_messages whose reply_message_id holds the cursor (never pruned)
-
-
-def chat_cursor(*, session: Session) -> int | None:
+def chat_cursor(*, session: Session, name: str = "chat") -> int | None:
     """The catch-up cursor: every message addressed to compass with an id up to it was handled."""
-    row = session.connection().execute(
-        sa.select(_HANDLED.c.reply_message_id).where(_HANDLED.c.event_key == _CURSOR_KEY)
-    ).first()
-    return None if row is None or row[0] is None else int(row[0])
+    row = session.get(ChatCursorRecord, name)
+    return None if row is None else int(row.message_id)
 
 
-def save_chat_cursor(*, session: Session, message_id: int, at: dt.datetime) -> None:
+def save_chat_cursor(*, session: Session, message_id: int, at: dt.datetime, name: str = "chat") -> None:
     """Move the cursor forward to ``message_id`` (never back: replicas may save theirs in any order)."""
-    current = chat_cursor(session=session)
-    if current is not None and current >= message_id:
-        return
-    if current is None:
-        session.connection().execute(
-            _CLAIM[session.get_bind().dialect.name], {"event_key": _CURSOR_KEY, "handled_at": at}
-        )
-    session.connection().execute(
-        sa.update(_HANDLED).where(_HANDLED.c.event_key == _CURSOR_KEY,
-                                  sa.or_(_HANDLED.c.reply_message_id.is_(None), _HANDLED.c.reply_message_id < message_id))
-        .values(reply_message_id=message_id, handled_at=at)
+    table: sa.Table = ChatCursorRecord.__table__  # type: ignore[attr-defined]
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    insert: Any = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = insert(table).values(name=name, message_id=message_id, updated_at=at)
+    statement = statement.on_conflict_do_update(
+        index_elements=["name"], set_={"message_id": message_id, "updated_at": at},
+        where=table.c.message_id < message_id,
     )
+    session.connection().execute(statement)
 
 
 def handled_among(*, session: Session, message_ids: Iterable[int]) -> set[int]:

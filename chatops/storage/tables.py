@@ -80,6 +80,16 @@ class HandledMessageRecord(SQLModel, table=True):
     reply_message_id: int | None = Field(default=None, sa_type=sa.BigInteger)
 
 
+class ChatCursorRecord(SQLModel, table=True):
+    """The chat catch-up cursor: every message addressed to compass up to ``message_id`` was handled."""
+
+    __tablename__ = "chat_cursor"
+
+    name: str = Field(primary_key=True, max_length=50)  # "chat": one cursor per chat platform
+    message_id: int = Field(sa_type=sa.BigInteger)
+    updated_at: dt.datetime = Field(sa_column=sa.Column(UTCDateTime(), nullable=False))
+
+
 class PublicationRecord(SQLModel, table=True):
     """One (digest, period, target): the unique key makes each publication happen once."""
 
