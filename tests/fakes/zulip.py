@@ -91,6 +91,7 @@ class Failure:
     path: str | None
     retry_after: float = 0.5
     drop: bool = False
+    method: str | None = None  # only requests with this method (None: any)
 
 
 class _Server(ThreadingHTTPServer):
@@ -208,10 +209,11 @@ class FakeZulip:
             self.queues.clear()
             self.changed.notify_all()
 
-    def fail_next(self, n: int = 1, *, status: int = 500, path: str | None = None, retry_after: float = 0.5) -> None:
+    def fail_next(self, n: int = 1, *, status: int = 500, path: str | None = None, retry_after: float = 0.5,
+                  method: str | None = None) -> None:
         """The next ``n`` requests (to ``path`` if given, e.g. ``"/api/v1/messages"``) get ``status``."""
         with self.lock:
-            self.failures.extend(Failure(status, path, retry_after) for _ in range(n))
+            self.failures.extend(Failure(status, path, retry_after, method=method) for _ in range(n))
 
     def drop_next(self, n: int = 1, *, path: str | None = None) -> None:
         """The next ``n`` requests (to ``path``) have their connection closed without an answer."""
@@ -373,10 +375,10 @@ class FakeZulip:
             calls.append(now)
             return True, self.rate_limit - len(calls), (calls[0] + self.rate_window - now)
 
-    def _failure(self, path: str) -> Failure | None:
+    def _failure(self, path: str, method: str | None = None) -> Failure | None:
         with self.lock:
             for failure in list(self.failures):
-                if failure.path is None or failure.path == path:
+                if (failure.path is None or failure.path == path) and (failure.method in (None, method)):
                     self.failures.remove(failure)
                     return failure
         return None
@@ -646,7 +648,7 @@ def _handler(fake: FakeZulip) -> type[BaseHTTPRequestHandler]:
                 return self._reply(200, _SERVER_SETTINGS, method, path)
             with fake.lock:
                 fake.requests.append((method, path, user.user_id if user else None))
-            failure = fake._failure(path)
+            failure = fake._failure(path, method)
             if failure is not None and failure.drop:
                 self.close_connection = True
                 self.connection.shutdown(socket.SHUT_RDWR)
