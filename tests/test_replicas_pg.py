@@ -43,7 +43,8 @@ def _config(tmp_path: Path, zulip: FakeZulip, bot, discourse: FakeDiscourse) -> 
     both = [{"discourse": {"category": "News"}}, {"zulip": {"stream": "announce", "topic": "{digest_title}"}}]
     data = {
         "community": {"name": "Replica test", "timezone": "Europe/London"},
-        "zulip": {"site": zulip.url, "email": bot.email, "shoutout_rate_limit": 100000, "bot_name": "compass"},
+        "zulip": {"site": zulip.url, "email": bot.email, "shoutout_rate_limit": 100000, "command_budget": 100000,
+                  "bot_name": "compass"},
         "discourse": {"url": discourse.url, "api_username": "compass", "category": "News"},
         "digests": [
             {"name": "community-hourly", "kind": "community", "schedule": "hourly", "grace": "2h",
