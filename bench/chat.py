@@ -87,8 +87,10 @@ def compass_bot(site: str, email: str, api_key: str, db_url: str, workers: int =
 
     logging.basicConfig(level=logging.WARNING)
     stop = _stop_on_sigterm()
+    # A burst from 40 people: the per-person limits (shout-outs an hour, commands a minute) are lifted.
     config = parse_config({"zulip": {"site": site, "email": email, "api_key": api_key, "shoutout_rate_limit": 100000,
-                                     "shoutout_max_length": 1000}, "storage": {"url": db_url}})
+                                     "command_budget": 100000, "shoutout_max_length": 1000},
+                           "storage": {"url": db_url}})
     database = Database.open(db_url)
     zulip_bot(config, database, workers=workers).run(stop)
     database.close()
