@@ -5,7 +5,9 @@ them to an ``Inbox``; the inbox gives them to the ``CommandHandler`` port (the c
 worker threads:
 
 - each sender is owned by one worker (by id), so one person's commands run in the order they were sent and
-  different people's in parallel;
+  different people's in parallel; a worker takes its senders' items round-robin (``_Lanes``), and
+  back-pressure counts at most ``BACKLOG_PER_WORKER`` items per sender, so one person's flood neither
+  stalls the others on that worker nor stops the adapter from fetching their messages;
 - messages read together are handed over in slices of ``BATCH``: the handler may record a slice at once
   (``prepare_many``: one transaction, the workers only reply) or leave it to the workers, which take what
   is waiting and handle it as one batch (``handle_many``); whether claims are held while replying (the
@@ -32,6 +34,7 @@ Example usage::
 
 from __future__ import annotations
 
+import collections
 import logging
 import queue
 import threading
@@ -65,6 +68,61 @@ BACKLOG_PATIENCE = 5.0  # seconds it waits for that at most (a platform queue mu
 _STOP = object()
 
 
+class _Lanes:
+    """One worker's queue: a lane (FIFO) per sender, taken round-robin across senders.
+
+    One person's items keep their order; another person's next item never waits behind more than one item
+    of each other sender in the same worker, however many one of them sent (fair chat under load).
+    ``get`` answers ``(sender, item)``; once ``close``d and empty, ``(0, _STOP)``.
+    """
+
+    def __init__(self) -> None:
+        self._ready = threading.Condition()
+        self._lanes: dict[int, collections.deque[Any]] = {}
+        self._turns: collections.deque[int] = collections.deque()  # senders with items, in turn order
+        self._closed = False
+
+    def put(self, key: int, item: Any) -> None:
+        with self._ready:
+            lane = self._lanes.get(key)
+            if lane is None:
+                lane = self._lanes[key] = collections.deque()
+                self._turns.append(key)
+            lane.append(item)
+            self._ready.notify()
+
+    def close(self) -> None:
+        with self._ready:
+            self._closed = True
+            self._ready.notify_all()
+
+    def _take(self) -> tuple[int, Any]:
+        key = self._turns.popleft()
+        lane = self._lanes[key]
+        item = lane.popleft()
+        if lane:
+            self._turns.append(key)  # this sender's next item waits for everyone else's turn
+        else:
+            del self._lanes[key]
+        return key, item
+
+    def get(self) -> tuple[int, Any]:
+        with self._ready:
+            while not self._turns:
+                if self._closed:
+                    return 0, _STOP
+                self._ready.wait()
+            return self._take()
+
+    def get_nowait(self) -> tuple[int, Any]:
+        with self._ready:
+            if not self._turns:
+                if self._closed:
+                    return 0, _STOP
+                raise queue.Empty
+            return self._take()
+
+
 @dataclass(frozen=True, slots=True)
 class _Recorded:
     """A message the handler already recorded; only its reply is left (``CommandHandler.finish``)."""
@@ -84,12 +142,16 @@ class Inbox:
         self.backoff = backoff or Backoff()
         self.handled = 0  # messages dispatched (read by /metrics)
         self._stop = threading.Event()
-        self._queues: list[queue.Queue[Any]] = []
+        self._queues: list[_Lanes] = []
         self._threads: list[threading.Thread] = []
         self._decorations: queue.Queue[Any] = queue.Queue()
         self._pending: list[IncomingMessage] = []
         self._last_submit = 0.0
         self._outstanding = 0  # items handed to the workers and not yet handled
+        # Per sender, and counted at most BACKLOG_PER_WORKER per sender: what back-pressure looks at, so one
+        # person's flood does not keep the adapter from fetching (and the workers from reaching) others.
+        self._by_sender: dict[int, int] = {}
+        self._backlog = 0
         self._room = threading.Condition()  # guards _outstanding; notified when the adapter may fetch again
         self._room_limit = 0
 
@@ -98,7 +160,7 @@ class Inbox:
     def start(self, stop: threading.Event) -> None:
         """Start the workers and the decoration thread; ``stop`` cuts retries short."""
         self._stop = stop
-        self._queues = [queue.Queue() for _ in range(self.workers)]
+        self._queues = [_Lanes() for _ in range(self.workers)]
         self._threads = [
             threading.Thread(target=self._work, args=(q,), name=f"compass-chat-{i}", daemon=True)
             for i, q in enumerate(self._queues)
@@ -110,7 +172,7 @@ class Inbox:
     def stop(self) -> None:
         """Finish what the workers hold, then stop them."""
         for q in self._queues:
-            q.put(_STOP)
+            q.close()
         self._decorations.put(_STOP)
         for thread in self._threads:
             thread.join(timeout=30)
@@ -151,12 +213,12 @@ class Inbox:
         transactions) per message.
         """
         limit = BACKLOG_PER_WORKER * len(self._queues)
-        if not limit or self._outstanding <= limit:
+        if not limit or self._backlog <= limit:
             return
         deadline = time.monotonic() + BACKLOG_PATIENCE
         with self._room:
             self._room_limit = limit
-            while self._outstanding > limit and not stop.is_set():
+            while self._backlog > limit and not stop.is_set():
                 left = deadline - time.monotonic()
                 if left <= 0:
                     break
@@ -218,28 +280,38 @@ class Inbox:
         self._last_submit = time.monotonic()
         with self._room:
             self._outstanding += 1
-        self._queues[key % len(self._queues)].put(item)
+            held = self._by_sender.get(key, 0)
+            self._by_sender[key] = held + 1
+            if held < BACKLOG_PER_WORKER:
+                self._backlog += 1
+        self._queues[key % len(self._queues)].put(key, item)
 
-    def _work(self, items: queue.Queue[Any]) -> None:
+    def _work(self, items: _Lanes) -> None:
         while True:
-            item = items.get()
+            key, item = items.get()
             if item is _STOP:
                 return
-            taken = [1]  # items taken from the queue (counted as taken, so the backlog stays right if one raises)
+            taken = [key]  # senders of the items taken (counted as taken, so the backlog stays right if one raises)
             try:
                 stop = self._work_on(items, item, taken)
             finally:
                 with self._room:
-                    self._outstanding -= taken[0]
-                    if self._outstanding <= self._room_limit:
+                    self._outstanding -= len(taken)
+                    for sender in taken:
+                        held = self._by_sender.pop(sender, 1) - 1
+                        if held > 0:
+                            self._by_sender[sender] = held
+                        if held < BACKLOG_PER_WORKER:
+                            self._backlog -= 1
+                    if self._backlog <= self._room_limit:
                         self._room.notify()
             if stop:
                 return
 
-    def _work_on(self, items: queue.Queue[Any], item: Any, taken: list[int]) -> bool:
+    def _work_on(self, items: _Lanes, item: Any, taken: list[int]) -> bool:
         """Handle ``item`` and, for a message, whatever else is already waiting; ``True`` once told to stop.
 
-        ``taken[0]`` counts the items taken from ``items`` (``item`` included).
+        ``taken`` lists the senders of the items taken from ``items`` (``item``'s included).
         """
         if isinstance(item, MessageEdit):
             self._handle(item)
@@ -251,13 +323,13 @@ class Inbox:
         batch = [item]
         while len(batch) < BATCH:
             try:
-                more = items.get_nowait()
+                sender, more = items.get_nowait()
             except queue.Empty:
                 break
             if more is _STOP:
                 self._handle_batch(batch)
                 return True
-            taken[0] += 1
+            taken.append(sender)
             if isinstance(more, IncomingMessage):
                 batch.append(more)
                 continue
