@@ -76,8 +76,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-REPLIES_BATCH = 32  # reply ids recorded in one statement (SQLite, after the transaction)
-REPLIES_EVERY = 0.5  # seconds a reply id waits at most before it is recorded
+REPLIES_BATCH = 100  # reply ids recorded in one statement (SQLite, after the transaction)
+REPLIES_EVERY = 1.0  # seconds a reply id waits at most before it is recorded
 SORRY = "Sorry, something went wrong on my side while handling that. The admins can find the details in the bot's log."
 
 
