@@ -20,7 +20,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from chatops.storage.tables import ChatCursorRecord, HandledMessageRecord, ShoutoutRecipientRecord, ShoutoutRecord
+from chatops.storage.tables import (
+    ChatCursorRecord,
+    HandledMessageRecord,
+    ShoutoutRecipientRecord,
+    ShoutoutRecord,
+)
 from digests.model import Recipient, Shoutout, Window
 
 __all__ = [
