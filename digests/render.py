@@ -82,6 +82,7 @@ _EMOJI: dict[str, tuple[str, str, str]] = {
     "wrench": ("wrench", "wrench", "\U0001f527"),
     "package": ("package", "package", "\U0001f4e6"),
     "warning": ("warning", "warning", "\u26a0\ufe0f"),
+    "fire": ("fire", "fire", "\U0001f525"),
 }
 
 

@@ -61,9 +61,9 @@ def test_check_prints_what_each_source_returned_and_cost(tmp_path, github, forum
     env = {"GITHUB_TOKEN": TOKEN, "DISCOURSE_API_KEY": "discourse-test-key", "XDG_CACHE_HOME": str(tmp_path / "c")}
     code, out, err = run(path, env=env)
     assert (code, err) == (0, ""), out
-    assert "ok      GitHub activity: 1 merged pull requests, 1 first-time contributors, 1 discussed threads, " \
-           "0 labelled issues  [5 requests, 5 rate-limit units]" in out
-    assert "ok      Discourse activity: 0 active topics, 0 show-and-tell topics, 1 unanswered topics  [3 requests" in out
+    assert "ok      GitHub activity: 1 merged pull request, 1 first-time contributor, 1 discussed thread, " \
+           "no labelled issues  [5 requests, 5 rate-limit units]" in out
+    assert "ok      Discourse activity: no active topics, no show-and-tell topics, 1 unanswered topic  [3 requests" in out
     # The second check is answered with 304s: the same requests, no rate-limit units.
     code, out, _ = run(path, "--format", "json", env=env)
     assert code == 0

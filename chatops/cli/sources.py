@@ -54,16 +54,19 @@ def _window(config: Any, since: str | None, until: str | None, days: int) -> Any
 
 def _activity_rows(activity: Any, timezone: str) -> list[Checked]:
     from digests.activity import status_line
+    from digests.sections.common import plural
 
     rows = []
     for status in activity.statuses:
         if status.source.startswith("GitHub"):
-            returned = (f"{len(activity.merged)} merged pull requests, {len(activity.first_timers)} first-time "
-                        f"contributors, {len(activity.discussed)} discussed threads, "
-                        f"{len(activity.help_wanted)} labelled issues")
+            returned = ", ".join((plural(len(activity.merged), "merged pull request"),
+                                  plural(len(activity.first_timers), "first-time contributor"),
+                                  plural(len(activity.discussed), "discussed thread"),
+                                  plural(len(activity.help_wanted), "labelled issue")))
         else:
-            returned = (f"{len(activity.topics)} active topics, {len(activity.deployments)} show-and-tell topics, "
-                        f"{len(activity.unanswered)} unanswered topics")
+            returned = ", ".join((plural(len(activity.topics), "active topic"),
+                                  plural(len(activity.deployments), "show-and-tell topic"),
+                                  plural(len(activity.unanswered), "unanswered topic")))
         line = status_line(status, timezone)
         notes = ([line] if line else []) + list(status.notes)
         state = {"ok": "ok", "cached": "cached", "unavailable": "failed"}[status.state]
@@ -147,7 +150,8 @@ def _check_notes(config: Any, cache: Any) -> Checked:
         return Checked("notes", "failed", "nothing", notes=[str(exc)])
     problems = [str(p) for p in report.problems]
     state = "failed" if problems and not report.documents else "ok"
-    return Checked("notes", state, f"{len(report.documents)} documents", notes=problems)
+    count = len(report.documents)
+    return Checked("notes", state, f"{count} document{'' if count == 1 else 's'}", notes=problems)
 
 
 def _check_releases(config: Any, window: Any, cache: Any) -> list[Checked]:
@@ -166,5 +170,6 @@ def _check_releases(config: Any, window: Any, cache: Any) -> list[Checked]:
         else:
             inside = [r for r in result.releases if r.date is not None and window.contains(r.date)]
             rows.append(Checked(f"releases: {result.source}", "cached" if result.stale else "ok",
-                                f"{len(inside)} releases in the period", notes=[result.stale] if result.stale else []))
+                                f"{len(inside)} release{'' if len(inside) == 1 else 's'} in the period",
+                                notes=[result.stale] if result.stale else []))
     return rows
