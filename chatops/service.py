@@ -167,14 +167,15 @@ class ServiceStatus:
         out = [f"compass status at {self.at:%Y-%m-%d %H:%M} UTC" + (f" ({self.config_path})" if self.config_path else "")]
         for digest in self.digests:
             head = f"{digest.name} ({digest.kind})" + (" [paused]" if digest.paused else "")
-            nxt = f"next run {digest.next_fire:%Y-%m-%d %H:%M} UTC" if digest.next_fire else "no next run"
+            nxt = f"next run {digest.next_fire.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC" if digest.next_fire else "no next run"
             out.append(f"{head}: {nxt}")
             if not digest.periods:
                 out.append("  no period published yet")
             for period in digest.periods:
                 targets = ", ".join(f"{t} {st}" + (f" ({err})" if err and st != "published" else "")
                                     for t, st, err in period.targets)
-                out.append(f"  {period.since:%Y-%m-%d %H:%M} to {period.until:%Y-%m-%d %H:%M}: {targets}")
+                since, until = period.since.astimezone(dt.UTC), period.until.astimezone(dt.UTC)
+                out.append(f"  {since:%Y-%m-%d %H:%M} to {until:%Y-%m-%d %H:%M} UTC: {targets}")
             for problem in digest.problems:
                 out.append(f"  {problem.kind.upper()}: {problem.since:%Y-%m-%d} to {problem.until:%Y-%m-%d}: "
                            f"{problem.reason}; republish with `{problem.command}`")

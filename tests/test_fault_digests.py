@@ -230,7 +230,7 @@ def test_status_cli_and_chat_command_show_failed_periods_with_the_command(tmp_pa
     result = CliRunner().invoke(cli, ["--config", str(path), "status", "--at", "2025-07-01T10:00Z"])
     assert result.exit_code == 1, result.output
     assert "community-monthly (community): next run 2025-08-01 09:00 UTC" in result.output
-    assert "2025-06-01 09:00 to 2025-07-01 09:00: outbox:../outbox failed (notes: notes/*.md: no files match" in result.output
+    assert "2025-06-01 09:00 to 2025-07-01 09:00 UTC: outbox:../outbox failed (notes: notes/*.md: no files match" in result.output
     assert ("FAILED: 2025-06-01 to 2025-07-01: outbox:../outbox: notes: notes/*.md: no files match" in result.output
             and "`compass digest post community-monthly --period 2025-06-01T09:00+00:00..2025-07-01T09:00+00:00`"
             in result.output)
@@ -268,3 +268,16 @@ def test_metrics_expose_failed_and_late_periods(tmp_path, database, db_url, monk
     text = runner.metrics.render().decode()
     assert 'compass_periods_unpublished{state="failed"} 1.0' in text
     assert 'compass_newest_publications{status="failed"} 1.0' in text
+
+
+def test_status_shows_times_in_utc_for_a_digest_in_another_zone(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert CliRunner().invoke(cli, ["config", "init"]).exit_code == 0  # Europe/London digests, a file outbox
+    assert CliRunner().invoke(cli, ["run", "--once", "--at", "2025-07-02"]).exit_code == 0
+    result = CliRunner().invoke(cli, ["status", "--at", "2025-07-02"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    # The first Tuesday of August 2025, 17:00 in London, is 16:00 UTC.
+    assert "community-monthly (community): next run 2025-08-05 16:00 UTC" in lines
+    assert "  2025-06-03 16:00 to 2025-07-01 16:00 UTC: outbox:var/outbox published" in lines
+    assert lines[-1] == "chat: catch-up cursor none yet; newest handled message none; 0 shout-out confirmation(s) owed"
