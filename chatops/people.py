@@ -97,16 +97,13 @@ def _zone(config: Config | None) -> ZoneInfo:
     return ZoneInfo(config.community.timezone if config is not None else "UTC")
 
 
-def _shoutouts_fingerprint(session: Any) -> str:
+def _newest_shoutout(session: Any) -> int:
     import sqlalchemy as sa
 
     from chatops.storage.tables import ShoutoutRecord
 
     table = ShoutoutRecord.__table__  # type: ignore[attr-defined]
-    row = session.connection().execute(sa.select(
-        sa.func.count(), sa.func.max(table.c.id), sa.func.max(table.c.updated_at), sa.func.max(table.c.retracted_at),
-        sa.func.count(table.c.retracted_at))).one()
-    return hashlib.sha256(repr(tuple(str(v) for v in row)).encode()).hexdigest()
+    return int(session.connection().execute(sa.select(sa.func.max(table.c.id))).scalar() or 0)
 
 
 def build_people(
@@ -141,8 +138,10 @@ def build_people(
                 report.documents_read += 1
             if progress is not None:
                 progress(i, total, source)
-        shoutouts_digest = _shoutouts_fingerprint(session)
-        chat_changed = known.get("shoutouts:*") != shoutouts_digest
+        # Shout-outs are read once, in the order they were recorded: the mark is the newest id read.
+        read_up_to = int(known.get("shoutouts:*", "0") or 0)
+        newest = _newest_shoutout(session)
+        chat_changed = newest > read_up_to
         release_items = [(f"release:{r.project}@{r.version}", r) for r in releases]
         release_changed = [(s, r) for s, r in release_items if s not in known]
         configured = _rules_fingerprint(rules)
@@ -156,24 +155,12 @@ def build_people(
             touched |= registry.forget_source(source)
         fresh: list[Sighting] = [s for _, sightings in pending.values() for s in sightings]
         if chat_changed:
-            from chatops.storage.shoutouts import list_shoutouts
+            from chatops.storage.shoutouts import list_shoutouts_after
 
-            current = list_shoutouts(session=session)
+            current = list_shoutouts_after(session=session, after_id=read_up_to)
             report.shoutouts_read = len(current)
-            ids = {f"shoutout:{s.id}" for s in current}
-            for source in [s for s in registry.sightings if s.startswith("shoutout:") and s not in ids]:
-                touched |= registry.forget_source(source)  # taken back
             for shoutout in current:
-                sightings = list(shoutout_sightings(shoutout))
-                from digests.people import sighting_digest
-
-                digest = sighting_digest(sightings)
-                source = sightings[0].source
-                if registry.digests.get(source) == digest:
-                    continue
-                touched |= registry.forget_source(source)
-                registry.digests[source] = digest
-                fresh += sightings
+                fresh += list(shoutout_sightings(shoutout))
         for source, release in release_changed:
             registry.digests[source] = "read"
             fresh += list(release_sightings(release))
@@ -186,7 +173,7 @@ def build_people(
         for source in ("shoutouts:*", "config:people"):
             registry.changed.add(source)
             registry.sightings.setdefault(source, [])
-        registry.digests["shoutouts:*"] = shoutouts_digest
+        registry.digests["shoutouts:*"] = str(max(newest, read_up_to))
         registry.digests["config:people"] = configured
         registry.prune(touched)
         report.people = len(registry.people)

@@ -189,3 +189,21 @@ def test_saved_registry_round_trips(database: Database) -> None:
         loaded = load_registry(session=session)
     ana = loaded.find("@alopez")[0]
     assert (ana.canonical(), ana.pronouns, list(ana.affiliations), ana.first_seen) == ("Ana Lopez", "she/her", ["acme"], when)
+
+
+def test_shoutouts_are_read_once_in_the_order_they_were_recorded(database: Database) -> None:
+    def give(n: int, to: str, user_id: int) -> None:
+        with database.session() as session:
+            record_shoutout(session=session, shoutout=Shoutout(
+                giver="Ana Lopez", giver_id=11, text=f"thanks {n}", created_at=dt.datetime(2024, 9, n, tzinfo=UTC),
+                recipients=(Recipient(name=to, user_id=user_id),)))
+
+    give(1, "Cy Dee", 33)
+    assert build_people(None, database, meetings=[], cache=None).shoutouts_read == 1
+    assert build_people(None, database, meetings=[], cache=None).shoutouts_read == 0  # nothing new
+    give(2, "Dora Fay", 44)
+    report = build_people(None, database, meetings=[], cache=None)
+    assert (report.shoutouts_read, report.new_people) == (1, 1)
+    with database.session() as session:
+        registry = load_registry(session=session)
+    assert sorted(p.canonical() for p in registry.people.values()) == ["Ana Lopez", "Cy Dee", "Dora Fay"]

@@ -43,6 +43,7 @@ __all__ = [
     "get_shoutout_by_message",
     "handled_among",
     "list_shoutouts",
+    "list_shoutouts_after",
     "list_shoutouts_for_person",
     "mark_attempt",
     "mark_attempts",
@@ -188,6 +189,16 @@ def list_shoutouts(
             recipients.append(Recipient(name=row.r_name, kind=row.r_kind, user_id=row.r_user_id))
     flush()
     return out
+
+
+def list_shoutouts_after(*, session: Session, after_id: int, limit: int | None = None) -> list[Shoutout]:
+    """The shout-outs recorded after the one with id ``after_id`` (by primary key), oldest first; taken-back
+    ones excluded. For readers that follow the table (the people registry), not for digests."""
+    query = select(ShoutoutRecord).where(col(ShoutoutRecord.id) > after_id, col(ShoutoutRecord.retracted_at).is_(None))
+    query = query.order_by(col(ShoutoutRecord.id))
+    if limit is not None:
+        query = query.limit(limit)
+    return _values(session, list(session.exec(query)))
 
 
 _LIST_SHOUTOUTS = (
