@@ -15,6 +15,7 @@ Example usage::
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import datetime as dt
 from collections.abc import Sequence
@@ -230,9 +231,15 @@ def save_registry(*, session: Session, registry: Registry, now: dt.datetime | No
     registry.changed.clear()
 
 
+_SNAPSHOT_PEOPLE = sa.select(*(_PEOPLE.c[name] for name in (
+    "id", "name", "fixed_name", "names", "handles", "user_id", "opted_out", "first_seen", "first_present",
+    "first_label", "first_role")))
+
+
 def _known(row: Any) -> KnownPerson:
-    person = _person(row)
-    return KnownPerson(id=row.id, name=row.fixed_name or row.name, handle=person.handle, user_id=row.user_id,
+    handles = row.handles or []
+    return KnownPerson(id=row.id, name=row.fixed_name or row.name, handle=handles[0] if handles else None,
+                       user_id=row.user_id,
                        opted_out=bool(row.opted_out), first_seen=row.first_seen,
                        first_present=row.first_present, first_label=row.first_label, first_role=row.first_role)
 
@@ -252,7 +259,7 @@ def load_snapshot(*, session: Session, window: Window, rules: PeopleRules | None
     lookup: dict[str, int] = {}
     name_ids: dict[str, set[int]] = {}
     for start in range(0, len(ids), _CHUNK):
-        for row in connection.execute(sa.select(_PEOPLE).where(_PEOPLE.c.id.in_(ids[start:start + _CHUNK]))):
+        for row in connection.execute(_SNAPSHOT_PEOPLE.where(_PEOPLE.c.id.in_(ids[start:start + _CHUNK]))):
             people[row.id] = _known(row)
             for handle in row.handles or []:
                 lookup.setdefault(f"h:{handle}", row.id)
@@ -265,12 +272,14 @@ def load_snapshot(*, session: Session, window: Window, rules: PeopleRules | None
             lookup.setdefault(key, next(iter(found)))
     previous: dict[int, dt.datetime | None] = {}
     for start in range(0, len(ids), _CHUNK):
-        query = (sa.select(_SIGHTINGS.c.person_id, sa.func.max(_SIGHTINGS.c.seen_at))
-                 .where(_SIGHTINGS.c.person_id.in_(ids[start:start + _CHUNK]), _SIGHTINGS.c.seen_at < window.since)
-                 .group_by(_SIGHTINGS.c.person_id))
+        # One index seek per person (a correlated MAX), not a scan of everyone's whole history.
+        last = (sa.select(sa.func.max(_SIGHTINGS.c.seen_at))
+                .where(_SIGHTINGS.c.person_id == _PEOPLE.c.id, _SIGHTINGS.c.seen_at < window.since)
+                .scalar_subquery())
+        query = sa.select(_PEOPLE.c.id, last).where(_PEOPLE.c.id.in_(ids[start:start + _CHUNK]))
         for pid, when in connection.execute(query):
-            previous[pid] = PersonSightingRecord.__table__.c.seen_at.type.process_result_value(  # type: ignore[attr-defined]
-                when, connection.dialect) if not isinstance(when, dt.datetime) or when.tzinfo is None else when
+            if when is not None:
+                previous[pid] = _aware(when)
     resolved: dict[tuple[str, str], int | None] = {}
     places: dict[str, frozenset[int]] = {}
     present: set[int] = set()
@@ -285,25 +294,40 @@ def load_snapshot(*, session: Session, window: Window, rules: PeopleRules | None
             if r.role in PRESENT_ROLES:
                 present.add(r.person_id)
     introduced = {r.person_id for r in rows if r.role == "introduction" and r.person_id is not None}
+    # Meetings on record (their check-ins share the meeting's time) from CONTINUITY before the window to its
+    # end, and the two last ones before it: enough to tell, for everyone in the window, whether the notes
+    # hold the meetings before their first sighting and the ones they missed, in a few indexed reads.
+    checkins = sa.select(_SIGHTINGS.c.seen_at).where(_SIGHTINGS.c.role == "checkin")
+    meeting_days = sorted({_aware(t) for t in connection.execute(
+        checkins.where(_SIGHTINGS.c.seen_at >= window.since - CONTINUITY, _SIGHTINGS.c.seen_at < window.until)
+        .distinct()).scalars()} - {None})  # type: ignore[type-var]
+    last_two: list[dt.datetime] = []
+    bound = window.since
+    for _ in range(CONTINUITY_MEETINGS):
+        found = _aware(connection.execute(
+            sa.select(sa.func.max(_SIGHTINGS.c.seen_at)).where(_SIGHTINGS.c.role == "checkin",
+                                                              _SIGHTINGS.c.seen_at < bound)).scalar())
+        if found is None:
+            break
+        last_two.append(found)
+        bound = found - dt.timedelta(hours=12)
     covered: dict[int, int] = {}
     start_at = None
     for pid, known in people.items():
-        if known.first_seen is not None and window.contains(known.first_seen) and known.first_role in OUTSIDE_MEETINGS:
+        first = known.first_seen
+        if first is None or not window.contains(first):
+            continue
+        if known.first_role in OUTSIDE_MEETINGS:
             if start_at is None:
                 start_at = _aware(connection.execute(sa.select(sa.func.min(_SIGHTINGS.c.seen_at))).scalar())
-            covered[pid] = CONTINUITY_MEETINGS * bool(start_at is not None and start_at <= known.first_seen - CONTINUITY)
-        elif known.first_seen is not None and window.contains(known.first_seen):
-            covered[pid] = connection.execute(
-                sa.select(sa.func.count(sa.distinct(_SIGHTINGS.c.place))).where(
-                    _SIGHTINGS.c.role == "checkin", _SIGHTINGS.c.seen_at >= known.first_seen - CONTINUITY,
-                    _SIGHTINGS.c.seen_at < known.first_seen - dt.timedelta(hours=12))).scalar_one()
+            covered[pid] = CONTINUITY_MEETINGS * bool(start_at is not None and start_at <= first - CONTINUITY)
+        else:
+            covered[pid] = (bisect.bisect_left(meeting_days, first - dt.timedelta(hours=12))
+                            - bisect.bisect_left(meeting_days, first - CONTINUITY))
     missed: dict[int, int] = {}
     for pid, before in previous.items():
-        if before is not None and pid in present and window.since - before >= rules.absence:
-            missed[pid] = connection.execute(
-                sa.select(sa.func.count(sa.distinct(_SIGHTINGS.c.place))).where(
-                    _SIGHTINGS.c.role == "checkin", _SIGHTINGS.c.seen_at > before + dt.timedelta(hours=12),
-                    _SIGHTINGS.c.seen_at < window.since)).scalar_one()
+        if before is not None and pid in present:
+            missed[pid] = sum(1 for day in last_two if day > before + dt.timedelta(hours=12))
     return build_snapshot(window, people, previous, present, introduced, covered, missed, rules.absence, lookup,
                           resolved, places)
 
