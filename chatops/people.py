@@ -53,6 +53,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int, str], None]
+_BUILD_LOCK = 7_402_115  # advisory lock id for building the people registry (PostgreSQL)
 
 
 def rules_from_config(config: Config | None) -> PeopleRules:
@@ -125,9 +126,17 @@ def build_people(
     zone = _zone(config)
     rules = rules_from_config(config)
     pending: dict[str, tuple[str, list[Sighting]]] = {}  # source -> (fingerprint, sightings)
+    # Fetch and parse the notes first, outside the database's write lock (a git fetch can take a while).
+    documents = _documents(config, notes=notes, meetings=meetings, cache=cache, report=report)
     with database.session() as session:
+        # Builds run one at a time (replicas, the bot and the CLI); the second then finds nothing to do.
+        import sqlalchemy as sa
+
+        if database.dialect == "postgresql":
+            session.connection().execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _BUILD_LOCK})
+        else:  # a write, even one that changes nothing, takes SQLite's write lock before anything is read
+            session.connection().execute(sa.text("DELETE FROM people_sources WHERE 1 = 0"))
         known = sources_read(session=session)
-        documents = _documents(config, notes=notes, meetings=meetings, cache=cache, report=report)
         total = len(documents)
         for i, (source, digest, load) in enumerate(documents, 1):
             if known.get(source) == digest:

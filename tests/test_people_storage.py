@@ -207,3 +207,30 @@ def test_shoutouts_are_read_once_in_the_order_they_were_recorded(database: Datab
     with database.session() as session:
         registry = load_registry(session=session)
     assert sorted(p.canonical() for p in registry.people.values()) == ["Ana Lopez", "Cy Dee", "Dora Fay"]
+
+
+def test_two_builds_at_once_make_each_person_once(db_url: str, tmp_path: Path) -> None:
+    import threading
+
+    notes = write(tmp_path / "team.md", NOTES)
+    first = Database.open(db_url)
+    databases = [first, Database.open(db_url)]
+    errors: list[BaseException] = []
+
+    def run(database: Database) -> None:
+        try:
+            build_people(None, database, notes=[str(notes)], cache=None)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(d,)) for d in databases]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    with first.session() as session:
+        registry = load_registry(session=session)
+    assert sorted(p.canonical() for p in registry.people.values()) == ["Ana Lopez", "Ben Ode", "Cy Dee"]
+    for database in databases:
+        database.close()
