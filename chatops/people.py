@@ -250,14 +250,17 @@ def window_people(
     releases: Iterable[Release] = (),
     shoutouts: Iterable[Shoutout] = (),
     read_meetings: Callable[[], Iterable[Meeting]] | None = None,
+    kind: str | None = None,
 ) -> PeopleSnapshot | None:
     """The people snapshot a digest of ``window`` uses (``read_meetings`` reads every meeting of the notes,
     when ``meetings`` are not handed in: the pipeline's ``load_meetings``).
 
     With a database and the configured sources, the stored registry is brought up to date and read for
     the window. Notes named on the command line or meetings handed in are read into a registry in memory
-    instead (a preview does not change the stored registry), from all of their history. None, with a
-    warning, when neither works: the digest then matches people within its own notes.
+    instead (a preview does not change the stored registry), from all of their history; there the chat
+    history is only the window's, so shout-outs are read for the celebratory digest alone (to know who is
+    thanked), never to decide who is new. None, with a warning, when neither works: the digest then
+    matches people within its own notes.
     """
     from chatops.errors import CompassError
 
@@ -276,7 +279,8 @@ def window_people(
             if read_meetings is None:
                 raise ValueError("no meetings to read people from (give meetings or read_meetings)")
             meetings = read_meetings()
-        return memory_registry(config, meetings, shoutouts, releases).snapshot(window)
+        chat = shoutouts if kind in (None, "celebratory") else ()
+        return memory_registry(config, meetings, chat, releases if kind != "technical" else ()).snapshot(window)
     except CompassError:
         raise
     except Exception as exc:  # noqa: BLE001

@@ -345,7 +345,7 @@ def build_digest(
     from chatops.people import window_people
 
     people = window_people(config, window, database=database, notes=notes, meetings=all_meetings if meetings is not None else None,
-                           releases=found_releases, shoutouts=given,
+                           releases=found_releases, shoutouts=given, kind=digest_cfg.kind,
                            read_meetings=lambda: load_meetings(config, notes=notes))
     digest = compile_digest(
         digest_cfg.kind,

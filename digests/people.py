@@ -112,6 +112,8 @@ class Directory:
     first: dict[str, set[str]] = field(default_factory=dict)  # first-name key -> full names
 
     snapshot: PeopleSnapshot | None = None  # the registry's answer for the window, when the caller has one
+    _known: dict[tuple[str | None, str | None, int | None, str | None], KnownPerson | None] = field(
+        default_factory=dict, repr=False)
 
     @classmethod
     def build(cls, meetings: Iterable[Meeting], snapshot: PeopleSnapshot | None = None) -> Directory:
@@ -139,7 +141,10 @@ class Directory:
         """The registry's person for a name, handle or chat id, when there is a snapshot and it knows them."""
         if self.snapshot is None:
             return None
-        return self.snapshot.identify(text, place=place, user_id=user_id, handle=handle)
+        key = (text, place, user_id, handle)
+        if key not in self._known:  # a digest names the same people many times
+            self._known[key] = self.snapshot.identify(text, place=place, user_id=user_id, handle=handle)
+        return self._known[key]
 
     def shown(self, person: Person) -> Person:
         """``person`` as the registry names them: one canonical name, the one profile handle, "someone" for
@@ -567,9 +572,10 @@ class Registry:
         for text in (s.name, s.handle, s.weak_handle):
             if text and (person_key(text) in rules.not_people):
                 return Resolution(None, "not-a-person", f"{text!r} is listed under not_people in config/people.yaml")
-        for text in (s.name, s.handle, s.weak_handle, str(s.user_id) if s.user_id else None, s.email):
-            if text and forget_key(text) in rules.forgotten:
-                return Resolution(None, "forgotten", "this person asked to be forgotten")
+        if rules.forgotten:
+            for text in (s.name, s.handle, s.weak_handle, str(s.user_id) if s.user_id else None, s.email):
+                if text and forget_key(text) in rules.forgotten:
+                    return Resolution(None, "forgotten", "this person asked to be forgotten")
         for handle in (s.handle, s.weak_handle):
             if handle and person_key(handle) in self._orgs and handle_key(handle) not in self._handle:
                 return Resolution(None, "organisation", f"@{handle} is an organisation, not a person")
@@ -736,7 +742,7 @@ class Registry:
             person.first_seen, person.first_role, person.first_label = s.when, s.role, s.label
         if s.role in PRESENT_ROLES and (person.first_present is None or s.when < person.first_present):
             person.first_present = s.when
-        if self.opted_out_by_config(person):
+        if self.rules.opt_out and not person.opted_out and self.opted_out_by_config(person):
             person.opted_out = True
 
     # -- changes --
