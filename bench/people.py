@@ -148,7 +148,8 @@ def main() -> None:
                 None, database, meetings=meetings, cache=None), args.runs)
             assert again.documents_read == 0
             window = last_month()
-            snap_time, snapshot = best(lambda database=database: people_snapshot(None, database, window), args.runs)
+            snap_time, snapshot = best(lambda database=database, window=window: people_snapshot(None, database, window),
+                                       args.runs)
             snap_cpu = CPU["last"]
             month = [m for m in meetings if m.date and m.date >= window.since.date()]
             month_dict, _ = best(lambda month=month, seen=seen: [seen.get(a.handle or (a.name or "").lower())
@@ -172,16 +173,16 @@ def main() -> None:
     lines = [
         "# People registry benchmark",
         "",
-        f"`python bench/people.py --runs {args.runs}` on {platform.python_implementation()} "
-        f"{platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs (shared machine), SQLite; "
-        f"fastest of {args.runs} runs, except the first build (one run); load average "
-        f"{os.getloadavg()[0]:.1f} at the end of the run (the machine is shared), so CPU times are shown too.",
+        (f"`python bench/people.py --runs {args.runs}` on {platform.python_implementation()} "
+         f"{platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs (shared machine), SQLite; "
+         f"fastest of {args.runs} runs, except the first build (one run); load average "
+         f"{os.getloadavg()[0]:.1f} at the end of the run (the machine is shared), so CPU times are shown too."),
         "",
         "Synthetic community, two meetings a week, people who come often, sometimes or once, first names shared,",
         "handles added years later, some renamed, first-name thanks in celebrations (bench/people.py).",
         "",
-        "| history | meetings | check-ins | people | build (rules + SQLite) | baseline: dict pass | rebuild, unchanged "
-        "| one month's resolution (CPU) | baseline: dict lookups for that month |",
+        ("| history | meetings | check-ins | people | build (rules + SQLite) | baseline: dict pass | rebuild, unchanged "
+         "| one month's resolution (CPU) | baseline: dict lookups for that month |"),
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for years, s in sizes.items():
@@ -196,10 +197,10 @@ def main() -> None:
          "or follow a handle added later). The month's snapshot named "
          f"{ten['named']} people, {ten['new']} new and {ten['back']} back."),
         "",
-        f"One month's resolution: {snapshots[10] * 1000:.1f} ms at 10 years (target < 50 ms); "
-        f"CPU time 30 years / 10 years = {flat:.2f} for months of the same density (flat: it reads only the "
-        "month's sightings, their people and the meetings just before, by index). The 1-year month has fewer "
-        "people in it (a young community), hence its lower figure.",
+        (f"One month's resolution: {snapshots[10] * 1000:.1f} ms at 10 years (target < 50 ms); "
+         f"CPU time 30 years / 10 years = {flat:.2f} for months of the same density (flat: it reads only the "
+         "month's sightings, their people and the meetings just before, by index). The 1-year month has fewer "
+         "people in it (a young community), hence its lower figure."),
         "",
         f"Target {'met' if met else 'NOT met'}.",
         "",

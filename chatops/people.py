@@ -222,11 +222,18 @@ def _documents(config: Config | None, *, notes: Sequence[str] | None, meetings: 
 
 def memory_registry(config: Config | None, meetings: Iterable[Meeting], shoutouts: Iterable[Shoutout] = (),
                     releases: Iterable[Release] = ()) -> Registry:
-    """A registry built in memory (no database): for previews over notes named on the command line."""
+    """A registry built in memory (no database): for previews over notes named on the command line.
+
+    Chat people are read once each (their first sighting in ``shoutouts``): enough to know who they are,
+    which is all one window of chat can tell."""
     zone = _zone(config)
     registry = Registry(rules_from_config(config))
     sightings: list[Sighting] = [s for m in meetings for s in meeting_sightings(m, zone=zone)]
-    sightings += [s for shoutout in shoutouts for s in shoutout_sightings(shoutout)]
+    chat: dict[tuple[int | None, str | None], Sighting] = {}
+    for shoutout in shoutouts:
+        for s in shoutout_sightings(shoutout):
+            chat.setdefault((s.user_id, s.name), s)
+    sightings += chat.values()
     sightings += [s for release in releases for s in release_sightings(release)]
     registry.observe_all(sightings)
     return registry

@@ -114,6 +114,7 @@ class Directory:
     snapshot: PeopleSnapshot | None = None  # the registry's answer for the window, when the caller has one
     _known: dict[tuple[str | None, str | None, int | None, str | None], KnownPerson | None] = field(
         default_factory=dict, repr=False)
+    _shown: dict[tuple[str, str, int | None, str | None], Person] = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(cls, meetings: Iterable[Meeting], snapshot: PeopleSnapshot | None = None) -> Directory:
@@ -149,10 +150,11 @@ class Directory:
     def shown(self, person: Person) -> Person:
         """``person`` as the registry names them: one canonical name, the one profile handle, "someone" for
         a person who opted out; unchanged when the registry does not know them."""
-        known = self.known(person.name, user_id=person.user_id, handle=person.handle)
-        if known is None:
-            return person
-        return _display(known, person)
+        key = (person.name, person.kind, person.user_id, person.handle)
+        if key not in self._shown:
+            known = self.known(person.name, user_id=person.user_id, handle=person.handle)
+            self._shown[key] = person if known is None else _display(known, person)
+        return self._shown[key]
 
     def person(self, name_or_handle: str, *, place: str | None = None) -> Person:
         if self.snapshot is not None:
@@ -299,6 +301,7 @@ def looks_like_handle(text: str) -> bool:
     return bool(_HANDLE.fullmatch(text.lower().lstrip("@")))
 
 
+@functools.lru_cache(maxsize=8192)
 def is_group(name: str) -> bool:
     """A team, a group or everyone ("the docs team", "all", "Steering Council"): thanked, never a person."""
     words = [w.strip("'\u2019.,!") for w in name.casefold().split()]
