@@ -298,19 +298,20 @@ def load_snapshot(*, session: Session, window: Window, rules: PeopleRules | None
     # end, and the two last ones before it: enough to tell, for everyone in the window, whether the notes
     # hold the meetings before their first sighting and the ones they missed, in a few indexed reads.
     checkins = sa.select(_SIGHTINGS.c.seen_at).where(_SIGHTINGS.c.role == "checkin")
-    meeting_days = sorted({_aware(t) for t in connection.execute(
+    days = (_aware(t) for t in connection.execute(
         checkins.where(_SIGHTINGS.c.seen_at >= window.since - CONTINUITY, _SIGHTINGS.c.seen_at < window.until)
-        .distinct()).scalars()} - {None})  # type: ignore[type-var]
+        .distinct()).scalars())
+    meeting_days: list[dt.datetime] = sorted({day for day in days if day is not None})
     last_two: list[dt.datetime] = []
     bound = window.since
     for _ in range(CONTINUITY_MEETINGS):
-        found = _aware(connection.execute(
+        latest = _aware(connection.execute(
             sa.select(sa.func.max(_SIGHTINGS.c.seen_at)).where(_SIGHTINGS.c.role == "checkin",
                                                               _SIGHTINGS.c.seen_at < bound)).scalar())
-        if found is None:
+        if latest is None:
             break
-        last_two.append(found)
-        bound = found - dt.timedelta(hours=12)
+        last_two.append(latest)
+        bound = latest - dt.timedelta(hours=12)
     covered: dict[int, int] = {}
     start_at = None
     for pid, known in people.items():
