@@ -195,6 +195,7 @@ def test_sigterm_during_retry_backoff_stops_within_five_seconds(tmp_path, db_url
                 proc.kill()
                 proc.wait()
         text = log.read_text()
+        print(f"compass run stopped {took:.2f} s after SIGTERM, during a retry wait")
         assert code == 0, text
         assert took < 5, f"took {took:.1f} s to stop"
         assert "left for the next start" in text
