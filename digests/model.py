@@ -169,6 +169,7 @@ class Meeting(Value):
             "links": list(self.links),
             "cancelled": self.cancelled,
             "documents": list(self.documents or ([self.document] if self.document else [])),
+            "warnings": list(self.warnings),
             "source": self.source.model_dump(exclude_none=True) if self.source else None,
         }
 

@@ -110,8 +110,8 @@ def test_dates_that_disagree_use_the_most_specific_and_say_so_once():
     [meeting] = parse_notes(text, document="notes/2031-03-11-team.md")
     assert meeting.date == dt.date(2031, 3, 18)
     assert meeting.warnings == (
-        "notes/2031-03-11-team.md: dates disagree (the Date: line 2031-03-18, the title 2031-03-11, the file name "
-        "2031-03-11); using 2031-03-18 from the Date: line",)
+        ("notes/2031-03-11-team.md: dates disagree (the Date: line 2031-03-18, the title 2031-03-11, the file name "
+         "2031-03-11); using 2031-03-18 from the Date: line"),)
     [agreeing] = parse_notes(text.replace("03-18", "03-11"), document="notes/2031-03-11-team.md")
     assert agreeing.warnings == ()
 

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from notes_golden import shape as _shape
 
 from digests.notes import parse_notes
-from notes_golden import shape as _shape
 
 ROOT = Path(__file__).resolve().parent.parent
 # Copies of the four documents of shared/fixtures/notes, byte for byte (see the SHA-256 test below).

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from notes_golden import shape as _shape
 
 from digests.notes import parse_notes
-from notes_golden import shape as _shape
 
 ROOT = Path(__file__).resolve().parent.parent
 PATTERNS = ROOT / "tests" / "fixtures" / "notes-patterns"

@@ -70,17 +70,19 @@ def parse(ctx: click.Context, inputs: tuple[str, ...], fmt: str, no_cache: bool,
     grouped = report.by_source()
     failed = {p.source for p in report.problems}
 
-    readings = {name: read_source([(d.document, d.meetings()) for d in docs])
+    # A source of several documents is read together (merged meetings, its template text taken out), in
+    # contract form: decoding the contract JSON is much cheaper than rebuilding the Meeting values.
+    readings = {name: read_source([(d.document, d.contract()) for d in docs])
                 for name, docs in grouped.items() if len(docs) > 1}
-    for name, docs in grouped.items():
+    for docs in grouped.values():
         for doc in docs:
-            for warning in _warnings(doc, readings.get(name)):
+            for warning in _warnings(doc):
                 click.echo(f"warning: {warning}", err=True)
 
     if fmt == "json":
         # A source of several documents is read together (merged meetings, its template text taken out);
         # a single document's JSON goes out as parsed (or as cached).
-        arrays = {spec.name: (_dump([m.to_contract() for m in readings[spec.name].meetings])
+        arrays = {spec.name: (_dump(readings[spec.name].meetings)
                               if spec.name in readings else
                               _splice([d.contract_json for d in grouped.get(spec.name, [])]))
                   for spec in specs}
@@ -98,7 +100,7 @@ def parse(ctx: click.Context, inputs: tuple[str, ...], fmt: str, no_cache: bool,
                 continue
             reading = readings.get(spec.name)
             if reading is not None:
-                _table(spec.name, [m.to_contract() for m in reading.meetings], reading.template)
+                _table(spec.name, reading.meetings, reading.template)
             else:
                 _table(spec.name, [m for d in docs for m in d.contract()], [])
 
@@ -144,12 +146,11 @@ def _dump(meetings: list[dict[str, Any]]) -> bytes:
     return json.dumps(meetings, ensure_ascii=False).encode()
 
 
-def _warnings(doc: Any, reading: Any) -> list[str]:
+def _warnings(doc: Any) -> list[str]:
     """The parser's warnings for a document (dates that disagree), once each."""
     out: list[str] = []
-    for meeting in (m for m in (reading.meetings if reading is not None else doc.meetings())
-                    if doc.document in (m.documents or (m.document,))):
-        for warning in meeting.warnings:
+    for meeting in doc.contract():
+        for warning in meeting.get("warnings") or ():
             if warning not in out:
                 out.append(warning)
     return out

@@ -18,7 +18,8 @@ from importlib.abc import MetaPathFinder
 from importlib.machinery import ModuleSpec
 from pathlib import Path
 
-MODULES = ("blocks", "dates", "meetings", "people", "sections", "statements")
+MODULES = ("blocks", "dates", "people", "sections", "statements", "context", "outcomes", "items", "agenda", "rollcall",
+           "assign", "meetings")
 PACKAGE = "digests.notes"
 HERE = Path(__file__).resolve().parent
 

@@ -23,9 +23,27 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from digests.model import Meeting
-
 __all__ = ["SourceReading", "read_source", "template_key"]
+
+# A meeting here is a ``Meeting`` or its contract form (a dict, as ``Meeting.to_contract`` gives and
+# ``compass notes parse`` prints): the CLI reads a source together without building the models again.
+AnyMeeting = Any
+
+
+def _get(obj: Any, key: str) -> Any:
+    return obj[key] if isinstance(obj, dict) else getattr(obj, key)
+
+
+def _copy(meeting: AnyMeeting, update: dict[str, Any]) -> AnyMeeting:
+    if isinstance(meeting, dict):
+        return {**meeting, **{k: list(v) if isinstance(v, tuple) else v for k, v in update.items()}}
+    return meeting.model_copy(update=update)
+
+
+def _documents(meeting: AnyMeeting) -> tuple[str, ...]:
+    if isinstance(meeting, dict):
+        return tuple(meeting.get("documents") or ())
+    return tuple(meeting.documents or ((meeting.document,) if meeting.document else ()))
 
 # A text counts as template when it appears in at least this many meetings of a source, and in at least
 # this share of them: a template's lines are in nearly every copy, content rarely repeats word for word.
@@ -43,20 +61,20 @@ def template_key(text: str) -> str:
 
 def _item_text(kind: str, item: Any) -> str:
     if kind == "agenda":
-        return str(item.title)
-    by = getattr(item, "by", None)
-    text = str(item.text)
+        return str(_get(item, "title"))
+    by = _get(item, "by") if kind in ("celebrations", "updates") else None
+    text = str(_get(item, "text"))
     return f"{by}: {text}" if kind in ("celebrations", "updates") and by else text
 
 
 @dataclass
 class SourceReading:
-    meetings: list[Meeting]
+    meetings: list[AnyMeeting]  # of the kind given: Meeting values or contract dicts
     template: list[str] = field(default_factory=list)  # texts recognised as template, as first written
     merged: int = 0  # meetings found in more than one document
 
 
-def read_source(documents: Sequence[tuple[str, Sequence[Meeting]]]) -> SourceReading:
+def read_source(documents: Sequence[tuple[str, Sequence[AnyMeeting]]]) -> SourceReading:
     """The meetings of one source's documents, read together (see the module docstring). Pure: the same
     documents in the same order give the same reading."""
     meetings, merged = _merge_duplicates(documents)
@@ -69,7 +87,7 @@ def read_source(documents: Sequence[tuple[str, Sequence[Meeting]]]) -> SourceRea
 # --- template text ---------------------------------------------------------------------------------
 
 
-def _learn_template(meetings: Sequence[Meeting]) -> dict[str, str]:
+def _learn_template(meetings: Sequence[AnyMeeting]) -> dict[str, str]:
     n = len(meetings)
     if n < MIN_MEETINGS:
         return {}
@@ -78,7 +96,7 @@ def _learn_template(meetings: Sequence[Meeting]) -> dict[str, str]:
     for meeting in meetings:
         seen: set[str] = set()
         for kind in _ITEM_FIELDS:
-            for item in getattr(meeting, kind):
+            for item in _get(meeting, kind):
                 text = _item_text(kind, item)
                 key = template_key(text)
                 if key and key not in seen:
@@ -89,56 +107,63 @@ def _learn_template(meetings: Sequence[Meeting]) -> dict[str, str]:
     return {key: first[key] for key, count in counts.items() if count >= need}
 
 
-def _without(meeting: Meeting, template: dict[str, str]) -> Meeting:
+def _without(meeting: AnyMeeting, template: dict[str, str]) -> AnyMeeting:
     update: dict[str, Any] = {}
     for kind in _ITEM_FIELDS:
-        items = getattr(meeting, kind)
+        items = _get(meeting, kind)
         kept = tuple(i for i in items if template_key(_item_text(kind, i)) not in template)
         if len(kept) != len(items):
             update[kind] = kept
-    return meeting.model_copy(update=update) if update else meeting
+    return _copy(meeting, update) if update else meeting
 
 
 # --- the same meeting in two documents ---------------------------------------------------------------
 
 
-def _people(meeting: Meeting) -> set[str]:
-    return {(a.handle or template_key(a.name or "")) for a in meeting.attendees if a.handle or a.name}
+def _person_key(attendee: Any) -> str:
+    return str(_get(attendee, "handle") or template_key(_get(attendee, "name") or ""))
 
 
-def _topics(meeting: Meeting) -> set[str]:
-    return {template_key(a.title) for a in meeting.agenda}
+def _people(meeting: AnyMeeting) -> set[str]:
+    return {_person_key(a) for a in _get(meeting, "attendees") if _get(a, "handle") or _get(a, "name")}
 
 
-def _same(a: Meeting, b: Meeting) -> bool:
+def _topics(meeting: AnyMeeting) -> set[str]:
+    return {template_key(_get(a, "title")) for a in _get(meeting, "agenda")}
+
+
+def _same(a: AnyMeeting, b: AnyMeeting) -> bool:
     """Two meetings of different documents on the same day are one when they share their title, half
     their people or half their topics (an archive's copy and a page's copy of one call)."""
-    if a.date is None or a.date != b.date or a.document == b.document:
+    date = _get(a, "date")
+    if date is None or date != _get(b, "date") or set(_documents(a)) & set(_documents(b)):
         return False
-    if a.title and b.title and template_key(a.title) == template_key(b.title):
+    ta, tb = _get(a, "title"), _get(b, "title")
+    if ta and tb and template_key(ta) == template_key(tb):
         return True
     for left, right in ((_people(a), _people(b)), (_topics(a), _topics(b))):
         if left and right and len(left & right) * 2 >= min(len(left), len(right)):
             return True
-    return not (a.attendees or a.agenda or b.attendees or b.agenda)
+    return not (_get(a, "attendees") or _get(a, "agenda") or _get(b, "attendees") or _get(b, "agenda"))
 
 
-def _merge_duplicates(documents: Sequence[tuple[str, Sequence[Meeting]]]) -> tuple[list[Meeting], int]:
-    out: list[Meeting] = []
+def _merge_duplicates(documents: Sequence[tuple[str, Sequence[AnyMeeting]]]) -> tuple[list[AnyMeeting], int]:
+    out: list[AnyMeeting] = []
     by_date: dict[Any, list[int]] = {}
     merged = 0
     for _, meetings in documents:
         for meeting in meetings:
+            date = _get(meeting, "date")
             twin = None
-            for index in by_date.get(meeting.date, ()) if meeting.date is not None else ():
+            for index in by_date.get(date, ()) if date is not None else ():
                 if _same(out[index], meeting):
                     twin = index
                     break
             if twin is None:
-                by_date.setdefault(meeting.date, []).append(len(out))
+                by_date.setdefault(date, []).append(len(out))
                 out.append(meeting)
             else:
-                if len(out[twin].documents) <= 1:
+                if len(_documents(out[twin])) <= 1:
                     merged += 1
                 out[twin] = _merge(out[twin], meeting)
     return out, merged
@@ -155,23 +180,21 @@ def _union(first: Iterable[Any], second: Iterable[Any], key: Any) -> tuple[Any, 
     return tuple(items)
 
 
-def _size(m: Meeting) -> int:
-    return sum(len(getattr(m, k)) for k in (*_ITEM_FIELDS, "attendees", "newcomers"))
+def _size(m: AnyMeeting) -> int:
+    return sum(len(_get(m, k)) for k in (*_ITEM_FIELDS, "attendees", "newcomers"))
 
 
-def _merge(a: Meeting, b: Meeting) -> Meeting:
+def _merge(a: AnyMeeting, b: AnyMeeting) -> AnyMeeting:
     """One meeting from two copies: the fuller copy first, the other's items added once."""
     base, other = (a, b) if _size(a) >= _size(b) else (b, a)
-    documents = tuple(dict.fromkeys((*(a.documents or (a.document,)), *(b.documents or (b.document,)))))
     update: dict[str, Any] = {
-        "documents": documents,
-        "attendees": _union(base.attendees, other.attendees,
-                            lambda x: x.handle or template_key(x.name or "")),
-        "newcomers": _union(base.newcomers, other.newcomers, template_key),
-        "links": _union(base.links, other.links, lambda u: u),
-        "cancelled": base.cancelled and other.cancelled,
+        "documents": tuple(dict.fromkeys((*_documents(a), *_documents(b)))),
+        "attendees": _union(_get(base, "attendees"), _get(other, "attendees"), _person_key),
+        "newcomers": _union(_get(base, "newcomers"), _get(other, "newcomers"), template_key),
+        "links": _union(_get(base, "links"), _get(other, "links"), lambda u: u),
+        "cancelled": bool(_get(base, "cancelled") and _get(other, "cancelled")),
     }
     for kind in _ITEM_FIELDS:
-        update[kind] = _union(getattr(base, kind), getattr(other, kind),
+        update[kind] = _union(_get(base, kind), _get(other, kind),
                               lambda i, kind=kind: template_key(_item_text(kind, i)))
-    return base.model_copy(update=update)
+    return _copy(base, update)

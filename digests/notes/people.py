@@ -579,7 +579,7 @@ def thanked_people(inline_texts: list[Inline], known: set[str], exclude: str | N
         for name in _names_in(text, known, subjects=index == 0):
             if name.lower() not in named_handles:
                 at = text.find(name)
-                found.append((at if at >= 0 else 0, name))
+                found.append((max(at, 0), name))
         found.sort(key=lambda p: p[0])
         for _, value in found:
             add(value)

@@ -1,0 +1,147 @@
+"""Which section each block of a meeting belongs to, told by its heading and by what it holds."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from digests.notes import people as P
+from digests.notes.blocks import Block, Heading, Inline, ListBlock, Para, Table
+from digests.notes.context import (
+    _INLINE_LABEL,
+    _LABEL_TAIL,
+    _SHORTCODE,
+    _Ctx,
+    _generic_heading,
+    _names_section,
+    _roll_table,
+)
+from digests.notes.dates import heading_date
+from digests.notes.rollcall import RollCall
+
+
+class Sections(RollCall):
+    """Which section each block of a meeting belongs to, told by its heading and by what it holds."""
+
+    def _assign(self, span: list[Block], level: int, dated: bool) -> Iterator[tuple[Block, _Ctx]]:
+        """Give every block of a meeting the section it belongs to.
+
+        Sections nest by heading level: a heading closes every open section at its level or deeper.
+        A heading that names no kind continues the enclosing section; under an agenda it starts an
+        agenda item (and the headings below it belong to that item). Sections are also told by what
+        they hold: a heading that names no kind, in a meeting of an archive (``dated``) or under a
+        "Notes" heading, is a topic; a name heading over section headings ("### Rosa Lind" then
+        "#### Kudos") gives its sections an owner; a table of names and handles is a roll call; and
+        in a dated meeting without an agenda section, the lists outside any section are its topics.
+        """
+        stack: list[tuple[str | None, int, str | None]] = []  # (kind, level, anchor)
+        sub: Heading | None = None
+        sub_level = 0
+        sub_anchor: str | None = None
+        anchor: str | None = None
+        pending_label: str | None = None
+        person: tuple[str, int] | None = None
+        has_agenda = dated and self._has_agenda(span)
+        for n, block in enumerate(span):
+            if isinstance(block, Heading):
+                pending_label = None
+                lvl = block.level
+                if person is not None and person[1] >= lvl:
+                    person = None
+                anchor = self.anchors.get(id(block))
+                while stack and stack[-1][1] >= lvl:
+                    stack.pop()
+                if sub is not None and sub_level >= lvl:
+                    sub = None
+                top = stack[-1][0] if stack else None
+                flat = block.inline.flat
+                found = self.table.classify(flat)
+                generic = _generic_heading(flat)
+                if generic == "skip":
+                    stack.append(("skip", lvl, anchor))
+                    sub = None
+                    continue
+                if top == "skip":
+                    continue
+                if top == "agenda" and found is not None and found not in ("decisions", "action_items") \
+                        and not _names_section(flat, found, self.table):
+                    found = None  # "Quick intros round", "Team check-in on the sprint": topics that hold a section word
+                if top == "agenda" and sub is not None and lvl > sub_level and found is None:
+                    continue  # a heading inside an agenda item's notes
+                if top == "agenda" and generic == "notes":
+                    sub = None  # "### Notes" under the agenda: its items are topics, it is not one
+                    continue
+                if found is not None and not (top == "agenda" and found == "agenda"):
+                    stack.append((found, lvl, anchor))
+                    sub = None
+                elif top == "agenda":
+                    sub, sub_level, sub_anchor = block, lvl, anchor
+                    yield block, _Ctx("agenda", anchor, sub, sub_anchor, person=person[0] if person else None)
+                elif top is None and generic == "notes":
+                    stack.append(("notes", lvl, anchor))
+                elif top is None and self._person_heading(block, span, n):
+                    person = (P.clean_name(_SHORTCODE.sub("", flat)), lvl)
+                    stack.append((None, lvl, anchor))
+                elif (top is None or top == "notes") and (dated or top == "notes") and lvl > 1 \
+                        and heading_date(flat) is None:
+                    stack.append(("agenda", lvl - 1, anchor))  # a topic written as a heading
+                    sub, sub_level, sub_anchor = block, lvl, anchor
+                    yield block, _Ctx("agenda", anchor, sub, sub_anchor, person=person[0] if person else None)
+                elif top is None or top == "notes":
+                    stack.append((None, lvl, anchor))
+                elif top in ("updates", "celebrations"):
+                    name = P.clean_name(_SHORTCODE.sub("", flat))
+                    if P._is_name_like(name, max_words=3):
+                        person = (name, lvl)
+                continue
+            kind = stack[-1][0] if stack else None
+            if kind == "skip":
+                continue
+            label = None
+            if isinstance(block, ListBlock) and pending_label:
+                label = pending_label
+            pending_label = None
+            if isinstance(block, Para) and not block.inline.all_emphasis:
+                pending_label = self._label_kind(block.inline)
+                lm = _INLINE_LABEL.match(block.inline.flat)
+                if pending_label is None and lm and self.table.classify(lm.group(1)) == "attendees":
+                    label = "attendees"  # "Attendees: Ana, Bo, Carol"
+            elif isinstance(block, Table) and kind != "agenda" and _roll_table(block):
+                label = "attendees"  # a table of names and handles, with or without a roll-call heading
+            if kind == "notes":
+                kind = "agenda" if isinstance(block, ListBlock) else None
+            elif (kind is None and label is None and dated and not has_agenda and isinstance(block, ListBlock)
+                  and not stack):
+                kind = "agenda"  # topics straight under the meeting's dated heading
+            who = person[0] if person is not None and kind in ("updates", "celebrations", "agenda") else None
+            yield block, _Ctx(kind, anchor, sub if kind == "agenda" else None, sub_anchor, label, who)
+
+    def _has_agenda(self, span: list[Block]) -> bool:
+        for block in span:
+            if isinstance(block, Heading):
+                if self.table.classify(block.inline.flat) == "agenda":
+                    return True
+            elif isinstance(block, Para) and self._label_kind(block.inline) == "agenda":
+                return True
+        return False
+
+    def _person_heading(self, block: Heading, span: list[Block], n: int) -> bool:
+        """"### Rosa Lind" right above "#### Kudos ...": a per-person block whose sections that person owns."""
+        name = P.clean_name(_SHORTCODE.sub("", block.inline.flat))
+        if not P._is_name_like(name, max_words=3) or any(w[:1].islower() for w in name.split()):
+            return False
+        nxt = span[n + 1] if n + 1 < len(span) else None
+        return (isinstance(nxt, Heading) and nxt.level > block.level
+                and self.table.classify(nxt.inline.flat) is not None)
+
+    def _label_kind(self, inline: Inline) -> str | None:
+        text = inline.text.strip()
+        m = _LABEL_TAIL.search(text) if text[-1:] == ":" else None  # the label ends the (stripped) text
+        if m:
+            return self.table.classify(m.group("label").strip(" *_"))
+        if len(text.split()) <= 3 and "\n" not in text and ":" not in text and "," not in text:
+            # a bare "Agenda" line before its list (not "Some side topics": the line must be the label)
+            found = self.table.classify(text)
+            return found if found is not None and _names_section(text, found, self.table) else None
+        if inline.strong_lead is not None and inline.strong_lead.strip() == inline.flat.strip(" *"):
+            return self.table.classify(inline.flat)
+        return None

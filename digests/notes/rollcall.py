@@ -1,0 +1,134 @@
+"""The check-in list and the newcomers: who was there, as written."""
+
+from __future__ import annotations
+
+from digests.model import Attendee
+from digests.notes import people as P
+from digests.notes.agenda import Agenda
+from digests.notes.blocks import Block, Inline, Item, ListBlock, Para, Quote, Table
+from digests.notes.context import (
+    _INLINE_LABEL,
+    _LIST_SEP,
+    _NOT_NEW,
+    _Build,
+    _Ctx,
+    _handle_column,
+    _line_inlines,
+    _newcomer_name,
+    is_placeholder,
+)
+
+
+class RollCall(Agenda):
+    """The check-in list and the newcomers: who was there, as written."""
+
+    def _attendees(self, block: Block, ctx: _Ctx, b: _Build) -> None:
+        rows: list[tuple[P.Row, Block]] = []
+        if isinstance(block, ListBlock):
+            columns: list[str] | None = None
+            live: list[Item] = []
+            for item in block.items:
+                if item.inline is None:
+                    continue
+                for row_text in _line_inlines(item.inline):  # a row written on the next line without a bullet
+                    cols = P.column_order(row_text.flat.strip(" _*"))
+                    if cols is not None:
+                        columns = cols
+                        continue
+                    if is_placeholder(row_text.flat):
+                        continue
+                    live.append(item if row_text is item.inline else Item(item.start, inline=row_text))
+            handle_col = _handle_column(live) if columns is None else None
+            for item in live:
+                assert item.inline is not None
+                flat = item.inline.flat
+                lm = _INLINE_LABEL.match(flat) if ":" in flat[:32] else None
+                if lm and "/" not in lm.group(1):
+                    if self.table.classify(lm.group(1)) == "attendees":  # "- People: Josh, Niko"
+                        rows.extend((row, item) for row in self._people_list(flat, item.inline.links))
+                        continue
+                    if not P._is_name_like(lm.group(1)):  # "- Minutes, driver: Josh", "- Regrets: Dan"
+                        continue
+                row = P.parse_row(item.inline, columns, handle_col)
+                if row is not None:
+                    rows.append((row, item))
+        elif isinstance(block, Para) and not block.inline.all_emphasis:
+            columns = None
+            for line in block.inline.lines:
+                cols = P.column_order(line.strip(" _*"))
+                if cols is not None:
+                    columns = cols
+                    continue
+                if is_placeholder(line) or line.endswith(":"):
+                    continue
+                lm = _INLINE_LABEL.match(line)
+                if lm and self.table.classify(lm.group(1)) == "attendees":
+                    # "Present: Alice Smith (@alice), Bob Jones, Carol" is a list of people
+                    rows.extend((row, block) for row in self._people_list(line, block.inline.links))
+                    continue
+                if lm:  # "Apologies: Dan", "Note taker: Min"
+                    continue
+                if not (("/" in line or "@" in line or "|" in line) or len(line.split()) <= 3):
+                    continue
+                parts = [p.strip() for p in line.split(",")] if "/" not in line else [line]
+                if len(parts) >= 2 and all(P._is_name_like(p, max_words=3) for p in parts):
+                    for p in parts:
+                        rows.append((P.Row(p, None, None), block))
+                    continue
+                row = P.parse_row(Inline(line, [u for u in block.inline.links if u in line]), columns, None)
+                if row is not None and (row.handle or row.affiliation or P._is_name_like(row.name or "")):
+                    rows.append((row, block))
+        elif isinstance(block, Table) and block.rows:
+            header = [P.column_order(f"name / {c.flat}") for c in block.rows[0]]
+            tcols: list[str | None] = [h[1] if h and len(h) == 2 else None for h in header]
+            for cells in block.rows[1:]:
+                name = handle = aff = None
+                for c, cell in zip(tcols, cells):
+                    v = cell.flat.strip()
+                    if not v or v.lower() in P._EMPTY_FIELD:
+                        continue
+                    if c == "handle" or (c is None and v.startswith("@")):
+                        hm = P.HANDLE_RE.search(v)
+                        handle = (hm.group(1) if hm else
+                                  next((h for h in map(P.github_handle, cell.links) if h), v.lstrip("@"))).lower()
+                    elif c == "affiliation":
+                        aff = v
+                    elif c == "name" or name is None:
+                        name = v
+                if name or handle:
+                    rows.append((P.Row(name, handle, aff), block))
+        elif isinstance(block, Quote):
+            for inner in block.blocks:
+                self._attendees(inner, ctx, b)
+        for row, src in rows:
+            b.attendees.append(Attendee(name=row.name, handle=row.handle, affiliation=row.affiliation,
+                                        pronouns=row.pronouns, source=self.ref(src, ctx.anchor)))
+            b.known |= P.known_forms(row.name, row.handle)
+
+    @staticmethod
+    def _people_list(line: str, links: list[str]) -> list[P.Row]:
+        """The people after a label: "Present: Alice Smith (@alice), Bob Jones and Carol"."""
+        rows = []
+        for part in _LIST_SEP.split(line[line.index(":") + 1:]):
+            part = part.strip(" .")
+            if not part or len(part.split()) > 6:
+                continue
+            row = P.parse_row(Inline(part, [u for u in links if u in part]), None, None)
+            if row is not None and (row.handle or P._is_name_like(row.name or "")):
+                rows.append(row)
+        return rows
+
+    def _newcomers(self, block: Block, ctx: _Ctx, b: _Build) -> None:
+        inlines: list[Inline] = []
+        if isinstance(block, ListBlock):
+            inlines = [it.inline for it in block.items if it.inline is not None]
+        elif isinstance(block, Para) and not block.inline.all_emphasis:
+            inlines = [block.inline] if block.inline.strong_lead or "[name=" in block.inline.flat else []
+        for inline in [line for whole in inlines for line in _line_inlines(whole)]:
+            if inline.all_emphasis or is_placeholder(inline.flat) or _NOT_NEW.search(inline.flat):
+                continue
+            name = _newcomer_name(inline)
+            if name and not P.is_placeholder_name(name):
+                b.newcomers.append(name)
+                b.known |= P.known_forms(name)
+        self._scan(block, ctx, b)
