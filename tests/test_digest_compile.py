@@ -12,7 +12,6 @@ from digests.compile import compile_digest, period_label, previous_window, simil
 from digests.digest import CommunityInfo, Link, UpcomingMeeting
 from digests.model import (
     ActionItem,
-    ActionItem,
     AgendaItem,
     Attendee,
     Celebration,
