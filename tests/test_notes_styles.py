@@ -645,3 +645,17 @@ def test_roll_call_forms_with_handle_and_affiliation_in_any_order():
         ("Hana Park", None, None),  # a remark is not an organisation
         ("Ian Roe", None, None),  # pronouns are neither
     ]
+
+
+def test_bold_topic_lines_formal_decisions_and_a_first_time_remark():
+    m = one(
+        "# Sync 2031-05-02\n\n**Release planning**\n\n- we need to cut 2.0\n- Min will do it\n\n"
+        "**Docs sprint**\n\n- The motion passed unanimously\n- We voted to move the sprint to June\n\n"
+        "## Attendees\n\n- Ana / Northwind (first time here!)\n- Bo\n"
+    )
+    assert [(a.title, a.owner) for a in m.agenda] == [("Release planning", None), ("Docs sprint", None)]
+    assert [(d.text, d.topic) for d in m.decisions] == [("The motion passed unanimously", "Docs sprint"),
+                                                        ("We voted to move the sprint to June", "Docs sprint")]
+    assert [(a.text, a.owner, a.topic) for a in m.action_items] == [("Min will do it", "Min", "Release planning")]
+    assert [(a.name, a.affiliation) for a in m.attendees] == [("Ana", "Northwind"), ("Bo", None)]
+    assert m.newcomers == ("Ana",)

@@ -42,6 +42,11 @@ class Sections(RollCall):
         person: tuple[str, int] | None = None
         has_agenda = dated and self._has_agenda(span)
         for n, block in enumerate(span):
+            if isinstance(block, Para) and _bold_topic(block):
+                top_kind = stack[-1][0] if stack else None
+                if top_kind in ("agenda", "notes") or (top_kind is None and dated and not stack):
+                    # "**Release planning**" alone on its line, its notes below: a topic written in bold
+                    block = Heading(block.start, level=(stack[-1][1] if stack else level) + 1, inline=block.inline)
             if isinstance(block, Heading):
                 pending_label = None
                 lvl = block.level
@@ -145,3 +150,15 @@ class Sections(RollCall):
         if inline.strong_lead is not None and inline.strong_lead.strip() == inline.flat.strip(" *"):
             return self.table.classify(inline.flat)
         return None
+
+
+def _bold_topic(block: Para) -> bool:
+    """A paragraph that is one short bold phrase, not a section's name nor a date: a topic's title."""
+    inline = block.inline
+    lead = inline.strong_lead
+    if lead is None or "\n" in inline.text:
+        return False
+    flat = inline.flat.strip(" *:")
+    if not flat or " ".join(lead.split()).strip(" *:") != flat or len(flat.split()) > 10:
+        return False
+    return heading_date(flat) is None and not flat.endswith((".", "?", "!"))

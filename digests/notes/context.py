@@ -71,9 +71,23 @@ _TEMPLATE_TEXT = re.compile(
 _TEMPLATE_HINTS = ("none", "nothing", "n/a", "your", "here", "what you", "topic", "subject", "title", "description")
 
 
+_PLACEHOLDER_MEMO: dict[str, bool] = {}
+
+
 def is_placeholder(text: str) -> bool:
     """Template text left in place: "add item here", "name: update or pass", "_Name / GitHub handle / affiliation_",
-    "Your news here!", "None this time"."""
+    "Your news here!", "None this time". The same texts are asked about several times: answers are remembered."""
+    known = _PLACEHOLDER_MEMO.get(text)
+    if known is not None:
+        return known
+    found = _is_placeholder(text)
+    if len(_PLACEHOLDER_MEMO) >= 4096:
+        _PLACEHOLDER_MEMO.clear()
+    _PLACEHOLDER_MEMO[text] = found
+    return found
+
+
+def _is_placeholder(text: str) -> bool:
     t = text.strip(" *_`")
     if not t:
         return True

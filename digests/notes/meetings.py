@@ -21,7 +21,6 @@ The ``Assembler`` does the work in stages, one class each, every one a subclass 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
 from pathlib import PurePosixPath
 
 from digests.model import Meeting, SourceRef
@@ -57,7 +56,7 @@ class Assembler(Sections):
         """When the file name, the title and a "Date:" line name different days, the most specific wins
         (a "Date:" line, then front matter, then the title, then the file name) and the meeting says so once."""
         found: list[tuple[str, dt.date]] = []
-        for block in self.doc.blocks:
+        for block in self.doc.blocks[:40]:  # a "Date:" line sits near the top
             for inline in _unit_inlines(block, depth=1):
                 m = _DATE_LINE.match(inline.flat) if inline.flat[:12].lower().lstrip("*_ ").startswith(
                     ("date", "meeting", "when", "day")) else None
@@ -177,8 +176,8 @@ class Assembler(Sections):
             kind = ctx.label or ctx.kind
             if kind in ("attendees", "newcomers"):
                 continue
-            if kind == "agenda" and not ctx.boxes_are_topics:
-                ctx = replace(ctx, boxes_are_topics=True)
+            if kind == "agenda":
+                ctx.boxes_are_topics = True  # each block's context is its own: set, not copied
             if block.aside:
                 self._scan(block, ctx, b)
                 continue

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from digests.model import Attendee
 from digests.notes import people as P
 from digests.notes.agenda import Agenda
@@ -17,6 +19,10 @@ from digests.notes.context import (
     _newcomer_name,
     is_placeholder,
 )
+
+
+_FIRST_TIME = re.compile(r"\bfirst[- ]time\b(?!\s+(?:in|since)\b)|\bnew\s+here\b|\bnewcomer\b|\bnew\s+to\s+(?:the|this)\s+(?:meeting|call|cafe|café|community|group)\b",
+                         re.IGNORECASE)
 
 
 class RollCall(Agenda):
@@ -104,6 +110,8 @@ class RollCall(Agenda):
             b.attendees.append(Attendee(name=row.name, handle=row.handle, affiliation=row.affiliation,
                                         pronouns=row.pronouns, source=self.ref(src, ctx.anchor)))
             b.known |= P.known_forms(row.name, row.handle)
+            if isinstance(src, Item) and src.inline is not None and _FIRST_TIME.search(src.inline.flat):
+                b.newcomers.append(row.name or row.handle or "")  # "Ana / Northwind (first time here!)"
 
     @staticmethod
     def _people_list(line: str, links: list[str]) -> list[P.Row]:

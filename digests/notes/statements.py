@@ -23,7 +23,10 @@ _DECISION_START = re.compile(
     r"^(?:(?:so\s+|and\s+)?(?:the\s+)?(?:we|group|everyone|everybody|all|team|meeting|committee|council|folks|people|"
     r"maintainers|attendees)\s+(?:have\s+|had\s+|has\s+)?(?:all\s+)?(?:agreed|decided|concluded|resolved)\b|"
     r"agreed\b|decided\b|(?:general|broad|rough|full|unanimous)\s+(?:agreement|consensus)\b|(?:agreement|consensus)\s+(?:that|to|on|was|is|:)|"
-    r"(?:the\s+)?(?:conclusion|decision|outcome|resolution)\s+(?:was|is|:)|concluded\b)",
+    r"(?:the\s+)?(?:conclusion|decision|outcome|resolution)\s+(?:was|is|:)|concluded\b|"
+    r"(?:we|the\s+group|the\s+team|everyone)\s+(?:will\s+go|are\s+going|went)\s+with\b|(?:we\s+)?settled\s+on\b|"
+    r"(?:we\s+|the\s+\w+\s+)?voted\s+(?:to|for|against)\b|(?:the\s+)?motion\s+(?:passed|carried|approved|adopted|was\s+(?:passed|carried|approved|adopted))\b|"
+    r"(?:unanimously|formally)\s+(?:approved|agreed|adopted|accepted)\b|approved\s+(?:unanimously|by\s+(?:all|everyone|consensus))\b)",
     re.IGNORECASE,
 )
 _ACTION_LABEL = re.compile(
@@ -65,7 +68,8 @@ _NAMES_TO = re.compile(r"^([A-Z][\w'’\-]*(?:\s+[A-Z][\w'’\-]*)?(?:\s*(?:,|an
 _NAME_SEP = re.compile(r"\s*(?:,|\band\b|&)\s*")
 
 
-_STEMS_DECIDE = ("decid", "decision", "agree", "conclu", "consensus", "resol", "outcome", "take")
+_STEMS_DECIDE = ("decid", "decision", "agree", "conclu", "consensus", "resol", "outcome", "take", "go with", "going with",
+                 "went with", "settled", "voted", "motion", "approved", "adopted")
 
 
 def may_decide(text: str) -> bool:
@@ -137,16 +141,28 @@ def may_act(text: str) -> bool:
 
 _STEMS_STATE = ("decid", "decision", "agree", "conclu", "consensus", "resol", "outcome", "take", "action", "todo",
                 "to-do", "to do", "next", "follow", "task", " will ", "volunteer", "<-", "->", "←", "→", "=>",
-                "objection", "let", "cancel", "called off", "postponed", "yes", "unanimous")
+                "objection", "let", "cancel", "called off", "postponed", "yes", "unanimous", "go with", "going with",
+                "went with", "settled", "voted", "motion", "approved", "adopted")
+
+
+_STATE_MEMO: dict[str, bool] = {}
 
 
 def may_state(text: str) -> bool:
-    """``may_decide(text) or may_act(text) or`` a task or assent could match, lowering the text once."""
+    """``may_decide(text) or may_act(text) or`` a task or assent could match, lowering the text once.
+    The same text is asked about several times (as an item, a child, a label): answers are remembered."""
+    known = _STATE_MEMO.get(text)
+    if known is not None:
+        return known
     low = text.lower()
-    if any(stem in low for stem in _STEMS_STATE) or low.startswith("ai"):
-        return True
-    i = low.find(" to ")
-    return 0 < i < 60 and (text[0].isupper() or text[0] == "@" or text[0] == "*")
+    found = any(stem in low for stem in _STEMS_STATE) or low.startswith("ai")
+    if not found:
+        i = low.find(" to ")
+        found = 0 < i < 60 and (text[0].isupper() or text[0] == "@" or text[0] == "*")
+    if len(_STATE_MEMO) >= 4096:
+        _STATE_MEMO.clear()
+    _STATE_MEMO[text] = found
+    return found
 
 
 def decision_in(text: str) -> str | None:
@@ -234,6 +250,7 @@ _TASK_VERBS = (r"will|shall|to|has\s+volunteered\s+to|have\s+volunteered\s+to|vo
 _TASK = re.compile(
     rf"(?:^|(?<=[.;!?])\s+|,\s+|\s--+\s+|\s[—–]\s+)(?P<who>{_WHO_LIST})\s+(?P<verb>{_TASK_VERBS})\s+(?P<next>[a-z][\w'’\-]*)"
 )
+_TASK_HINT = re.compile(r"[A-Z\u00C0-\u024F@*][\w\u00C0-\u024F'’\-*]*\s+(?:will|shall|to|has|have|volunteer|offer|is|are|agree|needs|takes)\b")
 _ARROW_OWNER = re.compile(rf"^(?P<text>.*\S)\s*(?:<-+|←|->|→|=>)\s*(?P<who>{_WHO_LIST})\s*[.!]?$")
 # Capitalised words that start sentences such as "Need to ...", "Welcome to ...": never an owner.
 _NOT_OWNER = frozenset({
@@ -276,6 +293,8 @@ def task_in(text: str, known: set[str]) -> tuple[str, str] | None:
     low = text.lower()
     if " will " not in low and " to " not in low and " volunteer" not in low and " takes care" not in low:
         return None
+    if _TASK_HINT.search(text) is None:
+        return None  # no capitalised word or handle right before a task verb: the full pattern cannot match
     for m in _TASK.finditer(text):
         who, verb, nxt = m.group("who"), m.group("verb").split()[0], m.group("next")
         bare_to = verb == "to"
