@@ -20,7 +20,6 @@ from digests.notes.context import (
     is_placeholder,
 )
 
-
 _FIRST_TIME = re.compile(r"\bfirst[- ]time\b(?!\s+(?:in|since)\b)|\bnew\s+here\b|\bnewcomer\b|\bnew\s+to\s+(?:the|this)\s+(?:meeting|call|cafe|café|community|group)\b",
                          re.IGNORECASE)
 
