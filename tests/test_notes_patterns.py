@@ -35,10 +35,8 @@ FIELDS = ["date", "title", "cancelled", "attendees", "newcomers", "celebrations"
 
 # (pattern, field): what the parser does not read as a careful reader does yet.
 KNOWN_GAPS: dict[tuple[str, str], str] = {
-    ("06_numbered", "agenda"): "numbered items acting as sub-headings are not read as such",
-    ("06_numbered", "action_items"): "numbered items acting as sub-headings are not read as such",
-    ("06_numbered", "updates"): "numbered items acting as sub-headings are not read as such",
-    ("06_numbered", "celebrations"): "numbered items acting as sub-headings are not read as such",
+    ("06_numbered", "updates"): "'Metrics' under 'News and kudos' is read as a celebration posted by 'Metrics'",
+    ("06_numbered", "celebrations"): "'Metrics' under 'News and kudos' is read as a celebration posted by 'Metrics'",
 }
 
 

@@ -9,6 +9,7 @@ from digests.notes.blocks import Block, Heading, Inline, ListBlock, Para, Table
 from digests.notes.context import (
     _INLINE_LABEL,
     _LABEL_TAIL,
+    _OPEN_QUESTIONS,
     _SHORTCODE,
     _Ctx,
     _generic_heading,
@@ -17,6 +18,7 @@ from digests.notes.context import (
 )
 from digests.notes.dates import heading_date
 from digests.notes.rollcall import RollCall
+from digests.notes.sections import normalize_heading
 
 
 class Sections(RollCall):
@@ -40,6 +42,7 @@ class Sections(RollCall):
         anchor: str | None = None
         pending_label: str | None = None
         person: tuple[str, int] | None = None
+        span = _unfold_numbered(span, level)
         has_agenda = dated and self._has_agenda(span)
         for n, block in enumerate(span):
             if isinstance(block, Para) and _bold_topic(block):
@@ -60,6 +63,8 @@ class Sections(RollCall):
                 top = stack[-1][0] if stack else None
                 flat = block.inline.flat
                 found = self.table.classify(flat)
+                if found == "decisions" and _OPEN_QUESTIONS.match(normalize_heading(flat)):
+                    found = "agenda"  # "Decisions we need": questions to settle, not decisions taken
                 generic = _generic_heading(flat)
                 if generic == "skip":
                     stack.append(("skip", lvl, anchor))
@@ -162,3 +167,37 @@ def _bold_topic(block: Para) -> bool:
     if not flat or " ".join(lead.split()).strip(" *:") != flat or len(flat.split()) > 10:
         return False
     return heading_date(flat) is None and not flat.endswith((".", "?", "!"))
+
+
+def _heading_like(inline: Inline | None) -> bool:
+    if inline is None or "\n" in inline.text:
+        return False
+    flat = inline.flat
+    return (0 < len(flat.split()) <= 10 and flat[-1:] not in ".?!" and "/" not in flat and "@" not in flat
+            and "://" not in flat)
+
+
+def _unfold_numbered(span: list[Block], level: int) -> list[Block]:
+    """Numbered items that act as sub-headings ("1. Blockers and help wanted" over a list, "2. Decisions we
+    need" over its points, as formal minutes number their parts) become headings one level below the
+    heading above them, their nested blocks following."""
+    if not any(isinstance(b, ListBlock) and b.ordered for b in span):
+        return span
+    out: list[Block] = []
+    current = level
+    for n, block in enumerate(span):
+        if isinstance(block, Heading):
+            current = block.level
+        if isinstance(block, ListBlock) and block.ordered and block.items and all(
+                _heading_like(item.inline) for item in block.items):
+            nxt = span[n + 1] if n + 1 < len(span) else None
+            nested = any(item.blocks for item in block.items)
+            alone = len(block.items) == 1 and isinstance(nxt, ListBlock) and not nxt.ordered
+            if nested or alone:
+                for item in block.items:
+                    assert item.inline is not None
+                    out.append(Heading(item.start, level=min(current + 1, 6), inline=item.inline))
+                    out.extend(item.blocks)
+                continue
+        out.append(block)
+    return out

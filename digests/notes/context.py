@@ -182,13 +182,16 @@ _IMPERATIVE = re.compile(
 _BARE_URL_TAIL = re.compile(r"\s*(?:\(?\s*https?://\S+\s*\)?\s*)+$")
 
 
+_TOPIC_NUMBER = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2})+\.?|\d{1,2}[.)])\s+")
+
+
 def _topic(text: str | None) -> str | None:
     """A title as the topic of what was recorded under it: without trailing bare links or colons."""
     if not text:
         return None
     if "://" in text:
         text = _BARE_URL_TAIL.sub("", text)
-    text = " ".join(text.split()).rstrip(" :")
+    text = _TOPIC_NUMBER.sub("", " ".join(text.split())).rstrip(" :")
     return text or None
 
 
@@ -260,6 +263,10 @@ def _says_cancelled(span: list[Block]) -> bool:
             if seen >= 2:
                 return False
     return False
+
+
+_OPEN_QUESTIONS = re.compile(r"^(?:decisions?\s+(?:we\s+)?(?:need(?:ed)?|to\s+(?:make|take))|open\s+questions?|to\s+decide|"
+                             r"questions?\s+to\s+decide|pending\s+decisions?)\b", re.IGNORECASE)
 
 
 def _generic_heading(text: str) -> str | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from digests.model import ActionItem, Decision
+from digests.model import ActionItem, AgendaItem, Decision
 from digests.notes import people as P
 from digests.notes.blocks import Block, Inline, Item, ListBlock, Para, Quote, Table
 from digests.notes.context import (
@@ -104,7 +104,11 @@ class Outcomes(Stage):
         if lead.person is not None and P.is_placeholder_name(lead.person):
             return
         text = lead.rest.strip() if lead.person else inline.flat
-        if not text or text.rstrip()[-1:] == "?" or self._is_template(text):
+        if not text or self._is_template(text):
+            return
+        if text.rstrip()[-1:] == "?":
+            # a question in a task list is a topic to discuss ("[AN] Who should own the status page?")
+            b.agenda.append(AgendaItem(title=text, owner=lead.person, source=self.ref(src, ctx.anchor)))
             return
         found = action_in(text, b.known)
         if found is None:

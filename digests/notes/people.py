@@ -117,8 +117,8 @@ def _is_name_like(text: str, *, max_words: int = 4) -> bool:
     words = text.split()
     if len(words) > max_words:
         return False
-    if words[0].lower() in _NOT_A_NAME:
-        return False
+    if words[0].lower() in _NOT_A_NAME and not (len(words) == 1 and words[0].isupper() and len(words[0]) <= 3):
+        return False  # (but "AN", "JB": initials)
     return all(_NAME_WORD.match(w) for w in words) and (words[0][0].isupper() or words[0][0] == "@")
 
 
@@ -674,6 +674,7 @@ _TRAIL_BRACKET = re.compile(rf"\s*\[\s*(?P<who>{_OWNER_LIST})?\s*(?:[-–—,:]?
 _TRAIL_PAREN = re.compile(rf"\s*\(\s*(?P<who>{_OWNER_LIST})\s*(?:\+\??|\?)?\s*(?:[,;:\-–—]\s*{_MIN_TEXT})?\s*\)\s*:?\s*$")
 _TRAIL_MIN = re.compile(rf"\s*[(\[]\s*{_MIN_TEXT}\s*[)\]]\s*:?\s*$", re.IGNORECASE)
 _LEAD_MIN = re.compile(rf"^\s*[(\[]\s*{_MIN_TEXT}\s*[)\]]\s*", re.IGNORECASE)
+_LEAD_PAREN_OWNER = re.compile(rf"^\(\s*(?P<who>{_OWNER_LIST})\s*\)\s*:?\s*(?=\S)")
 _BY_OWNER = re.compile(rf"\s+(?:by|from|with)\s+(?P<who>{_OWNER_LIST})\s*:?\s*$")
 _GROUP_OWNERS = frozenset({"all", "everyone", "everybody", "team"})
 
@@ -736,6 +737,9 @@ def agenda_owner(title: str, known: set[str]) -> tuple[str, str | None, int | No
     if m:
         minutes = _span_minutes(m)
         text = text[m.end():]
+    m = _LEAD_PAREN_OWNER.match(text) if text[:1] == "(" else None
+    if m and owner is None and _owner_ok(m.group("who"), known):
+        owner, text = clean_name(m.group("who")), text[m.end():]  # "(Teo) Budget for the spring sprint"
     if owner is None and ":" in text[:60]:
         m = _LEAD_OWNER.match(text)
         if m and _owner_ok(m.group("who"), known) and (m.group("min") or _all_known(m.group("who"), known)):
