@@ -112,7 +112,7 @@ class Outcomes(Stage):
             return
         found = action_in(text, b.known)
         if found is None:
-            found = task_in(text, b.known)  # type: ignore[assignment]
+            found = task_in(text, b.known)
         body = found[0] if found else text
         who = lead.person or (found[1] if found else None) or owner_of(body, b.known) or owner
         self._add_action(b, ActionItem(text=body, owner=who, topic=topic, done=done, source=self.ref(src, ctx.anchor)))
