@@ -41,6 +41,7 @@ from pydantic import (
 from chatops.errors import ConfigError
 from chatops.redact import is_secret_key, mask_password
 from chatops.schedules import Schedule, parse_schedule
+from digests.digest import Budget
 from digests.sections import SECTIONS
 
 DEFAULT_DB_URL = "sqlite:///var/compass.db"
@@ -181,20 +182,43 @@ class Discourse(Model):
 # --- sources ----------------------------------------------------------------------------------
 
 
+def _check_published(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if not re.match(r"^https?://", value):
+        raise ValueError(f"{value!r} is not a URL template; e.g. 'https://example.org/meetings/{{html}}#{{anchor}}'")
+    unknown = set(re.findall(r"\{(\w*)\}", value)) - set(PUBLISHED_FIELDS)
+    if unknown:
+        raise ValueError(f"{value!r}: unknown field(s) {', '.join(sorted(unknown))}; use {', '.join(PUBLISHED_FIELDS)}")
+    return value
+
+
+# The fields a notes source's 'published' URL template may use (chatops.sources.notes.published_url fills them).
+PUBLISHED_FIELDS = ("path", "html", "dir", "stem", "date", "anchor")
+
+
 class LocalNotes(Model):
     path: str  # a file, a directory or a glob, relative to the config file
+    published: str | None = None  # URL template of each document's published page
+
+    _published = field_validator("published")(lambda v: _check_published(v))
 
 
 class GitNotes(Model):
     git: str  # repository URL or local path
     branch: str = "main"
     paths: str = "**/*.md"
+    published: str | None = None  # default: the forge's web view of the file (GitHub, GitLab)
+
+    _published = field_validator("published")(lambda v: _check_published(v))
 
 
 class HttpNotes(Model):
     url: str  # e.g. a HackMD '/download' URL
+    published: str | None = None  # default: the page itself
 
     _url = field_validator("url")(lambda v: _check_url(v))
+    _published = field_validator("published")(lambda v: _check_published(v))
 
 
 NotesSource = LocalNotes | GitNotes | HttpNotes
@@ -467,7 +491,10 @@ class DigestConfig(Model):
     kind: Literal["community", "technical", "celebratory"]
     schedule: Schedule
     timezone: TimeZone | None = None  # default: community.timezone
-    window: Duration | None = None  # default: since the previous scheduled run
+    # Which period a run reports on: 'auto' (the calendar period before the run, of the schedule's
+    # cadence: month, quarter, week, fortnight or day), one of those units, or 'between-fires'.
+    period: Literal["auto", "day", "week", "fortnight", "month", "quarter", "year", "between-fires"] = "auto"
+    window: Duration | None = None  # a fixed length ending at the run (replaces 'period')
     sections: Sections = Sections()
     targets: list[Target] = [Target(outbox=OutboxTarget())]
     template: str | None = None  # a file under config/templates/
@@ -475,6 +502,7 @@ class DigestConfig(Model):
     grace: Duration = dt.timedelta(hours=6)  # APScheduler's misfire_grace_time
     title: str | None = None  # default: "<Kind> digest, <period>"
     review: ReviewMode | None = None  # none: published at the fire; approve / veto: drafted first
+    budget: Budget = Budget()  # how much the digest may ask of its reader
 
     _review = field_validator("review", mode="before")(lambda v: _review(v))
     _schedule = field_validator("schedule", mode="before")(lambda v: parse_schedule(v))

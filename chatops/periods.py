@@ -1,7 +1,12 @@
 """Which period a digest covers: the one place that turns a schedule, a moment or an admin's words into a ``Window``.
 
-A digest's period runs between two consecutive fires of its schedule (``chatops.schedules`` computes the
-fires); a ``window:`` length in the configuration replaces the previous fire. Every entry point asks here:
+A run reports on the calendar period before it by default: a monthly digest fired on 1 July covers June, a
+quarterly one fired in October covers July-September, a weekly one the ISO week before, a fortnightly one the
+two ISO weeks before (``digests.calendar`` holds the calendar rules and the names). The unit is the digest's
+``period:`` or, with ``auto``, its schedule's cadence. ``period: between-fires`` covers the time between two
+consecutive fires of the schedule instead (``chatops.schedules`` computes the fires), and a ``window:``
+length ends at the fire. Whatever the entry point, the same period gives the same window, hence the same
+title. Every entry point asks here:
 
 - ``latest(config, digest, now)``: the latest complete period at ``now`` (``run --once``, chat, ``digest post``);
 - ``ending(config, digest, until)``: the period a fire at ``until`` publishes (the scheduler, catch-up);
@@ -24,7 +29,8 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from chatops.errors import UsageError
-from chatops.schedules import latest_period, next_fires, period_ending, previous_fire
+from chatops.schedules import next_fires, period_ending, previous_fire
+from digests.calendar import Unit, period_before, period_containing
 from digests.model import Window
 
 if TYPE_CHECKING:
@@ -34,8 +40,10 @@ __all__ = [
     "PERIOD_HELP",
     "Window",
     "as_window",
+    "calendar_unit",
     "ending",
     "explicit",
+    "fire_of",
     "last_fire",
     "latest",
     "parse",
@@ -69,8 +77,46 @@ def last_fire(config: Config, digest: DigestConfig, now: dt.datetime) -> dt.date
     return previous_fire(digest.schedule, config.digest_zone(digest), now)
 
 
+def calendar_unit(digest: DigestConfig) -> Unit | None:
+    """The calendar unit a digest reports on, or None when its period runs between fires (or has a fixed
+    ``window``). ``auto`` reads the schedule: monthly, quarterly, weekly, fortnightly or daily."""
+    if digest.window is not None or digest.period == "between-fires":
+        return None
+    if digest.period != "auto":
+        return digest.period
+    fields = digest.schedule.fields
+    if fields.get("week") == "*/2":
+        return "fortnight"
+    if fields.get("month") == "1,4,7,10" and "day_of_week" not in fields:
+        return "quarter"
+    if "month" in fields:
+        return None
+    if "day" in fields and "day_of_week" not in fields:
+        return "month" if fields["day"].isdigit() or " " in fields["day"] else None
+    if "day" in fields:  # 'monthly first tuesday': day holds '1st tue'
+        return None
+    if "day_of_week" in fields:
+        return "week" if "," not in fields["day_of_week"] and "-" not in fields["day_of_week"] else None
+    if "hour" in fields and fields["hour"].isdigit():
+        return "day"
+    return None
+
+
+def fire_of(config: Config, digest: DigestConfig, window: Window) -> dt.datetime:
+    """The fire that publishes ``window``: its end between fires, the first fire at or after the end of a
+    calendar period (a monthly digest run on the first Tuesday at 17:00 publishes the month before)."""
+    if calendar_unit(digest) is None:
+        return window.until
+    fires = next_fires(digest.schedule, config.digest_zone(digest), window.until - dt.timedelta(microseconds=1), 1)
+    return fires[0] if fires else window.until
+
+
 def ending(config: Config, digest: DigestConfig, until: dt.datetime) -> Window:
-    """The period a fire at ``until`` publishes: [previous fire, until), or [until - window, until)."""
+    """The period a fire at ``until`` publishes: the calendar period before it (see ``calendar_unit``), or
+    [previous fire, until) between fires, or [until - window, until)."""
+    unit = calendar_unit(digest)
+    if unit is not None:
+        return period_before(unit, until, config.digest_zone(digest))
     start, end = period_ending(digest.schedule, config.digest_zone(digest), until, digest.window)
     return Window(since=start, until=end)
 
@@ -88,8 +134,10 @@ def parse(config: Config, digest: DigestConfig, spec: str, now: dt.datetime) -> 
     spec = spec.strip()
     try:
         if spec == "latest":
-            start, end = latest_period(digest.schedule, zone, now, digest.window)
-            return Window(since=start, until=end)
+            window = latest(config, digest, now)
+            if window is None:
+                raise UsageError(f"digest {digest.name!r} has not run in the two years before {now.isoformat()}")
+            return window
         if ".." in spec:
             first, _, last = spec.partition("..")
             start, end = parse_moment(first, zone), parse_moment(last, zone)
@@ -99,8 +147,12 @@ def parse(config: Config, digest: DigestConfig, spec: str, now: dt.datetime) -> 
         inside = parse_moment(spec, zone)
     except ValueError:
         raise UsageError(f"--period {spec!r} is not understood. {PERIOD_HELP}") from None
-    (until,) = next_fires(digest.schedule, zone, inside, 1)
-    window = ending(config, digest, until)
+    unit = calendar_unit(digest)
+    if unit is not None:
+        window = period_containing(unit, inside, zone)
+    else:
+        (until,) = next_fires(digest.schedule, zone, inside, 1)
+        window = ending(config, digest, until)
     if window.until > now:
         raise UsageError(
             f"--period {spec!r}: that period ends {window.until.astimezone(zone):%Y-%m-%d %H:%M %Z}, which is not "
@@ -138,11 +190,15 @@ def explicit(
         else:
             raise UsageError("give --until as well as --since (or neither)")
     elif until is not None:
-        start, end = period_ending(digest.schedule, zone, aware(until), digest.window)
+        window = ending(config, digest, aware(until))
+        start, end = window.since, window.until
     else:
         if now is None:
             raise UsageError("a window needs --since/--until or the current time")
-        start, end = latest_period(digest.schedule, zone, now, digest.window)
+        found = latest(config, digest, now)
+        if found is None:
+            raise UsageError(f"digest {digest.name!r} has not run in the two years before {now.isoformat()}")
+        start, end = found.since, found.until
     if end <= start:
         raise UsageError(f"the window is empty: --since {start.date().isoformat()} is not before --until {end.date().isoformat()}")
     return Window(since=start, until=end)

@@ -206,9 +206,27 @@ def load_meetings(
     from digests.notes import read_source
 
     # Each source's documents are read together: a meeting kept in two documents counts once, and text
-    # that repeats across the source's meetings is its template, not content.
-    return [m for source, documents in report.by_source().items()
-            for m in read_source([(d.document, _meetings_between(d, first, last)) for d in documents]).meetings]
+    # that repeats across the source's meetings is its template, not content. A source that names where
+    # it is published gives each meeting its page there.
+    published = {spec.name: spec for spec in specs if spec.published}
+    out: list[Meeting] = []
+    for source, documents in report.by_source().items():
+        found = read_source([(d.document, _meetings_between(d, first, last)) for d in documents]).meetings
+        spec = published.get(source)
+        if spec is not None:
+            found = [_with_page(m, spec, m.document) for m in found]
+        out.extend(found)
+    return out
+
+
+def _with_page(meeting: Meeting, spec: Any, document: str) -> Meeting:
+    """``meeting`` linking to its published page, from its source's ``published`` URL template."""
+    from chatops.sources.notes import published_url
+    from digests.model import SourceRef
+
+    url = published_url(spec.published, path=spec.relative(document), date=meeting.date, anchor=meeting.anchor)
+    source = meeting.source or SourceRef(document=document)
+    return meeting.model_copy(update={"source": source.model_copy(update={"url": url})})
 
 
 def load_releases(config: Config, window: Window, *, strict: bool = False) -> list[Release]:
@@ -361,6 +379,7 @@ def build_digest(
         activity=found_activity,
         activity_limits=activity_limits(config),
         people=people,
+        budget=digest_cfg.budget,
     )
     log.info('Compiled digest "%s" for %s: %d sections%s', digest_cfg.name, digest.period, len(digest.sections),
              " (empty)" if digest.empty else "")

@@ -413,11 +413,14 @@ class Compass:
             return  # a new digest: nothing was expected before
         newest_end = max(r.period_end for r in rows)
         zone = config.digest_zone(digest)
-        missed = fires_between(digest.schedule, zone, newest_end + dt.timedelta(microseconds=1), last)
+        # The first fire at or after the newest period's end is the one that published it (at its end between
+        # fires, some hours after it for a calendar period); the fires after it up to ``last`` were missed.
+        missed = fires_between(digest.schedule, zone, newest_end, last)[1:]
         for fire in missed[-MAX_LOGGED_MISSES:]:
+            inside = periods.ending(config, digest, fire).since.astimezone(zone)
             log.warning('Run of digest "%s" due at %s was missed while compass was down; not posted '
                         "(`compass digest post %s --period %s` posts it)", digest.name, fire.isoformat(),
-                        digest.name, (fire - dt.timedelta(minutes=1)).isoformat(timespec="minutes"))
+                        digest.name, inside.replace(tzinfo=None).isoformat(timespec="minutes"))
             self.metrics.missed.labels(digest.name).inc()
 
     def sweep(self) -> list[DigestOutcome]:
@@ -435,7 +438,8 @@ class Compass:
         names = {d.name: d for d in self.config.digests}
         for name, start, end in sorted({(r.digest, r.period_start, r.period_end) for r in rows}):
             digest = names.get(name)
-            if digest is None or now - end > digest.grace or self.stop.is_set():
+            fire = periods.fire_of(self.config, digest, Window(since=start, until=end)) if digest else end
+            if digest is None or now - fire > digest.grace or self.stop.is_set():
                 continue
             if (name, start) not in active:  # only failed targets: wait for their backoff
                 _, due = self._retries.get((name, start), (0, now))

@@ -27,7 +27,8 @@ from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
 from digests.activity import Activity, Limits
-from digests.digest import CommunityInfo, Digest, DigestCounts, Section, UpcomingMeeting
+from digests.calendar import period_label, previous_window
+from digests.digest import Budget, CommunityInfo, Digest, DigestCounts, Section, UpcomingMeeting
 from digests.model import DigestKind, Meeting, Release, Shoutout, Window
 from digests.people import Directory, PeopleSnapshot, name_key, people_count
 from digests.sections import SECTIONS
@@ -35,7 +36,7 @@ from digests.sections import celebratory as celebratory_sections
 from digests.sections import community as community_sections
 from digests.sections import technical as technical_sections
 from digests.sections.celebratory import similar_text
-from digests.sections.common import MONTHS, plural
+from digests.sections.common import plural
 from digests.sections.community import CALL_FOR_HELP_PHRASES, meeting_name
 from digests.sections.inputs import Inputs
 
@@ -57,73 +58,6 @@ def _zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
 
-def _month_start(value: dt.datetime) -> bool:
-    return value.day == 1 and value.time() == dt.time(0)
-
-
-def _months_between(since: dt.datetime, until: dt.datetime) -> int:
-    return (until.year - since.year) * 12 + until.month - since.month
-
-
-def _local(window: Window, timezone: str) -> tuple[dt.datetime, dt.datetime]:
-    """The window's bounds in ``timezone``; in UTC when they are midnights there but not in the zone."""
-    zone = _zone(timezone)
-    since, until = window.since.astimezone(zone), window.until.astimezone(zone)
-    if since.time() != dt.time(0) or until.time() != dt.time(0):
-        utc_since, utc_until = window.since.astimezone(dt.UTC), window.until.astimezone(dt.UTC)
-        if utc_since.time() == dt.time(0) and utc_until.time() == dt.time(0):
-            return utc_since, utc_until
-    return since, until
-
-
-def period_label(window: Window, timezone: str) -> str:
-    """How people name the window in ``timezone``: ``"June 2025"``, ``"2025"``, ``"9–15 June 2025"``...
-
-    A window of whole calendar months is named by its months; otherwise by its first and last days
-    (the last day is the one before ``until`` when ``until`` is a midnight). A window given in UTC
-    midnights is named by those dates.
-    """
-    since, until = _local(window, timezone)
-    if _month_start(since) and _month_start(until) and until > since:
-        months = _months_between(since, until)
-        last = until - dt.timedelta(days=1)
-        if months == 1:
-            return f"{MONTHS[since.month - 1]} {since.year}"
-        if months == 12 and since.month == 1:
-            return str(since.year)
-        if since.year == last.year:
-            return f"{MONTHS[since.month - 1]}\u2013{MONTHS[last.month - 1]} {since.year}"
-        return f"{MONTHS[since.month - 1]} {since.year} \u2013 {MONTHS[last.month - 1]} {last.year}"
-    first = since.date()
-    last_day = (until - dt.timedelta(microseconds=1)).date() if until.time() == dt.time(0) else until.date()
-    last_day = max(last_day, first)
-    if first == last_day:
-        return f"{first.day} {MONTHS[first.month - 1]} {first.year}"
-    if (first.year, first.month) == (last_day.year, last_day.month):
-        return f"{first.day}\u2013{last_day.day} {MONTHS[first.month - 1]} {first.year}"
-    if first.year == last_day.year:
-        return f"{first.day} {MONTHS[first.month - 1]} \u2013 {last_day.day} {MONTHS[last_day.month - 1]} {first.year}"
-    return (f"{first.day} {MONTHS[first.month - 1]} {first.year} \u2013 "
-            f"{last_day.day} {MONTHS[last_day.month - 1]} {last_day.year}")
-
-
-def _add_months(value: dt.datetime, months: int) -> dt.datetime:
-    index = value.year * 12 + value.month - 1 + months
-    return value.replace(year=index // 12, month=index % 12 + 1)
-
-
-def previous_window(window: Window, timezone: str) -> Window:
-    """The window just before ``window``, of the same length (whole calendar months stay whole months)."""
-    zone = _zone(timezone)
-    since = window.since.astimezone(zone)
-    until = window.until.astimezone(zone)
-    if _month_start(since) and _month_start(until) and until > since:
-        months = _months_between(since, until)
-        start = _add_months(since.replace(tzinfo=None), -months).replace(tzinfo=zone)
-        return Window(since=start, until=window.since)
-    return Window(since=window.since - (window.until - window.since), until=window.since)
-
-
 def _in_window(meetings: Iterable[Meeting], window: Window) -> list[Meeting]:
     # a meeting the notes say did not take place is not a meeting held (never one with 0 people)
     return sorted((m for m in meetings if m.date is not None and not m.cancelled and window.contains(m.date)),
@@ -133,30 +67,74 @@ def _in_window(meetings: Iterable[Meeting], window: Window) -> list[Meeting]:
 # --- the opening sentence ---------------------------------------------------------------------
 
 
-def _summary(kind: DigestKind, counts: DigestCounts, community: str, period: str, timezone: str, empty: bool) -> str:
-    where = f"{period} ({timezone} time)"
-    people = f"{counts.people} {'person' if counts.people == 1 else 'people'}"
-    meetings = plural(counts.meetings, "meeting")
-    if counts.meetings:
-        meetings += f" with {people}"
-    releases = plural(counts.releases, "release")
-    shoutouts = plural(counts.shoutouts, "shout-out")
-    if empty:
-        return (f"Nothing new to report for {community} in {where}: "
-                f"{plural(counts.meetings, 'meeting')}, {releases} and {shoutouts}.")
+def _times(count: int) -> str:
+    return {1: "once", 2: "twice"}.get(count, f"{count} times")
+
+
+def _join(parts: list[str]) -> str:
+    if len(parts) <= 1:
+        return "".join(parts)
+    return ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def _summary(kind: DigestKind, counts: DigestCounts, community: str, period: str, shown: set[str]) -> str:
+    """One or two sentences a person would write, naming only what the digest shows."""
     if kind == "community":
-        return f"Here is what happened in {community} in {where}: {meetings}, {releases} and {shoutouts}."
+        if "meetings" not in shown or not counts.meetings:
+            text = f"No {community} meetings took place in {period}" if counts.cancelled else ""
+            first = text + "." if text else f"Here is what is coming up in {community} after {period}."
+        else:
+            first = f"In {period}, {community} met {_times(counts.meetings)}"
+            if counts.people:
+                first += f", with {plural(counts.people, 'person', 'people')}"
+                if "newcomers" in shown and counts.newcomers:
+                    first += (f", {counts.newcomers} of them for the first time" if counts.newcomers > 1
+                              else ", one of them for the first time")
+            first += "."
+        more = []
+        if counts.cancelled and counts.meetings:
+            more.append(f"{plural(counts.cancelled, 'meeting')} {'was' if counts.cancelled == 1 else 'were'} cancelled")
+        if "calls_for_help" in shown and counts.calls:
+            more.append(f"there {'is' if counts.calls == 1 else 'are'} {plural(counts.calls, 'way')} to help below")
+        if more:
+            second = _join(more)
+            return f"{first} {second[0].upper()}{second[1:]}."
+        return first
     if kind == "technical":
-        if counts.releases and counts.projects > 1:
-            releases += f" across {counts.projects} projects"
-        decisions = f"{plural(counts.decisions, 'decision')} from {meetings}" if counts.meetings else "no meetings"
-        return (f"Here is the technical news from {community} for {where}: {releases}, "
-                f"and {decisions}; {shoutouts} in chat.")
-    thanks = plural(counts.thanked, "person", "people")
-    notes = (f" and {plural(counts.celebrations, 'celebration')} at {meetings}" if counts.meetings
-             else " (no meetings this period)")
-    shipped = f"; {releases} shipped too" if counts.releases else ""
-    return f"In {where} {community} said thank you to {thanks}, with {shoutouts} in chat{notes}{shipped}."
+        parts = []
+        if "releases" in shown and counts.releases:
+            release = plural(counts.releases, "release")
+            parts.append(f"shipped {release}" + (f" of {counts.projects} projects" if counts.projects > 1 else ""))
+        if "agenda" in shown or "decisions" in shown or "action_items" in shown:
+            notes = []
+            if counts.topics:
+                notes.append(f"discussed {plural(counts.topics, 'topic')}")
+            if counts.decisions:
+                notes.append(f"took {plural(counts.decisions, 'decision')}")
+            if counts.action_items:
+                notes.append(f"set {plural(counts.action_items, 'open task')}")
+            if notes:
+                meetings = "meeting" if counts.meetings == 1 else f"{counts.meetings} meetings"
+                who = f"its {meetings}" if parts else f"{community}'s {meetings}"
+                parts.append(f"{who} {_join(notes)}")
+        if not parts:
+            return f"Nothing new to report for {community} in {period}."
+        if len(parts) == 2:
+            return f"In {period}, {community} {parts[0]}, and {parts[1]}."
+        return f"In {period}, {parts[0]}." if not parts[0].startswith("shipped") else f"In {period}, {community} {parts[0]}."
+    thanked = []
+    if counts.thanked:
+        thanked.append(plural(counts.thanked, "person", "people"))
+    if counts.teams:
+        thanked.append(plural(counts.teams, "team"))
+    parts = [f"thanked {_join(thanked)}"] if thanked and "shoutouts" in shown else []
+    if "celebrations" in shown and counts.wins:
+        parts.append(f"celebrated {plural(counts.wins, 'win')}")
+    if not parts:
+        return f"Nothing new to report for {community} in {period}."
+    if len(parts) == 2 and " and " in parts[0]:
+        return f"In {period}, {community} {parts[0]}, and {parts[1]}."
+    return f"In {period}, {community} {_join(parts)}."
 
 
 # --- entry point ------------------------------------------------------------------------------
@@ -203,6 +181,7 @@ def compile_digest(
     activity: Activity | None = None,
     activity_limits: Limits | None = None,
     people: PeopleSnapshot | None = None,
+    budget: Budget = Budget(),  # noqa: B008 - a frozen value
 ) -> Digest:
     """Build the ``kind`` digest of ``window`` from its inputs; items outside the window are ignored.
 
@@ -213,6 +192,7 @@ def compile_digest(
     ``people`` is the people registry's snapshot of the window (``docs/people.md``): with it every person
     has one name and at most one profile link, counts are of people, and the welcome names who is new and
     who is back; without it, people are matched within the window's notes only.
+    ``budget`` how much the digest may ask of its reader (topics per meeting, line lengths, pre-releases...).
     """
     if kind not in SECTIONS:
         raise ValueError(f"{kind!r} is not a digest kind; choose from {', '.join(SECTIONS)}")
@@ -232,34 +212,46 @@ def compile_digest(
         activity=activity or Activity(), limits=activity_limits or Limits(),
         snapshot=people,
     )
-    releases_section, release_count, project_count = technical_sections.releases_section(in_window_releases)
+    announced = technical_sections.announced_releases(held) if kind == "technical" else []
+    releases_section, release_count, project_count = technical_sections.releases_section(
+        in_window_releases, announced, budget)
     built: list[Section]
+    topics = decisions = actions = teams = wins = 0
+    thanked, celebration_count = 0, sum(len(m.celebrations) for m in held)
     if kind == "community":
-        built = community_sections.sections(chosen, inputs)
+        built = community_sections.sections(chosen, inputs, budget)
     elif kind == "technical":
-        built = technical_sections.sections(chosen, inputs, releases_section)
+        tech = technical_sections.sections(chosen, inputs, releases_section, budget)
+        built, topics, decisions, actions = tech.sections, tech.topics, tech.decisions, tech.actions
     else:  # merging thanks is the costly part: only the celebratory digest does it
-        built, thanked, celebration_count = celebratory_sections.sections(chosen, inputs)
-    if kind != "celebratory":
-        thanked, celebration_count = 0, sum(len(m.celebrations) for m in held)
-    people_total = inputs.people
+        built, thanked, celebration_count = celebratory_sections.sections(chosen, inputs, budget)
+        thanks = next((s for s in built if s.name == "shoutouts"), None)
+        teams = sum(1 for e in thanks.entries if e.marks == ("team",)) if thanks else 0
+        wins = sum(len(s.entries) for s in built if s.name == "celebrations")
     kept = tuple(s for s in built if s.entries)
     empty = not any(s.content for s in kept)
+    shown = {s.name for s in kept}
+    held_meetings = [m for m in held if not getattr(m, "cancelled", False)]
+    calls = next((s for s in kept if s.name == "calls_for_help"), None)
     counts = DigestCounts(
-        meetings=len(held),
-        people=people_total,
-        releases=release_count,
-        projects=project_count,
+        meetings=len(held_meetings),
+        cancelled=len(held) - len(held_meetings),
+        people=inputs.people,
+        releases=release_count if "releases" in shown else 0,
+        projects=project_count if "releases" in shown else 0,
         shoutouts=len(given),
         celebrations=celebration_count,
         thanked=thanked,
+        teams=teams,
+        wins=wins,
+        calls=len(calls.entries) if calls else 0,
+        topics=topics,
         newcomers=(len(people.welcomed()) if people is not None
-                   else len({name_key(n) for m in held for n in m.newcomers})),
-        decisions=sum(len(m.decisions) for m in held),
-        action_items=sum(len(m.action_items) for m in held),
+                   else len({name_key(n) for m in held_meetings for n in m.newcomers})),
+        decisions=decisions,
+        action_items=actions,
     )
-    summary = (_summary(kind, counts, community.name, period, community.timezone, empty)
-               if "summary" in chosen else None)
+    summary = _summary(kind, counts, community.name, period, shown) if "summary" in chosen else None
     return Digest(
         kind=kind,
         window=window,

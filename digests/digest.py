@@ -16,9 +16,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
+from pydantic import Field
+
 from digests.model import DigestKind, Value, Window
 
 __all__ = [
+    "Budget",
+    "Chart",
     "CommunityInfo",
     "Digest",
     "DigestCounts",
@@ -64,6 +68,7 @@ class Entry(Value):
     text: str = ""
     title: str | None = None
     date: dt.date | None = None
+    when: dt.datetime | None = None  # a moment each reader sees in their own zone (upcoming meetings)
     people: tuple[Person, ...] = ()
     credits: tuple[Person, ...] = ()
     links: tuple[Link, ...] = ()
@@ -85,7 +90,15 @@ class Section(Value):
 
 
 class DigestCounts(Value):
+    """What a digest shows, counted (the opening sentence names only what is there)."""
+
     meetings: int = 0
+    cancelled: int = 0
+    topics: int = 0
+    teams: int = 0
+    wins: int = 0
+    calls: int = 0
+    news: int = 0
     people: int = 0
     releases: int = 0
     projects: int = 0
@@ -105,6 +118,18 @@ class UpcomingMeeting(Value):
     url: str | None = None
 
 
+class Budget(Value):
+    """How much a digest may ask of its reader (``digests.<kind>.budget`` in the configuration)."""
+
+    topics_per_meeting: int = Field(default=6, ge=1, le=100)  # technical: the rest is "and K more in the notes"
+    topic_length: int = Field(default=100, ge=30, le=500)  # characters of a topic's line, cut at a clause
+    items_per_topic: int = Field(default=4, ge=0, le=50)  # decisions and action items under one topic
+    thanks_per_person: int = Field(default=3, ge=1, le=50)  # celebratory: thanks shown per person
+    calls_for_help: int = Field(default=8, ge=0, le=100)  # community: calls for help and invitations
+    news: int = Field(default=8, ge=0, le=100)  # community: news and quick updates
+    prereleases: bool = False  # technical: list pre-releases too
+
+
 class CommunityInfo(Value):
     """What a digest needs to know about the community: its name, zone and standing links."""
 
@@ -112,6 +137,14 @@ class CommunityInfo(Value):
     timezone: str = "UTC"
     links: tuple[Link, ...] = ()
     notes_url: str | None = None  # base URL where local notes files are published, for source links
+
+
+class Chart(Value):
+    """A picture that goes with a digest (``digests.chart``): PNG bytes, a file name and its alt text."""
+
+    name: str  # "attendance.png"
+    png: bytes
+    alt: str
 
 
 class Digest(Value):
@@ -125,6 +158,7 @@ class Digest(Value):
     counts: DigestCounts
     sections: tuple[Section, ...] = ()
     empty: bool = False
+    chart: Chart | None = None  # the community digest's attendance chart, when meetings were held
 
     def section(self, name: str) -> Section | None:
         """The section called ``name``, or None when it was left out (empty or not selected)."""

@@ -22,6 +22,7 @@ Example usage::
 
 from __future__ import annotations
 
+import html
 import re
 from urllib.parse import quote
 
@@ -82,9 +83,21 @@ def safe_url(url: str) -> str | None:
     return quote(url, safe="/:?#[]@!$&'*+,;=%~-._")
 
 
+_TAG = re.compile(r"</?(?:a|abbr|b|big|blockquote|br|center|code|del|details|div|em|font|h[1-6]|hr|i|iframe|img|ins|"
+                  r"kbd|li|mark|ol|p|pre|s|script|small|span|strike|strong|style|sub|summary|sup|table|tbody|td|th|"
+                  r"thead|tr|u|ul)\b(?:\s[^<>\n]{0,200})?/?>", re.IGNORECASE)
+_ANGLED = re.compile(r"<(?=[A-Za-z/!?])")
+
+
 def _escape_plain(text: str) -> str:
-    text = text.replace("&", "&amp;") if _ENTITY.search(text) else text
-    text = text.replace("<", "&lt;").replace(">", "&gt;")
+    # No HTML reaches a post and no entity shows as "&lt;": entities are decoded, tags dropped, arrows
+    # written as arrows, and a '<' that could still open a tag becomes a look-alike angle bracket.
+    if "&" in text and _ENTITY.search(text):
+        text = html.unescape(text)
+    if "<" in text:
+        text = _TAG.sub("", text).replace("<-", "\u2190")
+        text = _ANGLED.sub("\u2039", text)
+    text = text.replace("->", "\u2192")
     # Emoji shortcodes such as :speaking_head: keep their underscores; everything else is escaped.
     pieces = _SHORTCODE.split(text)
     text = "".join(p if i % 2 else _SPECIAL.sub(r"\\\1", p) for i, p in enumerate(pieces))

@@ -35,7 +35,7 @@ from typing import Any, Literal
 import jinja2
 from markupsafe import Markup
 
-from digests.digest import Digest, Link, Person
+from digests.digest import Digest, Entry, Link, Person
 from digests.errors import RenderError
 from digests.markdown import escape_inline, link, safe_markdown, silent_mention
 from digests.model import Value
@@ -168,6 +168,23 @@ class _Filters:
     def sources(self, items: Sequence[Link]) -> Markup:
         return Markup(f" ({self.links(items)})") if items else Markup("")
 
+    def link_to(self, url: str | None, text: str) -> Markup:
+        return Markup(link(text, url))
+
+    def moment(self, entry: Entry) -> Markup:
+        """A moment each reader sees in their own zone: Zulip ``<time:...>``, Discourse ``[date=...]``; plain
+        text (the outbox, a terminal) keeps the community's zone, as ``entry.text`` words it."""
+        when = entry.when
+        if when is None:
+            return Markup(escape_inline(entry.text))
+        if self.target == "zulip":
+            return Markup(f"<time:{when.astimezone(dt.UTC).isoformat(timespec='seconds')}>")
+        if self.target == "discourse":
+            zone = getattr(when.tzinfo, "key", None) or "UTC"
+            local = when if zone != "UTC" else when.astimezone(dt.UTC)
+            return Markup(f'[date={local:%Y-%m-%d} time={local:%H:%M:%S} timezone="{zone}"]')
+        return Markup(escape_inline(entry.text))
+
     def emoji(self, name: str) -> Markup:
         codes = _EMOJI.get(name)
         if codes is None:
@@ -203,6 +220,8 @@ def _environment(target: TargetKind, extra_dir: Path | None) -> jinja2.Environme
         links=filters.links,
         sources=filters.sources,
         emoji=filters.emoji,
+        moment=filters.moment,
+        link_to=filters.link_to,
         md=lambda text: Markup(safe_markdown(str(text), limit=TEXT_LIMIT)),
         text=lambda text: Markup(escape_inline(str(text), limit=TEXT_LIMIT)),
         day=lambda value: Markup(_day(value)),

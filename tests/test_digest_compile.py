@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from digests.compile import compile_digest, period_label, previous_window, similar_text
-from digests.digest import CommunityInfo, Link, UpcomingMeeting
+from digests.digest import Budget, CommunityInfo, Link, UpcomingMeeting
 from digests.model import (
     ActionItem,
     AgendaItem,
@@ -65,11 +65,15 @@ def shoutout(text: str, *to: str, giver: str = "Bob", when: str = "2025-06-10T12
         ("2025-01-01", "2026-01-01", "2025"),
         ("2025-01-01", "2025-07-01", "January\u2013June 2025"),
         ("2022-09-01", "2023-02-01", "September 2022 \u2013 January 2023"),
-        ("2025-06-09", "2025-06-16", "9\u201315 June 2025"),
-        ("2025-05-26", "2025-06-02", "26 May \u2013 1 June 2025"),
+        ("2025-06-09", "2025-06-16", "Week of 9 June 2025"),
+        ("2025-05-26", "2025-06-02", "Week of 26 May 2025"),
+        ("2025-06-10", "2025-06-17", "10\u201316 June 2025"),
+        ("2025-06-09", "2025-06-23", "9\u201322 June 2025"),
+        ("2026-10-01", "2027-01-01", "Q4 2026 (October\u2013December)"),
         ("2025-03-30T17:00", "2025-04-06T17:00", "30 March \u2013 6 April 2025"),
     ],
-    ids=["month", "year", "half_year", "across_years", "week", "week_across_months", "dst_start_week"],
+    ids=["month", "year", "half_year", "across_years", "iso_week", "iso_week_across_months", "seven_days",
+         "fortnight", "quarter", "dst_start_week"],
 )
 def test_period_label_names_the_window_in_the_community_zone(since: str, until: str, label: str) -> None:
     assert period_label(window(since, until), LONDON) == label
@@ -99,6 +103,7 @@ def test_community_digest_sections() -> None:
                 UpcomingMeeting(name="Old", when=dt.datetime(2025, 6, 20, tzinfo=UTC))]
     digest = compile_digest("community", JUNE, meetings=june + may, releases=[], shoutouts=[],
                             previous_meetings=may, community=COMMUNITY, upcoming=upcoming)
+    # The one update asks for help: it is a call for help, not news too (nothing is said twice).
     assert [s.name for s in digest.sections] == ["meetings", "attendance", "newcomers", "calls_for_help",
                                                  "upcoming", "links"]
     meetings = digest.section("meetings")
@@ -114,13 +119,14 @@ def test_community_digest_sections() -> None:
     assert newcomers is not None and [p.name for e in newcomers.entries for p in e.people] == ["Cy"]
     calls = digest.section("calls_for_help")
     assert calls is not None
-    assert [e.text for e in calls.entries] == ["We need mentors for Outreachy", "Docs sprint, feedback welcome"]
+    assert [e.markdown for e in calls.entries] == [("We need mentors for Outreachy",), ("Docs sprint, feedback welcome",)]
     assert [c.name for c in calls.entries[0].credits] == ["Ann"]
     upcoming_section = digest.section("upcoming")
     assert upcoming_section is not None and [e.title for e in upcoming_section.entries] == ["Team meeting"]
     assert upcoming_section.entries[0].text == "Tuesday 15 July 2025, 17:00 BST"
-    assert digest.summary == ("Here is what happened in Example in June 2025 (Europe/London time): "
-                              "2 meetings with 4 people, no releases and no shout-outs.")
+    # One or two sentences naming only what the digest shows (no "no releases", no "no shout-outs").
+    assert digest.summary == ("In June 2025, Example met twice, with 4 people, one of them for the first time. "
+                              "There are 2 ways to help below.")
     assert digest.counts.meetings == 2 and digest.counts.people == 4 and not digest.empty
 
 
@@ -141,8 +147,7 @@ def test_empty_digest_is_marked_and_context_sections_do_not_count() -> None:
                             community=COMMUNITY, upcoming=upcoming)
     assert digest.empty
     assert [s.name for s in digest.sections] == ["upcoming", "links"]
-    assert digest.summary == ("Nothing new to report for Example in June 2025 (Europe/London time): "
-                              "no meetings, no releases and no shout-outs.")
+    assert digest.summary == "Here is what is coming up in Example after June 2025."
     for kind in ("technical", "celebratory"):
         other = compile_digest(kind, JUNE, meetings=[], releases=[], shoutouts=[])  # type: ignore[arg-type]
         assert other.empty and other.sections == ()
@@ -165,7 +170,7 @@ def release(project: str, version: str, day: int, **kw: object) -> Release:
                    url=f"https://github.com/o/{project}/releases/{version}", **kw)  # type: ignore[arg-type]
 
 
-def test_technical_digest_groups_releases_and_lists_decisions_topics_actions() -> None:
+def _technical_june() -> tuple[list[Release], list[Meeting]]:
     releases = [
         release("hub", "5.5.0", 2), release("hub", "6.0.0b1", 20, prerelease=True), release("proxy", "5.0.0", 10),
         release("hub", "5.5.0", 2), Release(project="old", version="1.0", date=dt.datetime(2025, 5, 1, tzinfo=UTC)),
@@ -178,27 +183,63 @@ def test_technical_digest_groups_releases_and_lists_decisions_topics_actions() -
                            links=("https://github.com/o/hub/pull/12", "https://example.org/doc")),),
         action_items=(ActionItem(text="Ann to tag 5.5.1", owner="Ann"),),
     )]
-    digest = compile_digest("technical", JUNE, meetings=june, releases=releases, shoutouts=[])
+    return releases, june
+
+
+def test_technical_digest_groups_releases_and_lists_decisions_topics_actions() -> None:
+    releases, june = _technical_june()
+    digest = compile_digest("technical", JUNE, meetings=june, releases=releases, shoutouts=[],
+                            community=COMMUNITY, budget=Budget(prereleases=True))
     section = digest.section("releases")
     assert section is not None
     assert [(p.title, [(r.title, r.marks) for r in p.children]) for p in section.entries] == [
         ("hub", [("6.0.0b1", ("pre-release",)), ("5.5.0", ())]),
         ("proxy", [("5.0.0", ())]),
     ]
-    decisions = digest.section("decisions")
-    assert decisions is not None and decisions.entries[0].links[0].url == "https://notes.example.org/team#decisions"
+    # Grouped by meeting: the meeting links to its page, the topic to its issues, decisions and tasks beneath.
     agenda = digest.section("agenda")
     assert agenda is not None
-    assert [(link.label, link.url) for link in agenda.entries[0].links] == [
-        ("notes", "https://notes.example.org/team#2025-06-03"),
+    (held,) = agenda.entries
+    assert [(link.label, link.url) for link in held.links] == [("notes", "https://notes.example.org/team#2025-06-03")]
+    topic = held.children[0]
+    assert topic.text == "Release plan" and [p.name for p in topic.people] == ["Ann"]
+    assert [(link.label, link.url) for link in topic.links] == [
         ("hub#12", "https://github.com/o/hub/pull/12"),
         ("example.org", "https://example.org/doc"),
     ]
-    assert [p.name for p in agenda.entries[0].people] == ["Ann"]
+    assert [(c.title, c.text) for c in held.children[1:]] == [("Decided", "Drop Python 3.8"),
+                                                             ("To do", "Ann to tag 5.5.1")]
+    assert digest.section("decisions") is None and digest.section("action_items") is None  # never said twice
+    assert digest.counts.releases == 3 and digest.counts.projects == 2
+    assert digest.summary == ("In June 2025, Example shipped 3 releases of 2 projects, and its meeting discussed "
+                              "1 topic, took 1 decision and set 1 open task.")
+
+
+def test_technical_digest_lists_final_releases_only_by_default_and_flat_lists_without_the_agenda() -> None:
+    releases, june = _technical_june()
+    digest = compile_digest("technical", JUNE, meetings=june, releases=releases, shoutouts=[],
+                            sections=["releases", "decisions", "action_items"])
+    section = digest.section("releases")
+    assert section is not None
+    assert [(p.title, [r.title for r in p.children]) for p in section.entries] == [
+        ("proxy", ["5.0.0"]), ("hub", ["5.5.0"])]
+    decisions = digest.section("decisions")
+    assert decisions is not None and decisions.entries[0].links[0].url == "https://notes.example.org/team#2025-06-03"
     actions = digest.section("action_items")
     assert actions is not None and actions.entries[0].text == "Ann to tag 5.5.1"
-    assert digest.counts.releases == 3 and digest.counts.projects == 2
-    assert digest.summary is not None and "3 releases across 2 projects" in digest.summary
+
+
+def test_technical_topics_are_capped_per_meeting_with_a_link_to_the_rest() -> None:
+    agenda = tuple(AgendaItem(title=f"Topic number {n} [name=Ann] (5 mins)") for n in range(9))
+    june = [meeting("2025-06-03", "Ann", agenda=(AgendaItem(title="Action Items:"), *agenda))]
+    digest = compile_digest("technical", JUNE, meetings=june, releases=[], shoutouts=[], budget=Budget())
+    section = digest.section("agenda")
+    assert section is not None
+    children = section.entries[0].children
+    assert [c.text for c in children[:6]] == [f"Topic number {n}" for n in range(6)]
+    assert children[6].text == "and 3 more topics in the notes"
+    assert children[6].links[0].url == "https://notes.example.org/team#2025-06-03"
+    assert len(children) == 7
 
 
 # --- celebratory: merging duplicate thanks ----------------------------------------------------------
@@ -216,8 +257,9 @@ def test_same_thanks_in_chat_and_notes_are_merged_crediting_both() -> None:
     assert group.title == "Jane Doe" and len(group.children) == 1
     thanks = group.children[0]
     assert [c.name for c in thanks.credits] == ["Bob", "Ann"]
+    # A thank-you from the notes links to its meeting's page (at the meeting's heading).
     assert [link.url for link in thanks.links] == ["https://chat.example.org/#narrow/near/1",
-                                                 "https://notes.example.org/team#celebrations"]
+                                                 "https://notes.example.org/team#2025-06-12"]
     assert digest.section("celebrations") is None
 
 
@@ -257,8 +299,7 @@ def test_thanks_are_grouped_by_person_most_thanked_first() -> None:
     assert section is not None
     assert [(g.title, [t.text for t in g.children]) for g in section.entries] == [
         ("Bo", ["for the release", "for the talk"]), ("Ann", ["for the docs"])]
-    assert digest.summary == ("In June 2025 (Europe/London time) Example said thank you to 2 people, "
-                              "with 3 shout-outs in chat (no meetings this period).")
+    assert digest.summary == "In June 2025, Example thanked 2 people."
 
 
 def test_shoutouts_outside_the_window_are_ignored() -> None:

@@ -16,7 +16,8 @@ def test_technical_digest_lists_releases_fetched_from_github() -> None:
         config = parse_config({
             "community": {"name": "Hub", "timezone": "Europe/London"},
             "sources": {"releases": {"github": ["jupyterhub/jupyterhub"], "github_url": fake.url}},
-            "digests": [{"name": "tech", "kind": "technical", "schedule": "monthly 1 00:00"}],
+            "digests": [{"name": "tech", "kind": "technical", "schedule": "monthly 1 00:00",
+                         "budget": {"prereleases": True}}],
         })
         config, digest_cfg = resolve_digest(config, "tech")
         window = digest_window(config, digest_cfg, since=dt.date(2026, 8, 1), until=dt.date(2026, 9, 1))
@@ -32,4 +33,4 @@ def test_technical_digest_lists_releases_fetched_from_github() -> None:
     text = render_for_target(config, digest_cfg, digest, "discourse").raw or ""
     assert "**6.0.0b2** (pre-release), 14 August 2026" in text
     assert digest.summary is not None and digest.summary.startswith(
-        "Here is the technical news from Hub for August 2026 (Europe/London time): 2 releases, and no meetings")
+        "In August 2026, Hub shipped 2 releases")

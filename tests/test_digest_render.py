@@ -172,7 +172,7 @@ def test_template_override_can_extend_the_default(tmp_path: Path) -> None:
     loud = digest.model_copy(update={"community": "<b>@**all**</b>"})
     out = render_markdown(loud, target="zulip", template=custom)
     assert out.startswith("Thanks in June 2025: In June 2025")
-    assert out.endswith(" &lt;b&gt;all&lt;/b&gt;\n")  # values are escaped in user templates too
+    assert out.endswith(" all\n")  # values are made safe in user templates too (no tag, no mention)
 
 
 def test_broken_template_raises_render_error_naming_it(tmp_path: Path) -> None:

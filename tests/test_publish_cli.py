@@ -34,8 +34,11 @@ def test_schedule_prints_local_and_utc_fire_times(starter):
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
     assert lines[0] == "community-monthly (community): monthly first tuesday 17:00, Europe/London, grace 6h"
-    assert lines[1] == ("  Tue 2026-04-07 17:00 BST  =  2026-04-07 16:00 UTC   publishes 2026-03-03 17:00 to 2026-04-07 17:00")
-    assert "  Wed 2026-04-01 09:00 BST  =  2026-04-01 08:00 UTC   publishes 2026-01-01 09:00 to 2026-04-01 09:00" in lines
+    # The calendar period before each run (the default 'period: auto'), named as a person would.
+    assert lines[1] == ("  Tue 2026-04-07 17:00 BST  =  2026-04-07 16:00 UTC   publishes March 2026 "
+                        "(2026-03-01 00:00 to 2026-04-01 00:00)")
+    assert ("  Wed 2026-04-01 09:00 BST  =  2026-04-01 08:00 UTC   publishes Q1 2026 (January\u2013March) "
+            "(2026-01-01 00:00 to 2026-04-01 00:00)") in lines
 
 
 def test_digest_post_twice_publishes_once(starter):
@@ -45,15 +48,15 @@ def test_digest_post_twice_publishes_once(starter):
     assert match, first.output
     path = Path(match.group(1))
     text = path.read_text()
-    assert path.name == "2023-01-03.md" and "community-monthly" in str(path)
+    assert path.name == "2023-01-01.md" and "community-monthly" in str(path)
     second = _invoke("digest", "post", "community-monthly", "--period", "2023-01-10")
     assert second.exit_code == 0
     assert f"outbox:var/outbox: already published: {path}" in second.output
     assert path.read_text() == text
     # The scheduled run for that period (as if it were 8 Feb 2023) finds it published too.
     once = _invoke("run", "--once", "--at", "2023-02-08")
-    assert "community-monthly: 2023-01-03 17:00 to 2023-02-07 17:00 (Europe/London)\n  outbox:var/outbox: already published" in once.output
-    assert sorted(p.name for p in path.parent.iterdir()) == ["2023-01-03.md"]
+    assert "community-monthly: 2023-01-01 00:00 to 2023-02-01 00:00 (Europe/London)\n  outbox:var/outbox: already published" in once.output
+    assert sorted(p.name for p in path.parent.iterdir()) == ["2023-01-01.md"]
 
 
 def test_run_once_twice_publishes_nothing_twice(starter):

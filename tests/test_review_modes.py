@@ -18,8 +18,9 @@ from digests.model import Window
 
 # The monthly period holding the 2025-05-20 Collaboration Cafe of the bundled notes.
 SINCE = dt.datetime(2025, 5, 6, 16, 0, tzinfo=dt.UTC)
-UNTIL = dt.datetime(2025, 6, 3, 16, 0, tzinfo=dt.UTC)
-WINDOW = Window(since=SINCE, until=UNTIL)
+UNTIL = dt.datetime(2025, 6, 3, 16, 0, tzinfo=dt.UTC)  # a fire: the first Tuesday of June, 16:00 UTC
+# What that fire publishes: the calendar month before it (the default 'period: auto').
+WINDOW = Window(since=dt.datetime(2025, 5, 1, tzinfo=dt.UTC), until=dt.datetime(2025, 6, 1, tzinfo=dt.UTC))
 ANN = Reviewer(email="ann@example.org")
 BOB = Reviewer(user_id=42)
 EVE = Reviewer(email="eve@example.org")
@@ -113,7 +114,7 @@ def test_approve_mode_publishes_nothing_before_approval(make, tmp_path):
     # Reviewers were told: what, which period and targets, a preview and the page's link.
     (to, text), = notes.sent
     assert to == ["ann@example.org", 42]
-    assert "`community-monthly`, 2025-05-06 to 2025-06-03" in text and "outbox:" in text
+    assert "`community-monthly`, 2025-05-01 to 2025-05-31" in text and "outbox:" in text
     assert "/review/drafts/" in text and "approve community-monthly" in text
     draft = compass.find_draft("community-monthly")
     assert draft.original.strip() and draft.original[:80] in text
@@ -126,7 +127,7 @@ def test_approve_mode_publishes_nothing_before_approval(make, tmp_path):
     refused = compass.approve("community-monthly", EVE)
     assert not refused.changed and "only the reviewers" in refused.message and _files(tmp_path) == []
     answer = compass.approve("community-monthly", BOB)
-    assert answer.changed and "Approved `community-monthly` for 2025-05-06 to 2025-06-03" in answer.message
+    assert answer.changed and "Approved `community-monthly` for 2025-05-01 to 2025-05-31" in answer.message
     assert len(_files(tmp_path)) == 2 and _statuses(compass) == ["published", "published"]
     again = compass.approve("community-monthly", ANN)
     assert not again.changed and "already approved by user 42" in again.message
@@ -262,7 +263,7 @@ def test_drafts_cli_lists_shows_and_approves(make, tmp_path, monkeypatch):
         return CliRunner().invoke(cli, [*base, "drafts", *args], catch_exceptions=False)
 
     listed = run("list")
-    assert listed.exit_code == 0 and "community-monthly  2025-05-06 to 2025-06-03  waiting (approve)" in listed.output
+    assert listed.exit_code == 0 and "community-monthly  2025-05-01 to 2025-06-01  waiting (approve)" in listed.output
     shown = run("show", "community-monthly", "--period", "2025-05-20")
     assert shown.exit_code == 0 and "compass  drafted" in shown.output and "outbox:" in shown.output
     refused = run("approve", "community-monthly", "--as", "eve@example.org")

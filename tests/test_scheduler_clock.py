@@ -17,6 +17,7 @@ from chatops.config import load_config
 from chatops.runner import Runner
 from chatops.scheduler import DigestScheduler, fire_digest
 from chatops.storage.publications import list_publications
+from digests.model import Window
 
 LONDON = ZoneInfo("Europe/London")
 UTC = dt.UTC
@@ -70,9 +71,9 @@ def _local(*args) -> dt.datetime:
 
 def test_weekly_monthly_quarterly_fire_on_local_time_across_dst(tmp_path, database):
     path = _write_config(tmp_path, [
-        _digest("weekly", "weekly monday 09:00"),
-        _digest("monthly", "monthly first tuesday 17:00"),
-        _digest("quarterly", "quarterly 09:00"),
+        _digest("weekly", "weekly monday 09:00", period="between-fires"),
+        _digest("monthly", "monthly first tuesday 17:00", period="between-fires"),
+        _digest("quarterly", "quarterly 09:00", period="between-fires"),
     ])
     clock = Clock(dt.datetime(2026, 3, 1, tzinfo=UTC))
     runner, recorder = _runner(path, database, clock)
@@ -113,8 +114,36 @@ def test_weekly_monthly_quarterly_fire_on_local_time_across_dst(tmp_path, databa
     assert len(rows) == 37 + 9 + 3 and {r.status for r in rows} == {"published"}
 
 
+def test_calendar_periods_are_the_ones_before_each_fire(tmp_path, database):
+    """The default ('period: auto'): each fire publishes the calendar period before it, named as people do."""
+    from digests.calendar import period_label
+
+    path = _write_config(tmp_path, [
+        _digest("weekly", "weekly monday 09:00"),
+        _digest("monthly", "monthly first tuesday 17:00"),
+        _digest("quarterly", "quarterly 09:00"),
+    ])
+    clock = Clock(dt.datetime(2026, 3, 1, tzinfo=UTC))
+    runner, recorder = _runner(path, database, clock)
+    runner.start(scheduler_clock=clock, health=False)
+    try:
+        while clock.now < dt.datetime(2026, 7, 10, tzinfo=UTC):
+            clock.now += dt.timedelta(hours=1)
+            runner.scheduler.advance(clock.now)
+    finally:
+        runner.stop()
+    fired: dict[str, list[str]] = {}
+    for name, since, until, at in recorder.built:
+        assert at >= until and at - until < dt.timedelta(days=8), (name, since, until, at)
+        fired.setdefault(name, []).append(period_label(Window(since=since, until=until), "Europe/London"))
+    assert fired["monthly"] == ["February 2026", "March 2026", "April 2026", "May 2026", "June 2026"]
+    assert fired["quarterly"] == ["Q1 2026 (January\u2013March)", "Q2 2026 (April\u2013June)"]
+    assert fired["weekly"][:2] == ["Week of 23 February 2026", "Week of 2 March 2026"]
+    assert fired["weekly"][4] == "Week of 23 March 2026"  # across the clock change of 29 March
+
+
 def test_missed_run_within_grace_is_posted_once_at_start_up(tmp_path, database):
-    path = _write_config(tmp_path, [_digest("weekly", "weekly monday 09:00", grace="6h")])
+    path = _write_config(tmp_path, [_digest("weekly", "weekly monday 09:00", grace="6h", period="between-fires")])
     clock = Clock(_local(2026, 6, 1, 9, 30).astimezone(UTC))  # a Monday, half an hour late
     for _restart in range(2):
         runner, recorder = _runner(path, database, clock)
@@ -129,8 +158,9 @@ def test_missed_run_within_grace_is_posted_once_at_start_up(tmp_path, database):
     assert [f.name for f in files] == ["2026-05-25.md"]
 
 
-def test_missed_run_older_than_grace_is_logged_not_posted(tmp_path, database, caplog):
-    path = _write_config(tmp_path, [_digest("weekly", "weekly monday 09:00", grace="6h")])
+@pytest.mark.parametrize("period", ["between-fires", "auto"])
+def test_missed_run_older_than_grace_is_logged_not_posted(tmp_path, database, caplog, period):
+    path = _write_config(tmp_path, [_digest("weekly", "weekly monday 09:00", grace="6h", period=period)])
     clock = Clock(_local(2026, 6, 1, 10).astimezone(UTC))
     runner, recorder = _runner(path, database, clock)
     runner.start(scheduler_clock=clock, health=False)
@@ -151,7 +181,7 @@ def test_missed_run_older_than_grace_is_logged_not_posted(tmp_path, database, ca
 
 
 def test_scheduler_skips_a_fire_missed_by_more_than_grace(tmp_path, database):
-    path = _write_config(tmp_path, [_digest("weekly", "weekly monday 09:00", grace="1h")])
+    path = _write_config(tmp_path, [_digest("weekly", "weekly monday 09:00", grace="1h", period="between-fires")])
     clock = Clock(_local(2026, 6, 1, 12).astimezone(UTC))
     runner, recorder = _runner(path, database, clock)
     runner.start(scheduler_clock=clock, health=False)  # 3 h late at start-up: logged, not posted

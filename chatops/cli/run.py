@@ -158,6 +158,7 @@ def schedule(ctx: click.Context, count: int, at: str | None) -> None:
     from chatops.config import format_duration
     from chatops.periods import ending
     from chatops.scheduler import upcoming
+    from digests.calendar import period_label
 
     config = obj(ctx).config
     now = parse_moment(at, community_zone(config)) if at else dt.datetime.now(dt.UTC)
@@ -169,11 +170,12 @@ def schedule(ctx: click.Context, count: int, at: str | None) -> None:
         zone = config.digest_zone(digest)
         click.echo(f"{digest.name} ({digest.kind}): {digest.schedule.expression}, {zone}, grace {format_duration(digest.grace)}")
         for fire in fires[digest.name]:
-            start = ending(config, digest, fire).since
+            window = ending(config, digest, fire)
             local = fire.astimezone(zone)
             click.echo(
                 f"  {local:%a %Y-%m-%d %H:%M %Z}  =  {fire.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC"
-                f"   publishes {start.astimezone(zone):%Y-%m-%d %H:%M} to {local:%Y-%m-%d %H:%M}"
+                f"   publishes {period_label(window, str(zone))} ({window.since.astimezone(zone):%Y-%m-%d %H:%M}"
+                f" to {window.until.astimezone(zone):%Y-%m-%d %H:%M})"
             )
 
 

@@ -71,6 +71,7 @@ __all__ = [
     "NotesSpec",
     "ParsedNotes",
     "collect_notes",
+    "published_url",
     "redact_url",
     "spec_of",
 ]
@@ -90,10 +91,51 @@ class NotesSpec:
     branch: str = "main"
     paths: str = "**/*.md"
     label: str | None = None  # how the user named it (a CLI argument), for reports
+    published: str | None = None  # URL template of each document's published page (see ``published_url``)
 
     @property
     def name(self) -> str:
         return self.label or (redact_url(self.location) if self.kind != "path" else self.location)
+
+    def relative(self, document: str) -> str:
+        """``document``'s path relative to the source's root (a directory, a glob's fixed part, a repository)."""
+        if self.kind == "git":
+            prefix = redact_url(self.location) + ":"
+            return document[len(prefix):] if document.startswith(prefix) else document.rsplit(":", 1)[-1]
+        if self.kind == "url":
+            return urlsplit(document).path.lstrip("/")
+        location = os.path.expanduser(self.location)
+        match = _GLOB_CHARS.search(location)
+        if match:
+            root = location[: match.start()].rsplit("/", 1)[0] if "/" in location[: match.start()] else "."
+        elif os.path.isdir(location):
+            root = location
+        else:
+            root = os.path.dirname(location) or "."
+        return Path(os.path.relpath(document, root)).as_posix()
+
+
+def published_url(template: str, *, path: str, date: dt.date | None, anchor: str | None) -> str:
+    """A notes document's published page from its source's URL template.
+
+    Fields: ``{path}`` (relative to the source's root, as is: ``meetings/2025.md``), ``{html}`` (the Markdown
+    suffix as ``.html``: ``meetings/2025.html``), ``{dir}`` (a directory URL: ``meetings/2025/``), ``{stem}``
+    (``2025``), ``{date}`` (the meeting's, ``2025-06-17``) and ``{anchor}`` (its heading's). Without
+    ``{anchor}`` or a ``#`` in the template, the meeting's heading anchor is added.
+    """
+    stem_path = re.sub(r"\.(?:md|markdown|mdown|txt)$", "", path, flags=re.IGNORECASE)
+    values = {
+        "path": path,
+        "html": stem_path + ".html",
+        "dir": stem_path + "/",
+        "stem": stem_path.rsplit("/", 1)[-1],
+        "date": date.isoformat() if date else "",
+        "anchor": anchor or "",
+    }
+    url = re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), m.group(0)), template)
+    if anchor and "#" not in template:
+        url += f"#{anchor}"
+    return url.rstrip("#")
 
 
 def spec_of(item: Any, *, base: Path | None = None) -> NotesSpec:
@@ -109,16 +151,17 @@ def spec_of(item: Any, *, base: Path | None = None) -> NotesSpec:
         if base is not None and not re.match(r"^[a-z][a-z0-9+.-]*://|^[^/]+@[^/]+:", repo) and not Path(repo).is_absolute():
             repo = str(base / repo)  # a local repository path, relative to the configuration file
         return NotesSpec("git", repo, branch=str(getattr(item, "branch", "main") or "main"),
-                         paths=str(getattr(item, "paths", "**/*.md") or "**/*.md"))
+                         paths=str(getattr(item, "paths", "**/*.md") or "**/*.md"),
+                         published=getattr(item, "published", None))
     if getattr(item, "url", None):
-        return NotesSpec("url", str(item.url))
+        return NotesSpec("url", str(item.url), published=getattr(item, "published", None))
     path = getattr(item, "path", None)
     if path is None:
         raise TypeError(f"not a notes source: {item!r}")
     p = Path(str(path))
     if base is not None and not p.is_absolute():
         p = base / p
-    return NotesSpec("path", str(p), label=str(path))
+    return NotesSpec("path", str(p), label=str(path), published=getattr(item, "published", None))
 
 
 @dataclass(slots=True)

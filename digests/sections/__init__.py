@@ -14,8 +14,8 @@ __all__ = ["KINDS", "SECTIONS"]
 
 # The sections of each kind, in reading order.
 SECTIONS: dict[str, tuple[str, ...]] = {
-    "community": ("summary", "meetings", "attendance", "newcomers", "returning", "calls_for_help", "deployments", "upcoming",
-                  "links", "activity_status"),
+    "community": ("summary", "meetings", "attendance", "newcomers", "returning", "news", "calls_for_help", "deployments",
+                  "upcoming", "links", "activity_status"),
     "technical": ("summary", "releases", "merged_work", "conversations", "decisions", "agenda", "action_items",
                   "activity_status"),
     "celebratory": ("summary", "shoutouts", "celebrations"),

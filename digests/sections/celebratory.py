@@ -13,10 +13,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from digests.digest import CommunityInfo, Entry, Link, Person, Section
+from digests.digest import Budget, CommunityInfo, Entry, Link, Person, Section
 from digests.model import Celebration, Meeting, Shoutout
 from digests.people import Directory, is_group, meeting_key, name_key
-from digests.sections.common import markdown_links, source_link
+from digests.sections.common import is_label_or_filler, is_template_owner, source_link
 from digests.sections.inputs import Inputs
 
 __all__ = ["MERGEDAYS", "MERGE_SIMILARITY", "sections", "similar_text"]
@@ -85,10 +85,10 @@ def _celebration_thanks(celebration: Celebration, meeting: Meeting, directory: D
     return _Thanks(
         people=people,
         keys=frozenset(directory.canonical(p) for p in people),
-        text=celebration.text,
+        # the item's own links ("See it here", "List of PRs") are the point of it: kept in its Markdown
+        text=celebration.rich,
         givers=[directory.person(celebration.by, place=place)] if celebration.by else [],
-        # the item's own links ("See it here", "List of PRs") are the point of it: kept beside the source
-        links=[source_link(celebration.source, meeting, community), *markdown_links(celebration.markdown)],
+        links=list(source_link(celebration.source, meeting, community)),
         when=dt.datetime.combine(meeting.date, dt.time(12), tzinfo=zone),
         chat=False,
     )
@@ -132,8 +132,17 @@ def _join_names(people: Sequence[Person]) -> str:
     return ", ".join(names[:-1]) + " and " + names[-1]
 
 
+_TEAM = re.compile(r"\b(?:team|teams|group|everyone|everybody|all|folks|community|organi[sz]ers|maintainers|"
+                   r"contributors|reviewers|volunteers|committee|council)\b", re.IGNORECASE)
+
+
+def _is_team(person: Person) -> bool:
+    """A team, a group or "everyone": thanked, but not a person."""
+    return person.kind == "group" or is_group(person.name) or bool(_TEAM.search(person.name))
+
+
 def _thanks_sections(meetings: Sequence[Meeting], shoutouts: Sequence[Shoutout], directory: Directory,
-                     community: CommunityInfo, zone: ZoneInfo) -> tuple[Section, Section, int, int]:
+                     community: CommunityInfo, zone: ZoneInfo, limit: int = 3) -> tuple[Section, Section, int, int]:
     thanks = [_shoutout_thanks(s, directory) for s in shoutouts if s.recipients]
     wins: list[Entry] = []
     celebrations = 0
@@ -142,35 +151,43 @@ def _thanks_sections(meetings: Sequence[Meeting], shoutouts: Sequence[Shoutout],
             celebrations += 1
             if celebration.people:
                 thanks.append(_celebration_thanks(celebration, meeting, directory, community, zone))
+            elif is_label_or_filler(celebration.text) or is_template_owner(celebration.by):
+                continue  # a bare link or a placeholder says nothing on its own
             else:
-                wins.append(Entry(text=celebration.text, date=meeting.date,
+                wins.append(Entry(text=celebration.text, markdown=(celebration.rich,), date=meeting.date,
                                   credits=(directory.person(celebration.by, place=meeting_key(meeting)),) if celebration.by else (),
-                                  links=(source_link(celebration.source, meeting, community),
-                                         *markdown_links(celebration.markdown))))
+                                  links=source_link(celebration.source, meeting, community)))
     merged = _merge_thanks(thanks)
     groups: dict[frozenset[str], list[_Thanks]] = {}
     for item in merged:
         groups.setdefault(item.keys, []).append(item)
     ordered = sorted(groups.values(), key=lambda g: (-len(g), g[0].when, _join_names(g[0].people).lower()))
-    entries = []
+    entries: list[Entry] = []
+    teams: list[Entry] = []
     thanked: set[str] = set()
     for group in ordered:
         # People thanked, each once however they were named; teams and user groups are not people.
-        thanked.update(directory.canonical(p) for p in group[0].people if p.kind != "group" and not is_group(p.name))
+        thanked.update(directory.canonical(p) for p in group[0].people if not _is_team(p))
         children = tuple(
-            Entry(text=t.text, date=t.when.astimezone(zone).date(), credits=tuple(t.givers), links=tuple(t.links))
-            for t in group
+            Entry(text=t.text, markdown=() if t.chat else (t.text,), date=t.when.astimezone(zone).date(),
+                  credits=tuple(t.givers), links=tuple(t.links))
+            for t in group[:limit]
         )
-        entries.append(Entry(title=_join_names(group[0].people), people=tuple(group[0].people), children=children))
+        team = all(_is_team(p) for p in group[0].people)
+        entry = Entry(title=_join_names(group[0].people), people=tuple(group[0].people), children=children,
+                      marks=("team",) if team else ())
+        (teams if team else entries).append(entry)
+    entries.extend(teams)  # teams after people: a team is thanked, but is not a person
     shoutouts_section = Section(name="shoutouts", heading="Thank you", entries=tuple(entries))
     celebrations_section = Section(name="celebrations", heading="Celebrations", entries=tuple(wins),
                                    intro="Wins the community celebrated at its meetings:")
     return shoutouts_section, celebrations_section, len(thanked), celebrations
 
 
-def sections(chosen: Iterable[str], inputs: Inputs) -> tuple[list[Section], int, int]:
+def sections(chosen: Iterable[str], inputs: Inputs,
+             budget: Budget = Budget()) -> tuple[list[Section], int, int]:  # noqa: B008 - a frozen value
     """The chosen celebratory sections, in order, with the number of people thanked and of celebrations."""
     thanks, wins, thanked, celebrations = _thanks_sections(
-        inputs.held, inputs.shoutouts, inputs.directory, inputs.community, inputs.zone)
+        inputs.held, inputs.shoutouts, inputs.directory, inputs.community, inputs.zone, budget.thanks_per_person)
     by_name = {"shoutouts": thanks, "celebrations": wins}
     return [by_name[name] for name in chosen if name in by_name], thanked, celebrations

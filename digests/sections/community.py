@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from zoneinfo import ZoneInfo
 
 from digests.activity import Activity, Limits
-from digests.digest import CommunityInfo, Entry, Link, Person, Section, UpcomingMeeting
+from digests.digest import Budget, CommunityInfo, Entry, Link, Person, Section, UpcomingMeeting
 from digests.model import Meeting, Release, Shoutout, SourceRef, Window
 from digests.people import (
     Directory,
@@ -27,10 +27,14 @@ from digests.sections.common import (
     DAYS,
     MONTHS,
     activity_status_section,
+    cut_at_clause,
+    is_label_or_filler,
+    is_template_owner,
     meeting_link,
     people_phrase,
     plural,
     source_link,
+    strip_markup,
     thread_link,
 )
 from digests.sections.inputs import Inputs
@@ -62,8 +66,33 @@ CALL_FOR_HELP_PHRASES: tuple[str, ...] = (
     "need reviewers",
     "looking for reviewers",
     "good first issue",
+    "looking for collaborators",
+    "looking for contributors",
+    "looking for people",
+    "looking for someone",
+    "would love for someone",
+    "would love someone",
+    "would love help",
+    "would appreciate help",
+    "would appreciate reviews",
+    "could use help",
+    "can anyone",
+    "could someone",
+    "if you're interested",
+    "if you are interested",
+    "anyone interested",
+    "please review",
+    "reviews welcome",
+    "contributions welcome",
+    "prs welcome",
+    "sign up",
+    "sign-up",
+    "signup form",
+    "join us",
+    "get involved",
 )
 _HELP = re.compile(r"\b(?:" + "|".join(re.escape(p) for p in CALL_FOR_HELP_PHRASES) + r")\b", re.IGNORECASE)
+_FORM = re.compile(r"https?://(?:docs\.google\.com/forms|forms\.gle|[\w.-]*typeform\.com|[\w.-]*/signup)\S*", re.IGNORECASE)
 
 _TITLE_NOISE = re.compile(
     r"\b(?:notes?\s+archive|archive|meeting\s+notes|notes)\b"
@@ -85,10 +114,14 @@ def meeting_name(meeting: Meeting) -> str:
 def _meetings_section(meetings: Sequence[Meeting], community: CommunityInfo) -> Section:
     entries = []
     for meeting in meetings:
+        if getattr(meeting, "cancelled", False):
+            entries.append(Entry(title=meeting_name(meeting), date=meeting.date, text="cancelled",
+                                 marks=("cancelled",), links=meeting_link(meeting, community)))
+            continue
         count = len([a for a in meeting.attendees if a.name or a.handle])
         text = f"{count} {'person' if count == 1 else 'people'} attended" if count else ""
         entries.append(Entry(title=meeting_name(meeting), date=meeting.date, text=text,
-                             links=(meeting_link(meeting, community),)))
+                             links=meeting_link(meeting, community)))
     return Section(name="meetings", heading="Meetings", entries=tuple(entries))
 
 
@@ -164,7 +197,7 @@ def _welcome_section(meetings: Sequence[Meeting], snapshot: PeopleSnapshot, comm
     for place, people in sorted(placed.items(), key=lambda kv: (by_meeting[kv[0]].date or dt.date.min, kv[0])):
         meeting = by_meeting[place]
         entries.append(Entry(people=tuple(people), date=meeting.date, title=meeting_name(meeting),
-                             links=(meeting_link(meeting, community),)))
+                             links=meeting_link(meeting, community)))
     if elsewhere:
         entries.append(Entry(people=tuple(elsewhere), title="In chat and in releases", links=tuple(elsewhere_links)))
     return Section(name="newcomers", heading="Welcome", entries=tuple(entries),
@@ -196,41 +229,58 @@ def _newcomers_section(meetings: Sequence[Meeting], directory: Directory, commun
                 people.append(person)
         if people:
             entries.append(Entry(people=tuple(people), date=meeting.date, title=meeting_name(meeting),
-                                 links=(meeting_link(meeting, community),)))
+                                 links=meeting_link(meeting, community)))
     return Section(name="newcomers", heading="Welcome", entries=tuple(entries),
                    intro="A warm welcome to the people who joined us for the first time:")
 
 
 def _statements(meeting: Meeting) -> Iterable[tuple[str, str | None, SourceRef | None]]:
     for update in meeting.updates:
-        yield update.text, update.by, update.source
+        yield update.rich, update.by, update.source  # with its links
     for item in meeting.agenda:
         yield item.title, item.owner, item.source
         for line in item.discussion:
             yield line, item.owner, item.source
     for celebration in meeting.celebrations:
-        yield celebration.text, celebration.by, celebration.source
+        yield celebration.rich, celebration.by, celebration.source
     for decision in meeting.decisions:
         yield decision.reads_alone, None, decision.source
     for action in meeting.action_items:
         yield action.reads_alone, action.owner, action.source
 
 
-def _calls_section(meetings: Sequence[Meeting], directory: Directory, community: CommunityInfo) -> Section:
+def _the_call(line: str, limit: int) -> str:
+    """A long note cut to ``limit`` around its call for help: the sentence asking stays, whatever else goes."""
+    if len(line) <= limit:
+        return line
+    parts = [p for p in re.split(r"(?<=[.;!?])\s+", line) if p.strip()]
+    asking = next((p for p in parts if _HELP.search(p) or _FORM.search(p)), None)
+    if asking is None or line.find(asking) + len(asking) <= limit:
+        return cut_at_clause(line, limit)
+    first = parts[0].rstrip(";")
+    if asking is not parts[0] and len(first) + len(asking) + 3 <= limit:
+        return f"{first} \u2026 {asking}"
+    return cut_at_clause(asking, limit)
+
+
+def _calls_section(meetings: Sequence[Meeting], directory: Directory, community: CommunityInfo,
+                   limit: int) -> Section:
     seen: set[str] = set()
     entries = []
     for meeting in meetings:
         for text, by, ref in _statements(meeting):
-            if not _HELP.search(text):
+            if not (_HELP.search(text) or _FORM.search(text)) or is_template_owner(by):
                 continue
-            key = name_key(text)
-            if key in seen:
+            line = strip_markup(text)
+            key = name_key(line)
+            if key in seen or is_label_or_filler(line):
                 continue
             seen.add(key)
-            entries.append(Entry(text=text, date=meeting.date,
+            line = _FORM.sub(lambda m: f"[form]({m.group(0)})", _the_call(line, 300))
+            entries.append(Entry(markdown=(line,), date=meeting.date,
                                  credits=(directory.person(by, place=meeting_key(meeting)),) if by else (),
-                                 links=(source_link(ref, meeting, community),)))
-    return Section(name="calls_for_help", heading="Ways to help", entries=tuple(entries),
+                                 links=source_link(ref, meeting, community)))
+    return Section(name="calls_for_help", heading="Ways to help", entries=tuple(entries[:limit]),
                    intro="Calls for help and invitations to contribute from the meetings:")
 
 
@@ -292,11 +342,31 @@ def _deployments_section(activity: Activity, window: Window, zone: ZoneInfo, lim
         for t in shown)
     return Section(name="deployments", heading="New deployments", entries=entries,
                    intro="Shared on the forum: who is running what, and how.")
+def _news_section(meetings: Sequence[Meeting], directory: Directory, community: CommunityInfo,
+                  limit: int, calls: bool) -> Section:
+    """Quick updates from the meetings (the main news of each), with their own links kept; with ``calls``,
+    an update asking for help is left to the calls for help (nothing is said twice)."""
+    seen: set[str] = set()
+    entries = []
+    for meeting in meetings:
+        for update in meeting.updates:
+            if calls and (_HELP.search(update.text) or _FORM.search(update.text)) or is_template_owner(update.by):
+                continue
+            rich = getattr(update, "rich", update.text)
+            line = strip_markup(rich)
+            key = name_key(strip_markup(update.text))
+            if not key or key in seen or is_label_or_filler(line):
+                continue
+            seen.add(key)
+            entries.append(Entry(markdown=(cut_at_clause(line, 300),), date=meeting.date,
+                                 credits=(directory.person(update.by, place=meeting_key(meeting)),) if update.by else (),
+                                 links=meeting_link(meeting, community)))
+    return Section(name="news", heading="News", entries=tuple(entries[:limit]))
 
 
 def _upcoming_section(upcoming: Sequence[UpcomingMeeting], window: Window, timezone: str) -> Section:
     entries = [
-        Entry(title=u.name, text=_format_when(u.when, timezone),
+        Entry(title=u.name, text=_format_when(u.when, timezone), when=u.when,
               links=(Link(label="details", url=u.url),) if u.url else ())
         for u in sorted(upcoming, key=lambda u: u.when)
         if u.when >= window.until
@@ -317,9 +387,10 @@ def _format_when(when: dt.datetime, timezone: str) -> str:
             f"{local:%H:%M} {local.tzname() or timezone}")
 
 
-def sections(chosen: Iterable[str], inputs: Inputs) -> list[Section]:
+def sections(chosen: Iterable[str], inputs: Inputs, budget: Budget = Budget()) -> list[Section]:  # noqa: B008
     """The chosen community sections, in order (attendance only when meetings were held)."""
     built: list[Section] = []
+    chosen = tuple(chosen)
     for name in chosen:
         if name == "meetings":
             built.append(_meetings_section(inputs.held, inputs.community))
@@ -333,10 +404,14 @@ def sections(chosen: Iterable[str], inputs: Inputs) -> list[Section]:
         elif name == "returning":
             built.append(_returning_section(inputs.snapshot))
         elif name == "calls_for_help":
-            built.append(_ways_to_help(_calls_section(inputs.held, inputs.directory, inputs.community),
+            built.append(_ways_to_help(_calls_section(inputs.held, inputs.directory, inputs.community,
+                                                      budget.calls_for_help),
                                        inputs.activity, inputs.window, inputs.limits))
         elif name == "deployments":
             built.append(_deployments_section(inputs.activity, inputs.window, inputs.zone, inputs.limits.deployments))
+        elif name == "news":
+            built.append(_news_section(inputs.held, inputs.directory, inputs.community, budget.news,
+                                       "calls_for_help" in chosen))
         elif name == "upcoming":
             built.append(_upcoming_section(list(inputs.upcoming), inputs.window, inputs.community.timezone))
         elif name == "links":

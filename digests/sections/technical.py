@@ -1,37 +1,128 @@
-"""The technical digest's sections: releases by project, merged work per repository, conversations to join,
-decisions, agenda topics, open action items, and what activity data was missing."""
+"""The technical digest's sections: what was decided and what is being built.
+
+- **releases**: from the release sources and from release announcements in the notes ("JupyterHub 5.3
+  released", "z2jh 4.2.0 is out"), merged and de-duplicated by project and version, final releases only
+  unless the budget says ``prereleases``, each linked to its release notes (a GitHub release or a changelog
+  section; never the package index page);
+- **agenda** (shown as "Meetings"): grouped by meeting, each topic one clean line (owner and time markup
+  stripped, labels, placeholders and link-only items dropped, long titles cut at a clause) with its
+  decisions and open action items (with owners) beneath; at most ``budget.topics_per_meeting`` topics, the
+  rest as "and K more in the notes" linking to the meeting;
+- **decisions** and **action_items**: the same decisions and tasks as flat lists, built only when the
+  agenda section is left out (so nothing is said twice);
+- **merged_work**, **conversations** and **activity_status**: merged pull requests per repository,
+  conversations to join, and what activity data was missing (from ``digests.activity``).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from digests.activity import Activity, MergedPull, most_active
-from digests.digest import CommunityInfo, Entry, Link, Person, Section
-from digests.model import ActionItem, AgendaItem, Decision, Meeting, Release, Window
-from digests.people import Directory, meeting_key
+from digests.digest import Budget, CommunityInfo, Entry, Link, Person, Section
+from digests.model import Meeting, Release, Window
+from digests.people import Directory, meeting_key, name_key
 from digests.sections.common import (
     activity_status_section,
+    cut_at_clause,
+    is_http,
+    is_label_or_filler,
+    is_template_owner,
     issue_links,
+    meeting_link,
+    meeting_url,
     people_phrase,
     plural,
-    source_link,
+    strip_markup,
     thread_link,
+    topic_line,
 )
 from digests.sections.inputs import Inputs
 
-__all__ = ["releases_section", "sections"]
+__all__ = ["announced_releases", "releases_section", "sections"]
+
+_PACKAGE_INDEX = re.compile(r"^https?://(?:www\.)?(?:pypi\.org|pypi\.python\.org|test\.pypi\.org)/", re.IGNORECASE)
+_RELEASE_PAGE = re.compile(r"/releases/tag/|changelog|changes|release-notes|news", re.IGNORECASE)
+_PRERELEASE = re.compile(r"(?:a|b|rc|alpha|beta|dev|pre)\.?\d*$", re.IGNORECASE)
+_ANNOUNCED = re.compile(
+    r"(?P<project>[A-Za-z][\w.+-]*(?:[ -][A-Z][\w.+-]*)?)\s+v?(?P<version>\d+\.\d+(?:\.\d+)*(?:[-.]?(?:a|b|rc)\d*)?)"
+    r"\s+(?:(?:has\s+been\s+|was\s+|is\s+|got\s+)?(?:released|shipped|published|out\b)|release\s+(?:today|is\s+out|done))",
+    re.IGNORECASE,
+)
+
+
+def _project_key(name: str) -> str:
+    return re.sub(r"[-_. ]+", "-", name.lower()).strip("-")
+
+
+def _version_key(version: str) -> str:
+    text = version.lower().lstrip("v")
+    parts = re.match(r"^(\d+(?:\.\d+)*)(.*)$", text)
+    if not parts:
+        return text
+    numbers = [int(p) for p in parts.group(1).split(".")]
+    while len(numbers) > 1 and numbers[-1] == 0:
+        numbers.pop()
+    return ".".join(map(str, numbers)) + parts.group(2).strip("-.")
+
 
 def _release_key(release: Release) -> tuple[str, str]:
-    return (re.sub(r"[-_.]+", "-", release.project.lower()), release.version.lower().lstrip("v"))
+    return _project_key(release.project), _version_key(release.version)
 
 
-def releases_section(releases: Sequence[Release]) -> tuple[Section, int, int]:
+def _release_link(release: Release) -> tuple[Link, ...]:
+    url = release.url
+    if not url or not is_http(url) or _PACKAGE_INDEX.match(url):
+        return ()
+    return (Link(label="release notes", url=url),)
+
+
+def announced_releases(meetings: Sequence[Meeting]) -> list[Release]:
+    """Releases the notes announce ("JupyterHub 5.3 release today", "z2jh 4.2.0 is out"), each linked to the
+    release page it cites (a GitHub release, a changelog), else to its meeting's notes."""
+    found: list[Release] = []
+    for meeting in meetings:
+        if meeting.date is None:
+            continue
+        lines: list[tuple[str, Iterable[str]]] = [(a.title, a.links) for a in meeting.agenda]
+        lines += [(u.text, ()) for u in meeting.updates]
+        lines += [(c.text, ()) for c in meeting.celebrations]
+        for text, links in lines:
+            match = _ANNOUNCED.search(text)
+            if not match:
+                continue
+            urls = [*links, *re.findall(r"https?://[^\s)>\]]+", text)]
+            page = next((u for u in urls if _RELEASE_PAGE.search(u)), None) or meeting_url(meeting)
+            version = match.group("version")
+            found.append(Release(
+                project=match.group("project").strip(),
+                version=version,
+                date=dt.datetime.combine(meeting.date, dt.time(12), tzinfo=dt.UTC),
+                url=page,
+                prerelease=bool(_PRERELEASE.search(version)),
+            ))
+    return found
+
+
+def releases_section(releases: Sequence[Release], announced: Sequence[Release] = (),
+                     budget: Budget = Budget()) -> tuple[Section, int, int]:  # noqa: B008 - a frozen value
+    """Releases by project, newest first: the sources' releases with the notes' announcements merged in
+    (a project written "Zero to JupyterHub" or "zero-to-jupyterhub" is one project), pre-releases left out
+    unless ``budget.prereleases``."""
     unique: dict[tuple[str, str], Release] = {}
-    for release in releases:
-        unique.setdefault(_release_key(release), release)
+    for release in [*releases, *announced]:  # the sources first: their data and links win
+        if (release.prerelease or _PRERELEASE.search(release.version)) and not budget.prereleases:
+            continue
+        key = _release_key(release)
+        kept = unique.get(key)
+        if kept is None:
+            unique[key] = release
+        elif not _release_link(kept) and _release_link(release):
+            unique[key] = kept.model_copy(update={"url": release.url})
     epoch = dt.datetime.min.replace(tzinfo=dt.UTC)
     groups: dict[str, list[Release]] = {}
     for release in sorted(unique.values(), key=lambda r: r.date or epoch, reverse=True):
@@ -51,8 +142,8 @@ def releases_section(releases: Sequence[Release]) -> tuple[Section, int, int]:
                 title=release.version,
                 date=release.date.date() if release.date else None,
                 marks=tuple(marks),
-                markdown=release.highlights[:5],
-                links=(Link(label="release notes", url=release.url),) if release.url else (),
+                markdown=release.highlights[:3],
+                links=_release_link(release),
                 credits=tuple(Person(name=c, kind="github", handle=c.lower()) for c in release.contributors[:10]),
             ))
         entries.append(Entry(title=items[0].project, children=tuple(children)))
@@ -64,37 +155,140 @@ def releases_section(releases: Sequence[Release]) -> tuple[Section, int, int]:
     return section, len(unique), len(groups)
 
 
-def _statement_entries(meetings: Sequence[Meeting], pick: str, directory: Directory,
-                       community: CommunityInfo) -> tuple[Entry, ...]:
+# --- meetings: topics with their decisions and action items ---------------------------------------
+
+
+@dataclass
+class _Topic:
+    line: str
+    owner: str | None
+    links: list[Link]
+    key: str
+    items: list[Entry] = field(default_factory=list)
+
+
+def _statement_text(text: str, limit: int) -> str | None:
+    clean = strip_markup(text)
+    if is_label_or_filler(clean):
+        return None
+    return cut_at_clause(clean, max(limit, 160))
+
+
+def _topic_of(topics: Sequence[_Topic], topic: str | None) -> _Topic | None:
+    if not topic:
+        return None
+    key = name_key(strip_markup(topic))
+    if not key:
+        return None
+    for candidate in topics:
+        if candidate.key and (candidate.key == key or candidate.key.startswith(key) or key.startswith(candidate.key)):
+            return candidate
+    return None
+
+
+def _meeting_entry(meeting: Meeting, directory: Directory, community: CommunityInfo,
+                   budget: Budget) -> tuple[Entry | None, int, int, int]:
+    """One meeting's topics with their decisions and open action items beneath; (entry, topics shown,
+    decisions, action items)."""
+    topics: list[_Topic] = []
+    seen: set[str] = set()
+    for item in meeting.agenda:
+        line = topic_line(item.title, budget.topic_length)
+        if line is None or is_template_owner(item.owner):
+            continue
+        key = name_key(line)
+        if key in seen:
+            continue
+        seen.add(key)
+        links = issue_links(u for u in item.links if u not in item.title)[:2]
+        topics.append(_Topic(line, item.owner, list(links), name_key(strip_markup(item.title))))
+    loose: list[Entry] = []  # decisions and tasks recorded outside any topic
+    decisions = actions = 0
+    said: set[str] = set()
+    for decision in meeting.decisions:
+        text = _statement_text(decision.text, budget.topic_length)
+        if text is None or name_key(text) in said:
+            continue
+        said.add(name_key(text))
+        decisions += 1
+        topic = _topic_of(topics, getattr(decision, "topic", None))
+        if topic is not None:
+            topic.items.append(Entry(title="Decided", text=text))
+        else:
+            context = getattr(decision, "topic", None)
+            context = topic_line(context, 60) if context else None
+            alone = f"{context}: {text}" if context and not text.lower().startswith(context.lower()) else text
+            loose.append(Entry(title="Decided", text=alone))
+    for action in meeting.action_items:
+        if getattr(action, "done", False):
+            continue
+        text = _statement_text(action.text, budget.topic_length)
+        if text is None or name_key(text) in said:
+            continue
+        said.add(name_key(text))
+        actions += 1
+        owner = (directory.person(action.owner, place=meeting_key(meeting)),) if action.owner else ()
+        topic = _topic_of(topics, getattr(action, "topic", None))
+        entry = Entry(title="To do", text=text, people=owner)
+        (topic.items if topic is not None else loose).append(entry)
+    if not topics and not loose:
+        return None, 0, 0, 0
+    # Topics with decisions or tasks come first when there are too many; the notes' order is kept.
+    cap = budget.topics_per_meeting
+    ranked = sorted(range(len(topics)), key=lambda i: (not topics[i].items, i))
+    shown = sorted(ranked[:cap])
+    hidden = len(topics) - len(shown)
+    children = []
+    for index in shown:
+        topic = topics[index]
+        children.append(Entry(
+            text=topic.line,
+            people=(directory.person(topic.owner, place=meeting_key(meeting)),) if topic.owner else (),
+            links=tuple(topic.links),
+            children=tuple(topic.items[: budget.items_per_topic]),
+        ))
+    for index in ranked[cap:]:  # decisions and tasks of the topics left out still count
+        loose.extend(topics[index].items)
+    link = meeting_link(meeting, community)
+    if hidden:
+        children.append(Entry(text=f"and {hidden} more {'topic' if hidden == 1 else 'topics'} in the notes",
+                              marks=("more",), links=link))
+    children.extend(loose)
+    from digests.sections.community import meeting_name
+
+    entry = Entry(title=meeting_name(meeting), date=meeting.date, links=link, children=tuple(children))
+    return entry, len(shown), decisions, actions
+
+
+def meetings_section(meetings: Sequence[Meeting], directory: Directory, community: CommunityInfo,
+                     budget: Budget) -> tuple[Section, int, int, int]:
+    entries = []
+    topics = decisions = actions = 0
+    for meeting in meetings:
+        if getattr(meeting, "cancelled", False):
+            continue
+        entry, shown, decided, todo = _meeting_entry(meeting, directory, community, budget)
+        if entry is not None:
+            entries.append(entry)
+            topics, decisions, actions = topics + shown, decisions + decided, actions + todo
+    return Section(name="agenda", heading="Meetings", entries=tuple(entries)), topics, decisions, actions
+
+
+def _flat(meetings: Sequence[Meeting], pick: str, directory: Directory, community: CommunityInfo,
+          budget: Budget) -> tuple[Entry, ...]:
     entries = []
     for meeting in meetings:
-        statements: tuple[Decision | ActionItem, ...] = getattr(meeting, pick)
-        for statement in statements:
-            if isinstance(statement, ActionItem) and statement.done:
-                continue  # "Open action items": a task marked done is not open
-            owner = statement.owner if isinstance(statement, ActionItem) else None
-            entries.append(Entry(
-                text=statement.reads_alone, date=meeting.date,  # "Topic: decision", so it reads on its own
-                people=(directory.person(owner, place=meeting_key(meeting)),) if owner else (),
-                links=(source_link(statement.source, meeting, community),),
-            ))
+        for statement in getattr(meeting, pick):
+            if getattr(statement, "done", False):
+                continue
+            text = _statement_text(getattr(statement, "reads_alone", statement.text), budget.topic_length)
+            if text is None:
+                continue
+            owner = getattr(statement, "owner", None)
+            entries.append(Entry(text=text, date=meeting.date,
+                                 people=(directory.person(owner, place=meeting_key(meeting)),) if owner else (),
+                                 links=meeting_link(meeting, community)))
     return tuple(entries)
-
-
-def _agenda_entries(meetings: Sequence[Meeting], directory: Directory, community: CommunityInfo) -> tuple[Entry, ...]:
-    entries = []
-    for meeting in meetings:
-        item: AgendaItem
-        for item in meeting.agenda:
-            links = [source_link(item.source, meeting, community)]
-            links += issue_links(u for u in item.links if u not in item.title)  # a URL in the title is a link already
-            entries.append(Entry(
-                text=item.title, date=meeting.date,
-                people=(directory.person(item.owner, place=meeting_key(meeting)),) if item.owner else (),
-                links=tuple(links),
-            ))
-    return tuple(entries)
-
 
 
 def _github_person(login: str) -> Person:
@@ -140,9 +334,19 @@ def _conversations_section(activity: Activity, window: Window, limit: int) -> Se
                    intro="The busiest threads of the period on GitHub and the forum; jump in:")
 
 
-def sections(chosen: Iterable[str], inputs: Inputs, releases: Section) -> list[Section]:
+@dataclass(frozen=True, slots=True)
+class Built:
+    sections: list[Section]
+    topics: int
+    decisions: int
+    actions: int
+
+
+def sections(chosen: Iterable[str], inputs: Inputs, releases: Section, budget: Budget) -> Built:
     """The chosen technical sections, in order; ``releases`` is built beforehand (its counts open every digest)."""
+    chosen = tuple(chosen)
     built: list[Section] = []
+    topics = decisions = actions = 0
     for name in chosen:
         if name == "releases":
             built.append(releases)
@@ -153,15 +357,16 @@ def sections(chosen: Iterable[str], inputs: Inputs, releases: Section) -> list[S
             built.append(_conversations_section(inputs.activity, inputs.window, inputs.limits.conversations))
         elif name == "activity_status":
             built.append(activity_status_section(inputs.activity, inputs.community.timezone))
-        elif name == "decisions":
-            built.append(Section(name="decisions", heading="Decisions",
-                                 entries=_statement_entries(inputs.held, "decisions", inputs.directory,
-                                                            inputs.community)))
         elif name == "agenda":
-            built.append(Section(name="agenda", heading="Topics discussed",
-                                 entries=_agenda_entries(inputs.held, inputs.directory, inputs.community)))
-        elif name == "action_items":
-            built.append(Section(name="action_items", heading="Open action items",
-                                 entries=_statement_entries(inputs.held, "action_items", inputs.directory,
-                                                            inputs.community)))
-    return built
+            section, topics, decisions, actions = meetings_section(inputs.held, inputs.directory, inputs.community,
+                                                                   budget)
+            built.append(section)
+        elif name == "decisions" and "agenda" not in chosen:
+            entries = _flat(inputs.held, "decisions", inputs.directory, inputs.community, budget)
+            decisions = len(entries)
+            built.append(Section(name="decisions", heading="Decisions", entries=entries))
+        elif name == "action_items" and "agenda" not in chosen:
+            entries = _flat(inputs.held, "action_items", inputs.directory, inputs.community, budget)
+            actions = len(entries)
+            built.append(Section(name="action_items", heading="Open action items", entries=entries))
+    return Built(built, topics, decisions, actions)
