@@ -34,6 +34,7 @@ from chatops.config import Config, DigestConfig, Target
 from chatops.errors import SourceError, StorageError, UsageError
 from chatops.sources.cache import default_cache
 from digests.activity import Activity, Limits
+from digests.chart import attendance_chart, chart_window
 from digests.compile import compile_digest, previous_window
 from digests.digest import CommunityInfo, Digest, Link, UpcomingMeeting
 from digests.model import Meeting, Release, Shoutout, Window
@@ -335,6 +336,7 @@ def build_digest(
     shoutouts: Iterable[Shoutout] | None = None,
     activity: Activity | None = None,
     strict: bool = False,
+    chart: bool = True,
 ) -> Digest:
     """Gather the inputs of ``digest_cfg`` for ``window`` and compile the digest.
 
@@ -343,11 +345,21 @@ def build_digest(
 
     ``strict`` (what publishing asks): a configured notes or release source that fails raises ``SourceError``
     instead of being skipped, so a period is never published, or skipped as empty, without its sources.
+
+    A community digest showing its attendance also gets the attendance chart of the 12 months ending with the
+    window (``digests.chart``; ``chart=False`` or ``budget.chart: false`` leaves it out): the notes are then
+    read for those months too (the date index keeps that to a year of documents, whatever the history).
     """
     community = community_info(config, digest_cfg)
     before = previous_window(window, community.timezone)
-    # Meetings of the previous window (attendance comparison) and this one, with a day's margin for zones.
-    between = ((before.since - dt.timedelta(days=1)).date(), (window.until + dt.timedelta(days=1)).date())
+    with_chart = (chart and digest_cfg.budget.chart and digest_cfg.kind == "community"
+                  and "attendance" in selected_sections(digest_cfg))
+    # Meetings of the previous window (attendance comparison) and this one, with a day's margin for zones;
+    # with the chart, of the 12 months it shows.
+    first = before.since
+    if with_chart:
+        first = min(first, chart_window(window, community.timezone).since)
+    between = ((first - dt.timedelta(days=1)).date(), (window.until + dt.timedelta(days=1)).date())
     if meetings is not None:
         all_meetings = list(meetings)
     else:
@@ -381,6 +393,10 @@ def build_digest(
         people=people,
         budget=digest_cfg.budget,
     )
+    if with_chart and not digest.empty and digest.section("attendance") is not None:
+        picture = attendance_chart(all_meetings, window, community.timezone)
+        if picture is not None:
+            digest = digest.model_copy(update={"chart": picture})
     log.info('Compiled digest "%s" for %s: %d sections%s', digest_cfg.name, digest.period, len(digest.sections),
              " (empty)" if digest.empty else "")
     return digest

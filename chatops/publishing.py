@@ -34,12 +34,14 @@ from chatops.clock import Clock, utc_now
 from chatops.errors import CompassError, MessageTooLong, PublishError, RateLimited, UsageError
 from chatops.periods import as_window
 from chatops.publish.base import (
+    Image,
     Post,
     PostRejectedError,
     PreparingPublisher,
     Publication,
     Publisher,
     external_id_for,
+    has_images,
     read_remote_ref,
 )
 from chatops.retry import RetryPolicy, pause
@@ -500,6 +502,9 @@ class PipelinePrepare:
             salt = target.key
         elif target.discourse is not None and len(self._discourse_targets) > 1:
             salt = target.key
+        chart = getattr(compiled, "chart", None)
+        images = ((Image(name=chart.name, png=chart.png, alt=chart.alt),)
+                  if chart is not None and any(has_images(t) for t in (body, *messages)) else ())
         return Post(
             digest=self.digest.name,
             period_start=self.window.since,
@@ -509,4 +514,5 @@ class PipelinePrepare:
             body=body,
             messages=messages,
             topic=topic,
+            images=images,
         )

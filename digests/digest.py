@@ -128,6 +128,7 @@ class Budget(Value):
     calls_for_help: int = Field(default=8, ge=0, le=100)  # community: calls for help and invitations
     news: int = Field(default=8, ge=0, le=100)  # community: news and quick updates
     prereleases: bool = False  # technical: list pre-releases too
+    chart: bool = True  # community: the attendance chart of the last 12 months
 
 
 class CommunityInfo(Value):

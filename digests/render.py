@@ -35,7 +35,7 @@ from typing import Any, Literal
 import jinja2
 from markupsafe import Markup
 
-from digests.digest import Digest, Entry, Link, Person
+from digests.digest import Chart, Digest, Entry, Link, Person
 from digests.errors import RenderError
 from digests.markdown import escape_inline, link, safe_markdown, silent_mention
 from digests.model import Value
@@ -54,6 +54,8 @@ __all__ = [
 ]
 
 TargetKind = Literal["zulip", "discourse", "plain"]
+
+CHART_SCHEME = "compass-chart:"  # a picture's place in rendered Markdown, until a publisher uploads it
 
 ZULIP_MAX_MESSAGE = 10_000
 ZULIP_MAX_TOPIC = 60
@@ -185,6 +187,12 @@ class _Filters:
             return Markup(f'[date={local:%Y-%m-%d} time={local:%H:%M:%S} timezone="{zone}"]')
         return Markup(escape_inline(entry.text))
 
+    def picture(self, chart: Chart) -> Markup:
+        """Where the chart goes: ``![alt](compass-chart:attendance.png)``, which each publisher replaces with
+        its upload (or drops when the upload fails)."""
+        alt = escape_inline(chart.alt, links=False).replace("[", "(").replace("]", ")")
+        return Markup(f"![{alt}]({CHART_SCHEME}{chart.name})")
+
     def emoji(self, name: str) -> Markup:
         codes = _EMOJI.get(name)
         if codes is None:
@@ -221,6 +229,7 @@ def _environment(target: TargetKind, extra_dir: Path | None) -> jinja2.Environme
         sources=filters.sources,
         emoji=filters.emoji,
         moment=filters.moment,
+        picture=filters.picture,
         link_to=filters.link_to,
         md=lambda text: Markup(safe_markdown(str(text), limit=TEXT_LIMIT)),
         text=lambda text: Markup(escape_inline(str(text), limit=TEXT_LIMIT)),

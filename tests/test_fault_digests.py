@@ -84,7 +84,7 @@ def test_a_source_missing_at_fire_time_fails_the_period_and_is_published_once_ba
     (row,) = _rows(database)
     assert row.status == "failed" and "notes" in (row.last_error or "") and "no files match" in (row.last_error or "")
     assert len(alerts) == 1 and "community-monthly" in alerts[0]
-    assert "compass digest post community-monthly --period 2025-06-01T09:00+00:00..2025-07-01T09:00+00:00" in alerts[0]
+    assert "compass digest post community-monthly --period 2025-06-01T00:00+00:00..2025-07-01T00:00+00:00" in alerts[0]
     status = runner.compass.status()
     (problem,) = status.problems
     assert problem.kind == "failed" and problem.command in alerts[0]
@@ -231,9 +231,9 @@ def test_status_cli_and_chat_command_show_failed_periods_with_the_command(tmp_pa
     result = CliRunner().invoke(cli, ["--config", str(path), "status", "--at", "2025-07-01T10:00Z"])
     assert result.exit_code == 1, result.output
     assert "community-monthly (community): next run 2025-08-01 09:00 UTC" in result.output
-    assert "2025-06-01 09:00 to 2025-07-01 09:00 UTC: outbox:../outbox failed (notes: notes/*.md: no files match" in result.output
+    assert "2025-06-01 00:00 to 2025-07-01 00:00 UTC: outbox:../outbox failed (notes: notes/*.md: no files match" in result.output
     assert ("FAILED: 2025-06-01 to 2025-07-01: outbox:../outbox: notes: notes/*.md: no files match" in result.output
-            and "`compass digest post community-monthly --period 2025-06-01T09:00+00:00..2025-07-01T09:00+00:00`"
+            and "`compass digest post community-monthly --period 2025-06-01T00:00+00:00..2025-07-01T00:00+00:00`"
             in result.output)
     assert "chat: catch-up cursor none yet" in result.output
     from chatops.chat.ports import IncomingMessage, StubChat

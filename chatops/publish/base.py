@@ -13,6 +13,7 @@ returns: where the post ended up. The row's ``remote_ref`` column holds one or t
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import json
@@ -23,13 +24,17 @@ from typing import Any, Protocol, runtime_checkable
 from chatops.errors import PostRejectedError
 
 __all__ = [
+    "Image",
     "Post",
     "PostRejectedError",
     "PreparingPublisher",
     "Publication",
     "Publisher",
     "external_id_for",
+    "has_images",
+    "place_images",
     "read_remote_ref",
+    "without_images",
 ]
 
 # Discourse's topic.rb caps external ids at 50 characters (EXTERNAL_ID_MAX_LENGTH).
@@ -55,6 +60,53 @@ def external_id_for(digest: str, period_start: dt.datetime, *, salt: str = "") -
 
 
 @dataclass(frozen=True, slots=True)
+class Image:
+    """A picture that goes with a post (the attendance chart): uploaded by each publisher, then embedded."""
+
+    name: str  # "attendance.png"; the post's Markdown holds ``![alt](compass-chart:<name>)`` where it goes
+    png: bytes
+    alt: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"name": self.name, "png": base64.b64encode(self.png).decode("ascii"), "alt": self.alt}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Image:
+        return cls(name=str(data["name"]), png=base64.b64decode(data["png"]), alt=str(data.get("alt") or ""))
+
+
+_PICTURE = re.compile(r"^!\[(?P<alt>[^\]\n]*)\]\(compass-chart:(?P<name>[\w.-]+)\)[ \t]*$", re.MULTILINE)
+# A picture line once placed: Markdown image or link to an upload (Zulip /user_uploads, Discourse upload://).
+_PLACED = re.compile(r"^!?\[[^\]\n]*\]\((?:compass-chart:|/user_uploads/|upload://)[^)\s]*\)[ \t]*\n?", re.MULTILINE)
+
+
+def place_images(text: str, urls: dict[str, str | None], *, image: bool = True) -> str:
+    """``text`` with each picture placeholder replaced by its uploaded address (``![alt](url)``, or
+    ``[alt](url)`` with ``image=False``, Zulip's way to show an uploaded picture); a picture without an
+    address (its upload failed) is dropped with its line, and the rest of the text stays as it is."""
+    def place(match: re.Match[str]) -> str:
+        url = urls.get(match.group("name"))
+        if not url:
+            return "\x00"
+        return f"{'!' if image else ''}[{match.group('alt')}]({url})"
+
+    out = _PICTURE.sub(place, text)
+    if "\x00" in out:
+        out = re.sub(r"\n*\x00\n*", "\n\n", out).strip("\n") + ("\n" if text.endswith("\n") else "")
+    return out
+
+
+def without_images(text: str) -> str:
+    """``text`` with its picture lines (placeholders or placed uploads) left out: how a retry compares an
+    earlier post with its own, whatever address an upload was given."""
+    return re.sub(r"\n{3,}", "\n\n", _PLACED.sub("", text)).strip()
+
+
+def has_images(text: str) -> bool:
+    return bool(_PICTURE.search(text))
+
+
+@dataclass(frozen=True, slots=True)
 class Post:
     """One digest for one period, rendered for one target."""
 
@@ -68,6 +120,7 @@ class Post:
     topic: str | None = None  # Zulip topic
     # Zulip: the newest message id in the topic before the first attempt; only later messages can be ours.
     anchor: int | None = None
+    images: tuple[Image, ...] = ()  # pictures the body places (``![alt](compass-chart:name)``)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -80,6 +133,7 @@ class Post:
             "messages": list(self.messages),
             "topic": self.topic,
             "anchor": self.anchor,
+            "images": [i.to_json() for i in self.images],
         }
 
     @classmethod
@@ -94,6 +148,7 @@ class Post:
             messages=tuple(data.get("messages") or ()),
             topic=data.get("topic"),
             anchor=data.get("anchor"),
+            images=tuple(Image.from_json(i) for i in data.get("images") or ()),
         )
 
 

@@ -15,6 +15,7 @@ The API key travels only in the ``Api-Key`` header, never in a URL, a log line o
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import re
@@ -25,7 +26,7 @@ import requests
 from pydiscourse import DiscourseClient
 
 from chatops.errors import AuthError, MessageTooLong, PublishError, RateLimited
-from chatops.publish.base import Post, PostRejectedError, Publication
+from chatops.publish.base import Image, Post, PostRejectedError, Publication, has_images, place_images
 
 if TYPE_CHECKING:
     from chatops.config import Discourse, DiscourseTarget
@@ -215,6 +216,9 @@ class DiscoursePublisher:
             if found is not None:
                 log.info('Topic for "%s" already exists: %s', post.external_id, found.url)
                 return found
+        if post.images and has_images(post.body):
+            urls = {image.name: self._upload(image, post) for image in post.images}
+            post = dataclasses.replace(post, body=place_images(post.body, urls))
         if len(post.body) > self.max_post_length:
             raise MessageTooLong(self.target, self.max_post_length, len(post.body))
         try:
@@ -236,6 +240,23 @@ class DiscoursePublisher:
             self._pin(topic_id, post)
         return Publication(self.target, {"topic_id": topic_id, "external_id": post.external_id},
                            url=self.url + re.sub(r"/1$", "", post_url))
+
+    def _upload(self, image: Image, post: Post) -> str | None:
+        """Upload a picture (``POST /uploads.json``, ``upload_type: composer``, through the pydiscourse client);
+        its ``upload://`` address, or None when the upload fails (the digest then goes without the picture)."""
+        try:
+            answer = self.client._post("/uploads.json", files={"file": (image.name, image.png, "image/png")},
+                                       upload_type="composer", synchronous="true")
+        except (PublishError, _NotFoundError) as exc:
+            log.warning('Could not upload the picture of "%s" to Discourse (%s); the digest goes without it',
+                        post.external_id, exc)
+            return None
+        url = (answer.get("short_url") or answer.get("url")) if isinstance(answer, dict) else None
+        if not url:
+            log.warning('Discourse gave no address for the picture of "%s"; the digest goes without it',
+                        post.external_id)
+            return None
+        return str(url)
 
     def _create(self, post: Post, title: str) -> Any:
         title = title if len(title) <= MAX_TITLE else title[: MAX_TITLE - 1] + "…"

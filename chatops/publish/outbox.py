@@ -1,12 +1,15 @@
 """``OutboxPublisher``: digests as Markdown files in a directory, the embedded default target.
 
-Each post becomes ``<directory>/<digest>/<period start, local date>.md`` with a small front matter. The
+Each post becomes ``<directory>/<digest>/<period start, local date>.md`` with a small front matter; its
+pictures (the attendance chart) are written beside it first (``<date>-attendance.png``) and embedded by name. The
 file is written to a temporary name and renamed into place, so a crash leaves either no file or the
 whole file, and an existing file means the post is already published (it is never overwritten).
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import datetime as dt
 import logging
 import os
@@ -14,7 +17,7 @@ import tempfile
 from pathlib import Path
 
 from chatops.errors import PublishError
-from chatops.publish.base import Post, Publication
+from chatops.publish.base import Post, Publication, place_images
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +43,23 @@ class OutboxPublisher:
             stem += start.strftime("T%H%M")  # sub-daily digests need the time to stay unique
         return self.directory / post.digest / f"{stem}.md"
 
+    def _with_images(self, post: Post, path: Path) -> Post:
+        """Write each picture beside the Markdown file (``2025-06-01-attendance.png``) and point the post at it;
+        a picture that cannot be written is left out, not the digest."""
+        if not post.images:
+            return post
+        urls: dict[str, str | None] = {}
+        for image in post.images:
+            picture = path.with_name(f"{path.stem}-{image.name}")
+            try:
+                _write_file(picture, image.png)
+                urls[image.name] = picture.name
+            except OSError as exc:
+                log.warning("Could not write the picture %s of %s: %s; the digest goes without it",
+                            picture, post.external_id, exc.strerror)
+                urls[image.name] = None
+        return dataclasses.replace(post, body=place_images(post.body, urls))
+
     def find(self, post: Post) -> Publication | None:
         path = self.path_for(post)
         if path.is_file():
@@ -53,9 +73,10 @@ class OutboxPublisher:
             log.info('Outbox file for "%s" already exists: %s', post.external_id, found.url)
             return found
         path = self.path_for(post)
-        text = _document(post, self.zone)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
+            post = self._with_images(post, path)
+            text = _document(post, self.zone)
             fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".md", dir=path.parent)
             try:
                 with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -74,6 +95,21 @@ class OutboxPublisher:
             raise PublishError(self.target, f"cannot write {str(path)!r}: {exc.strerror}") from None
         log.info('Wrote digest "%s" to %s', post.digest, path)
         return Publication(self.target, {"path": str(path)}, url=str(path))
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    """``data`` into ``path`` through a temporary file and a rename: never a half-written file."""
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=path.suffix, dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 def _document(post: Post, zone: dt.tzinfo) -> str:

@@ -9,6 +9,10 @@ from an earlier period is not mistaken for this one.
 Digests never notify crowds: wildcard mentions (``@**all**``, ``@**everyone**``, ``@**channel**``,
 ``@**stream**``, ``@**topic**``) and user-group mentions (``@*group*``) are sent as silent mentions.
 
+A digest's picture (the attendance chart) is uploaded with the client's ``upload_file`` just before the first
+message that shows it, and shown by its ``/user_uploads/`` link; a failed upload drops the picture, not the
+digest.
+
 The ``zulip`` client is built with ``retry_on_errors=False``: compass retries (with backoff and an
 injectable sleep) in ``chatops.publishing``, and the client's own retry loop prints and sleeps.
 """
@@ -17,13 +21,22 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import io
 import logging
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from chatops.errors import MessageTooLong, PublishError
-from chatops.publish.base import Post, PostRejectedError, Publication
+from chatops.publish.base import (
+    Image,
+    Post,
+    PostRejectedError,
+    Publication,
+    has_images,
+    place_images,
+    without_images,
+)
 from chatops.zulip_errors import error_for
 
 if TYPE_CHECKING:
@@ -188,6 +201,9 @@ class ZulipPublisher:
             if all(i is not None for i in ids):
                 log.info('All %d messages of "%s" are already in #%s > %s', len(ids), post.external_id, self.stream, post.topic)
                 return self._publication([i for i in ids if i is not None], post, found=True)
+        if post.images and any(ids[i] is None and has_images(t) for i, t in enumerate(texts)):
+            urls = {image.name: self._upload(image, post) for image in post.images}
+            texts = [place_images(t, urls, image=False) for t in texts]
         for index, text in enumerate(texts):
             if ids[index] is not None:
                 continue
@@ -196,12 +212,35 @@ class ZulipPublisher:
             ids[index] = int(result["id"])
         return self._publication([i for i in ids if i is not None], post, found=False)
 
+    def _upload(self, image: Image, post: Post) -> str | None:
+        """Upload a picture with the client's ``upload_file``; its address, or None when the upload fails
+        (the digest then goes without the picture)."""
+        try:
+            if self._client is None:
+                assert self._make_client is not None
+                self._client = self._make_client()
+                self._watch_status(self._client)
+            handle = io.BytesIO(image.png)
+            handle.name = image.name  # the client sends the file under its name
+            result = self._client.upload_file(handle)
+        except Exception as exc:  # noqa: BLE001 - a picture is never worth the digest
+            log.warning('Could not upload the picture of "%s" to Zulip (%s); the digest goes without it',
+                        post.external_id, type(exc).__name__)
+            return None
+        url = result.get("url") or result.get("uri") if isinstance(result, dict) else None
+        if not isinstance(result, dict) or result.get("result") != "success" or not url:
+            log.warning('Zulip refused the picture of "%s" (%s); the digest goes without it', post.external_id,
+                        (result or {}).get("msg", "no address") if isinstance(result, dict) else "no answer")
+            return None
+        return str(url)
+
     @staticmethod
     def _match(texts: list[str], existing: list[dict[str, Any]]) -> list[int | None]:
-        pool = [(int(m["id"]), str(m.get("content", "")).strip()) for m in existing]
+        # A picture's address differs from one upload to the next: compared without the picture lines.
+        pool = [(int(m["id"]), without_images(str(m.get("content", "")))) for m in existing]
         ids: list[int | None] = []
         for text in texts:
-            hit = next((i for i, (_, content) in enumerate(pool) if content == text.strip()), None)
+            hit = next((i for i, (_, content) in enumerate(pool) if content == without_images(text)), None)
             ids.append(pool.pop(hit)[0] if hit is not None else None)
         return ids
 

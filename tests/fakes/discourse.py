@@ -45,14 +45,14 @@ from urllib.parse import parse_qs, urlsplit
 
 import jsonschema
 from fakes.openapi import OpenAPISpec
-from fakes.server import LoopbackServer
+from fakes.server import LoopbackServer, parse_multipart
 
 # The operations the fake serves, copied with every schema they reference from
 # shared/api/discourse-openapi.json (discourse/discourse_api_docs @ 6737ac2) by
 #   python tests/fakes/data/extract_openapi.py ../shared/api/discourse-openapi.json \
 #       tests/fakes/data/discourse-openapi.subset.json "post /posts.json" "get /categories.json" \
 #       "get /t/{id}.json" "get /t/external_id/{external_id}.json" "put /t/{id}/status.json" \
-#       "get /c/{slug}/{id}.json" "get /latest.json" "get /top.json"
+#       "get /c/{slug}/{id}.json" "get /latest.json" "get /top.json" "post /uploads.json"
 # so the tests never read ../shared at run time.
 SPEC_PATH = Path(__file__).resolve().parent / "data" / "discourse-openapi.subset.json"
 JSON_TYPE = "application/json; charset=utf-8"
@@ -201,6 +201,8 @@ class FakeDiscourse(LoopbackServer):
         self._reads: list[float] = []
         self.requests: list[Recorded] = []
         self.problems: list[str] = []
+        self.uploads: list[tuple[str, bytes, str]] = []  # (file name, bytes, upload_type)
+        self.max_upload_bytes = 4096 * 1024  # Discourse's default max_image_size_kb
         self._scripts: list[_Script] = []
         self.down = False  # while True every request gets a 503 (an outage)
         self._last_topic_at = 0.0
@@ -293,6 +295,8 @@ class FakeDiscourse(LoopbackServer):
     def _route(self, method: str, path: str, headers: dict[str, str], body: dict[str, Any]) -> tuple[int, dict[str, str], Any]:
         if method == "POST" and path in ("/posts", "/posts.json"):
             return self._create(headers, body)
+        if method == "POST" and path == "/uploads.json":
+            return self._upload(body)
         if method == "GET" and path == "/categories.json":
             return self._categories()
         if method == "GET" and (m := re.fullmatch(r"/t/external_id/([^/]+)\.json", path)):
@@ -308,6 +312,35 @@ class FakeDiscourse(LoopbackServer):
         if method == "PUT" and (m := re.fullmatch(r"/t/(\d+)/status(?:\.json)?", path)):
             return self._status(int(m.group(1)), body)
         return 404, {}, _error("The requested URL or resource could not be found.", "not_found")
+
+    def _upload(self, body: dict[str, Any]) -> tuple[int, dict[str, str], Any]:
+        """``POST /uploads.json`` (multipart): the fields are checked against the documented request schema
+        (``upload_type`` required, nothing undocumented); the answer carries every documented field."""
+        file = body.get("file")
+        fields = {k: v for k, v in body.items() if k != "file"}
+        if "synchronous" in fields:
+            fields["synchronous"] = {"true": True, "false": False}.get(str(fields["synchronous"]), fields["synchronous"])
+        documented = dict(fields, **({"file": "(binary)"} if file is not None else {}))
+        check(documented, _operation("/uploads.json", "post")["requestBody"]["content"]["multipart/form-data"]["schema"],
+              "POST /uploads.json body")
+        if not isinstance(file, dict) or not file["bytes"]:
+            return 422, {}, _error("No file was uploaded", "invalid_parameters")
+        if len(file["bytes"]) > self.max_upload_bytes:
+            return 422, {}, _error(f"Sorry, the file you are trying to upload is too big (maximum size is "
+                                   f"{self.max_upload_bytes // 1024} KB).", "invalid_parameters")
+        with self._lock:
+            self.uploads.append((file["filename"], file["bytes"], str(fields.get("upload_type"))))
+            number = len(self.uploads)
+        name = str(file["filename"])
+        sha = f"{number:040x}"
+        extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+        return 200, {}, {
+            "id": number, "url": f"/uploads/default/original/1X/{sha}.{extension}", "original_filename": name,
+            "filesize": len(file["bytes"]), "width": 800, "height": 340, "thumbnail_width": 690,
+            "thumbnail_height": 293, "extension": extension, "short_url": f"upload://{sha[:27]}.{extension}",
+            "short_path": f"/uploads/short-url/{sha[:27]}.{extension}", "retain_hours": None,
+            "human_filesize": f"{max(1, len(file['bytes']) // 1024)} KB", "dominant_color": None, "thumbnail": None,
+        }
 
     def _create(self, headers: dict[str, str], body: dict[str, Any]) -> tuple[int, dict[str, str], Any]:
         documented = {k: v for k, v in body.items() if k not in UNDOCUMENTED_POST_FIELDS}
@@ -529,13 +562,19 @@ class _Handler(BaseHTTPRequestHandler):
         body: dict[str, Any] = {}
         if raw and "application/json" in ctype:
             body = json.loads(raw)
+        elif raw and ctype.startswith("multipart/form-data"):
+            fields, files = parse_multipart(ctype, raw)
+            body = dict(fields)
+            for name, (filename, data, content_type) in files.items():
+                body[name] = {"filename": filename, "bytes": data, "content_type": content_type}
         elif raw:
             body = _form_to_json(parse_qs(raw.decode(), keep_blank_values=True))
         query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
         if method == "GET" and parts.query:
             body = _form_to_json(parse_qs(parts.query))
         headers = {k.lower(): v for k, v in self.headers.items()}
-        record = Recorded(method, parts.path, headers, body)
+        record = Recorded(method, parts.path, headers, {k: v for k, v in body.items() if not isinstance(v, dict)}
+                          if ctype.startswith("multipart/form-data") else body)
         self.owner.requests.append(record)
         try:
             status, extra, payload = self.owner.handle(method, parts.path, headers, body, query)
@@ -559,7 +598,9 @@ class _Handler(BaseHTTPRequestHandler):
             pass  # the client went away (a replica killed while waiting): nothing to answer
 
     def _check_response(self, method: str, path: str, payload: Any) -> None:
-        if method == "POST":
+        if method == "POST" and path == "/uploads.json":
+            check(payload, _response_schema("/uploads.json", "post"), "POST /uploads.json response")
+        elif method == "POST":
             check(payload, _response_schema("/posts.json", "post"), "POST /posts response")
         elif path == "/categories.json":
             check(payload, _response_schema("/categories.json", "get"), "GET /categories.json response")

@@ -78,3 +78,27 @@ class LoopbackServer:
             raise RuntimeError(f"start() the {type(self).__name__} first")
         host, port = self._address
         return f"http://{host}:{port}"
+
+
+def parse_multipart(content_type: str, raw: bytes) -> tuple[dict[str, str], dict[str, tuple[str, bytes, str]]]:
+    """A ``multipart/form-data`` body as (text fields, files): files map a field name to (file name, bytes,
+    content type). ``ValueError`` when the body is not well-formed multipart."""
+    from email.parser import BytesParser
+    from email.policy import HTTP
+
+    message = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + raw)
+    if not message.is_multipart():
+        raise ValueError("not a multipart body")
+    fields: dict[str, str] = {}
+    files: dict[str, tuple[str, bytes, str]] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if not name:
+            raise ValueError("a part without a name")
+        payload = part.get_payload(decode=True) or b""
+        filename = part.get_filename()
+        if filename is not None:
+            files[str(name)] = (filename, payload, part.get_content_type())
+        else:
+            fields[str(name)] = payload.decode("utf-8")
+    return fields, files

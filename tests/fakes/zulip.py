@@ -35,6 +35,7 @@ import base64
 import itertools
 import json
 import re
+import secrets
 import socket
 import threading
 import time
@@ -48,6 +49,7 @@ from typing import Any, Self
 from urllib.parse import parse_qsl, urlsplit
 
 from fakes.openapi import OpenAPISpec
+from fakes.server import parse_multipart
 
 SPEC = Path(__file__).parent / "data" / "zulip-openapi.subset.json"
 MAX_MESSAGE_LENGTH = 10000
@@ -116,6 +118,8 @@ class FakeZulip:
         self.rate_window = rate_window
         self.validate = validate
         self.spec = OpenAPISpec.load(SPEC, prefix="/api/v1") if validate else None
+        self.uploads: list[tuple[str, bytes, str, int]] = []  # (file name, bytes, content type, uploader)
+        self.max_upload_bytes = 25 * 2**20  # Zulip's default max_file_upload_size_mib
         self.lock = threading.RLock()
         self.changed = threading.Condition(self.lock)
         self.users: dict[int, User] = {}
@@ -417,6 +421,23 @@ class FakeZulip:
             return 200, {"result": "success", "msg": "", "members": members}
         return 404, {"result": "error", "msg": "Endpoint not found", "code": "BAD_REQUEST"}
 
+    def _upload(self, files: dict[str, tuple[str, bytes, str]], user: User) -> tuple[int, dict[str, Any]]:
+        """``POST /user_uploads``: one file per request, at most ``max_upload_bytes``; answered with its URL."""
+        if len(files) != 1:
+            self.problems.append(f"POST /user_uploads: expected exactly one file, got {len(files)}")
+            return 400, {"result": "error", "msg": "You must specify a file to upload", "code": "BAD_REQUEST"}
+        ((filename, data, content_type),) = files.values()
+        if not data:
+            return 400, {"result": "error", "msg": "Uploaded file is empty", "code": "BAD_REQUEST"}
+        if len(data) > self.max_upload_bytes:
+            return 400, {"result": "error", "code": "BAD_REQUEST",
+                         "msg": f"File is larger than this server's configured maximum upload size ({self.max_upload_bytes // 2**20} MiB)."}
+        with self.lock:
+            self.uploads.append((filename, data, content_type, user.user_id))
+            number = len(self.uploads)
+        url = f"/user_uploads/2/{number:02x}/{secrets.token_hex(8)}/{filename}"
+        return 200, {"result": "success", "msg": "", "uri": url, "url": url, "filename": filename}
+
     def _register(self, form: dict[str, str], user: User) -> tuple[int, dict[str, Any]]:
         types = json.loads(form["event_types"]) if "event_types" in form else None
         apply_markdown = json.loads(form.get("apply_markdown", "false"))
@@ -642,7 +663,17 @@ def _handler(fake: FakeZulip) -> type[BaseHTTPRequestHandler]:
             if len(raw) < length:  # the connection was cut mid-request (a restart): nothing to answer
                 self.close_connection = True
                 return
-            form = dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True)) if raw else {}
+            files: dict[str, tuple[str, bytes, str]] = {}
+            if raw and self.headers.get("Content-Type", "").startswith("multipart/form-data"):
+                try:
+                    form, files = parse_multipart(self.headers["Content-Type"], raw)
+                except ValueError as exc:
+                    with fake.lock:
+                        fake.problems.append(f"{method} {path}: malformed multipart body ({exc})")
+                    return self._reply(400, {"result": "error", "msg": "Bad multipart body", "code": "BAD_REQUEST"},
+                                       method, path, check=False)
+            else:
+                form = dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True)) if raw else {}
             user = fake._auth(self.headers.get("Authorization"))
             if method == "GET" and path == "/api/v1/server_settings":  # the one unauthenticated endpoint
                 return self._reply(200, _SERVER_SETTINGS, method, path)
@@ -680,7 +711,10 @@ def _handler(fake: FakeZulip) -> type[BaseHTTPRequestHandler]:
                     return self._reply(500, {"result": "error", "msg": "; ".join(problems), "code": "BAD_REQUEST"},
                                        method, path, check=False)
             try:
-                status, body = fake.handle(method, path, query, form, user)
+                if method == "POST" and path == "/api/v1/user_uploads":
+                    status, body = fake._upload(files, user)
+                else:
+                    status, body = fake.handle(method, path, query, form, user)
             except ConnectionAbortedError:
                 self.close_connection = True
                 return

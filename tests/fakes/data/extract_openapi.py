@@ -2,7 +2,7 @@
 
     python tests/fakes/data/extract_openapi.py ../shared/api/zulip-openapi.yaml tests/fakes/data/zulip-openapi.subset.json \
         "post /register" "get /events" "delete /events" "get /messages" "post /messages" \
-        "post /messages/{message_id}/reactions" "get /users" "get /users/me" "get /server_settings" "post /rest-error-handling"
+        "post /messages/{message_id}/reactions" "get /users" "get /users/me" "get /server_settings" "post /rest-error-handling" "post /user_uploads"
 
 The output keeps the upstream ``info`` and adds ``x-extracted-from`` naming the source file and operations,
 so the tests never read ../shared at run time.
