@@ -69,7 +69,7 @@ def attendance_months(meetings: Iterable[Meeting], window: Window, timezone: str
         day = (day + dt.timedelta(days=32)).replace(day=1)
     held: dict[dt.date, list[Meeting]] = {first: [] for first in firsts}
     for meeting in meetings:
-        if meeting.date is None or getattr(meeting, "cancelled", False) or not span.contains(meeting.date):
+        if meeting.date is None or meeting.cancelled or not span.contains(meeting.date):
             continue
         held[meeting.date.replace(day=1)].append(meeting)
     out = []

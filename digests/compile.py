@@ -211,6 +211,7 @@ def compile_digest(
         upcoming=tuple(upcoming), community=community, directory=directory, zone=zone, people=people_count(held, people),
         activity=activity or Activity(), limits=activity_limits or Limits(),
         snapshot=people,
+        cancelled=[m for m in all_meetings if m.cancelled and m.date is not None and window.contains(m.date)],
     )
     announced = technical_sections.announced_releases(held) if kind == "technical" else []
     releases_section, release_count, project_count = technical_sections.releases_section(
@@ -231,11 +232,11 @@ def compile_digest(
     kept = tuple(s for s in built if s.entries)
     empty = not any(s.content for s in kept)
     shown = {s.name for s in kept}
-    held_meetings = [m for m in held if not getattr(m, "cancelled", False)]
+    held_meetings = list(held)
     calls = next((s for s in kept if s.name == "calls_for_help"), None)
     counts = DigestCounts(
         meetings=len(held_meetings),
-        cancelled=len(held) - len(held_meetings),
+        cancelled=len(inputs.cancelled),
         people=inputs.people,
         releases=release_count if "releases" in shown else 0,
         projects=project_count if "releases" in shown else 0,

@@ -114,7 +114,7 @@ def meeting_name(meeting: Meeting) -> str:
 def _meetings_section(meetings: Sequence[Meeting], community: CommunityInfo) -> Section:
     entries = []
     for meeting in meetings:
-        if getattr(meeting, "cancelled", False):
+        if meeting.cancelled:
             entries.append(Entry(title=meeting_name(meeting), date=meeting.date, text="cancelled",
                                  marks=("cancelled",), links=meeting_link(meeting, community)))
             continue
@@ -352,7 +352,7 @@ def _news_section(meetings: Sequence[Meeting], directory: Directory, community: 
         for update in meeting.updates:
             if calls and (_HELP.search(update.text) or _FORM.search(update.text)) or is_template_owner(update.by):
                 continue
-            rich = getattr(update, "rich", update.text)
+            rich = update.rich
             line = strip_markup(rich)
             key = name_key(strip_markup(update.text))
             if not key or key in seen or is_label_or_filler(line):
@@ -393,7 +393,8 @@ def sections(chosen: Iterable[str], inputs: Inputs, budget: Budget = Budget()) -
     chosen = tuple(chosen)
     for name in chosen:
         if name == "meetings":
-            built.append(_meetings_section(inputs.held, inputs.community))
+            shown = sorted([*inputs.held, *inputs.cancelled], key=lambda m: (m.date or dt.date.min, m.title or ""))
+            built.append(_meetings_section(shown, inputs.community))
         elif name == "attendance" and inputs.held:
             built.append(_attendance_section(inputs.held, inputs.previous, inputs.people, inputs.snapshot))
         elif name == "newcomers":

@@ -34,3 +34,4 @@ class Inputs:
     activity: Activity = _NO_ACTIVITY  # GitHub and Discourse activity of the window (chatops.sources.activity)
     limits: Limits = _DEFAULT_LIMITS
     snapshot: PeopleSnapshot | None = None  # the people registry's answer for the window (None: notes only)
+    cancelled: Sequence[Meeting] = ()  # meetings in the window the notes say did not take place

@@ -211,16 +211,16 @@ def _meeting_entry(meeting: Meeting, directory: Directory, community: CommunityI
             continue
         said.add(name_key(text))
         decisions += 1
-        topic = _topic_of(topics, getattr(decision, "topic", None))
+        topic = _topic_of(topics, decision.topic)
         if topic is not None:
             topic.items.append(Entry(title="Decided", text=text))
         else:
-            context = getattr(decision, "topic", None)
+            context = decision.topic
             context = topic_line(context, 60) if context else None
             alone = f"{context}: {text}" if context and not text.lower().startswith(context.lower()) else text
             loose.append(Entry(title="Decided", text=alone))
     for action in meeting.action_items:
-        if getattr(action, "done", False):
+        if action.done:
             continue
         text = _statement_text(action.text, budget.topic_length)
         if text is None or name_key(text) in said:
@@ -228,7 +228,7 @@ def _meeting_entry(meeting: Meeting, directory: Directory, community: CommunityI
         said.add(name_key(text))
         actions += 1
         owner = (directory.person(action.owner, place=meeting_key(meeting)),) if action.owner else ()
-        topic = _topic_of(topics, getattr(action, "topic", None))
+        topic = _topic_of(topics, action.topic)
         entry = Entry(title="To do", text=text, people=owner)
         (topic.items if topic is not None else loose).append(entry)
     if not topics and not loose:
@@ -265,7 +265,7 @@ def meetings_section(meetings: Sequence[Meeting], directory: Directory, communit
     entries = []
     topics = decisions = actions = 0
     for meeting in meetings:
-        if getattr(meeting, "cancelled", False):
+        if meeting.cancelled:
             continue
         entry, shown, decided, todo = _meeting_entry(meeting, directory, community, budget)
         if entry is not None:
@@ -281,7 +281,7 @@ def _flat(meetings: Sequence[Meeting], pick: str, directory: Directory, communit
         for statement in getattr(meeting, pick):
             if getattr(statement, "done", False):
                 continue
-            text = _statement_text(getattr(statement, "reads_alone", statement.text), budget.topic_length)
+            text = _statement_text(statement.reads_alone, budget.topic_length)
             if text is None:
                 continue
             owner = getattr(statement, "owner", None)
