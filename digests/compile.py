@@ -118,6 +118,8 @@ def _summary(kind: DigestKind, counts: DigestCounts, community: str, period: str
                 who = f"its {meetings}" if parts else f"{community}'s {meetings}"
                 parts.append(f"{who} {_join(notes)}")
         if not parts:
+            if shown & {"merged_work", "conversations"}:
+                return f"Here is what was built and discussed in {community}'s projects in {period}."
             return f"Nothing new to report for {community} in {period}."
         if len(parts) == 2:
             return f"In {period}, {community} {parts[0]}, and {parts[1]}."
