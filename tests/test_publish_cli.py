@@ -56,7 +56,8 @@ def test_digest_post_twice_publishes_once(starter):
     # The scheduled run for that period (as if it were 8 Feb 2023) finds it published too.
     once = _invoke("run", "--once", "--at", "2023-02-08")
     assert "community-monthly: 2023-01-01 00:00 to 2023-02-01 00:00 (Europe/London)\n  outbox:var/outbox: already published" in once.output
-    assert sorted(p.name for p in path.parent.iterdir()) == ["2023-01-01.md"]
+    # the digest and its attendance chart, written beside it
+    assert sorted(p.name for p in path.parent.iterdir()) == ["2023-01-01-attendance.png", "2023-01-01.md"]
 
 
 def test_run_once_twice_publishes_nothing_twice(starter):
