@@ -387,3 +387,28 @@ def test_releases_from_cache_are_marked_and_explained() -> None:
     assert section.intro is not None and "could not be reached" in section.intro
     text = render(digest, target="plain").text
     assert "from cache" in text and "could not be reached" in text
+
+
+@pytest.mark.parametrize(
+    ("title", "line"),
+    [
+        ("Quarterly roadmap review [Priya/Lars - 5 mins?]", "Quarterly roadmap review"),
+        ("[Caching proposal](https://example.org/p/1) [Rui K]", "Caching proposal"),
+        ("Docs sprint planning [name=Lars] (10 mins)", "Docs sprint planning"),
+        ("Lars (5-10 min): Flaky test triage", "Flaky test triage"),
+        ("**Priya c/o Mei (10m)**: Federation partner onboarding", "Federation partner onboarding"),
+        ("\\[time=15 minutes\\] Build the thing +3", "Build the thing"),
+        ("Leadership retreat: https://github.com/o/r/issues/761", "Leadership retreat"),
+        ("Fix `__init__` in **core** and `a_b_c`", "Fix `__init__` in core and `a_b_c`"),
+        ("Outreachy for Spring. Do we do it, or wait for Fall? We need project ideas, mentors and especially "
+         "volunteers for the application period", "Outreachy for Spring. Do we do it, or wait for Fall?"),
+        ("Action Items:", None),
+        ("**Big bits of work:**", None),
+        ("[github.com](https://github.com/o/r), [github.com](https://github.com/o/s)", None),
+        ("Your news here!", None),
+    ],
+)
+def test_a_topic_is_one_clean_line(title: str, line: str | None) -> None:
+    from digests.sections.common import topic_line
+
+    assert topic_line(title, 90) == line

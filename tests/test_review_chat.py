@@ -74,13 +74,13 @@ def test_non_reviewers_are_refused_politely_and_nothing_changes(chat):
 
 def test_draft_hold_and_approve_in_chat(chat):
     shown = chat("draft community-monthly", BOB)
-    assert "(`community-monthly`, 2025-05-06 to 2025-06-03): waiting for approval; expires" in shown
+    assert "(`community-monthly`, 2025-05-01 to 2025-05-31): waiting for approval; expires" in shown
     assert "https://compass.example.org/review/drafts/" in shown
     held = chat("hold community-monthly checking a name", BOB)
-    assert held.startswith("Held `community-monthly` for 2025-05-06 to 2025-06-03. No more reminders")
+    assert held.startswith("Held `community-monthly` for 2025-05-01 to 2025-05-31. No more reminders")
     assert "is already held (by bob@example.org)" in chat("hold community-monthly", ANN)
     approved = chat("approve community-monthly", ANN)
-    assert approved.startswith("Approved `community-monthly` for 2025-05-06 to 2025-06-03.") and "published" in approved
+    assert approved.startswith("Approved `community-monthly` for 2025-05-01 to 2025-05-31.") and "published" in approved
     assert len(_published(chat)) == 1
     again = chat("approve community-monthly 2025-05-20", BOB)
     assert "was already approved by ann@example.org" in again and len(_published(chat)) == 1
@@ -91,7 +91,7 @@ def test_draft_hold_and_approve_in_chat(chat):
 
 def test_skip_records_who_and_why(chat):
     reply = chat("skip community-monthly same news as the forum post", ANN)
-    assert reply.startswith("Skipped `community-monthly` for 2025-05-06 to 2025-06-03 (same news as the forum post)")
+    assert reply.startswith("Skipped `community-monthly` for 2025-05-01 to 2025-05-31 (same news as the forum post)")
     assert "was skipped by ann@example.org" in chat("approve community-monthly", BOB)
     draft = chat.compass.find_draft("community-monthly")
     assert (draft.state, draft.decided_by, draft.reason) == ("skipped", "ann@example.org", "same news as the forum post")

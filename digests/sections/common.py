@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from digests.activity import Activity, Thread, status_line
 from digests.digest import CommunityInfo, Entry, Link, Section
@@ -143,11 +143,32 @@ _PLACEHOLDER = re.compile(
 _CLAUSE = re.compile(r"(?<=\w)(?:[.;!?](?=\s)|\s[-–—]\s|:\s|,\s(?:and|but|so|because|which|since|as)\b|\s\((?=\w))")
 
 
+_CODE_SPAN = re.compile(r"`[^`\n]*`")
+_EMPHASIS_UNDERSCORE = re.compile(r"(?<!\w)__(?=\S)(.+?)(?<=\S)__(?!\w)")
+
+
+def _outside_code(text: str, change: Callable[[str], str]) -> str:
+    """``change`` applied to the parts of ``text`` outside inline code spans (code is kept as written)."""
+    out, position = [], 0
+    for match in _CODE_SPAN.finditer(text):
+        out.append(change(text[position:match.start()]))
+        out.append(match.group(0))
+        position = match.end()
+    out.append(change(text[position:]))
+    return "".join(out)
+
+
+def _plain_emphasis(text: str) -> str:
+    text = re.sub(r"(\*\*|__)(.+?)\1", r"\2", text)
+    text = re.sub(r"(?<![\w*])\*(?!\s)([^*\n]+?)(?<!\s)\*(?![\w*])", r"\1", text)
+    return re.sub(r"(?<![\w_])_(?!\s)([^_\n]+?)(?<!\s)_(?![\w_])", r"\1", text)
+
+
 def strip_markup(text: str) -> str:
     """A note's line without the owner and time markup around it: ``[name=X]``, ``[Priya/Lars - 5 mins?]``,
     ``(Mei +?, 10 min)``, ``Lars (5-10 min):``, ``**All:**``, ``LATE ADDITION: mei:``, ``\\[time=15 minutes\\]``,
-    a trailing ``+3``; Markdown emphasis and code marks go too (the text reads as plain words)."""
-    text = " ".join(text.split()).replace("**", "").replace("__", "")
+    a trailing ``+3``; Markdown emphasis goes too (the text reads as plain words). Inline code is kept as it is."""
+    text = _outside_code(" ".join(text.split()), lambda part: _EMPHASIS_UNDERSCORE.sub(r"\1", part.replace("**", "")))
     for pattern in _OWNER_MARKUP:
         text = pattern.sub(" ", text)
     text = " ".join(text.split()).replace(" :", ":")
@@ -156,9 +177,7 @@ def strip_markup(text: str) -> str:
         if match and len(match.group("who")) <= 40 and len(text) - match.end() >= 3:
             text = text[match.end():]
     text = _TRAILING_BRACKET_NAME.sub("", text)
-    text = re.sub(r"(\*\*|__)(.+?)\1", r"\2", text)
-    text = re.sub(r"(?<![\w*])\*(?!\s)([^*\n]+?)(?<!\s)\*(?![\w*])", r"\1", text)
-    text = re.sub(r"(?<![\w_])_(?!\s)([^_\n]+?)(?<!\s)_(?![\w_])", r"\1", text)
+    text = _outside_code(text, _plain_emphasis)
     text = text.replace("\\[", "[").replace("\\]", "]")
     return " ".join(text.split()).strip(" -–—:;,")
 
