@@ -280,5 +280,5 @@ def test_status_shows_times_in_utc_for_a_digest_in_another_zone(tmp_path, monkey
     lines = result.output.splitlines()
     # The first Tuesday of August 2025, 17:00 in London, is 16:00 UTC.
     assert "community-monthly (community): next run 2025-08-05 16:00 UTC" in lines
-    assert "  2025-06-03 16:00 to 2025-07-01 16:00 UTC: outbox:var/outbox published" in lines
+    assert "  2025-05-31 23:00 to 2025-06-30 23:00 UTC: outbox:var/outbox published" in lines  # June in London
     assert lines[-1] == "chat: catch-up cursor none yet; newest handled message none; 0 shout-out confirmation(s) owed"
