@@ -39,6 +39,7 @@ from pydantic import (
 )
 
 from chatops.errors import ConfigError
+from chatops.identity import Identity
 from chatops.redact import is_secret_key, mask_password
 from chatops.schedules import Schedule, parse_schedule
 from digests.digest import Budget
@@ -143,18 +144,30 @@ class Community(Model):
 # --- secrets ----------------------------------------------------------------------------------
 
 
+class ShoutoutPolicy(Model):
+    """Which shout-outs are recorded (``chatops.commands.shoutout_policy``)."""
+
+    self_thanks: bool = False  # may someone thank themselves?
+    bots: bool = False  # may a bot (compass included) be thanked?
+    crowds: bool = False  # may "all", "everyone" or a wildcard be the recipient?
+    repeat_window: Duration = dt.timedelta(days=1)  # the same text to the same people within it: "already recorded"; 0 to allow
+
+    _window = field_validator("repeat_window", mode="before")(lambda v: _parse_duration(v))
+
+
 class Zulip(Model):
     site: str
     email: str
     api_key: SecretStr | None = None
     api_key_env: str = "ZULIP_API_KEY"
     zuliprc: Path | None = None
-    admins: list[str] = []
+    admins: list[Identity] = []  # Zulip emails or user ids (chatops.identity), never display names
     streams: list[str] = []
     shoutout_rate_limit: int = Field(10, ge=1, description="shout-outs one user may give per hour")
     shoutout_max_length: int = Field(1000, ge=10, le=9000)
     command_budget: int = Field(30, ge=1, description="commands one person may send per minute (shout-outs too)")
     catch_up_horizon: Duration = dt.timedelta(days=7)  # how far back a catch-up after a restart looks at most
+    shoutout_policy: ShoutoutPolicy = ShoutoutPolicy()
     bot_name: str = "compass"
 
     _site = field_validator("site")(lambda v: _check_url(v))

@@ -38,6 +38,7 @@ from markupsafe import Markup
 from digests.digest import Chart, Digest, Entry, Link, Person
 from digests.errors import RenderError
 from digests.markdown import escape_inline, link, safe_markdown, silent_mention
+from digests.mentions import defang
 from digests.model import Value
 
 __all__ = [
@@ -118,7 +119,7 @@ class Rendered(Value):
 # --- filters ----------------------------------------------------------------------------------
 
 
-def _finalize(value: Any) -> Markup:
+def _finalize(value: Any, target: TargetKind = "plain") -> Markup:
     """Applied to every ``{{ }}`` output: values that are not already safe Markdown get escaped.
 
     The environment autoescapes, so macros and filters return ``Markup`` and pass through; Jinja's own
@@ -130,7 +131,7 @@ def _finalize(value: Any) -> Markup:
         return Markup("")
     if isinstance(value, dt.datetime | dt.date):
         return Markup(_day(value))
-    return Markup(escape_inline(str(value)))
+    return Markup(escape_inline(str(value), target=target))
 
 
 def _day(value: dt.date | dt.datetime | None) -> str:
@@ -152,8 +153,8 @@ class _Filters:
             return Markup(silent_mention(person.name, person.user_id))
         if person.kind == "github" and person.handle and _HANDLE.fullmatch(person.handle):
             label = person.name if person.name.lower() != person.handle else person.handle
-            return Markup(link(label, f"https://github.com/{person.handle}"))
-        return Markup(escape_inline(person.name))
+            return Markup(link(label, f"https://github.com/{person.handle}", target=self.target))
+        return Markup(escape_inline(person.name, target=self.target))
 
     def people(self, people: Iterable[Person]) -> Markup:
         names = [self.person(p) for p in people]
@@ -162,7 +163,7 @@ class _Filters:
         return Markup(", ".join(names[:-1]) + " and " + names[-1])
 
     def link(self, item: Link) -> Markup:
-        return Markup(link(item.label, item.url))
+        return Markup(link(item.label, item.url, target=self.target))
 
     def links(self, items: Iterable[Link]) -> Markup:
         return Markup(" \u00b7 ".join(self.link(i) for i in items))
@@ -171,26 +172,26 @@ class _Filters:
         return Markup(f" ({self.links(items)})") if items else Markup("")
 
     def link_to(self, url: str | None, text: str) -> Markup:
-        return Markup(link(text, url))
+        return Markup(link(text, url, target=self.target))
 
     def moment(self, entry: Entry) -> Markup:
         """A moment each reader sees in their own zone: Zulip ``<time:...>``, Discourse ``[date=...]``; plain
         text (the outbox, a terminal) keeps the community's zone, as ``entry.text`` words it."""
         when = entry.when
         if when is None:
-            return Markup(escape_inline(entry.text))
+            return Markup(escape_inline(entry.text, target=self.target))
         if self.target == "zulip":
             return Markup(f"<time:{when.astimezone(dt.UTC).isoformat(timespec='seconds')}>")
         if self.target == "discourse":
             zone = getattr(when.tzinfo, "key", None) or "UTC"
             local = when if zone != "UTC" else when.astimezone(dt.UTC)
             return Markup(f'[date={local:%Y-%m-%d} time={local:%H:%M:%S} timezone="{zone}"]')
-        return Markup(escape_inline(entry.text))
+        return Markup(escape_inline(entry.text, target=self.target))
 
     def picture(self, chart: Chart) -> Markup:
         """Where the chart goes: ``![alt](compass-chart:attendance.png)``, which each publisher replaces with
         its upload (or drops when the upload fails)."""
-        alt = escape_inline(chart.alt, links=False).replace("[", "(").replace("]", ")")
+        alt = escape_inline(chart.alt, links=False, target=self.target).replace("[", "(").replace("]", ")")
         return Markup(f"![{alt}]({CHART_SCHEME}{chart.name})")
 
     def emoji(self, name: str) -> Markup:
@@ -215,7 +216,7 @@ def _environment(target: TargetKind, extra_dir: Path | None) -> jinja2.Environme
     env = jinja2.Environment(
         loader=loader,
         autoescape=True,
-        finalize=_finalize,
+        finalize=functools.partial(_finalize, target=target),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=False,
@@ -231,8 +232,8 @@ def _environment(target: TargetKind, extra_dir: Path | None) -> jinja2.Environme
         moment=filters.moment,
         picture=filters.picture,
         link_to=filters.link_to,
-        md=lambda text: Markup(safe_markdown(str(text), limit=TEXT_LIMIT)),
-        text=lambda text: Markup(escape_inline(str(text), limit=TEXT_LIMIT)),
+        md=lambda text: Markup(safe_markdown(str(text), limit=TEXT_LIMIT, target=target)),
+        text=lambda text: Markup(escape_inline(str(text), limit=TEXT_LIMIT, target=target)),
         day=lambda value: Markup(_day(value)),
     )
     return env
@@ -266,7 +267,8 @@ def render_markdown(digest: Digest, *, target: TargetKind = "plain", template: s
     except jinja2.TemplateError as exc:
         line = _template_line(exc)
         raise RenderError(str(template or name), f"{line}{exc}") from None
-    return _tidy(text)
+    # The last pass: whatever a template or a value holds, no mention on the target notifies anyone.
+    return defang(_tidy(text), target)
 
 
 def _template_line(exc: BaseException) -> str:
@@ -475,10 +477,10 @@ def render(
     if target not in ("zulip", "discourse", "plain"):
         raise ValueError(f"{target!r} is not a target; choose zulip, discourse or plain")
     if target == "zulip" and mode == "summary":
-        lines = [escape_inline(digest.summary or digest.title)]
+        lines = [escape_inline(digest.summary or digest.title, target="zulip")]
         if summary_link:
-            lines.append(f"Read the whole digest on the forum: {link(digest.title, summary_link)}")
-        markdown = "\n\n".join(lines) + "\n"
+            lines.append(f"Read the whole digest on the forum: {link(digest.title, summary_link, target='zulip')}")
+        markdown = defang("\n\n".join(lines) + "\n", "zulip")
     else:
         markdown = render_markdown(digest, target=target, template=template)
     if target == "zulip":

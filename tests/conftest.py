@@ -13,6 +13,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# The mention-safety property tests (tests/test_mentions.py): 10,000 hostile examples each, in CI too.
+settings.register_profile("mentions", max_examples=10_000, deadline=None)
 
 PG_URL = os.environ.get("COMPASS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 FIXTURES = Path(__file__).resolve().parent.parent / "chatops" / "data" / "example-notes"

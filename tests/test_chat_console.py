@@ -60,7 +60,7 @@ def test_scripted_session_records_and_answers_each_line(tmp_path):
 
 def test_default_user_is_the_system_user_and_admins_come_from_config(tmp_path):
     me = getpass.getuser()
-    config = _config(tmp_path, admins=[me])
+    config = _config(tmp_path, admins=[f"{me}@localhost"])  # a console user is NAME@localhost, never a bare name
     result = CliRunner().invoke(cli, ["--config", str(config), "chat"], input="shoutout @bob for tea\npause weekly\n")
     assert result.exit_code == 0, result.output
     assert "Paused `weekly`" in result.output

@@ -1,7 +1,7 @@
 """Chat commands: one module per command, one dispatcher shared by every chat adapter.
 
 - ``dispatcher``: ``Dispatcher`` claims each message once in the database, runs its command, and sends
-  the reply through ``safety.safe_reply`` (no wildcard or group mention ever leaves compass);
+  the reply through ``digests.mentions.for_zulip`` (no notifying mention ever leaves compass);
 - ``registry``: the commands in help order, and typo-forgiving lookup (``shoutuot`` -> ``shoutout``);
 - ``base``: ``Command``, ``CommandContext``, ``Reply``, ``CommandError``;
 - ``shoutout``, ``shoutouts``, ``undo``, ``edit``, ``help``; admin only: ``digest``, ``schedule``, ``pause``

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 from sqlmodel import Session
 
 from chatops.chat.ports import ChatPort, IncomingMessage
+from chatops.config import ShoutoutPolicy
+from chatops.identity import Identities
 
 if TYPE_CHECKING:
     from chatops.config import Config
@@ -46,11 +48,12 @@ class Settings:
     """The chat settings commands need, from ``zulip:`` in the configuration (defaults without one)."""
 
     bot_name: str = "compass"
-    admins: frozenset[str] = frozenset()
+    admins: Identities = Identities()  # by Zulip email or user id, never by display name
     rate_limit_per_hour: int = 10
     max_length: int = 1000
     site: str | None = None
     command_budget: int = 30  # commands one person may send per minute (chatops.commands.budget)
+    policy: ShoutoutPolicy = ShoutoutPolicy()
 
     @classmethod
     def from_config(cls, config: Config | None) -> Settings:
@@ -59,11 +62,12 @@ class Settings:
             return cls()
         return cls(
             bot_name=zulip.bot_name,
-            admins=frozenset(a.strip().casefold() for a in zulip.admins),
+            admins=Identities.of(zulip.admins),
             rate_limit_per_hour=zulip.shoutout_rate_limit,
             max_length=zulip.shoutout_max_length,
             site=zulip.site,
             command_budget=zulip.command_budget,
+            policy=zulip.shoutout_policy,
         )
 
 
@@ -120,11 +124,8 @@ class CommandContext:
 
     @property
     def is_admin(self) -> bool:
-        m = self.message
-        keys = {m.sender_email.casefold(), m.sender_name.casefold()}
-        if m.sender_id is not None:
-            keys.add(str(m.sender_id))
-        return bool(keys & self.settings.admins)
+        # Identity only: a display name (anyone can take an admin's name, or their id number) never counts.
+        return self.settings.admins.matches(email=self.message.sender_email, user_id=self.message.sender_id)
 
     @property
     def giver(self) -> str:

@@ -9,7 +9,7 @@ import logging
 
 from chatops.commands.base import Command, CommandContext, CommandError, Reply
 from chatops.errors import CompassError
-from digests.markdown import escape_inline
+from digests.markdown import code_span
 
 log = logging.getLogger(__name__)
 USAGE = "digest preview NAME | digest post NAME"
@@ -22,7 +22,7 @@ def run(ctx: CommandContext, args: str) -> Reply:
         raise CommandError(f"Usage: `{USAGE}`{_names(ctx)}")
     action, name = words[0].casefold(), words[1]
     if ctx.config is None or not any(d.name == name for d in ctx.config.digests):
-        raise CommandError(f"There is no digest named `{escape_inline(name, limit=64)}`.{_names(ctx)}")
+        raise CommandError(f"There is no digest named {code_span(name, limit=64)}.{_names(ctx)}")
     if ctx.digests is None:
         raise CommandError("Digests cannot be built from chat in this setup.")
     service, now = ctx.digests, ctx.now

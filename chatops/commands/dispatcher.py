@@ -6,7 +6,7 @@ compass (a mention in a listened-to channel, a direct message, a console line) a
 1. ignores bots (compass included);
 2. claims the message in the database (``handled_messages``), so each message is handled once even when
    several replicas receive it, and runs the command in that same transaction;
-3. sends the reply through ``safe_reply`` (no wildcard or group mention can leave compass), then adds the
+3. sends the reply through ``digests.mentions.for_zulip`` (no notifying mention can leave compass), then adds the
    command's reaction.
 
 On PostgreSQL the claim's transaction stays open until the reply is posted: a replica that receives the
@@ -51,7 +51,7 @@ from chatops.commands.mentions import (
     strip_bot_mention,
 )
 from chatops.commands.registry import CATALOG, find, split_command, suggest
-from chatops.commands.safety import safe_reply
+from digests.mentions import for_zulip
 from chatops.storage.shoutouts import (
     chat_cursor,
     claim_event,
@@ -67,7 +67,7 @@ from chatops.storage.shoutouts import (
     save_chat_cursor,
     unconfirmed_shoutouts,
 )
-from digests.markdown import escape_inline
+from digests.markdown import code_span, escape_inline
 
 if TYPE_CHECKING:
     from chatops.commands.base import DigestService
@@ -136,6 +136,7 @@ class Dispatcher:
         self.digests = digests
         self.bot_id = bot_id
         self.bot_names = {self.settings.bot_name}  # the adapter adds the platform's display name
+        self.known_bots: frozenset[int] = frozenset()  # the platform's bot accounts (the adapter fills it in)
         self.hold_claim = database.dialect == "postgresql"
         # SQLite has one writer at a time and its busy handler sleeps in steps of up to 100 ms: queue the
         # writers of this process on a lock instead.
@@ -216,7 +217,7 @@ class Dispatcher:
     ) -> Outcome:
         """After the transaction: deferred work, the reply (unless already sent), the reaction."""
         if reply.later is not None:
-            text = safe_reply(_run_later(reply.later, message))
+            text = for_zulip(_run_later(reply.later, message))
         if not sent and text:  # an empty reply: silence (a member past the command budget)
             reply_id = self._send(chat, message, text)
         if reply.reaction:
@@ -298,7 +299,7 @@ class Dispatcher:
                     key = _key(message) if message.message_id is not None else None
                     if not prepared.reply.text:
                         continue  # silence: a member past the command budget
-                    reply_id = self._reply_once(chat, message, safe_reply(prepared.reply.text),
+                    reply_id = self._reply_once(chat, message, for_zulip(prepared.reply.text),
                                                 taking_over=key in contended)
                     sent[index] = reply_id
                     if key is not None and reply_id is not None:
@@ -312,7 +313,7 @@ class Dispatcher:
             return None
         return [
             None if p is None else self._finish(
-                p.message, chat, p.word, p.reply, safe_reply(p.reply.text), sent.get(index), index in sent,
+                p.message, chat, p.word, p.reply, for_zulip(p.reply.text), sent.get(index), index in sent,
             )
             for index, p in enumerate(done)
         ]
@@ -418,7 +419,7 @@ class Dispatcher:
 
     def finish(self, prepared: Prepared, chat: ChatPort) -> Outcome:
         """Reply to (and react on) a message ``prepare_many`` recorded."""
-        outcome = self._finish(prepared.message, chat, prepared.word, prepared.reply, safe_reply(prepared.reply.text))
+        outcome = self._finish(prepared.message, chat, prepared.word, prepared.reply, for_zulip(prepared.reply.text))
         if prepared.message.message_id is not None and outcome.reply_id is not None:
             self._note_reply(_key(prepared.message), outcome.reply_id)
         return outcome
@@ -473,7 +474,7 @@ class Dispatcher:
                     continue  # another replica confirmed it (or is doing so)
                 reply_id = chat.find_reply(message) if isinstance(chat, ReplyFinder) else None
                 if reply_id is None:
-                    reply_id = self._send(chat, message, safe_reply(shoutout.confirmation(saved).text))
+                    reply_id = self._send(chat, message, for_zulip(shoutout.confirmation(saved).text))
                     if reply_id is None:
                         session.rollback()  # still owed: tried again at the next start or queue loss
                         continue
@@ -518,14 +519,14 @@ class Dispatcher:
         self, session: Session, message: IncomingMessage, chat: ChatPort, word: str, args: str, now: dt.datetime
     ) -> Reply | None:
         if not word:
-            return Reply(f"Hi {escape_inline(message.sender_name)}! Say `help` to see what I can do.")
+            return Reply(f"Hi {escape_inline(message.sender_name, target='zulip')}! Say `help` to see what I can do.")
         command = find(word)
         if command is None:
             hint = suggest(word)
-            shown = escape_inline(word, limit=30)
+            shown = code_span(word, limit=30)
             if hint:
-                return Reply(f"I don't know `{shown}`. Did you mean `{hint}`? Say `help` for everything I can do.")
-            return Reply(f"I don't know `{shown}`. Say `help` for everything I can do.")
+                return Reply(f"I don't know {shown}. Did you mean `{hint}`? Say `help` for everything I can do.")
+            return Reply(f"I don't know {shown}. Say `help` for everything I can do.")
         ctx = self._context(session, message, chat, now)
         if command.admin and not ctx.is_admin:
             return Reply(f"Sorry, `{command.name}` is for compass admins only. Nothing was changed.")
@@ -543,6 +544,7 @@ class Dispatcher:
         return CommandContext(
             message=message, chat=chat, session=session, settings=self.settings, now=now,
             config=self.config, digests=self.digests, catalog=CATALOG,
+            extras={"bot_id": self.bot_id, "bot_names": self.bot_names, "bot_ids": self.known_bots},
         )
 
     def _send(self, chat: ChatPort, message: IncomingMessage, text: str) -> int | None:

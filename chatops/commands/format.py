@@ -20,8 +20,8 @@ def person(recipient: Recipient, hidden: frozenset[int] = frozenset()) -> str:
     if recipient.kind == "user":
         return silent_mention(recipient.name, recipient.user_id)
     if recipient.kind == "group":
-        return f"the {escape_inline(recipient.name)} group"
-    return escape_inline(recipient.name)
+        return f"the {escape_inline(recipient.name, target='zulip')} group"
+    return escape_inline(recipient.name, target="zulip")
 
 
 def recipients_text(recipients: tuple[Recipient, ...] | list[Recipient], hidden: frozenset[int] = frozenset()) -> str:
@@ -37,13 +37,13 @@ def shoutout_line(shoutout: Shoutout, *, limit: int = 200, hidden: frozenset[int
     giver = ANONYMOUS if shoutout.giver_id in hidden else silent_mention(shoutout.giver, shoutout.giver_id)
     ref = f"[#{shoutout.id}]({shoutout.permalink})" if shoutout.permalink else f"#{shoutout.id}"
     when = shoutout.created_at.strftime("%Y-%m-%d")
-    return f"{ref} {when} {giver} \u2192 {recipients_text(shoutout.recipients, hidden)}: {escape_inline(shoutout.text, limit=limit)}"
+    return f"{ref} {when} {giver} \u2192 {recipients_text(shoutout.recipients, hidden)}: {escape_inline(shoutout.text, limit=limit, target='zulip')}"
 
 
 def parse_id(word: str, usage: str) -> int:
     """A shout-out id as users type it (``12`` or ``#12``); ``CommandError`` with the usage otherwise."""
     token = word.strip().lstrip("#")
     if not token.isdigit() or len(token) > 12:
-        shown = escape_inline(word.strip(), limit=40) or "nothing"
+        shown = escape_inline(word.strip(), limit=40, target="zulip") or "nothing"
         raise CommandError(f"I need a shout-out number, like `12` (got {shown}). Usage: `{usage}`")
     return int(token)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chatops.commands.base import Command, CommandContext, CommandError, Reply
-from digests.markdown import escape_inline
+from digests.markdown import code_span
 
 USAGE = "help [COMMAND]"
 
@@ -19,7 +19,7 @@ def run(ctx: CommandContext, args: str) -> Reply:
         if command is None:
             hint = catalog.suggest(word)
             extra = f" Did you mean `{hint}`?" if hint else ""
-            return Reply(f"I don't know the command `{escape_inline(word, limit=30)}`.{extra} Say `help` for the list.")
+            return Reply(f"I don't know the command {code_span(word, limit=30)}.{extra} Say `help` for the list.")
         admin = " (admins only)" if command.admin else ""
         return Reply(f"`{command.usage}`{admin}: {command.summary}.")
     lines = [f"Talk to me with `@{bot} COMMAND` in a channel, or in a direct message:"]

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import re
 
+from digests.mentions import is_wildcard
 from digests.model import Recipient
 
 __all__ = ["parse_recipients", "split_at_bot_mention", "starts_with_bot_mention", "strip_bot_mention"]
 
 _MENTION = re.compile(r"@_?(?:\*\*(?P<user>[^*]+)\*\*|\*(?P<group>[^*]+)\*)")
-_WILDCARDS = {"all", "everyone", "channel", "stream", "topic", "here"}
 _FILLER = re.compile(r"^(?:,|and\b|&|\+|to\b)\s*", re.IGNORECASE)
 _FOR = re.compile(r"^(?:for|because|:|-|—)\s*", re.IGNORECASE)
 _FREE_FOR = re.compile(r"\s+(?:for|because)\s+", re.IGNORECASE)
@@ -58,7 +58,7 @@ def _recipient(user: str | None, group: str | None) -> Recipient:
     assert user is not None
     name, _, uid = user.partition("|")
     uid = uid.strip()
-    if name.strip().casefold() in _WILDCARDS:  # "@**all**": everyone, recorded as words, never as a mention
+    if is_wildcard(name):  # "@**all**": everyone, recorded as words, never as a mention
         return Recipient(name=name.strip(), kind="text")
     return Recipient(name=" ".join(name.split()), kind="user", user_id=int(uid) if uid.isdigit() else None)
 

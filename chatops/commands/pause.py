@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chatops.commands.base import Command, CommandContext, CommandError, Reply
 from chatops.storage.state import set_paused
-from digests.markdown import escape_inline
+from digests.markdown import code_span
 
 
 def _name(ctx: CommandContext, args: str, verb: str) -> str:
@@ -14,7 +14,7 @@ def _name(ctx: CommandContext, args: str, verb: str) -> str:
     if len(words) != 1:
         raise CommandError(f"Which digest? Usage: `{verb} NAME`.{listing}")
     if words[0] not in names:
-        raise CommandError(f"There is no digest named `{escape_inline(words[0], limit=64)}`.{listing}")
+        raise CommandError(f"There is no digest named {code_span(words[0], limit=64)}.{listing}")
     return words[0]
 
 

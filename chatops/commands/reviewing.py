@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from chatops.commands.base import CommandContext, CommandError, Reply, ReviewService
 from chatops.errors import CompassError
-from digests.markdown import escape_inline
+from digests.markdown import code_span
 
 __all__ = ["digest_name", "later", "service", "split_name"]
 
@@ -36,7 +36,7 @@ def digest_name(ctx: CommandContext, word: str | None, usage: str) -> str:
     if not word:
         raise CommandError(f"Which digest? Usage: `{usage}`.{listing}")
     if word not in names:
-        raise CommandError(f"`{escape_inline(word, limit=64)}` is not a digest under review.{listing}")
+        raise CommandError(f"{code_span(word, limit=64)} is not a digest under review.{listing}")
     return word
 
 

@@ -9,6 +9,7 @@ from sqlmodel import Session
 from chatops.commands.base import Command, CommandContext, CommandError, Reply
 from chatops.commands.format import recipients_text
 from chatops.commands.mentions import parse_recipients
+from chatops.commands.shoutout_policy import check_policy
 from chatops.storage.shoutouts import (
     count_recent_shoutouts,
     count_recent_shoutouts_by_giver,
@@ -44,13 +45,15 @@ def _given(ctx: CommandContext) -> int:
     )
 
 
-def prepare(ctx: CommandContext, args: str, *, given: int) -> Shoutout:
-    """The shout-out ``args`` asks for, checked (text, length, the sender's hourly limit) but not recorded.
+def prepare(ctx: CommandContext, args: str, *, given: int, waiting: list[Shoutout] | None = None) -> Shoutout:
+    """The shout-out ``args`` asks for, checked (text, length, policy, the sender's hourly limit) but not recorded.
 
-    ``given`` is how many the sender recorded in the last hour; ``CommandError`` answers a refusal.
+    ``given`` is how many the sender recorded in the last hour, ``waiting`` the batch's shout-outs not yet
+    recorded; ``CommandError`` answers a refusal.
     """
     recipients, text = parse_recipients(args)
     check_text(ctx, recipients, text)
+    check_policy(ctx, recipients, text, waiting=waiting or ())
     limit = ctx.settings.rate_limit_per_hour
     if given >= limit:
         raise CommandError(
@@ -119,7 +122,7 @@ class ShoutoutBatch:
         given = self._given.get(key)
         if given is None:
             given = self._given[key] = _given(ctx)
-        self._waiting.append(prepare(ctx, args, given=given))
+        self._waiting.append(prepare(ctx, args, given=given, waiting=self._waiting))
         self._given[key] = given + 1
 
     def record(self) -> list[Reply]:

@@ -25,7 +25,7 @@ def _since_date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text.strip())
     except ValueError:
-        shown = escape_inline(text.strip(), limit=40) or "nothing"
+        shown = escape_inline(text.strip(), limit=40, target="zulip") or "nothing"
         raise CommandError(f"'since' needs a date like `2026-03-01` (got {shown}). Usage: `{USAGE}`") from None
 
 
@@ -63,7 +63,7 @@ def select_shoutouts(ctx: CommandContext, args: str) -> tuple[str, list[Shoutout
         who = recipients[0]
         found = list_shoutouts_for_person(session=session, user_id=who.user_id, name=who.name, limit=SHOWN + 1)
         return f"Shout-outs for {person(who)}", found
-    shown = escape_inline(args.strip(), limit=60)
+    shown = escape_inline(args.strip(), limit=60, target="zulip")
     raise CommandError(f"I can't list shout-outs for {shown}. Usage: `{USAGE}`")
 
 

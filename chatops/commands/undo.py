@@ -11,10 +11,12 @@ USAGE = "undo ID"
 
 
 def is_giver(ctx: CommandContext, shoutout: Shoutout) -> bool:
+    """By identity: a Zulip shout-out (with the giver's id) only to that id; one given in ``compass chat``
+    (no id) only to a console user of that name. A console user never acts on a Zulip user's shout-out."""
     message = ctx.message
-    if shoutout.giver_id is not None and message.sender_id is not None:
-        return shoutout.giver_id == message.sender_id
-    return shoutout.giver.casefold() == ctx.giver.casefold()
+    if shoutout.giver_id is not None:
+        return message.sender_id == shoutout.giver_id
+    return message.sender_id is None and shoutout.giver.casefold() == ctx.giver.casefold()
 
 
 def load(ctx: CommandContext, shoutout_id: int) -> Shoutout:
@@ -33,7 +35,8 @@ def run(ctx: CommandContext, args: str) -> Reply:
         raise CommandError(f"Which shout-out? Usage: `{USAGE}`, e.g. `undo 12`.")
     shoutout_id = parse_id(words[0], USAGE)
     shoutout = load(ctx, shoutout_id)
-    if not (is_giver(ctx, shoutout) or ctx.is_admin):
+    console_on_zulip = ctx.message.sender_id is None and shoutout.giver_id is not None
+    if console_on_zulip or not (is_giver(ctx, shoutout) or ctx.is_admin):
         raise CommandError(f"Only the person who gave shout-out #{shoutout_id}, or an admin, can take it back.")
     retract_shoutout(session=ctx.session, shoutout_id=shoutout_id, by=ctx.giver, at=ctx.now)
     return Reply(f"Took back shout-out #{shoutout_id}; it will not appear in future digests.")

@@ -1,7 +1,7 @@
 """Messages to people rather than to readers: reviewers' notes and sign-in links, through Zulip.
 
 ``ZulipDirect`` sends a direct message to a list of people (Zulip emails or user ids) or, when a review
-names one, to a private stream and topic. Every text goes through ``chatops.commands.safety.safe_reply``
+names one, to a private stream and topic. Every text goes through ``digests.mentions.for_zulip``
 first, so a draft's preview can never notify a crowd.
 
 Example usage::
@@ -16,7 +16,7 @@ import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from chatops.commands.safety import safe_reply
+from digests.mentions import for_zulip
 from chatops.errors import ConfigError, PublishError
 
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ class ZulipDirect:
 
     def send(self, to: Sequence[str | int], where: ReviewNotify | None, text: str) -> int | None:
         """Send ``text`` to ``to`` (one group direct message) or to ``where``; the message id."""
-        text = safe_reply(text)
+        text = for_zulip(text)
         if len(text) > MAX_LENGTH:
             text = text[: MAX_LENGTH - 1] + "\u2026"
         request: dict[str, Any]

@@ -27,6 +27,7 @@ from pydiscourse import DiscourseClient
 
 from chatops.errors import AuthError, MessageTooLong, PublishError, RateLimited
 from chatops.publish.base import Image, Post, PostRejectedError, Publication, has_images, place_images
+from digests.mentions import for_discourse
 
 if TYPE_CHECKING:
     from chatops.config import Discourse, DiscourseTarget
@@ -261,7 +262,7 @@ class DiscoursePublisher:
     def _create(self, post: Post, title: str) -> Any:
         title = title if len(title) <= MAX_TITLE else title[: MAX_TITLE - 1] + "…"
         return self.client.create_post(
-            post.body, category_id=self.category_id(), title=title, tags=self.tags, external_id=post.external_id
+            for_discourse(post.body), category_id=self.category_id(), title=title, tags=self.tags, external_id=post.external_id
         )
 
     def _pin(self, topic_id: int, post: Post) -> None:

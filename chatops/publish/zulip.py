@@ -6,8 +6,8 @@ answer is a narrow search of the bot's own recent messages in that stream and to
 in order. Only messages sent at or after the period's end (less a minute) count, so an identical text
 from an earlier period is not mistaken for this one.
 
-Digests never notify crowds: wildcard mentions (``@**all**``, ``@**everyone**``, ``@**channel**``,
-``@**stream**``, ``@**topic**``) and user-group mentions (``@*group*``) are sent as silent mentions.
+Digests never notify anyone: every message passes ``digests.mentions.for_zulip`` (wildcards become plain
+words, person and group mentions silent ones).
 
 A digest's picture (the attendance chart) is uploaded with the client's ``upload_file`` just before the first
 message that shows it, and shown by its ``/user_uploads/`` link; a failed upload drops the picture, not the
@@ -23,7 +23,6 @@ import dataclasses
 import datetime as dt
 import io
 import logging
-import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +37,7 @@ from chatops.publish.base import (
     without_images,
 )
 from chatops.zulip_errors import error_for
+from digests.mentions import for_zulip
 
 if TYPE_CHECKING:
     from chatops.config import Zulip, ZulipTarget
@@ -46,13 +46,6 @@ log = logging.getLogger(__name__)
 
 MAX_MESSAGE_LENGTH = 10000  # Zulip's default; the server reports its own in /register
 LOOKUP_DEPTH = 200  # how many of the topic's newest messages the recovery search reads
-_WILDCARD = re.compile(r"@\*\*(all|everyone|channel|stream|topic)\*\*", re.IGNORECASE)
-_GROUP = re.compile(r"(?<![*_])@\*(?!\*)([^*\n]+)\*(?!\*)")
-
-
-def silence_crowd_mentions(text: str) -> str:
-    """Turn wildcard and group mentions into silent ones, which notify nobody."""
-    return _GROUP.sub(r"@_*\1*", _WILDCARD.sub(r"@_**\1**", text))
 
 
 class ZulipPublisher:
@@ -174,7 +167,7 @@ class ZulipPublisher:
         return sorted(messages, key=lambda m: int(m["id"]))
 
     def _texts(self, post: Post) -> list[str]:
-        texts = [silence_crowd_mentions(m) for m in (post.messages or (post.body,))]
+        texts = [for_zulip(m) for m in (post.messages or (post.body,))]
         for text in texts:
             if len(text) > self.max_message_length:
                 raise MessageTooLong(self.target, self.max_message_length, len(text))
