@@ -7,7 +7,7 @@ Every digest render and every chat reply ends with one of these passes over the 
   ``@_*team*``) become the plain name (``all``, ``team``); every other ``@`` directly before a ``*`` gets
   a ``_``, so a person mention ``@**Jane**`` becomes the silent ``@_**Jane**`` (it names, never notifies). No
   backslashes (Zulip's Markdown has no backslash escapes) and no invisible characters. A bare ``@all`` or
-  ``@here`` is no Zulip mention and stays as typed.
+  ``@here`` is no Zulip mention but reads as one: it becomes the word (``all``); ``@manics`` stays as typed.
 - ``for_discourse``: an ``@`` that Discourse could read as a mention (after the start of the text, a space
   or punctuation, and before a letter, digit or ``_``) is dropped: ``@here`` reads ``here``, ``it.@staff``
   reads ``it.staff``. Discourse has no silent mention, and the digest's API user may ping ``@here`` and
@@ -56,6 +56,7 @@ _ZULIP_USER = re.compile(r"@(?P<silent>_?)\*\*(?P<name>[^*]+)\*\*")
 _ZULIP_GROUP = re.compile(r"@_?\*(?P<name>[^*]+)\*")
 # An HTML character reference as Python-Markdown (and so Zulip) reads one; ``&#64;`` is an ``@``.
 _REFERENCE = re.compile(r"&(?:#[0-9]+|#x[0-9a-fA-F]+|[a-zA-Z0-9]+);")
+_BARE_WILDCARD = re.compile(r"(?<![\w@])@+(?=(?:all|everyone|channel|stream|topic|here)\b)", re.IGNORECASE)
 _ZULIP_AT = re.compile(r"@|&(?:#[0-9]+|#x[0-9a-fA-F]+|[a-zA-Z0-9]+);")
 
 
@@ -86,6 +87,8 @@ def for_zulip(text: str) -> str:
         return text
     text = _ZULIP_USER.sub(lambda m: _name(m) if is_wildcard(m.group("name")) else m.group(0), text)
     text = _ZULIP_GROUP.sub(_name, text)
+    # A bare "@all" or "@here" is no Zulip mention, but it reads as one (and is one elsewhere): the word alone.
+    text = _BARE_WILDCARD.sub("", text)
     # Every "@" (or "&#64;") right before a "*" (or "&#42;") gets a "_": @**x** and @*x* turn silent.
     out: list[str] = []
     pos = 0

@@ -42,7 +42,7 @@ def test_mention_keeps_the_name_readable() -> None:
     assert escape_inline("thanks @**Jane Doe** and @*core-team*") == "thanks Jane Doe and core-team"
     # A Discourse-style "@all" loses its "@" (plain and Discourse), visibly and without invisible characters.
     assert escape_inline("ping @all") == "ping all"
-    assert escape_inline("ping @all", target="zulip") == "ping @all"  # no Zulip mention: left as typed
+    assert escape_inline("ping @all", target="zulip") == "ping all"  # no Zulip mention, but it reads as one
 
 
 @pytest.mark.parametrize(
