@@ -13,7 +13,8 @@ against the directory that holds the configuration file.
 Secrets (the Zulip and Discourse API keys, a GitHub token) are ``SecretStr`` and are looked up in this
 order: the environment variable (``ZULIP_API_KEY``, ``DISCOURSE_API_KEY``, ``GITHUB_TOKEN``, or the name
 set in ``*_env``), then the ``secrets_file`` (``KEY=value`` lines), then, for Zulip, the ``zuliprc`` file.
-They may be written inline but never need to be.
+A secret written in the YAML file itself is refused by ``load_config`` (the file is shared and often
+committed); ``parse_config`` (data built in code, as tests do) still takes one inline.
 """
 
 from __future__ import annotations
@@ -41,6 +42,15 @@ from pydantic import (
 from chatops.errors import ConfigError
 from chatops.identity import Identity
 from chatops.redact import is_secret_key, mask_password
+from chatops.limits import (
+    MAX_CONFIG_BYTES,
+    MAX_CONFIG_DEPTH,
+    MAX_CONFIG_NODES,
+    MAX_SECRETS_BYTES,
+    InputLimitError,
+    check_size,
+    check_tree,
+)
 from chatops.schedules import Schedule, parse_schedule
 from digests.digest import Budget
 from digests.sections import SECTIONS
@@ -681,14 +691,33 @@ class Config(Model):
 # --- loading ----------------------------------------------------------------------------------
 
 
+_SECRET_LINE = re.compile(r"(?:export\s+)?(?P<key>[A-Za-z_][A-Za-z0-9_]*)\s*=(?P<value>.*)")
+
+
 def _read_secrets_file(path: Path) -> dict[str, str]:
+    """``KEY=value`` lines (``#`` comments and blank lines allowed); ``ConfigError`` naming the line otherwise.
+
+    A line that is not ``KEY=value`` is refused rather than skipped (a key silently missing is worse), and
+    its text is never shown: it may hold a secret.
+    """
+    label = f"secrets_file {str(path)!r}"
+    try:
+        check_size(path.stat().st_size, what=label, limit=MAX_SECRETS_BYTES)
+        text = path.read_bytes().decode("utf-8")
+    except InputLimitError as exc:
+        raise ConfigError(label, str(exc)) from None
+    except UnicodeDecodeError:
+        raise ConfigError(label, "is not UTF-8 text; write it as KEY=value lines") from None
     values: dict[str, str] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for number, line in enumerate(text.splitlines(), 1):
         line = line.strip()
-        if not line or line.startswith("#") or "=" not in line:
+        if not line or line.startswith("#"):
             continue
-        key, _, value = line.partition("=")
-        values[key.strip()] = value.strip().strip("'\"")
+        match = _SECRET_LINE.fullmatch(line)
+        if match is None:
+            raise ConfigError(label, f"line {number} is not KEY=value (for example ZULIP_API_KEY=abc123); "
+                                     "the line is not shown because it may hold a secret")
+        values[match.group("key")] = match.group("value").strip().strip("'\"")
     return values
 
 
@@ -809,7 +838,10 @@ def load_config(path: Path | str, *, db_url: str | None = None) -> Config:
     """
     path = Path(path)
     try:
+        check_size(path.stat().st_size, what="the file", limit=MAX_CONFIG_BYTES)
         text = path.read_text(encoding="utf-8")
+    except InputLimitError as exc:
+        raise ConfigError(str(path), f"{exc}; a configuration is a few kilobytes") from None
     except FileNotFoundError:
         raise ConfigError(
             str(path), "no such file; create one with 'compass config init' or pass --config FILE"
@@ -823,7 +855,44 @@ def load_config(path: Path | str, *, db_url: str | None = None) -> Config:
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise ConfigError(str(path), f"{where}not valid YAML ({problem})") from None
-    return parse_config(data, path=path.absolute(), db_url=db_url)
+    except RecursionError:
+        raise ConfigError(str(path), f"nested too deeply to read; a configuration is at most {MAX_CONFIG_DEPTH} levels deep") from None
+    try:
+        check_tree(data, what="the file", max_depth=MAX_CONFIG_DEPTH, max_nodes=MAX_CONFIG_NODES)
+    except InputLimitError as exc:
+        raise ConfigError(str(path), str(exc)) from None
+    inline = _inline_secrets(data)
+    try:
+        config = parse_config(data, path=path.absolute(), db_url=db_url)
+    except ConfigError as exc:
+        raise ConfigError(str(path), [*inline, *(p for p in exc.problems if not _SECRET_KEY.search(p.split(":")[0]))]
+                          if inline else exc.problems) from None
+    if inline:
+        raise ConfigError(str(path), inline)
+    return config
+
+
+# Secrets that must not be written in the YAML file, and where they go instead.
+_INLINE_SECRETS = {
+    ("zulip", "api_key"): "ZULIP_API_KEY (or zulip.api_key_env), the secrets_file or zulip.zuliprc",
+    ("discourse", "api_key"): "DISCOURSE_API_KEY (or discourse.api_key_env) or the secrets_file",
+    ("sources", "releases", "github_token"): "GITHUB_TOKEN (or sources.releases.github_token_env) or the secrets_file",
+    ("sources", "activity", "github", "token"): "GITHUB_TOKEN (or sources.activity.github.token_env) or the secrets_file",
+    ("server", "secret"): "COMPASS_WEB_SECRET (or server.secret_env) or the secrets_file",
+}
+
+
+def _inline_secrets(data: Any) -> list[str]:
+    """A key or token written in the YAML file (shared, often committed): one problem each, value not shown."""
+    problems = []
+    for keys, instead in _INLINE_SECRETS.items():
+        node = data
+        for key in keys:
+            node = node.get(key) if isinstance(node, dict) else None
+        if node is not None:
+            problems.append(f"{'.'.join(keys)}: a secret does not belong in the configuration file (value not shown); "
+                            f"remove it and put it in {instead}")
+    return problems
 
 
 # --- config/people.yaml -------------------------------------------------------------------------
@@ -890,7 +959,13 @@ def load_people_file(config: Config) -> PeopleFile:
     if not path.exists():
         return PeopleFile()
     try:
+        check_size(path.stat().st_size, what="the file", limit=MAX_CONFIG_BYTES)
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        check_tree(data, what="the file", max_depth=MAX_CONFIG_DEPTH, max_nodes=MAX_CONFIG_NODES)
+    except InputLimitError as exc:
+        raise ConfigError(str(path), str(exc)) from None
+    except RecursionError:
+        raise ConfigError(str(path), f"nested too deeply to read; at most {MAX_CONFIG_DEPTH} levels") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(str(path), f"cannot read the file: {exc}") from None
     except yaml.YAMLError as exc:

@@ -4,6 +4,7 @@
      ├── ConfigError(path, problems)        configuration could not be loaded or is invalid  -> exit 2
      ├── UsageError                         a command was called with inputs it cannot use   -> exit 2
      ├── StorageError                       the database could not be reached or migrated
+     │    └── DatabaseUnreachable           no connection to storage.url (server down, wrong URL) -> exit 2
      ├── SourceError(source, reason)        a notes or release source failed (reported, then skipped)
      └── PublishError(target, reason)       a target refused or failed a publication
           ├── RateLimited(retry_after)      429: wait, then retry
@@ -11,8 +12,8 @@
           ├── PostRejectedError             the platform refused the post itself: not retried
           └── MessageTooLong(limit)         the platform's length limit was exceeded
 
-Only ``chatops.cli`` turns these into exit codes: ``ConfigError``/``UsageError`` -> 2, any other
-``CompassError`` -> 1.
+Only ``chatops.cli`` turns these into exit codes: ``ConfigError``/``UsageError``/``DatabaseUnreachable`` -> 2,
+any other ``CompassError`` -> 1.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ __all__ = [
     "AuthError",
     "CompassError",
     "ConfigError",
+    "DatabaseUnreachable",
     "MessageTooLong",
     "PostRejectedError",
     "PublishError",
@@ -53,6 +55,10 @@ class UsageError(CompassError):
 
 class StorageError(CompassError):
     pass
+
+
+class DatabaseUnreachable(StorageError):
+    """No connection to the configured database; the message is one line, with the URL's password masked."""
 
 
 class SourceError(CompassError):

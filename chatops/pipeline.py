@@ -301,12 +301,15 @@ def load_shoutouts(database: Database | None, window: Window) -> list[Shoutout]:
     import sqlalchemy as sa
 
     from chatops.redact import mask_password
+    from chatops.storage.db import is_connection_error, unreachable
     from chatops.storage.shoutouts import list_shoutouts
 
     try:
         with database.session() as session:
             return list_shoutouts(session=session, since=window.since, until=window.until)
     except sa.exc.SQLAlchemyError as exc:
+        if is_connection_error(exc):
+            raise unreachable(exc, database.engine.url.render_as_string(hide_password=False)) from None
         cause = type(getattr(exc, "orig", None) or exc).__name__
         raise StorageError(
             f"cannot read shout-outs from {mask_password(str(database.engine.url))} ({cause}); "

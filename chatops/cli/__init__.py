@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from chatops.errors import CompassError, ConfigError, UsageError
+from chatops.errors import CompassError, ConfigError, DatabaseUnreachable, UsageError
 
 if TYPE_CHECKING:
     from chatops.config import Config
@@ -103,6 +103,13 @@ class LazyGroup(click.Group):
         except CompassError as exc:
             logging.getLogger("chatops.cli").debug("command failed", exc_info=True)
             raise CompassCLIError(exc) from exc
+        except Exception as exc:
+            # A database that cannot be reached, wherever a command first touches it: one line, no traceback.
+            error = _database_error(exc, ctx)
+            if error is None:
+                raise
+            logging.getLogger("chatops.cli").debug("command failed", exc_info=True)
+            raise CompassCLIError(error) from None
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         # Short help from the table above, so --help imports nothing.
@@ -185,7 +192,26 @@ class CompassCLIError(click.ClickException):
 
     def __init__(self, error: CompassError) -> None:
         super().__init__(str(error))
-        self.exit_code = 2 if isinstance(error, (ConfigError, UsageError)) else 1  # type: ignore[misc]
+        self.exit_code = 2 if isinstance(error, (ConfigError, UsageError, DatabaseUnreachable)) else 1  # type: ignore[misc]
+
+
+def _database_error(exc: BaseException, ctx: click.Context) -> CompassError | None:
+    """``DatabaseUnreachable`` for SQLAlchemy's connection errors (only if SQLAlchemy was loaded), else None."""
+    sa_exc = sys.modules.get("sqlalchemy.exc")
+    if sa_exc is None or not isinstance(exc, (sa_exc.OperationalError, sa_exc.InterfaceError)):
+        return None
+    from chatops.errors import StorageError
+    from chatops.storage.db import is_connection_error, mask_url, unreachable
+
+    app = ctx.find_object(AppContext)
+    url = None
+    if app is not None:
+        url = app.db_url or (app._config.database_url if app._config is not None else None)
+    if is_connection_error(exc):
+        return unreachable(exc, url)
+    reason = " ".join(str(getattr(exc, "orig", None) or exc).split())[:300]
+    return StorageError(f"the database{' at ' + mask_url(url) if url else ''} refused a statement: {reason}; "
+                        "is the schema current? run 'compass db upgrade'")
 
 
 def main(argv: list[str] | None = None) -> None:

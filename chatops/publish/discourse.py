@@ -26,6 +26,7 @@ import requests
 from pydiscourse import DiscourseClient
 
 from chatops.errors import AuthError, MessageTooLong, PublishError, RateLimited
+from chatops.limits import load_json
 from chatops.publish.base import Image, Post, PostRejectedError, Publication, has_images, place_images
 from digests.mentions import for_discourse
 
@@ -101,8 +102,8 @@ class _OneShotClient(DiscourseClient):  # type: ignore[misc]
 
 def _json(response: requests.Response) -> Any:
     try:
-        return response.json()
-    except ValueError:
+        return load_json(response.content, what="Discourse's answer")
+    except ValueError:  # not JSON, or over the limits
         return None
 
 

@@ -49,6 +49,7 @@ from urllib.parse import quote, urlencode
 import httpx
 
 from chatops.errors import SourceError
+from chatops.limits import InputLimitError, load_json
 from chatops.retry import Backoff, pause
 from chatops.sources.cache import CacheEntry, SourceCache
 from chatops.sources.releases import (
@@ -482,7 +483,9 @@ class GitHubActivity:
             if response.status_code != 200:
                 raise self._status_error(response)
             try:
-                data = response.json()
+                data = load_json(response.content, what=f"the answer of {_host(url)}")
+            except InputLimitError as exc:
+                raise SourceUnavailableError(SOURCE, f"{exc}; skipped") from None
             except ValueError:
                 raise SourceUnavailableError(SOURCE, f"{_host(url)} answered HTTP 200 with a body that is not JSON") from None
             next_url = _next_link(response)

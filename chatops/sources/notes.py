@@ -54,6 +54,7 @@ from urllib.parse import urlsplit, urlunsplit
 from pydantic import TypeAdapter
 
 from chatops.errors import UsageError
+from chatops.limits import MAX_NOTES_BYTES
 from chatops.redact import drop_credentials as redact_url
 from chatops.sources.cache import CacheEntry, SourceCache, content_hash
 from digests.errors import NotesParseError
@@ -648,6 +649,9 @@ def _read_paths(spec: NotesSpec, store: _Store | None = None) -> Iterable[NotesD
                 else:
                     yield NotesDocument(spec.name, file, b"", stat=stat, known_hash=seen[2])
                 continue
+            if stat[1] > MAX_NOTES_BYTES:
+                yield NotesProblem(file, f"is {stat[1]:,} bytes; the limit is {MAX_NOTES_BYTES:,} bytes (split the archive by year)")
+                continue
             with open(file, "rb") as fh:
                 body = fh.read()
         except OSError as exc:
@@ -732,6 +736,9 @@ def _read_git(spec: NotesSpec, git_dir: Path) -> Iterable[NotesDocument | NotesP
     for file in files:
         rel = file.relative_to(checkout).as_posix()
         try:
+            if file.stat().st_size > MAX_NOTES_BYTES:
+                yield NotesProblem(f"{spec.name}:{rel}", f"is over {MAX_NOTES_BYTES:,} bytes (split the archive by year)")
+                continue
             body = file.read_bytes()
         except OSError as exc:
             yield NotesProblem(f"{spec.name}:{rel}", f"cannot read: {exc.strerror or exc}")
@@ -816,6 +823,8 @@ def _fetch_url(spec: NotesSpec, client: Any, cache: SourceCache | None, clock: C
     if ctype == "text/html" or response.content[:200].lstrip().lower().startswith((b"<!doctype html", b"<html")):
         raise _SourceFailed("the server sent an HTML page, not Markdown; for HackMD use the note's '/download' URL")
     body = response.content
+    if len(body) > MAX_NOTES_BYTES:
+        raise _SourceFailed(f"sent {len(body):,} bytes; the limit for one notes document is {MAX_NOTES_BYTES:,} bytes")
     charset = response.charset_encoding
     if charset and charset.lower().replace("-", "") not in ("utf8", "usascii", "ascii"):
         try:

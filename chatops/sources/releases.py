@@ -45,6 +45,7 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from chatops.errors import SourceError, UsageError
+from chatops.limits import InputLimitError, load_json
 from chatops.retry import exponential
 from chatops.sources.cache import CacheEntry, SourceCache
 from digests.changelog import parse_changelog
@@ -443,7 +444,9 @@ class ReleaseFetcher:
                 data: Any = response.text
             else:
                 try:
-                    data = response.json()
+                    data = load_json(response.content, what=f"the answer of {_host(url)}")
+                except InputLimitError as exc:
+                    raise SourceUnavailableError(source, f"{exc}; skipped") from None
                 except ValueError as exc:
                     raise SourceUnavailableError(
                         source,
@@ -674,8 +677,8 @@ def _is_rate_limited(response: httpx.Response) -> bool:
 def _error_message(response: httpx.Response) -> str:
     """The service's own short explanation (GitHub/PyPI ``message``), never a header."""
     try:
-        data = response.json()
-    except ValueError:
+        data = load_json(response.content, what="the error answer")
+    except ValueError:  # not JSON, or over the limits (InputLimitError)
         return (
             _short(response.text.strip().splitlines()[0]) if response.text.strip() else response.reason_phrase
         )

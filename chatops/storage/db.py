@@ -7,6 +7,7 @@ upgrades run through Alembic; on PostgreSQL an advisory lock makes concurrent re
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from chatops.errors import StorageError
+from chatops.errors import DatabaseUnreachable, StorageError
 from chatops.redact import mask_password
 
 log = logging.getLogger(__name__)
@@ -68,7 +69,9 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
                 connection.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _UPGRADE_LOCK})
             command.upgrade(_alembic_config(connection), revision)
     except sa.exc.OperationalError as exc:
-        raise StorageError(f"cannot upgrade the database at {mask_password(str(engine.url))}: {exc.orig}") from None
+        if is_connection_error(exc):
+            raise unreachable(exc, engine.url.render_as_string(hide_password=False)) from None
+        raise StorageError(f"cannot upgrade the database at {mask_password(str(engine.url))}: {' '.join(str(exc.orig).split())}") from None
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -83,6 +86,33 @@ def head_revision() -> str | None:
 
     with sa.create_engine("sqlite://").connect() as connection:
         return ScriptDirectory.from_config(_alembic_config(connection)).get_current_head()
+
+
+_CONNECTING = ("connect", "could not translate host", "unable to open database", "server closed", "authentication failed",
+               "timeout expired", "no password supplied")
+
+
+def is_connection_error(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database could not be reached or opened (not a failed statement)."""
+    if not isinstance(exc, sa.exc.OperationalError | sa.exc.InterfaceError):
+        return False
+    text = str(getattr(exc, "orig", None) or exc).lower()
+    return isinstance(exc, sa.exc.InterfaceError) or any(word in text for word in _CONNECTING)
+
+
+def unreachable(exc: BaseException, url: str | None) -> DatabaseUnreachable:
+    """One line for a failed connection: the masked URL and the driver's first line, the password never shown."""
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    where = "the database"
+    if url:
+        where = f"the database at {mask_password(url)}"
+        password = sa.engine.make_url(url).password
+        if password:
+            reason = reason.replace(str(password), "***")
+    reason = mask_password(reason)
+    return DatabaseUnreachable(
+        f"cannot use {where}: {' '.join(reason.split())[:300]}; check storage.url (or --db) and that the server is running"
+    )
 
 
 class Database:
