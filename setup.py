@@ -36,9 +36,13 @@ MODULES = NATIVE.MODULES
 def ext_modules() -> list:
     if os.environ.get("COMPASS_PURE_PYTHON"):
         return []
+    # CI (.ci/run, where a C compiler is present) sets COMPASS_REQUIRE_COMPILED: a failed compile fails the install.
+    required = bool(os.environ.get("COMPASS_REQUIRE_COMPILED"))
     try:
         from mypyc.build import mypycify
     except ImportError:
+        if required:
+            raise SystemExit("compass: COMPASS_REQUIRE_COMPILED is set but mypyc is not available") from None
         print("compass: mypyc is not available; the notes parser stays pure Python", file=sys.stderr)
         return []
     cwd = os.getcwd()
@@ -50,12 +54,14 @@ def ext_modules() -> list:
             group_name="digests.notes._parser",
         )
     except (Exception, SystemExit) as exc:  # noqa: BLE001  (a type error or a mypyc limit: build without them)
+        if required:
+            raise SystemExit(f"compass: cannot compile the notes parser ({exc})") from None
         print(f"compass: cannot compile the notes parser ({exc}); it stays pure Python", file=sys.stderr)
         return []
     finally:
         os.chdir(cwd)
     for extension in extensions:
-        extension.optional = True  # no C compiler: the build goes on with the pure-Python parser
+        extension.optional = not required  # no C compiler: the build goes on with the pure-Python parser
     # What the compiled modules were built from, so that an edited source is never shadowed by them.
     (HERE / NOTES / "_compiled.py").write_text(
         '"""Written by setup.py: the SHA-256 of the sources the compiled notes modules were built from."""\n\n'

@@ -92,13 +92,15 @@ def _wait(predicate, timeout: float, what: str, procs=(), interval: float = 0.25
 
 def _lock_holders(engine: sa.Engine, tag: str, external_id: str) -> list[str]:
     """The replicas holding the lock of the publication with this external id (its advisory lock is
-    (7402120, publication id))."""
+    (the namespace of this database and schema, publication id))."""
+    from chatops.storage.publications import LOCK_NAMESPACE_SQL
+
     with engine.connect() as connection:
         rows = connection.execute(sa.text(
             "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
             "JOIN publications p ON p.id = l.objid::int "
-            "WHERE l.locktype = 'advisory' AND l.classid = 7402120 AND l.granted "
-            "AND p.external_id = :eid AND a.application_name LIKE :tag"
+            f"WHERE l.locktype = 'advisory' AND l.classid::bigint = ({LOCK_NAMESPACE_SQL})::bigint & 4294967295 "
+            "AND l.granted AND p.external_id = :eid AND a.application_name LIKE :tag"
         ), {"tag": f"{tag}-%", "eid": external_id}).all()
     return [r[0] for r in rows]
 

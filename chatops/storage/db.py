@@ -23,7 +23,8 @@ from chatops.redact import mask_password
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-_UPGRADE_LOCK = 7_402_119  # advisory lock id for schema upgrades
+# Advisory lock for schema upgrades, per database and schema (advisory locks are database-wide).
+_UPGRADE_LOCK_SQL = "hashtextextended('compass-upgrade:' || current_database() || '.' || coalesce(current_schema(), ''), 7402119)"
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -66,7 +67,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     try:
         with engine.begin() as connection:
             if connection.dialect.name == "postgresql":
-                connection.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _UPGRADE_LOCK})
+                connection.execute(sa.text(f"SELECT pg_advisory_xact_lock({_UPGRADE_LOCK_SQL})"))
             command.upgrade(_alembic_config(connection), revision)
     except sa.exc.OperationalError as exc:
         if is_connection_error(exc):

@@ -11,8 +11,8 @@ each exist once, whoever creates it first. Its ``status`` is a ``Status``, and m
                draft --> draft (edited, refreshed) | pending (approved) | skipped (skipped, expired)
 
 Only the holder of ``publication_lock(database, id)`` may move a row out of ``pending``/``posting``/
-``failed``. On PostgreSQL the lock is a session-level advisory lock (``pg_try_advisory_lock``) on a
-connection kept for the duration, so a replica killed with SIGKILL loses the lock with its connection.
+``failed``. On PostgreSQL the lock is a session-level advisory lock (``pg_try_advisory_lock``, keyed by a hash of
+the project, database and schema names plus the row id) on a connection kept for the duration, so a replica killed with SIGKILL loses the lock with its connection.
 On SQLite it is an fcntl byte-range lock on ``<database>.locks`` (released by the kernel when the
 process dies) plus a thread lock for threads of one process.
 """
@@ -81,7 +81,10 @@ def can_move(current: str, new: str) -> bool:
     """Whether a publication in ``current`` may move to ``new`` (``TRANSITIONS``)."""
     return Status(new) in TRANSITIONS[Status(current)]
 
-_LOCK_NAMESPACE = 7_402_120  # first key of the two-int advisory lock; the second is the row id
+# The first key of the two-int advisory lock, the second being the row id. Advisory locks are database-wide
+# while row ids are per schema, so the first key names the project, the database and the schema: two
+# deployments (or two test runs) with their own schemas in one database never take each other's locks.
+LOCK_NAMESPACE_SQL = "hashtext('compass-publication:' || current_database() || '.' || coalesce(current_schema(), ''))"
 
 
 def ensure_publications(
@@ -241,7 +244,7 @@ def _pg_lock(database: Database, publication_id: int) -> Iterator[bool]:
     try:
         held = bool(
             connection.execute(
-                sa.text("SELECT pg_try_advisory_lock(:ns, :id)"), {"ns": _LOCK_NAMESPACE, "id": publication_id}
+                sa.text(f"SELECT pg_try_advisory_lock({LOCK_NAMESPACE_SQL}, :id)"), {"id": publication_id}
             ).scalar()
         )
         try:
@@ -249,7 +252,7 @@ def _pg_lock(database: Database, publication_id: int) -> Iterator[bool]:
         finally:
             if held:
                 connection.execute(
-                    sa.text("SELECT pg_advisory_unlock(:ns, :id)"), {"ns": _LOCK_NAMESPACE, "id": publication_id}
+                    sa.text(f"SELECT pg_advisory_unlock({LOCK_NAMESPACE_SQL}, :id)"), {"id": publication_id}
                 )
     finally:
         connection.close()
