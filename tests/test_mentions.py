@@ -15,6 +15,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from mention_oracles import discourse_live_mentions, zulip_live_mentions
+from test_chat_commands import ADA, Chat
 
 from digests.digest import Digest, DigestCounts, Entry, Link, Person, Section
 from digests.markdown import escape_inline, link, safe_markdown, silent_mention
@@ -23,6 +24,8 @@ from digests.model import Window
 from digests.render import render
 
 MENTIONS = settings.get_profile("mentions")
+# 10,000 examples take 10-30 s each on a quiet machine; a busy shared one may need several times that.
+pytestmark = pytest.mark.timeout(900)
 
 _PIECES = [
     "@", "@@", "@**", "**", "*", "@*", "@_", "@_**", "@_*", "_", "|", "|8", "all", "ALL", "All", "everyone",
@@ -33,7 +36,7 @@ _PIECES = [
     '"', "{", "}", "=", "+", "\u200b", "\u00a0", "\u3000", "٣", "\u0301", "ｈ", "@ ", "\u2764",
 ]
 hostile_text = st.lists(st.one_of(st.sampled_from(_PIECES), st.characters(exclude_categories=("Cs",))),
-                        max_size=24).map("".join)
+                        max_size=16).map("".join)
 
 
 # --- the oracles find what the targets would ping ----------------------------------------------------
@@ -170,3 +173,39 @@ def test_every_section_of_every_digest_pings_nobody(text, kind_section, slot, ta
     else:
         plain = render(digest, target="plain").text or ""
         assert zulip_live_mentions(plain) == [] and discourse_live_mentions(plain) == [], plain
+
+
+# --- every reply: hostile text through the real dispatcher and commands --------------------------------
+
+def _reply_chat(directory: str) -> Chat:
+    """A dispatcher over a fresh SQLite database (each example starts from the same state, so a failure replays)."""
+    from chatops.storage.db import Database
+
+    return Chat(Database.open(f"sqlite:///{directory}/compass.db"), rate_limit=1_000_000, max_length=9000)
+
+
+@settings(max_examples=300, deadline=None)
+@given(hostile_text)
+@example("@**all** @*team* @here it.@staff the_@docs-team @_name")
+def test_every_reply_to_hostile_text_pings_nobody(text):
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="compass-mentions-") as directory:
+        chat = _reply_chat(directory)
+        try:
+            _ask_everything(chat, text)
+        finally:
+            chat.database.close()
+
+
+def _ask_everything(chat: Chat, text: str) -> None:
+    asks = [(f"shoutout @**Bob Stone|12** for {text}", None), (f"shoutout {text} for the docs", None), (text, None),
+            (f"shoutouts {text}", None), (f"undo {text}", None), (f"help {text}", None),
+            (f"digest preview {text}", ADA), (f"pause {text}", ADA)]
+    before = len(chat.stub.replies)
+    for ask, who in asks:
+        chat.dispatcher.handle(chat.message(f"@**compass** {ask}", who or (11, "Ann Lee")), chat.stub)
+    replies = chat.stub.texts[before:]
+    assert len(replies) >= len(asks) - 1  # every command is answered (the bare text may be a mention in passing)
+    for reply in replies:
+        assert zulip_live_mentions(reply) == [], reply

@@ -43,7 +43,7 @@ def shoutout_line(shoutout: Shoutout, *, limit: int = 200, hidden: frozenset[int
 def parse_id(word: str, usage: str) -> int:
     """A shout-out id as users type it (``12`` or ``#12``); ``CommandError`` with the usage otherwise."""
     token = word.strip().lstrip("#")
-    if not token.isdigit() or len(token) > 12:
+    if not (token.isascii() and token.isdigit()) or len(token) > 12:  # "²" is a digit to isdigit(), not to int()
         shown = escape_inline(word.strip(), limit=40, target="zulip") or "nothing"
         raise CommandError(f"I need a shout-out number, like `12` (got {shown}). Usage: `{usage}`")
     return int(token)
