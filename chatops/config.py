@@ -41,7 +41,6 @@ from pydantic import (
 
 from chatops.errors import ConfigError
 from chatops.identity import Identity
-from chatops.redact import is_secret_key, mask_password
 from chatops.limits import (
     MAX_CONFIG_BYTES,
     MAX_CONFIG_DEPTH,
@@ -51,6 +50,7 @@ from chatops.limits import (
     check_size,
     check_tree,
 )
+from chatops.redact import is_secret_key, mask_password
 from chatops.schedules import Schedule, parse_schedule
 from digests.digest import Budget
 from digests.sections import SECTIONS
@@ -865,7 +865,7 @@ def load_config(path: Path | str, *, db_url: str | None = None) -> Config:
     try:
         config = parse_config(data, path=path.absolute(), db_url=db_url)
     except ConfigError as exc:
-        raise ConfigError(str(path), [*inline, *(p for p in exc.problems if not _SECRET_KEY.search(p.split(":")[0]))]
+        raise ConfigError(str(path), [*inline, *(p for p in exc.problems if not is_secret_key(p.split(":")[0].split(".")[-1].strip()))]
                           if inline else exc.problems) from None
     if inline:
         raise ConfigError(str(path), inline)

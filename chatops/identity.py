@@ -38,7 +38,7 @@ HOW_TO_FIND = (
 def parse_identity(value: Any) -> str | int:
     """An email (kept as written) or a positive user id; ``ValueError`` naming the fix otherwise."""
     if isinstance(value, bool):
-        raise ValueError(f"{value!r} is not a person; {HOW_TO_FIND}")
+        raise ValueError(f"{value!r} is not a person; {HOW_TO_FIND}")  # noqa: TRY004 - pydantic reports ValueErrors
     if isinstance(value, int):
         if value <= 0:
             raise ValueError(f"{value!r} is not a Zulip user id (a positive integer); {HOW_TO_FIND}")

@@ -93,9 +93,7 @@ def _walk(tokens: list, found: list[str]) -> None:  # type: ignore[type-arg]
     for token in tokens:
         if token.type in ("code_inline", "code_block", "fence", "html_inline"):
             continue
-        if token.type == "text":
-            _scan(token.content, found)
-        elif token.type == "html_block":
+        if token.type == "text" or token.type == "html_block":
             _scan(token.content, found)
         if token.children:
             _walk(token.children, found)

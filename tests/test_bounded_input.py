@@ -181,5 +181,5 @@ def test_every_command_says_the_database_is_down_in_one_line_with_the_password_m
     assert "s3cret-pw" not in result.output
     line = _one_error_line(result.output)
     assert result.exit_code == 2, result.output
-    assert line.startswith("Error: cannot use the database at postgresql+psycopg://compass:***@127.0.0.1:1/compass: ")
+    assert line.startswith("Error: cannot use the database at postgresql+psycopg://compass:**********@127.0.0.1:1/compass: ")
     assert line.endswith("check storage.url (or --db) and that the server is running")

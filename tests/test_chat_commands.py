@@ -21,10 +21,10 @@ from chatops.chat.ports import IncomingMessage, MessageEdit, StubChat
 from chatops.commands.base import Command
 from chatops.commands.dispatcher import SORRY, Dispatcher
 from chatops.commands.registry import COMMANDS
-from digests.mentions import for_zulip as safe_reply
 from chatops.config import ShoutoutPolicy, parse_config
 from chatops.storage.shoutouts import get_shoutout, list_shoutouts
 from chatops.storage.state import is_paused
+from digests.mentions import for_zulip as safe_reply
 from digests.model import Recipient
 
 NOW = dt.datetime(2026, 3, 4, 15, 0, tzinfo=dt.UTC)  # a Wednesday

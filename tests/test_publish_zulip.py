@@ -12,9 +12,9 @@ from chatops.config import parse_config
 from chatops.errors import AuthError, MessageTooLong, RateLimited
 from chatops.publish.base import Post, external_id_for
 from chatops.publish.zulip import ZulipPublisher
-from digests.mentions import for_zulip
 from chatops.publishing import RetryPolicy, make_publisher, publish_digest
 from chatops.storage.publications import list_publications
+from digests.mentions import for_zulip
 
 START = dt.datetime(2026, 10, 6, 16, 0, tzinfo=dt.UTC)
 END = dt.datetime(2026, 11, 3, 17, 0, tzinfo=dt.UTC)

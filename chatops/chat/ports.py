@@ -86,6 +86,10 @@ class CommandHandler(Protocol):
         """The platform said who the bot is: its user id and display name (mentions of either count)."""
         ...
 
+    def know_bots(self, bot_ids: frozenset[int]) -> None:
+        """The platform's bot accounts (shout-outs to them are refused)."""
+        ...
+
     def mentions_bot(self, text: str) -> bool:
         """Whether ``text`` mentions the bot (by any of its names, or its id)."""
         ...

@@ -402,7 +402,7 @@ class ZulipBot:
             log.warning("Could not list Zulip users (%s); bots are recognised by id only", exc.reason)
             return
         self._bots = {int(u["user_id"]): bool(u.get("is_bot")) for u in result.get("members", [])}
-        self.dispatcher.known_bots = frozenset(uid for uid, bot in self._bots.items() if bot)  # no thanks to bots
+        self.handler.know_bots(frozenset(uid for uid, bot in self._bots.items() if bot))  # no thanks to bots
 
     def _register(self) -> tuple[str, int]:
         result = self.call(

@@ -201,7 +201,8 @@ def _database_error(exc: BaseException, ctx: click.Context) -> CompassError | No
     if sa_exc is None or not isinstance(exc, (sa_exc.OperationalError, sa_exc.InterfaceError)):
         return None
     from chatops.errors import StorageError
-    from chatops.storage.db import is_connection_error, mask_url, unreachable
+    from chatops.redact import mask_password
+    from chatops.storage.db import is_connection_error, unreachable
 
     app = ctx.find_object(AppContext)
     url = None
@@ -210,7 +211,7 @@ def _database_error(exc: BaseException, ctx: click.Context) -> CompassError | No
     if is_connection_error(exc):
         return unreachable(exc, url)
     reason = " ".join(str(getattr(exc, "orig", None) or exc).split())[:300]
-    return StorageError(f"the database{' at ' + mask_url(url) if url else ''} refused a statement: {reason}; "
+    return StorageError(f"the database{' at ' + mask_password(url) if url else ''} refused a statement: {reason}; "
                         "is the schema current? run 'compass db upgrade'")
 
 

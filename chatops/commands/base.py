@@ -48,12 +48,12 @@ class Settings:
     """The chat settings commands need, from ``zulip:`` in the configuration (defaults without one)."""
 
     bot_name: str = "compass"
-    admins: Identities = Identities()  # by Zulip email or user id, never by display name
+    admins: Identities = field(default_factory=Identities)  # by Zulip email or user id, never by display name
     rate_limit_per_hour: int = 10
     max_length: int = 1000
     site: str | None = None
     command_budget: int = 30  # commands one person may send per minute (chatops.commands.budget)
-    policy: ShoutoutPolicy = ShoutoutPolicy()
+    policy: ShoutoutPolicy = field(default_factory=ShoutoutPolicy)
 
     @classmethod
     def from_config(cls, config: Config | None) -> Settings:

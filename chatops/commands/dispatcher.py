@@ -51,7 +51,6 @@ from chatops.commands.mentions import (
     strip_bot_mention,
 )
 from chatops.commands.registry import CATALOG, find, split_command, suggest
-from digests.mentions import for_zulip
 from chatops.storage.shoutouts import (
     chat_cursor,
     claim_event,
@@ -68,6 +67,7 @@ from chatops.storage.shoutouts import (
     unconfirmed_shoutouts,
 )
 from digests.markdown import code_span, escape_inline
+from digests.mentions import for_zulip
 
 if TYPE_CHECKING:
     from chatops.commands.base import DigestService
@@ -158,6 +158,10 @@ class Dispatcher:
         """The platform's user id and display name for the bot (``CommandHandler``)."""
         self.bot_id = bot_id
         self.bot_names.add(name)
+
+    def know_bots(self, bot_ids: frozenset[int]) -> None:
+        """The platform's bot accounts (``CommandHandler``): the shout-out policy refuses to thank them."""
+        self.known_bots = frozenset(bot_ids)
 
     def mentions_bot(self, text: str) -> bool:
         """Whether ``text`` mentions the bot by any of its names or its id (silent mentions do not count)."""

@@ -16,8 +16,8 @@ import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from digests.mentions import for_zulip
 from chatops.errors import ConfigError, PublishError
+from digests.mentions import for_zulip
 
 if TYPE_CHECKING:
     from chatops.config import ReviewNotify, Zulip

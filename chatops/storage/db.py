@@ -7,7 +7,6 @@ upgrades run through Alembic; on PostgreSQL an advisory lock makes concurrent re
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
