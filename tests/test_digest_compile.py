@@ -400,8 +400,8 @@ def test_releases_from_cache_are_marked_and_explained() -> None:
         ("\\[time=15 minutes\\] Build the thing +3", "Build the thing"),
         ("Leadership retreat: https://github.com/o/r/issues/761", "Leadership retreat"),
         ("Fix `__init__` in **core** and `a_b_c`", "Fix `__init__` in core and `a_b_c`"),
-        ("Outreachy for Spring. Do we do it, or wait for Fall? We need project ideas, mentors and especially "
-         "volunteers for the application period", "Outreachy for Spring. Do we do it, or wait for Fall?"),
+        (("Outreachy for Spring. Do we do it, or wait for Fall? We need project ideas, mentors and especially "
+          "volunteers for the application period"), "Outreachy for Spring. Do we do it, or wait for Fall?"),
         ("Action Items:", None),
         ("**Big bits of work:**", None),
         ("[github.com](https://github.com/o/r), [github.com](https://github.com/o/s)", None),
