@@ -46,10 +46,10 @@ ANN = "ann@example.org"
 def config_data(db: Path, notes: Path) -> dict[str, Any]:
     return {
         "community": {"name": "Bench", "timezone": "UTC"},
-        "zulip": {"site": "https://chat.example.org", "email": "bot@example.org", "api_key": "unused"},
+        "zulip": {"site": "https://chat.example.org", "email": "bot@example.org"},
         "discourse": {"url": "https://forum.example.org", "api_username": "compass", "category": "News"},
         "sources": {"notes": [str(notes)]},
-        "server": {"secret": "bench-signing-key"},
+        "server": {},  # the signing key comes from COMPASS_WEB_SECRET (main), never the file
         "storage": {"url": f"sqlite:///{db}"},
         "digests": [{"name": k, "kind": k, "schedule": "monthly 1 00:00",
                      "targets": [{"zulip": {"stream": "general"}}, {"discourse": {}}],
@@ -183,6 +183,9 @@ def main() -> None:
     parser.add_argument("--output", type=Path, default=REPO / "bench" / "results" / "review.md")
     parser.add_argument("--child", nargs=2, metavar=("CONFIG", "REVIEW_ID"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    # Secrets never go in the configuration file (it refuses them); the child processes inherit these.
+    os.environ.setdefault("ZULIP_API_KEY", "unused")
+    os.environ.setdefault("COMPASS_WEB_SECRET", "bench-signing-key")
     if args.child:
         print(json.dumps(child(Path(args.child[0]), int(args.child[1]), args.views)))
         return
