@@ -23,14 +23,14 @@ Example usage::
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from zoneinfo import ZoneInfo
 
 from digests.activity import Activity, Limits
 from digests.calendar import period_label, previous_window
 from digests.digest import Budget, CommunityInfo, Digest, DigestCounts, Section, UpcomingMeeting
 from digests.model import DigestKind, Meeting, Release, Shoutout, Window
-from digests.people import Directory, PeopleSnapshot, name_key, people_count
+from digests.people import Directory, PeopleSnapshot, attendee_people, meeting_key, name_key, people_count
 from digests.sections import SECTIONS
 from digests.sections import celebratory as celebratory_sections
 from digests.sections import community as community_sections
@@ -64,6 +64,23 @@ def _in_window(meetings: Iterable[Meeting], window: Window) -> list[Meeting]:
                   key=lambda m: (m.date or dt.date.min, m.title or ""))
 
 
+def _newcomer_keys(held: Sequence[Meeting], people: PeopleSnapshot | None) -> tuple[set[str], set[str]]:
+    """The newcomers of the window and the people who came to its meetings (on the roll call, or introduced
+    there as new), as comparable keys."""
+    if people is not None:
+        present = set(attendee_people(held, people))
+        for meeting in held:
+            for name in meeting.newcomers:
+                known = people.identify(name, place=meeting_key(meeting))
+                if known is not None:
+                    present.add(f"#{known.id}")
+        return {f"#{p.id}" for p in people.welcomed()}, present
+    new = {name_key(n) for m in held for n in m.newcomers}
+    present = new | {name_key(a.name or a.handle or "") for m in held for a in m.attendees}
+    present |= {name_key(a.handle) for m in held for a in m.attendees if a.handle}
+    return new, present
+
+
 # --- the opening sentence ---------------------------------------------------------------------
 
 
@@ -87,11 +104,15 @@ def _summary(kind: DigestKind, counts: DigestCounts, community: str, period: str
             first = f"In {period}, {community} met {_times(counts.meetings)}"
             if counts.people:
                 first += f", with {plural(counts.people, 'person', 'people')}"
-                if "newcomers" in shown and counts.newcomers:
+                if "newcomers" in shown and counts.newcomers and counts.newcomers == counts.newcomers_present:
                     first += (f", {counts.newcomers} of them for the first time" if counts.newcomers > 1
                               else ", one of them for the first time")
             first += "."
         more = []
+        if "newcomers" in shown and counts.newcomers and counts.newcomers != counts.newcomers_present:
+            # some newcomers took part without being on a roll call (they presented, took a task, were
+            # introduced): "of them" would be false arithmetic ("14 people, 16 of them new")
+            more.append(f"{plural(counts.newcomers, 'person', 'people')} took part for the first time")
         if counts.cancelled and counts.meetings:
             more.append(f"{plural(counts.cancelled, 'meeting')} {'was' if counts.cancelled == 1 else 'were'} cancelled")
         if "calls_for_help" in shown and counts.calls:
@@ -236,6 +257,7 @@ def compile_digest(
     shown = {s.name for s in kept}
     held_meetings = list(held)
     calls = next((s for s in kept if s.name == "calls_for_help"), None)
+    new_keys, present_keys = _newcomer_keys(held_meetings, people)
     counts = DigestCounts(
         meetings=len(held_meetings),
         cancelled=len(inputs.cancelled),
@@ -249,8 +271,8 @@ def compile_digest(
         wins=wins,
         calls=len(calls.entries) if calls else 0,
         topics=topics,
-        newcomers=(len(people.welcomed()) if people is not None
-                   else len({name_key(n) for m in held_meetings for n in m.newcomers})),
+        newcomers=len(new_keys),
+        newcomers_present=len(new_keys & present_keys),
         decisions=decisions,
         action_items=actions,
     )

@@ -106,6 +106,7 @@ class DigestCounts(Value):
     celebrations: int = 0
     thanked: int = 0
     newcomers: int = 0
+    newcomers_present: int = 0  # of ``newcomers``, those among the ``people`` who came to the meetings
     decisions: int = 0
     action_items: int = 0
 

@@ -412,3 +412,18 @@ def test_a_topic_is_one_clean_line(title: str, line: str | None) -> None:
     from digests.sections.common import topic_line
 
     assert topic_line(title, 90) == line
+
+
+def test_summary_never_counts_newcomers_as_a_part_of_fewer_people() -> None:
+    """Newcomers who presented or took a task without signing the roll call are not "of them": the
+    sentence must not read "with 2 people, 3 of them for the first time"."""
+    from digests.compile import _summary
+    from digests.digest import DigestCounts
+
+    shown = {"meetings", "newcomers"}
+    apart = DigestCounts(meetings=2, people=2, newcomers=3, newcomers_present=1)
+    assert _summary("community", apart, "Example", "June 2025", shown) == (
+        "In June 2025, Example met twice, with 2 people. 3 people took part for the first time.")
+    among = DigestCounts(meetings=2, people=4, newcomers=2, newcomers_present=2)
+    assert _summary("community", among, "Example", "June 2025", shown) == (
+        "In June 2025, Example met twice, with 4 people, 2 of them for the first time.")
