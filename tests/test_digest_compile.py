@@ -322,8 +322,13 @@ def test_similarity_is_symmetric_and_bounded() -> None:
         ("Team meeting 2025-06-03", "Team meeting"),
         ("May the force: community call", "May the force: community call"),
         ("2025", "2025"),
+        ("Community call (2031-02-11)", "Community call"),
+        ("Mapping sync [2031-04-01]", "Mapping sync"),
+        ("2031 Team Meetings", "Team Meeting"),
+        ("Team Meetings", "Team Meetings"),
     ],
-    ids=["archive", "month_suffix", "iso_date", "month_word_kept", "nothing_left"],
+    ids=["archive", "month_suffix", "iso_date", "month_word_kept", "nothing_left", "bracketed_date",
+         "square_bracketed_date", "archive_plural", "plural_kept_without_archive_words"],
 )
 def test_meeting_name_drops_dates_and_archive_words(title: str, name: str) -> None:
     from digests.compile import meeting_name
@@ -427,3 +432,16 @@ def test_summary_never_counts_newcomers_as_a_part_of_fewer_people() -> None:
     among = DigestCounts(meetings=2, people=4, newcomers=2, newcomers_present=2)
     assert _summary("community", among, "Example", "June 2025", shown) == (
         "In June 2025, Example met twice, with 4 people, 2 of them for the first time.")
+
+
+def test_wins_leave_out_questions_status_reports_and_reminders() -> None:
+    """A "reports, updates and celebrations" list holds more than wins: only the wins are celebrated."""
+    texts = ("Mirror deploy went smoothly", "Ask the funder if they want to sponsor the sprint? funder-org",
+             "Lena is making progress on the cluster upgrade", "Infra budget update by Kofi",
+             "Dana is here to announce the design workshop next month.",
+             "If you're on the council don't forget to vote in the election", "JupyterHub 5.3 release ready!",
+             "Is the new gallery great? Yes! Released today.")
+    notes = [meeting("2025-06-12", "Ann", celebrations=tuple(Celebration(text=t) for t in texts))]
+    section = compile_digest("celebratory", JUNE, meetings=notes, releases=[], shoutouts=[]).section("celebrations")
+    assert section is not None
+    assert [e.text for e in section.entries] == ["Mirror deploy went smoothly", "JupyterHub 5.3 release ready!"]

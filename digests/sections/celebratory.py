@@ -141,6 +141,24 @@ def _is_team(person: Person) -> bool:
     return person.kind == "group" or is_group(person.name) or bool(_TEAM.search(person.name))
 
 
+# What a "reports, updates and celebrations" list holds besides wins: questions ("Ask the funder if ...?"),
+# status reports ("Lena is making progress on ...", "Infra budget update by Kofi"), announcements of what is
+# still to come ("Dana is here to announce ...") and reminders ("don't forget to vote").
+_QUESTION = re.compile(r"^[^.!]*\?")
+_NOT_A_WIN = re.compile(
+    r"\b(?:is|are|am)\s+(?:still\s+)?(?:making\s+(?:good\s+|some\s+)?progress|working\s+on|looking\s+into|"
+    r"investigating|continuing|here\s+to\s+(?:announce|share|talk|present|ask))\b"
+    r"|\b(?:updates?|report|status)\s+(?:by|from)\s+\S"
+    r"|\b(?:don'?t|do\s+not)\s+forget\b|\bremember\s+to\b|^\s*reminder\b",
+    re.IGNORECASE,
+)
+
+
+def is_win(text: str) -> bool:
+    """Whether a celebration without a person thanked reads as a win worth celebrating."""
+    return not (_QUESTION.match(text) or _NOT_A_WIN.search(text))
+
+
 def _thanks_sections(meetings: Sequence[Meeting], shoutouts: Sequence[Shoutout], directory: Directory,
                      community: CommunityInfo, zone: ZoneInfo, limit: int = 3) -> tuple[Section, Section, int, int]:
     thanks = [_shoutout_thanks(s, directory) for s in shoutouts if s.recipients]
@@ -153,6 +171,8 @@ def _thanks_sections(meetings: Sequence[Meeting], shoutouts: Sequence[Shoutout],
                 thanks.append(_celebration_thanks(celebration, meeting, directory, community, zone))
             elif is_label_or_filler(celebration.text) or is_template_owner(celebration.by):
                 continue  # a bare link or a placeholder says nothing on its own
+            elif not is_win(celebration.text):
+                continue  # a question, a status report or a reminder in a "reports and celebrations" list
             else:
                 wins.append(Entry(text=celebration.text, markdown=(celebration.rich,), date=meeting.date,
                                   credits=(directory.person(celebration.by, place=meeting_key(meeting)),) if celebration.by else (),

@@ -101,11 +101,18 @@ _TITLE_NOISE = re.compile(
 )
 
 
+_EMPTY_BRACKETS = re.compile(r"\(\s*[-\u2013\u2014/,.]*\s*\)|\[\s*[-\u2013\u2014/,.]*\s*\]")
+_ARCHIVE_PLURAL = re.compile(r"\b(meeting|call|sync|cafe|standup|stand-up)s\s*$", re.IGNORECASE)
+
+
 def meeting_name(meeting: Meeting) -> str:
     """A meeting's name without the date or archive words its notes title carries (the date is shown apart):
     "2025 Collaboration Cafe Notes Archive" -> "Collaboration Cafe"."""
     title = meeting.title or ""
     name = _TITLE_NOISE.sub(" ", title)
+    name = _EMPTY_BRACKETS.sub(" ", name)  # "Community call (2031-02-11)" -> not "Community call ( )"
+    if name != title:  # an archive's title names its meetings in the plural: "2031 Team Meetings"
+        name = _ARCHIVE_PLURAL.sub(lambda m: m.group(1), name)
     name = re.sub(r"\s*[-\u2013\u2014:|,]\s*$", "", " ".join(name.split()))
     name = re.sub(r"^\s*[-\u2013\u2014:|,]\s*", "", name).strip()
     return name if len(name) >= 3 else (title.strip() or "Meeting")
