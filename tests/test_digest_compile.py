@@ -445,3 +445,23 @@ def test_wins_leave_out_questions_status_reports_and_reminders() -> None:
     section = compile_digest("celebratory", JUNE, meetings=notes, releases=[], shoutouts=[]).section("celebrations")
     assert section is not None
     assert [e.text for e in section.entries] == ["Mirror deploy went smoothly", "JupyterHub 5.3 release ready!"]
+
+
+def test_a_call_for_help_in_a_discussion_reads_alone() -> None:
+    """A call that points back gets the line it points to; a call without a link gets the links listed under it."""
+    item = AgendaItem(title="Releases", owner="Erik", discussion=(
+        "Call to action: help get the breaking changes reviewed",
+        "Min's PR about tokens: https://github.com/org/hub/pull/1",
+        "Yuvi's PR about dictionaries https://github.com/org/spawner/pull/2",
+        "Yuvi would love for someone else to pick it up",
+        "Unrelated remark with https://example.org/x",
+    ))
+    notes = [meeting("2025-06-12", "Ann", agenda=(item,))]
+    section = compile_digest("community", JUNE, meetings=notes, releases=[], shoutouts=[]).section("calls_for_help")
+    assert section is not None
+    assert [e.markdown[0] for e in section.entries] == [
+        ("Call to action: help get the breaking changes reviewed "
+        "(https://github.com/org/hub/pull/1, https://github.com/org/spawner/pull/2)"),
+        ("Yuvi's PR about dictionaries https://github.com/org/spawner/pull/2: "
+        "Yuvi would love for someone else to pick it up"),
+    ]

@@ -241,13 +241,37 @@ def _newcomers_section(meetings: Sequence[Meeting], directory: Directory, commun
                    intro="A warm welcome to the people who joined us for the first time:")
 
 
+_URL = re.compile(r"<?(https?://[^\s<>]+)>?")
+_REFERS_BACK = re.compile(r"\b(?:it|this|that|these|them|those)\b", re.IGNORECASE)
+
+
+def _in_context(lines: Sequence[str], i: int) -> str:
+    """A discussion line as a call for help can be read alone: a line that points back ("Yuvi would love for
+    someone to pick it up") is given the line it points to, and a call without a link takes the links of the
+    lines listed right under it (the pull requests it asks reviews for)."""
+    line = lines[i]
+    if not (_HELP.search(line) or _FORM.search(line)) or _URL.search(line):
+        return line
+    before = lines[i - 1] if i else ""
+    if (_REFERS_BACK.search(line) and before and len(line) <= 100
+            and not (_HELP.search(before) or _FORM.search(before))):
+        return f"{before.rstrip(' .:;')}: {line}"
+    links = []
+    for after in lines[i + 1:i + 4]:
+        found = _URL.findall(after)
+        if not found or _HELP.search(after):
+            break
+        links.extend(found)
+    return f"{line.rstrip()} ({', '.join(dict.fromkeys(links))})" if links else line
+
+
 def _statements(meeting: Meeting) -> Iterable[tuple[str, str | None, SourceRef | None]]:
     for update in meeting.updates:
         yield update.rich, update.by, update.source  # with its links
     for item in meeting.agenda:
         yield item.title, item.owner, item.source
-        for line in item.discussion:
-            yield line, item.owner, item.source
+        for i in range(len(item.discussion)):
+            yield _in_context(item.discussion, i), item.owner, item.source
     for celebration in meeting.celebrations:
         yield celebration.rich, celebration.by, celebration.source
     for decision in meeting.decisions:
