@@ -217,3 +217,21 @@ def test_load_meetings_between_builds_only_the_window_from_the_parse_cache(notes
     cached = load_meetings(None, notes=[str(notes_dir)], cache=cache, between=between)
     assert [m.date for m in cached] == [dt.date(2022, 9, 20), dt.date(2023, 1, 17)]
     assert cached == [m for m in everything if m.date and between[0] <= m.date <= between[1]]
+
+
+def test_preview_writes_the_chart_beside_the_file_and_never_prints_its_placeholder(tmp_path: Path,
+                                                                                   notes_dir: Path) -> None:
+    config = write_config(tmp_path)
+    base = ["--config", str(config), "digest", "preview", "community", "--notes", str(notes_dir),
+            "--since", "2025-01-01", "--until", "2025-07-01", "--target", "discourse"]
+    out = tmp_path / "digest.md"
+    result = CliRunner().invoke(cli, [*base, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    picture = tmp_path / "digest-attendance.png"
+    assert "compass-chart:" not in text and "](digest-attendance.png)" in text
+    assert picture.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    shown = CliRunner().invoke(cli, base)
+    assert shown.exit_code == 0, shown.output
+    assert "compass-chart:" not in shown.stdout and "### :bar_chart: Attendance" in shown.stdout
+    assert "the attendance chart is left out here" in shown.stderr

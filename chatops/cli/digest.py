@@ -80,6 +80,7 @@ def preview(
     """
     from chatops.periods import explicit
     from chatops.pipeline import build_digest, render_for_target, resolve_digest
+    from chatops.publish.base import has_images, place_images
 
     app = obj(ctx)
     config = app.load_config(required=False)
@@ -113,12 +114,24 @@ def preview(
         text = (rendered.raw or "") + "\n"
     else:
         text = rendered.text or ""
+    chart = compiled.chart
+    picture = None
+    if fmt == "markdown" and chart is not None and has_images(text):
+        # The chart's place holds a placeholder until a publisher uploads it: beside --output the picture is
+        # written as a file and the text points to it; on the terminal the line is left out, with a note.
+        picture = output.with_name(f"{output.stem}-{chart.name}") if output is not None else None
+        text = place_images(text, {chart.name: picture.name if picture is not None else None})
+        if picture is None:
+            click.echo("note: the attendance chart is left out here; with --output FILE it is written beside FILE",
+                       err=True)
     if output is not None:
         try:
             output.write_text(text, encoding="utf-8")
+            if picture is not None and chart is not None:
+                picture.write_bytes(chart.png)
         except OSError as exc:
-            raise UsageError(f"cannot write {str(output)!r}: {exc.strerror}") from None
-        click.echo(f"wrote {output}", err=True)
+            raise UsageError(f"cannot write {str(exc.filename or output)!r}: {exc.strerror}") from None
+        click.echo(f"wrote {output}" + (f" and {picture}" if picture is not None else ""), err=True)
         return
     if fmt == "markdown" and sys.stdout.isatty():
         _show(rendered)
