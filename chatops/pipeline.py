@@ -397,7 +397,7 @@ def build_digest(
         budget=digest_cfg.budget,
     )
     if with_chart and not digest.empty and digest.section("attendance") is not None:
-        picture = attendance_chart(all_meetings, window, community.timezone)
+        picture = attendance_chart(all_meetings, window, community.timezone, people=people)
         if picture is not None:
             digest = digest.model_copy(update={"chart": picture})
     log.info('Compiled digest "%s" for %s: %d sections%s', digest_cfg.name, digest.period, len(digest.sections),

@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 from digests.calendar import MONTHS, period_label
 from digests.digest import Chart
 from digests.model import Meeting, Window
-from digests.people import name_key
+from digests.people import PeopleSnapshot, meeting_key, name_key
 
 __all__ = ["CHART_REF", "MonthCount", "attendance_chart", "attendance_months", "chart_window"]
 
@@ -59,8 +59,15 @@ def _person_key(name: str | None, handle: str | None) -> str:
     return f"@{handle.lower()}" if handle else name_key(name or "")
 
 
-def attendance_months(meetings: Iterable[Meeting], window: Window, timezone: str, months: int = 12) -> list[MonthCount]:
-    """Meetings, unique people and first-timers per month over the ``months`` months ending with ``window``."""
+def attendance_months(meetings: Iterable[Meeting], window: Window, timezone: str, months: int = 12,
+                      people: PeopleSnapshot | None = None) -> list[MonthCount]:
+    """Meetings, unique people and first-timers per month over the ``months`` months ending with ``window``.
+
+    A first-timer is someone on a meeting's roll call whom the notes welcome as new there; in ``window``
+    itself, with the people registry's snapshot (``people``), the people the digest welcomes, so the chart
+    and the welcome agree."""
+    welcomed = {p.id for p in people.welcomed()} if people is not None else set()
+    counted: set[int] = set()
     span = chart_window(window, timezone, months)
     firsts = []
     day = span.since.date()
@@ -74,7 +81,7 @@ def attendance_months(meetings: Iterable[Meeting], window: Window, timezone: str
         held[meeting.date.replace(day=1)].append(meeting)
     out = []
     for first in firsts:
-        people: set[str] = set()
+        came: set[str] = set()
         new: set[str] = set()
         for meeting in held[first]:
             names = {name_key(n) for n in meeting.newcomers}
@@ -82,10 +89,15 @@ def attendance_months(meetings: Iterable[Meeting], window: Window, timezone: str
                 key = _person_key(attendee.name, attendee.handle)
                 if not key:
                     continue
-                people.add(key)
-                if attendee.name and name_key(attendee.name) in names:
+                came.add(key)
+                if people is not None and meeting.date is not None and window.contains(meeting.date):
+                    known = people.identify(attendee.name, place=meeting_key(meeting), handle=attendee.handle)
+                    if known is not None and known.id in welcomed and known.id not in counted:
+                        new.add(key)  # new in the month they first came, not in every month they came
+                        counted.add(known.id)
+                elif attendee.name and name_key(attendee.name) in names:
                     new.add(key)
-        out.append(MonthCount(first, len(held[first]), len(people), len(new)))
+        out.append(MonthCount(first, len(held[first]), len(came), len(new)))
     return out
 
 
@@ -101,9 +113,10 @@ def _alt(counts: Sequence[MonthCount], label: str) -> str:
     return text
 
 
-def attendance_chart(meetings: Iterable[Meeting], window: Window, timezone: str, months: int = 12) -> Chart | None:
+def attendance_chart(meetings: Iterable[Meeting], window: Window, timezone: str, months: int = 12,
+                     people: PeopleSnapshot | None = None) -> Chart | None:
     """The attendance chart of the ``months`` months ending with ``window``, or None when no meeting was held."""
-    counts = attendance_months(meetings, window, timezone, months)
+    counts = attendance_months(meetings, window, timezone, months, people)
     if not any(c.meetings for c in counts):
         return None
     import matplotlib

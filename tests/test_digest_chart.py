@@ -175,3 +175,26 @@ def test_a_failed_discourse_upload_drops_the_picture_not_the_digest(discourse: F
     (topic,) = discourse.topics.values()
     raw = topic.raw
     assert raw.startswith("### Attendance\n\n3 people came.\n\n### Next") and "![" not in raw
+
+
+def test_the_charts_first_timers_are_the_people_the_digest_welcomes(notes_dir: Path) -> None:
+    """In the digest's window the chart counts who the welcome names, each once, in the month they first
+    came: not only the roll-call names that match an "Introductions" line word for word."""
+    from chatops.config import parse_config
+    from chatops.periods import explicit
+    from chatops.pipeline import build_digest, resolve_digest
+
+    config, digest_cfg = resolve_digest(parse_config({}), "community")
+    window = explicit(config, digest_cfg, since=dt.date(2025, 1, 1), until=dt.date(2025, 7, 1),
+                      now=dt.datetime(2025, 7, 2, tzinfo=dt.UTC))
+    digest = build_digest(config, digest_cfg, window, notes=[str(notes_dir)])
+    welcome = digest.section("newcomers")
+    assert welcome is not None and digest.chart is not None
+    by_month: dict[tuple[int, int], int] = {}
+    for entry in welcome.entries:
+        assert entry.date is not None
+        month = (entry.date.year, entry.date.month)
+        by_month[month] = by_month.get(month, 0) + len(entry.people)
+    # Read from the notes: five new faces on 21 January, one on 15 April, five on 20 May.
+    assert by_month == {(2025, 1): 5, (2025, 4): 1, (2025, 5): 5}
+    assert digest.chart.alt.endswith("; 11 first-timers")
