@@ -71,12 +71,13 @@ def parse(ctx: click.Context, inputs: tuple[str, ...], fmt: str, no_cache: bool,
     failed = {p.source for p in report.problems}
 
     # A source of several documents is read together (merged meetings, its template text taken out), in
-    # contract form: decoding the contract JSON is much cheaper than rebuilding the Meeting values.
-    readings = {name: read_source([(d.document, d.contract()) for d in docs])
-                for name, docs in grouped.items() if len(docs) > 1}
-    for docs in grouped.values():
-        for doc in docs:
-            for warning in _warnings(doc):
+    # contract form: decoding the contract JSON is much cheaper than rebuilding the Meeting values. Each
+    # document's JSON is decoded once, for the reading and the warnings alike.
+    contracts = {name: [(d.document, d.contract()) for d in docs] for name, docs in grouped.items()}
+    readings = {name: read_source(documents) for name, documents in contracts.items() if len(documents) > 1}
+    for documents in contracts.values():
+        for _, meetings in documents:
+            for warning in _warnings(meetings):
                 click.echo(f"warning: {warning}", err=True)
 
     if fmt == "json":
@@ -102,7 +103,7 @@ def parse(ctx: click.Context, inputs: tuple[str, ...], fmt: str, no_cache: bool,
             if reading is not None:
                 _table(spec.name, reading.meetings, reading.template)
             else:
-                _table(spec.name, [m for d in docs for m in d.contract()], [])
+                _table(spec.name, [m for _, meetings in contracts.get(spec.name, []) for m in meetings], [])
 
     if report.problems:
         lines = [str(p) for p in report.problems]
@@ -146,10 +147,10 @@ def _dump(meetings: list[dict[str, Any]]) -> bytes:
     return json.dumps(meetings, ensure_ascii=False).encode()
 
 
-def _warnings(doc: Any) -> list[str]:
-    """The parser's warnings for a document (dates that disagree), once each."""
+def _warnings(meetings: list[dict[str, Any]]) -> list[str]:
+    """The parser's warnings for a document's meetings (dates that disagree), once each."""
     out: list[str] = []
-    for meeting in doc.contract():
+    for meeting in meetings:
         for warning in meeting.get("warnings") or ():
             if warning not in out:
                 out.append(warning)

@@ -52,6 +52,7 @@ from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import TypeAdapter
+from pydantic_core import from_json
 
 from chatops.errors import UsageError
 from chatops.limits import MAX_NOTES_BYTES
@@ -214,7 +215,8 @@ class ParsedNotes:
         return self._meetings
 
     def contract(self) -> list[dict[str, Any]]:
-        data: list[dict[str, Any]] = json.loads(self.contract_json)
+        # pydantic-core's JSON reader gives what json.loads gives, in about half the time.
+        data: list[dict[str, Any]] = from_json(self.contract_json)
         return data
 
 
@@ -604,7 +606,9 @@ def _parse_parallel(
     if "fork" not in multiprocessing.get_all_start_methods():
         return [_parse_job(job) for job in jobs]
     context = multiprocessing.get_context("fork")
-    chunk = max(1, len(jobs) // (workers * 4))
+    # Small chunks (about 16 per worker): a worker slowed by other load on the machine leaves at most a
+    # small chunk for the end, while the others wait; sending a chunk costs far less than parsing it.
+    chunk = max(1, len(jobs) // (workers * 16))
     with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_start) as pool:
         return list(pool.map(_parse_job, jobs, chunksize=chunk))
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from digests.model import ActionItem, AgendaItem, Attendee, Celebration, Decision, SourceRef, Update
 from digests.notes import people as P
@@ -54,7 +55,7 @@ _NOT_SLUG = re.compile(r"[^\w\- ]")
 
 def slugify(text: str) -> str:
     """GitHub-style heading anchor: lower case, punctuation dropped, spaces to hyphens."""
-    text = _SHORTCODE.sub("", text).strip().lower()
+    text = (_SHORTCODE.sub("", text) if ":" in text else text).strip().lower()
     text = _NOT_SLUG.sub("", text)
     return text.replace(" ", "-")
 
@@ -189,10 +190,19 @@ def _topic(text: str | None) -> str | None:
     """A title as the topic of what was recorded under it: without trailing bare links or colons."""
     if not text:
         return None
-    if "://" in text:
+    if "://" in text and _may_end_in_url(text):
         text = _BARE_URL_TAIL.sub("", text)
     text = _TOPIC_NUMBER.sub("", " ".join(text.split())).rstrip(" :")
     return text or None
+
+
+def _may_end_in_url(text: str) -> bool:
+    """Whether ``_BARE_URL_TAIL`` may match: its last link ends the text, but for spaces and a ")" (the
+    word holding the link's "://" is the last word, or the one before a lone ")")."""
+    words = text.split()
+    if not words:
+        return False
+    return "://" in words[-1] or (words[-1] == ")" and len(words) > 1 and "://" in words[-2])
 
 
 def _markdown_of(inline: Inline, rest: str) -> str:
@@ -427,6 +437,7 @@ def _join(text: str, children: list[Inline]) -> str:
 _STOP_WORDS = frozenset({"the", "a", "an", "of", "and", "or", "to", "for", "in", "on", "update", "with"})
 
 
+@lru_cache(maxsize=4096)  # asked again for each paragraph and heading matched against the agenda's titles
 def _title_words(text: str) -> frozenset[str]:
     return frozenset(w for w in _TITLE_WORD.findall(text.lower()) if w not in _STOP_WORDS)
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 __all__ = ["SourceReading", "read_source", "template_key"]
@@ -54,6 +55,7 @@ _ITEM_FIELDS = ("celebrations", "updates", "agenda", "decisions", "action_items"
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 
 
+@lru_cache(maxsize=8192)  # a source's texts repeat (every copy of the template, every merged meeting)
 def template_key(text: str) -> str:
     """The form two copies of a template line share: lower case, punctuation and emphasis dropped."""
     return _NON_WORD.sub(" ", text.lower()).strip()

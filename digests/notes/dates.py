@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 
 # Patterns compiled once (the compiled parser would otherwise look them up in re's cache on every call).
 _URL = re.compile(r"https?://\S+")
@@ -16,7 +17,6 @@ _MONTH = r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|ju
 _DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
 _YEAR = r"(?P<year>(?:19|20)\d\d)"
 
-_DIGIT = re.compile(r"\d")
 _ISO = re.compile(r"(?<!\d)(?P<year>(?:19|20)\d\d)[-/._](?P<mon>[01]?\d)[-/._](?P<day>[0-3]?\d)(?!\d)")
 _COMPACT = re.compile(r"(?<!\d)(?P<year>(?:19|20)\d\d)(?P<mon>[01]\d)(?P<day>[0-3]\d)(?!\d)")
 _DMY = re.compile(rf"(?<![\w]){_DAY}(?:\s+of)?\s+{_MONTH},?\s+{_YEAR}(?!\d)", re.IGNORECASE)
@@ -31,6 +31,7 @@ def _make(year: str, mon: str, day: str) -> dt.date | None:
         return None
 
 
+@lru_cache(maxsize=4096)  # headings and "Date:" lines are asked about by several stages
 def find_date(text: str, *, compact: bool = False) -> tuple[dt.date, int, int] | None:
     """The first full date in ``text`` with its span, or None.
 
@@ -38,8 +39,8 @@ def find_date(text: str, *, compact: bool = False) -> tuple[dt.date, int, int] |
     ``Tuesday 17 Jan 2023``, ``January 17, 2023``; ``20250617`` only with ``compact=True``
     (file names).
     """
-    if _DIGIT.search(text) is None:
-        return None
+    if "19" not in text and "20" not in text:
+        return None  # every pattern holds a year, (19|20)dd: the common case, no date at all, costs no regex
     best: tuple[dt.date, int, int] | None = None
     patterns = (_ISO, _DMY, _MDY, _COMPACT) if compact else (_ISO, _DMY, _MDY)
     for pattern in patterns:

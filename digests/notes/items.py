@@ -56,7 +56,7 @@ class Items(Outcomes):
         rest = lead.rest if person else inline.flat
         children = _child_inlines(src) if isinstance(src, Item) else []
         if person is None:
-            added = _ADDED_BY.search(rest)
+            added = _ADDED_BY.search(rest) if P.may_hold(rest, ("by",)) else None
             if added:
                 person, rest = P.clean_name(added.group("who")), rest[: added.start()].rstrip(" -–—")
             elif (" by " in rest or " from " in rest) and _UPDATE_BY.search(rest) and \

@@ -435,6 +435,8 @@ _ABSENT = re.compile(
     r"cannot\s+(?:make\s+it|attend)|couldn['’]?t\s+(?:make\s+it|attend)|excused|unable\s+to\s+(?:attend|join))\b",
     re.IGNORECASE,
 )
+# A match of _ABSENT holds one of these words (any case).
+_ABSENT_WORDS = ("absent", "regret", "apolog", "not", "can", "couldn", "excused", "unable")
 _DECORATION = re.compile(r":[a-z0-9_+\-]+:|[\u2600-\u27bf\U0001F000-\U0001FAFF\ufe0f\u200d]+")
 _LOOKS_HANDLE = re.compile(r"^@?[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
 _EMPTY_FIELD = {"-", "—", "–", "n/a", "na", "none", "", "?", "tbd"}
@@ -448,7 +450,7 @@ def parse_row(inline: Inline, columns: list[str] | None, handle_column: int | No
         text = m.group(1) + " / " + text[m.end():]
     if not text.isascii() or ":" in text:
         text = _DECORATION.sub(" ", text).strip()  # emoji and :shortcodes: beside a name
-    if _ABSENT.search(text):
+    if may_hold(text, _ABSENT_WORDS) and _ABSENT.search(text):
         return None  # "Ivo Lind (absent: sends greetings)": marked as not there
     pronouns: str | None = None
     if "/" in text and "(" in text:
@@ -593,10 +595,21 @@ _THANKS_WORDS = ("thank", "shout", "kudos", "congrat", "gratitude", "appreciatio
 
 
 def _may_thank(text: str) -> bool:
+    return may_hold(text, _THANKS_WORDS)
+
+
+def may_hold(text: str, words: tuple[str, ...]) -> bool:
+    """Whether a case-insensitive pattern every match of which holds one of ``words`` (lower-case ASCII)
+    may match ``text``: a cheap test before a regex that would scan the whole text. Non-ASCII text always
+    may: the regex's case-insensitive matching also knows non-ASCII forms of some letters (U+212A for
+    "k", U+017F for "s", U+0131 for "i")."""
     if not text.isascii():
         return True
     low = text.lower()
-    return any(w in low for w in _THANKS_WORDS)
+    for word in words:
+        if word in low:
+            return True
+    return False
 
 
 def _names_in(text: str, known: set[str], subjects: bool = True) -> list[str]:

@@ -109,7 +109,8 @@ class RollCall(Agenda):
             b.attendees.append(Attendee(name=row.name, handle=row.handle, affiliation=row.affiliation,
                                         pronouns=row.pronouns, source=self.ref(src, ctx.anchor)))
             b.known |= P.known_forms(row.name, row.handle)
-            if isinstance(src, Item) and src.inline is not None and _FIRST_TIME.search(src.inline.flat):
+            if (isinstance(src, Item) and src.inline is not None and P.may_hold(src.inline.flat, ("first", "new"))
+                    and _FIRST_TIME.search(src.inline.flat)):
                 b.newcomers.append(row.name or row.handle or "")  # "Ana / Northwind (first time here!)"
 
     @staticmethod
@@ -132,7 +133,8 @@ class RollCall(Agenda):
         elif isinstance(block, Para) and not block.inline.all_emphasis:
             inlines = [block.inline] if block.inline.strong_lead or "[name=" in block.inline.flat else []
         for inline in [line for whole in inlines for line in _line_inlines(whole)]:
-            if inline.all_emphasis or is_placeholder(inline.flat) or _NOT_NEW.search(inline.flat):
+            if (inline.all_emphasis or is_placeholder(inline.flat)
+                    or P.may_hold(inline.flat, ("not", "returning")) and _NOT_NEW.search(inline.flat)):
                 continue
             name = _newcomer_name(inline)
             if name and not P.is_placeholder_name(name):

@@ -67,9 +67,12 @@ _SHORTCODE = re.compile(r":[a-z0-9_+\-]+:")
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 
 
+@lru_cache(maxsize=4096)  # the same headings and labels come back in every meeting of a source
 def normalize_heading(text: str) -> str:
     """``"Celebrations and Shout-Outs :tada:"`` -> ``"celebrations and shout outs"``."""
-    text = _SHORTCODE.sub(" ", text.lower())
+    text = text.lower()
+    if ":" in text:
+        text = _SHORTCODE.sub(" ", text)
     return _NON_WORD.sub(" ", text).strip()
 
 

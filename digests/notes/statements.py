@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from digests.notes.people import owners_ok
+from digests.notes.people import may_hold, owners_ok
 
 _DECISION_LABEL = re.compile(
     r"^(?:decisions?(?:\s+made)?|decided|resolution|resolved|conclusions?|outcome|agreements?|agreed|consensus)\s*(?:[:\-–—]|$)\s*",
@@ -93,6 +93,8 @@ _OPEN_DECISION = re.compile(
     r"\bnot\s+(?:yet\s+)?decided\b|\bno\s+consensus\b|\bconsensus\s+(?:needed|required)\b",
     re.IGNORECASE,
 )
+# A match of _OPEN_DECISION holds one of these words (any case).
+_OPEN_WORDS = ("decide", "decision", "whether", "tbd", "consensus")
 # Assent written under a question or proposal: the answer is the decision on that topic.
 _ASSENT = re.compile(
     r"^(?:(?:so\s+)?(?:everyone|everybody|all|we|generally|general(?:ly)?|broadly|the\s+group|group|folks|people)\s+)?"
@@ -118,7 +120,7 @@ def assent_in(text: str) -> str | None:
     low = t.lower()
     if not any(w in low for w in _MAY_ASSENT):
         return None
-    if _OPEN_DECISION.search(t):
+    if may_hold(t, _OPEN_WORDS) and _OPEN_DECISION.search(t):
         return None
     m = _CALLED_OFF.match(t)
     if m:
@@ -171,7 +173,7 @@ def decision_in(text: str) -> str | None:
         return None
     if not may_decide(text):
         return None
-    if _OPEN_DECISION.search(text):
+    if may_hold(text, _OPEN_WORDS) and _OPEN_DECISION.search(text):
         return None  # an open question framed as a decision
     m = _TAKEAWAY.match(text)
     if m and text[m.end():].strip():
