@@ -465,3 +465,19 @@ def test_a_call_for_help_in_a_discussion_reads_alone() -> None:
         ("Yuvi's PR about dictionaries https://github.com/org/spawner/pull/2: "
         "Yuvi would love for someone else to pick it up"),
     ]
+
+
+def test_thanks_to_a_team_or_everyone_is_a_thank_you_not_a_win() -> None:
+    texts = ("Huge thanks to the docs team!!! Releasing v2 of the guide.", "Everyone for a great year :tada:",
+             "Thanks to everyone who came to the sprint!", "Mirror deploy went smoothly")
+    notes = [meeting("2025-06-12", "Ann", celebrations=tuple(Celebration(text=t, by="Mei") for t in texts))]
+    digest = compile_digest("celebratory", JUNE, meetings=notes, releases=[], shoutouts=[])
+    wins, thanks = digest.section("celebrations"), digest.section("shoutouts")
+    assert wins is not None and [e.text for e in wins.entries] == ["Mirror deploy went smoothly"]
+    assert thanks is not None
+    assert [(e.title, [c.text for c in e.children]) for e in thanks.entries] == [
+        ("everyone", ["Everyone for a great year :tada:", "Thanks to everyone who came to the sprint!"]),
+        ("the docs team", ["Huge thanks to the docs team!!! Releasing v2 of the guide."]),
+    ]
+    assert all(e.marks == ("team",) for e in thanks.entries)
+    assert digest.counts.teams == 2 and digest.counts.wins == 1

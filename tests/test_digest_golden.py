@@ -256,7 +256,9 @@ def test_celebratory_2025_merges_and_groups_thanks(notes_dir: Path) -> None:
     celebrations = digest.section("celebrations")
     assert celebrations is not None and any("memorable URL" in e.text for e in celebrations.entries)
     assert digest.summary == (f"In January\u2013June 2025, Example Community thanked {digest.counts.thanked} people "
-                              f"and 1 team, and celebrated {digest.counts.wins} wins.")
+                              f"and 2 teams, and celebrated {digest.counts.wins} wins.")
+    # "Thanks to everyone who participated ..." thanks everyone (a team), it is not a win
+    assert "everyone" in by_title and by_title["everyone"].marks == ("team",)
     # a celebratory digest carries thanks, not minutes
     assert {s.name for s in digest.sections} == {"shoutouts", "celebrations"}
 

@@ -154,6 +154,23 @@ _NOT_A_WIN = re.compile(
 )
 
 
+_TEAM_THANKED = re.compile(
+    r"^\W*(?:(?:a\s+)?(?:huge|big|many|special|massive|warm)\s+)?(?:thanks?(?:\s+you)?|shout[- ]?outs?|kudos)\s+"
+    r"(?:(?:to|for)\s+)?(?P<who>everyone|everybody|all\s+of\s+you|the\s+(?:[\w-]+\s+){0,2}team|(?:[\w-]+\s+){0,2}team)\b"
+    r"|^\W*(?P<all>everyone|everybody)\s+(?:for|who)\b",
+    re.IGNORECASE,
+)
+
+
+def thanked_team(text: str) -> str | None:
+    """The team or "everyone" a thank-you without a person names first ("Thanks to the docs team ..."), or None."""
+    found = _TEAM_THANKED.match(text)
+    if found is None:
+        return None
+    who = " ".join((found.group("who") or found.group("all")).split())
+    return "everyone" if who.lower() in ("everyone", "everybody", "all of you") else who
+
+
 def is_win(text: str) -> bool:
     """Whether a celebration without a person thanked reads as a win worth celebrating."""
     return not (_QUESTION.match(text) or _NOT_A_WIN.search(text))
@@ -171,6 +188,11 @@ def _thanks_sections(meetings: Sequence[Meeting], shoutouts: Sequence[Shoutout],
                 thanks.append(_celebration_thanks(celebration, meeting, directory, community, zone))
             elif is_label_or_filler(celebration.text) or is_template_owner(celebration.by):
                 continue  # a bare link or a placeholder says nothing on its own
+            elif (team := thanked_team(celebration.text)) is not None:
+                # "Huge thanks to the docs team!", "Everyone for a great year": thanks to a team, not a win
+                item = _celebration_thanks(celebration, meeting, directory, community, zone)
+                item.people, item.keys = [Person(name=team)], frozenset({f"team:{name_key(team)}"})
+                thanks.append(item)
             elif not is_win(celebration.text):
                 continue  # a question, a status report or a reminder in a "reports and celebrations" list
             else:
