@@ -188,10 +188,10 @@ def _thanks_sections(meetings: Sequence[Meeting], shoutouts: Sequence[Shoutout],
                 thanks.append(_celebration_thanks(celebration, meeting, directory, community, zone))
             elif is_label_or_filler(celebration.text) or is_template_owner(celebration.by):
                 continue  # a bare link or a placeholder says nothing on its own
-            elif (team := thanked_team(celebration.text)) is not None:
+            elif (named_team := thanked_team(celebration.text)) is not None:
                 # "Huge thanks to the docs team!", "Everyone for a great year": thanks to a team, not a win
                 item = _celebration_thanks(celebration, meeting, directory, community, zone)
-                item.people, item.keys = [Person(name=team)], frozenset({f"team:{name_key(team)}"})
+                item.people, item.keys = [Person(name=named_team)], frozenset({f"team:{name_key(named_team)}"})
                 thanks.append(item)
             elif not is_win(celebration.text):
                 continue  # a question, a status report or a reminder in a "reports and celebrations" list
