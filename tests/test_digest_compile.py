@@ -481,3 +481,23 @@ def test_thanks_to_a_team_or_everyone_is_a_thank_you_not_a_win() -> None:
     ]
     assert all(e.marks == ("team",) for e in thanks.entries)
     assert digest.counts.teams == 2 and digest.counts.wins == 1
+
+
+@pytest.mark.parametrize(
+    ("written", "shown"),
+    [
+        ("Takeaway: one-off events up to 150 users are fine", "One-off events up to 150 users are fine"),
+        ("Decide to use the shared calendar for every sprint", "Use the shared calendar for every sprint"),
+        ("Decision on the plugin API -- keep the v1 shim", "The plugin API: keep the v1 shim"),
+        ("Agreed to switch to monthly dependabot updates", "Switch to monthly dependabot updates"),
+        ("Conclusion was that we should not enable this", "We should not enable this"),
+        ("Consensus: Propose FCP merge.", "Propose FCP merge."),
+        ("Consensus: yes, pending review", "Yes, pending review"),
+        ("Group agreed that the URLs change", "Group agreed that the URLs change"),
+        ("Decision:", "Decision:"),
+    ],
+)
+def test_a_decision_reads_without_the_notes_own_label(written: str, shown: str) -> None:
+    from digests.sections.technical import decision_text
+
+    assert decision_text(written) == shown

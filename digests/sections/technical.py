@@ -174,6 +174,29 @@ def _statement_text(text: str, limit: int) -> str | None:
     return cut_at_clause(clean, max(limit, 160))
 
 
+_DECISION_LABEL = re.compile(
+    r"^(?:key\s+)?(?:decisions?|decided|consensus|agreed|agreements?|take-?aways?|conclusions?|resolutions?|"
+    r"outcomes?|results?)\s*(?::|--?|\u2013|\u2014)\s*", re.IGNORECASE)
+_DECIDED_TO = re.compile(r"^(?:we\s+)?(?:decided|agreed|decide|agree)\s+to\s+(?=\w)", re.IGNORECASE)
+_CONCLUDED_THAT = re.compile(r"^(?:the\s+)?(?:conclusion|consensus|decision|agreement)\s+(?:was\s+|is\s+)?that\s+",
+                             re.IGNORECASE)
+_DECISION_ON = re.compile(r"^decision\s+on\s+(?P<topic>.+?)\s*(?:--|\u2013|\u2014|:)\s*(?P<rest>\S.*)$", re.IGNORECASE)
+
+
+def decision_text(text: str) -> str:
+    """A decision as it reads after "Decided:": without the notes' own label or verb ("Decision:", "Takeaway:",
+    "Agreed to", "Conclusion was that"), "Decision on X -- Y" as "X: Y"."""
+    out = _DECISION_LABEL.sub("", text, count=1)
+    on = _DECISION_ON.match(out)
+    if on is not None:
+        out = f"{on.group('topic')}: {on.group('rest')}"
+    else:
+        out = _CONCLUDED_THAT.sub("", _DECIDED_TO.sub("", out, count=1), count=1)
+    if not out.strip():
+        return text
+    return out[0].upper() + out[1:] if out[0].islower() else out
+
+
 def _topic_of(topics: Sequence[_Topic], topic: str | None) -> _Topic | None:
     if not topic:
         return None
@@ -207,6 +230,7 @@ def _meeting_entry(meeting: Meeting, directory: Directory, community: CommunityI
     said: set[str] = set()
     for decision in meeting.decisions:
         text = _statement_text(decision.text, budget.topic_length)
+        text = decision_text(text) if text is not None else None
         if text is None or name_key(text) in said:
             continue
         said.add(name_key(text))
