@@ -253,7 +253,9 @@ class HealthServer:
 
         try:
             family = socket.getaddrinfo(self.host, self.port, type=socket.SOCK_STREAM)[0][0]
-            sock = socket.socket(family, socket.SOCK_STREAM)
+            # proto TCP, not 0: asyncio turns Nagle off (TCP_NODELAY) only on sockets whose proto says TCP; without
+            # it every reply on a kept-alive connection waited ~40 ms for the client's delayed ACK.
+            sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.bind((self.host, self.port))
             sock.listen(128)

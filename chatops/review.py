@@ -12,6 +12,8 @@ history (``ReviewEventRecord``).
   published by ``chatops.publishing`` (exactly once, like any publication). A replica that dies between the
   approval and the publication leaves an ``approved`` review whose rows the next ``sweep`` finishes.
 - ``hold`` / ``skip`` / ``edit`` / ``refresh`` / ``take_fresh``.
+- ``store_html`` / ``html_of``: the draft's Markdown as HTML for the review page, rendered when the draft is
+  made or its text changes (off the page's request path) and stored with it; the page only reads it.
 - ``sweep``: reminders and expiry (``mode: approve``), publication at the end of a veto window, and the
   unfinished work of a replica that died.
 
@@ -49,9 +51,12 @@ from chatops.storage.reviews import (
     get_review,
     list_events,
     list_reviews,
+    load_html,
     mark_once,
+    save_html,
     save_text,
 )
+from digests.html import fingerprint, to_html
 from digests.model import Window
 
 if TYPE_CHECKING:
@@ -69,11 +74,14 @@ __all__ = [
     "edit",
     "get_draft",
     "hold",
+    "html_of",
     "is_reviewer",
     "list_drafts",
     "make_draft",
     "refresh",
+    "shown_parts",
     "skip",
+    "store_html",
     "sweep",
     "take_fresh",
 ]
@@ -350,6 +358,7 @@ def make_draft(compass: Compass, name: str, window: Window) -> DigestOutcome:
     log.info('Digest "%s" for the period ending %s is drafted for review (%s)', name, window.until.isoformat(),
              review.mode)
     notify_new(compass, record.id)
+    _store_quietly(compass, get_draft(compass, record.id))
     return _ledger_outcome(compass, name, window)
 
 
@@ -375,6 +384,53 @@ def _ledger_outcome(compass: Compass, name: str, window: Window) -> DigestOutcom
         else:
             outcomes.append(TargetOutcome(key, "busy"))
     return DigestOutcome(name, window.since, window.until, tuple(outcomes))
+
+
+# --- the page's HTML ---------------------------------------------------------------------------
+
+
+def shown_parts(key: str, post: Post) -> tuple[str, ...]:
+    """The Markdown texts the review page shows for a target's post: a Zulip digest's messages, else its body."""
+    return tuple(post.messages) if key.startswith("zulip:") and post.messages else (post.body,)
+
+
+def _shown_texts(compass: Compass, draft: Draft) -> list[str]:
+    texts = [part for key, _, post in as_published(compass, draft) if post is not None
+             for part in shown_parts(key, post)]
+    return [*texts, draft.text]  # the editor's text: its live preview starts from it
+
+
+def store_html(compass: Compass, draft: Draft) -> None:
+    """Render the draft's texts as the page shows them and store the HTML with it, dropping renderings of
+    texts it no longer shows. Called when a draft is made and whenever its text changes."""
+    html = {fingerprint(text): to_html(text) for text in _shown_texts(compass, draft)}
+    with compass.open().session() as session:
+        save_html(session=session, review_id=draft.id, html=html, keep_only=True)
+
+
+def _store_quietly(compass: Compass, draft: Draft | None) -> None:
+    """``store_html`` after a change that is already recorded: should it fail, the page renders on demand."""
+    if draft is None:
+        return
+    try:
+        store_html(compass, draft)
+    except Exception:
+        log.warning("Could not store the HTML of draft %s; the review page renders it when shown", draft.id,
+                    exc_info=True)
+
+
+def html_of(compass: Compass, review_id: int, texts: Sequence[str], *, store: bool = True) -> list[str]:
+    """The HTML of each of a draft's ``texts``, read from what was stored with it; a text not stored (a draft
+    made before HTML was stored, or shown differently since) is rendered now, and stored if ``store``."""
+    keys = [fingerprint(text) for text in texts]
+    with compass.open().session() as session:
+        found = load_html(session=session, review_id=review_id, fingerprints=keys)
+    missing = {key: to_html(text) for key, text in zip(keys, texts, strict=True) if key not in found}
+    if missing and store:
+        with compass.open().session() as session:
+            save_html(session=session, review_id=review_id, html=missing)
+    found.update(missing)
+    return [found[key] for key in keys]
 
 
 # --- telling reviewers ------------------------------------------------------------------------
@@ -642,6 +698,7 @@ def edit(compass: Compass, review_id: int, text: str, who: Reviewer, *, version:
     if not saved:
         return ReviewAnswer(False, "The draft changed since you opened it (someone else edited it, or newer notes "
                                    "came in); reload the page and apply your change again.", draft)
+    _store_quietly(compass, draft)
     return ReviewAnswer(True, "Saved. Your version is what will be published; the original stays in the history.",
                         draft)
 
@@ -690,6 +747,8 @@ def refresh(compass: Compass, review_id: int, who: Reviewer) -> ReviewAnswer:
                 add_event(session=session, review_id=draft.id, who=who.label, action="newer notes", at=now, body=new)
             message = "Newer notes change the digest after your edit: compare, then take the new version or keep yours."
     draft = get_draft(compass, draft.id) or draft
+    if saved:
+        _store_quietly(compass, draft)
     return ReviewAnswer(saved, message if saved else "The draft changed meanwhile; reload and try again.", draft)
 
 
@@ -729,6 +788,7 @@ def take_fresh(compass: Compass, review_id: int, who: Reviewer, *, take: bool, v
     draft = get_draft(compass, draft.id) or draft
     if not saved:
         return ReviewAnswer(False, "The draft changed meanwhile; reload and try again.", draft)
+    _store_quietly(compass, draft)
     return ReviewAnswer(True, "The draft now follows the newer notes." if take else
                         "Your edit is kept; it will be published as it is.", draft)
 

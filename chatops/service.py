@@ -584,6 +584,13 @@ class Compass:
 
         return review.as_published(self, draft)
 
+    def draft_html(self, review_id: int, texts: Sequence[str], *, store: bool = True) -> list[str]:
+        """The HTML of each of a draft's Markdown ``texts`` for the review page: stored when the draft was made
+        or changed; rendered now (and stored, if ``store``) when missing."""
+        from chatops import review
+
+        return review.html_of(self, review_id, texts, store=store)
+
     def recent_publications(self, limit: int = 20) -> list[PublicationRecord]:
         """The newest publication rows, newest period first (what the review page lists)."""
         from chatops.storage.publications import list_publications

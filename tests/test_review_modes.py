@@ -202,6 +202,54 @@ def test_an_edited_draft_is_published_as_edited_and_the_original_kept(make, tmp_
     assert events[1].action == "edited" and "A line the reviewer added." in events[1].body
 
 
+def _stored_html(compass: Compass, review_id: int) -> dict[str, str]:
+    from sqlmodel import select
+
+    from chatops.storage.tables import ReviewHtmlRecord
+
+    with compass.open().session() as session:
+        rows = session.exec(select(ReviewHtmlRecord).where(ReviewHtmlRecord.review_id == review_id)).all()
+        return {row.fingerprint: row.html for row in rows}
+
+
+def test_the_page_html_is_stored_with_the_draft_and_follows_its_edits(make, monkeypatch):
+    from chatops import review
+    from digests.html import fingerprint, to_html
+
+    compass = make()
+    compass.fire("community-monthly", UNTIL)
+    draft = compass.find_draft("community-monthly")
+    # Rendered at the fire: both targets carry the whole digest, so one text, stored once.
+    assert _stored_html(compass, draft.id) == {fingerprint(draft.original): to_html(draft.original)}
+    assert "<h1>" in to_html(draft.original)
+
+    def no_rendering(text):
+        raise AssertionError("the page rendered Markdown instead of reading it")
+
+    monkeypatch.setattr(review, "to_html", no_rendering)
+    assert compass.draft_html(draft.id, [draft.original]) == [to_html(draft.original)]
+    monkeypatch.undo()
+    # An edit is rendered when it is saved; the text no longer shown is dropped.
+    edited = draft.original.replace("\n", "\n\nA line the reviewer added.\n", 1)
+    assert compass.edit(draft.id, edited, ANN, version=draft.version).changed
+    assert _stored_html(compass, draft.id) == {fingerprint(edited): to_html(edited)}
+    # A text not stored (a draft made before HTML was stored) is rendered when shown and stored then; the
+    # editor's live preview of a text in progress is rendered but not stored.
+    assert compass.draft_html(draft.id, ["*in progress*"], store=False) == ["<p><em>in progress</em></p>\n"]
+    assert fingerprint("*in progress*") not in _stored_html(compass, draft.id)
+    assert compass.draft_html(draft.id, ["# New", edited]) == ["<h1>New</h1>\n", to_html(edited)]
+    assert set(_stored_html(compass, draft.id)) == {fingerprint(edited), fingerprint("# New")}
+
+
+def test_stored_html_is_safe_and_keyed_by_the_renderer():
+    from digests.html import fingerprint, to_html
+
+    html = to_html("<script>alert(1)</script>\n\n[x](javascript:alert(2)) <img src=x onerror=alert(3)>\n")
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert 'href="javascript' not in html and "<img" not in html
+    assert fingerprint("a") != fingerprint("b") and len(fingerprint("a")) == 64
+
+
 def test_a_replica_dying_between_approval_and_publication_still_publishes_once(make, tmp_path, monkeypatch):
     compass = make()
     compass.fire("community-monthly", UNTIL)

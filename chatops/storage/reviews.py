@@ -9,6 +9,9 @@ reviewers, or two replicas, acting at the same moment cannot both win, and the l
 
 The text a reviewer edits is ``edited`` (``original`` is what compass compiled); ``version`` grows with
 every change of either, and ``save_text`` refuses a change made against an older version.
+
+A draft's HTML for the review page is kept beside it (``ReviewHtmlRecord``), one row per Markdown text shown,
+keyed by its fingerprint (``digests.html.fingerprint``): a text that changed is simply not found.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from chatops.storage.tables import ReviewEventRecord, ReviewRecord
+from chatops.storage.tables import ReviewEventRecord, ReviewHtmlRecord, ReviewRecord
 
 __all__ = [
     "OPEN",
@@ -33,7 +36,9 @@ __all__ = [
     "get_review",
     "list_events",
     "list_reviews",
+    "load_html",
     "mark_once",
+    "save_html",
     "save_text",
 ]
 
@@ -172,3 +177,34 @@ def list_events(*, session: Session, review_id: int) -> list[ReviewEventRecord]:
             .order_by(col(ReviewEventRecord.at), col(ReviewEventRecord.id))
         ).all()
     )
+
+
+def load_html(*, session: Session, review_id: int, fingerprints: Sequence[str]) -> dict[str, str]:
+    """The stored HTML of a review's texts, by fingerprint (those not stored are missing)."""
+    if not fingerprints:
+        return {}
+    rows = session.exec(
+        select(ReviewHtmlRecord.fingerprint, ReviewHtmlRecord.html).where(
+            ReviewHtmlRecord.review_id == review_id, col(ReviewHtmlRecord.fingerprint).in_(list(set(fingerprints))))
+    ).all()
+    return dict(rows)
+
+
+def save_html(*, session: Session, review_id: int, html: dict[str, str], keep_only: bool = False) -> None:
+    """Store HTML by fingerprint for a review (a fingerprint stored already is left as it is: the same text
+    renders the same). ``keep_only``: drop the review's other renderings (texts it no longer shows)."""
+    table = ReviewHtmlRecord.__table__  # type: ignore[attr-defined]
+    if keep_only:
+        session.execute(sa.delete(table).where(table.c.review_id == review_id,
+                                               table.c.fingerprint.not_in(list(html))))
+    stored = set(load_html(session=session, review_id=review_id, fingerprints=list(html)))
+    missing = [{"review_id": review_id, "fingerprint": key, "html": value}
+               for key, value in html.items() if key not in stored]
+    if missing:
+        dialect = session.get_bind().dialect.name
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+        session.execute(insert(table).values(missing).on_conflict_do_nothing())  # another writer, same text
+    session.commit()

@@ -173,6 +173,17 @@ class ReviewEventRecord(SQLModel, table=True):
     note: str | None = Field(default=None, sa_type=sa.Text)
 
 
+class ReviewHtmlRecord(SQLModel, table=True):
+    """A draft's Markdown rendered as HTML for the review page (``digests.html``), stored when the draft is made
+    or changed so that the page only reads it: one row per text shown, keyed by ``digests.html.fingerprint``."""
+
+    __tablename__ = "review_html"
+
+    review_id: int = Field(foreign_key="reviews.id", primary_key=True, ondelete="CASCADE")
+    fingerprint: str = Field(primary_key=True, max_length=64)
+    html: str = Field(sa_type=sa.Text)
+
+
 class PersonRecord(SQLModel, table=True):
     """One person of the people registry (``digests.people.Person``); names and handles as JSON lists."""
 

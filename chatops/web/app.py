@@ -30,7 +30,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from chatops.errors import CompassError
-from chatops.web.render import to_html
+from digests.html import to_html
 
 if TYPE_CHECKING:
     from chatops.review import Draft, Reviewer
@@ -144,7 +144,11 @@ def create_app(compass: Compass) -> Starlette:
             return JSONResponse({"error": "CSRF token missing or wrong"}, status_code=403)
         body = await request.json()
         text = str(body.get("text", ""))[:MAX_TEXT] if isinstance(body, dict) else ""
-        return JSONResponse({"html": to_html(text)}, headers=_headers())
+        # The draft's own text (the preview as the page opens) was rendered when it was stored; an edit in
+        # progress is rendered now and not stored.
+        review_id = int(request.path_params["review_id"])
+        html = await run_in_threadpool(lambda: compass.draft_html(review_id, [text], store=False)[0])
+        return JSONResponse({"html": html}, headers=_headers())
 
     async def act(request: Request) -> Response:
         who = signed_in(request)
@@ -231,16 +235,15 @@ def _when(compass: Compass, digest: str, moment: Any) -> str:
 
 def _draft_view(compass: Compass, draft: Draft, who: Reviewer) -> dict[str, Any]:
     """What draft.html shows: each target's rendering, the diff of newer notes, the history."""
-    from chatops.review import diff_lines
+    from chatops.review import diff_lines, shown_parts
 
+    shown = [(key, status, post, shown_parts(key, post) if post is not None else ())
+             for key, status, post in compass.as_published(draft)]
+    html = iter(compass.draft_html(draft.id, [part for *_, parts in shown for part in parts]))  # stored with it
     targets: list[dict[str, Any]] = []
-    for key, status, post in compass.as_published(draft):
-        if post is None:
-            targets.append({"key": key, "status": status, "title": None, "parts": []})
-            continue
-        parts = post.messages if key.startswith("zulip:") and post.messages else (post.body,)
-        targets.append({"key": key, "status": status, "title": post.topic or post.title,
-                        "parts": [to_html(part) for part in parts]})
+    for key, status, post, parts in shown:
+        targets.append({"key": key, "status": status, "title": (post.topic or post.title) if post else None,
+                        "parts": [next(html) for _ in parts]})
     events = compass.history(draft.id)
     return {
         "title": draft.title,
