@@ -523,21 +523,40 @@ def _refuse(compass: Compass, digest: DigestConfig, who: Reviewer) -> ReviewAnsw
     return ReviewAnswer(False, f"Sorry, only the reviewers of `{digest.name}` can do that. Nothing was changed.")
 
 
-def approve(compass: Compass, name: str, who: Reviewer, *, period: str | None = None,
-            review_id: int | None = None) -> ReviewAnswer:
+@dataclass(frozen=True, slots=True)
+class _Decided:
+    draft: Draft  # read again after the move
+    digest: DigestConfig
+    won: bool  # whether this call moved the review
+
+
+def _decide(compass: Compass, name: str, who: Reviewer, *, period: str | None, review_id: int | None,
+            from_states: Sequence[str], to_state: ReviewState, action: str,
+            reason: str | None = None) -> ReviewAnswer | _Decided:
+    """What approve, hold and skip share: find the draft, refuse a non-reviewer (the refusal is returned), move
+    the review from one of ``from_states`` to ``to_state`` (one conditional update: of two at once, one wins),
+    and record ``action`` (with ``reason``) in its history if this call moved it."""
     draft = _target(compass, name, period, review_id)
-    config = compass.config
-    digest = config.digest(draft.digest)
+    digest = compass.config.digest(draft.digest)
     refusal = _refuse(compass, digest, who)
     if refusal is not None:
         return refusal
     now = compass.clock()
     with compass.open().session() as session:
-        won = decide(session=session, review_id=draft.id, from_states=OPEN, to_state=ReviewState.APPROVED,
-                     by=who.label, at=now)
+        won = decide(session=session, review_id=draft.id, from_states=from_states, to_state=to_state, by=who.label,
+                     at=now, reason=reason)
         if won:
-            add_event(session=session, review_id=draft.id, who=who.label, action="approved", at=now)
-    draft = get_draft(compass, draft.id) or draft
+            add_event(session=session, review_id=draft.id, who=who.label, action=action, at=now, note=reason)
+    return _Decided(get_draft(compass, draft.id) or draft, digest, won)
+
+
+def approve(compass: Compass, name: str, who: Reviewer, *, period: str | None = None,
+            review_id: int | None = None) -> ReviewAnswer:
+    decided = _decide(compass, name, who, period=period, review_id=review_id, from_states=OPEN,
+                      to_state=ReviewState.APPROVED, action="approved")
+    if isinstance(decided, ReviewAnswer):
+        return decided
+    config, digest, draft, won = compass.config, decided.digest, decided.draft, decided.won
     if draft.state != ReviewState.APPROVED:
         return ReviewAnswer(False, _settled(config, digest, draft), draft)
     outcome = _publish_approved(compass, draft)
@@ -610,24 +629,16 @@ def _target(compass: Compass, name: str, period: str | None, review_id: int | No
 
 def hold(compass: Compass, name: str, who: Reviewer, *, period: str | None = None, review_id: int | None = None,
          reason: str | None = None) -> ReviewAnswer:
-    draft = _target(compass, name, period, review_id)
-    config = compass.config
-    digest = config.digest(draft.digest)
-    refusal = _refuse(compass, digest, who)
-    if refusal is not None:
-        return refusal
-    now = compass.clock()
+    decided = _decide(compass, name, who, period=period, review_id=review_id, from_states=[ReviewState.WAITING],
+                      to_state=ReviewState.HELD, action="held", reason=reason)
+    if isinstance(decided, ReviewAnswer):
+        return decided
+    config, digest, draft = compass.config, decided.digest, decided.draft
     period_words = _period(config, digest, draft.window)
-    if draft.state == ReviewState.HELD:
+    if not decided.won and draft.state == ReviewState.HELD:
         return ReviewAnswer(False, f"`{draft.digest}` for {period_words} is already held (by {draft.decided_by}). "
                                    f"{_after_hold(config, digest, draft)}", draft)
-    with compass.open().session() as session:
-        won = decide(session=session, review_id=draft.id, from_states=[ReviewState.WAITING], to_state=ReviewState.HELD,
-                     by=who.label, at=now, reason=reason)
-        if won:
-            add_event(session=session, review_id=draft.id, who=who.label, action="held", at=now, note=reason)
-    draft = get_draft(compass, draft.id) or draft
-    if not won:
+    if not decided.won:
         return ReviewAnswer(False, _settled(config, digest, draft), draft)
     return ReviewAnswer(True, f"Held `{draft.digest}` for {period_words}. {_after_hold(config, digest, draft)}", draft)
 
@@ -642,23 +653,15 @@ def _after_hold(config: Config, digest: DigestConfig, draft: Draft) -> str:
 
 def skip(compass: Compass, name: str, who: Reviewer, *, period: str | None = None, review_id: int | None = None,
          reason: str | None = None) -> ReviewAnswer:
-    draft = _target(compass, name, period, review_id)
-    config = compass.config
-    digest = config.digest(draft.digest)
-    refusal = _refuse(compass, digest, who)
-    if refusal is not None:
-        return refusal
-    now = compass.clock()
     why = (reason or "").strip() or "no reason given"
-    with compass.open().session() as session:
-        won = decide(session=session, review_id=draft.id, from_states=OPEN, to_state=ReviewState.SKIPPED,
-                     by=who.label, at=now, reason=why)
-        if won:
-            add_event(session=session, review_id=draft.id, who=who.label, action="skipped", at=now, note=why)
-    draft = get_draft(compass, draft.id) or draft
+    decided = _decide(compass, name, who, period=period, review_id=review_id, from_states=OPEN,
+                      to_state=ReviewState.SKIPPED, action="skipped", reason=why)
+    if isinstance(decided, ReviewAnswer):
+        return decided
+    config, digest, draft = compass.config, decided.digest, decided.draft
     if draft.state == ReviewState.SKIPPED:
         _close_rows(compass, draft, f"skipped by {draft.decided_by}: {draft.reason}")
-    if not won:
+    if not decided.won:
         return ReviewAnswer(False, _settled(config, digest, draft), draft)
     return ReviewAnswer(True, f"Skipped `{draft.digest}` for {_period(config, digest, draft.window)} ({why}): "
                               "nothing will be published for it; the next period is drafted at the next run.", draft)
