@@ -221,6 +221,11 @@ class FakeDiscourse(LoopbackServer):
         with self._lock:
             self._scripts.extend(_Script(200, delay=seconds, paths=paths) for _ in range(times))
 
+    def clear_scripts(self) -> None:
+        """Forget the scripted answers not used yet: from now on every request is served normally."""
+        with self._lock:
+            self._scripts.clear()
+
     def rate_limit_next(self, wait_seconds: int, times: int = 1) -> None:
         with self._lock:
             self._scripts.extend(_Script(429, wait_seconds=wait_seconds) for _ in range(times))

@@ -16,7 +16,8 @@ to end in ``"..."``; empty messages and channel names over 60 refused; 200 reque
 answer); ``BAD_EVENT_QUEUE_ID`` for a queue that expired.
 
 Tests script failures on demand: ``expire_queues()``, ``fail_next(n, status=500|429, path=...)``,
-``drop_next(n, path=...)`` (close the connection without answering), and ``restart(downtime)`` (stop
+``drop_next(n, path=...)`` (close the connection without answering), ``answer_late(path=...)`` (do the work,
+hold the answer back until released: a client can be killed meanwhile), and ``restart(downtime)`` (stop
 listening, cut open connections, forget every event queue as a crashed server would, listen again on the
 same port).
 
@@ -135,6 +136,8 @@ class FakeZulip:
         self.delivered_at: dict[tuple[int, int], float] = {}  # (user, message) -> perf_counter
         self.posted_at: dict[int, float] = {}
         self.failures: deque[Failure] = deque()
+        self.late: list[tuple[str, str, threading.Event]] = []  # (method, path, released): see answer_late
+        self.stalled: list[threading.Event] = []  # answers held back now (released by stop())
         self.statuses: list[int] = []  # every status answered, in order
         self.duplicate_deliveries = False  # put every message event in each queue twice (a redelivery)
         self._ids = itertools.count(1)
@@ -160,6 +163,8 @@ class FakeZulip:
         with self.lock:
             self._down = True
             self.changed.notify_all()
+            for released in [*self.stalled, *(entry[2] for entry in self.late)]:
+                released.set()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -218,6 +223,14 @@ class FakeZulip:
         """The next ``n`` requests (to ``path`` if given, e.g. ``"/api/v1/messages"``) get ``status``."""
         with self.lock:
             self.failures.extend(Failure(status, path, retry_after, method=method) for _ in range(n))
+
+    def answer_late(self, *, path: str = "/api/v1/messages", method: str = "POST") -> threading.Event:
+        """The next ``method path`` request is done at once (a message is stored and delivered) but answered only
+        once the returned event is set: a server that stalls after committing, while its client may die."""
+        released = threading.Event()
+        with self.lock:
+            self.late.append((method, path, released))
+        return released
 
     def drop_next(self, n: int = 1, *, path: str | None = None) -> None:
         """The next ``n`` requests (to ``path``) have their connection closed without an answer."""
@@ -718,6 +731,13 @@ def _handler(fake: FakeZulip) -> type[BaseHTTPRequestHandler]:
             except ConnectionAbortedError:
                 self.close_connection = True
                 return
+            with fake.lock:
+                late = next((entry for entry in fake.late if entry[:2] == (method, path)), None)
+                if late is not None:
+                    fake.late.remove(late)
+                    fake.stalled.append(late[2])
+            if late is not None:
+                late[2].wait(60)  # the work is done; the answer waits (its client may be gone by then)
             if ignored and body.get("result") == "success":
                 # Zulip >= 7.0 accepts unknown parameters and names them in the answer.
                 body["ignored_parameters_unsupported"] = ignored
