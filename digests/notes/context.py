@@ -186,6 +186,7 @@ _BARE_URL_TAIL = re.compile(r"\s*(?:\(?\s*https?://\S+\s*\)?\s*)+$")
 _TOPIC_NUMBER = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2})+\.?|\d{1,2}[.)])\s+")
 
 
+@lru_cache(maxsize=4096)  # the same titles are made topics for every statement under them
 def _topic(text: str | None) -> str | None:
     """A title as the topic of what was recorded under it: without trailing bare links or colons."""
     if not text:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from digests.notes.blocks import Inline, find_urls
 
@@ -399,7 +400,8 @@ class Row:
     pronouns: str | None = None
 
 
-def split_fields(text: str) -> list[str]:
+@lru_cache(maxsize=4096)  # asked for each roll-call line twice: for the handle column, then for the row
+def split_fields(text: str) -> tuple[str, ...]:
     # Every separator holds a "/" or a "|": without one, the split finds nothing (and costs a scan).
     fields = _SPLIT_SPACED.split(text) if "/" in text or "|" in text else [text]
     if len(fields) == 1 and "/" in text and "://" not in text:
@@ -416,7 +418,7 @@ def split_fields(text: str) -> list[str]:
             fields = _DASH_SEP.split(text)  # "Eve Moreau - QuantStack - @evem"
             if len(fields) > 3:
                 fields = _DASH_SEP.split(text, maxsplit=1)
-    return [f.strip() for f in fields if f.strip()]
+    return tuple(f.strip() for f in fields if f.strip())
 
 
 _NAME_PAREN = re.compile(r"^(?P<a>[^()]+?)\s*\((?P<b>[^()]+)\)\s*$")
