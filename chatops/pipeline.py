@@ -163,6 +163,10 @@ def _meetings_between(document: Any, first: dt.date | None, last: dt.date | None
     return [m for m in meetings if m.date is not None and first <= m.date <= last]
 
 
+# How far around a window the meetings are read to learn a notes source's template from (digests.notes.corpus).
+TEMPLATE_CONTEXT = dt.timedelta(days=183)
+
+
 def load_meetings(
     config: Config | None,
     *,
@@ -192,8 +196,11 @@ def load_meetings(
         cache = default_cache()
     headings = (config.sources.headings or None) if config is not None else None
     # With ``between`` the cache's date index leaves out the documents whose meetings are all outside it,
-    # unread and unloaded, so a monthly digest does not pay for the whole history of notes.
-    report = collect_notes(specs, cache=cache, headings=headings, between=between)
+    # unread and unloaded, so a monthly digest does not pay for the whole history of notes. The meetings
+    # around the window are read too, to learn the source's template from (a month holds one or two
+    # meetings: too few to tell a template line from content), and are left out after.
+    learn = (between[0] - TEMPLATE_CONTEXT, between[1] + TEMPLATE_CONTEXT) if between is not None else None
+    report = collect_notes(specs, cache=cache, headings=headings, between=learn)
     if report.problems:
         lines = [str(p) for p in report.problems]
         if notes is not None:
@@ -203,7 +210,7 @@ def load_meetings(
             raise SourceError("notes", "; ".join(whole))
         for line in lines:
             log.warning("Notes source skipped: %s", line)
-    first, last = between if between is not None else (None, None)
+    first, last = learn if learn is not None else (None, None)
     from digests.notes import read_source
 
     # Each source's documents are read together: a meeting kept in two documents counts once, and text
@@ -213,6 +220,8 @@ def load_meetings(
     out: list[Meeting] = []
     for source, documents in report.by_source().items():
         found = read_source([(d.document, _meetings_between(d, first, last)) for d in documents]).meetings
+        if between is not None:
+            found = [m for m in found if m.date is not None and between[0] <= m.date <= between[1]]
         spec = published.get(source)
         if spec is not None:
             found = [_with_page(m, spec, m.document) for m in found]

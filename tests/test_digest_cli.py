@@ -235,3 +235,23 @@ def test_preview_writes_the_chart_beside_the_file_and_never_prints_its_placehold
     assert shown.exit_code == 0, shown.output
     assert "compass-chart:" not in shown.stdout and "### :bar_chart: Attendance" in shown.stdout
     assert "the attendance chart is left out here" in shown.stderr
+
+
+def test_a_month_of_notes_learns_its_sources_template_from_the_meetings_around_it(tmp_path: Path) -> None:
+    """One document per meeting, each a copy of the source's template: a month's digest holds one meeting,
+    too few to tell the template from content alone, so the months around it are read to learn it."""
+    from chatops.pipeline import load_meetings
+    from chatops.sources.cache import MemoryCache
+
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    for month, topic in enumerate(("Docs sprint", "Release 2.0", "Outreach budget", "CI costs", "Logo vote"), 1):
+        (notes / f"2025-{month:02d}-10.md").write_text(
+            f"# Team call 2025-{month:02d}-10\n\n## Attendees\n\n- Ann / @ann\n\n## Agenda\n\n"
+            f"- Recording link goes in the calendar invite\n- {topic}\n", encoding="utf-8")
+    cache = MemoryCache()
+    march = load_meetings(None, notes=[str(notes)], cache=cache, between=(dt.date(2025, 3, 1), dt.date(2025, 3, 31)))
+    assert [m.date for m in march] == [dt.date(2025, 3, 10)]
+    assert [a.title for a in march[0].agenda] == ["Outreach budget"]
+    alone = load_meetings(None, notes=[str(notes / "2025-03-10.md")], cache=cache)
+    assert [a.title for a in alone[0].agenda] == ["Recording link goes in the calendar invite", "Outreach budget"]
