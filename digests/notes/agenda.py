@@ -21,6 +21,7 @@ from digests.notes.context import (
     _topic,
     _unit_inlines,
     is_placeholder,
+    is_procedure,
     split_pseudo_bullets,
 )
 from digests.notes.items import Items
@@ -77,8 +78,10 @@ class Agenda(Items):
                 return
             if o_owner is not None:
                 title, owner, minutes = o_title, o_owner, minutes or o_minutes
-        if _LOGISTICS.match(title):
-            return  # "Next call: Tue, March 28", "Zoom: ...": about the meeting, not a topic
+        if _LOGISTICS.match(title) or is_procedure(title):
+            if is_procedure(title):
+                self._scan_item_children(item, ctx, b)
+            return  # "Next call: Tue, March 28", "Zoom: ...", "init process": about the meeting, not a topic
         if owner is None or minutes is None:
             t_title, t_owner, t_minutes = P.trailing_owner(title)
             if t_minutes is not None and (owner is None or t_owner is None or t_owner == owner):
@@ -206,3 +209,5 @@ class Agenda(Items):
             links = tuple(dict.fromkeys(u for c in cells for u in c.links))
             b.agenda.append(AgendaItem(title=cells[t].flat, owner=owner, minutes=minutes, discussion=disc,
                                        links=links, source=self.ref(block, ctx.anchor)))
+            if disc:  # "Weekly rotation from April 8. Decision: Hannah takes the first week."
+                self._scan_inline(cells[d], block, self._topic_ctx(ctx, cells[t].flat), b)

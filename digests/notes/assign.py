@@ -5,16 +5,21 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from digests.notes import people as P
-from digests.notes.blocks import Block, Heading, Inline, ListBlock, Para, Table
+from digests.notes.blocks import Block, Heading, Inline, ListBlock, Para, Raw, Table, find_urls
 from digests.notes.context import (
     _INLINE_LABEL,
     _LABEL_TAIL,
     _OPEN_QUESTIONS,
+    _REPO_HEADING,
     _SHORTCODE,
     _Ctx,
     _generic_heading,
     _names_section,
     _roll_table,
+    _unit_inlines,
+    is_absence_label,
+    is_procedure,
+    says_nothing,
 )
 from digests.notes.dates import heading_date
 from digests.notes.rollcall import RollCall
@@ -42,7 +47,8 @@ class Sections(RollCall):
         anchor: str | None = None
         pending_label: str | None = None
         person: tuple[str, int] | None = None
-        span = _unfold_numbered(span, level)
+        unfolded: set[int] = set()
+        span = _unfold_numbered(span, level, unfolded)
         has_agenda = dated and self._has_agenda(span)
         for n, block in enumerate(span):
             if isinstance(block, Para) and _bold_topic(block):
@@ -66,6 +72,9 @@ class Sections(RollCall):
                 if found == "decisions" and _OPEN_QUESTIONS.match(normalize_heading(flat)):
                     found = "agenda"  # "Decisions we need": questions to settle, not decisions taken
                 generic = _generic_heading(flat)
+                if generic is None and (is_absence_label(flat) or found is None and is_procedure(flat)
+                                        or found is None and top != "agenda" and self._says_nothing(span, n, lvl)):
+                    generic = "skip"  # "Links", "Call to order", "Regrets", a section that only says "None."
                 if generic == "skip":
                     stack.append(("skip", lvl, anchor))
                     sub = None
@@ -77,8 +86,21 @@ class Sections(RollCall):
                     found = None  # "Quick intros round", "Team check-in on the sprint": topics that hold a section word
                 if top == "agenda" and sub is not None and lvl > sub_level and found is None:
                     continue  # a heading inside an agenda item's notes
-                if top == "agenda" and generic == "notes":
-                    sub = None  # "### Notes" under the agenda: its items are topics, it is not one
+                if top == "agenda" and (generic == "notes" or found == "agenda" and _names_section(flat, found, self.table)):
+                    sub = None  # "### Notes" or "### Agenda" under the agenda: its items are topics, it is not one
+                    continue
+                nxt = span[n + 1] if n + 1 < len(span) else None
+                group = (found is None and isinstance(nxt, Heading) and nxt.level > lvl
+                         and self._groups_topics(span, n, lvl)) or _REPO_HEADING.match(flat) is not None
+                if group and (top in ("agenda", "notes", "updates", "celebrations") or top is None and (dated or id(block) in unfolded)):
+                    # "## Nominated RFCs, PRs and issues" over "###" topics, "### nodejs/node" over a list of issues:
+                    # a heading that groups topics is not one
+                    stack.append(("agenda", lvl, anchor))
+                    sub = None
+                    continue
+                if top == "agenda" and found is None and self._says_nothing(span, n, lvl):
+                    stack.append(("skip", lvl, anchor))  # "### Pending proposals" over "None.": nothing was discussed
+                    sub = None
                     continue
                 if found is not None and not (top == "agenda" and found == "agenda"):
                     stack.append((found, lvl, anchor))
@@ -91,7 +113,7 @@ class Sections(RollCall):
                 elif top is None and self._person_heading(block, span, n):
                     person = (P.clean_name(_SHORTCODE.sub("", flat)), lvl)
                     stack.append((None, lvl, anchor))
-                elif (top is None or top == "notes") and (dated or top == "notes") and lvl > 1 \
+                elif (top is None or top == "notes") and (dated or top == "notes" or id(block) in unfolded) and lvl > 1 \
                         and heading_date(flat) is None:
                     stack.append(("agenda", lvl - 1, anchor))  # a topic written as a heading
                     sub, sub_level, sub_anchor = block, lvl, anchor
@@ -107,7 +129,7 @@ class Sections(RollCall):
             if kind == "skip":
                 continue
             label = None
-            if isinstance(block, ListBlock) and pending_label:
+            if isinstance(block, (ListBlock, Table)) and pending_label:
                 label = pending_label
             pending_label = None
             if isinstance(block, Para) and not block.inline.all_emphasis:
@@ -124,6 +146,38 @@ class Sections(RollCall):
                 kind = "agenda"  # topics straight under the meeting's dated heading
             who = person[0] if person is not None and kind in ("updates", "celebrations", "agenda") else None
             yield block, _Ctx(kind, anchor, sub if kind == "agenda" else None, sub_anchor, label, who)
+
+    def _groups_topics(self, span: list[Block], n: int, level: int) -> bool:
+        """Whether a heading with no body of its own groups topics: one of the headings right below it names no
+        section ("## Meeting roundup" over "### Action item review" and "### Pending proposals"), and it is not
+        a person's block ("### Rosa Lind" over "#### Kudos")."""
+        child: int | None = None
+        for block in span[n + 1:]:
+            if isinstance(block, Heading):
+                if block.level <= level:
+                    break
+                if child is None:
+                    child = block.level
+                if block.level == child and self.table.classify(block.inline.flat) is None:
+                    return not self._person_heading(span[n], span, n)  # type: ignore[arg-type]
+        return False
+
+    def _says_nothing(self, span: list[Block], n: int, level: int) -> bool:
+        """Whether the body of the heading at ``span[n]`` only says that nothing was discussed ("None.",
+        "Skipped this week.", "Nothing to report this month.")."""
+        seen = False
+        for block in span[n + 1:]:
+            if isinstance(block, Heading):
+                if block.level <= level:
+                    break
+                return False
+            for inline in _unit_inlines(block, depth=99):
+                if not says_nothing(inline.flat):
+                    return False
+                seen = True
+            if not isinstance(block, (Para, ListBlock)):
+                return False
+        return seen
 
     def _has_agenda(self, span: list[Block]) -> bool:
         for block in span:
@@ -177,10 +231,12 @@ def _heading_like(inline: Inline | None) -> bool:
             and "://" not in flat)
 
 
-def _unfold_numbered(span: list[Block], level: int) -> list[Block]:
+def _unfold_numbered(span: list[Block], level: int, unfolded: set[int]) -> list[Block]:
     """Numbered items that act as sub-headings ("1. Blockers and help wanted" over a list, "2. Decisions we
     need" over its points, as formal minutes number their parts) become headings one level below the
-    heading above them, their nested blocks following."""
+    heading above them, their nested blocks following (the new headings' ids go into ``unfolded``: the parts of
+    formal minutes are its topics). Indented plain text under them (minutes kept as text files) is read as
+    paragraphs."""
     if not any(isinstance(b, ListBlock) and b.ordered for b in span):
         return span
     out: list[Block] = []
@@ -196,8 +252,25 @@ def _unfold_numbered(span: list[Block], level: int) -> list[Block]:
             if nested or alone:
                 for item in block.items:
                     assert item.inline is not None
-                    out.append(Heading(item.start, level=min(current + 1, 6), inline=item.inline))
-                    out.extend(item.blocks)
+                    heading = Heading(item.start, level=min(current + 1, 6), inline=item.inline)
+                    unfolded.add(id(heading))
+                    out.append(heading)
+                    for child in item.blocks:
+                        if isinstance(child, Raw) and child.text.lstrip()[:1] != "<":
+                            out.extend(_text_paras(child))
+                        else:
+                            out.append(child)
                 continue
         out.append(block)
+    return out
+
+
+def _text_paras(raw: Raw) -> list[Block]:
+    """Indented plain text (a code block to Markdown) as the paragraphs it is: one per run of non-blank lines."""
+    out: list[Block] = []
+    for chunk in raw.text.split("\n\n"):
+        lines = [line.strip() for line in chunk.splitlines() if line.strip()]
+        if lines:
+            text = "\n".join(lines)
+            out.append(Para(raw.start, inline=Inline(text, find_urls(text))))
     return out

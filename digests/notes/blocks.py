@@ -44,6 +44,11 @@ _MARKDOWN = pyromark.Markdown(options=_OPTIONS)
 URL_RE = re.compile(r"https?://[^\s<>\"`|\\{}^]+", re.IGNORECASE)
 _TRAILING = ".,;:!?*_'"
 _CONTAINER_RE = re.compile(rb"(?m)^[ \t]{0,3}:::(.*)$")
+# MeetBot (Fedora, OpenStack, Debian, Ubuntu minutes) ends every summary line with who logged it and when:
+# "* AGREED: APPROVED (+6, 0, -0)  (zbyszek, 17:21:02)". That is the bot's metadata, not the notes' text.
+_STAMP = rb"\([ \t]*[^\s(),]{1,40},[ \t]*\d{1,2}:\d\d:\d\d[ \t]*\)[ \t]*(?=\r?\n|$)"
+_MEETBOT_STAMP = re.compile(_STAMP)  # starts with a literal "(": a quick scan
+_MEETBOT_STAMP_SPACED = re.compile(rb"[ \t]*" + _STAMP)
 
 
 def clean_url(url: str) -> str:
@@ -303,6 +308,9 @@ def parse_blocks(text: str) -> Document:
         source = text
     except UnicodeEncodeError:  # lone surrogates: pulldown-cmark reads them as U+FFFD
         data = text.encode("utf-8", "surrogatepass")
+        source = None
+    if _MEETBOT_STAMP.search(data) is not None:
+        data = _MEETBOT_STAMP_SPACED.sub(b"", data)  # the line count is unchanged, so line numbers still hold
         source = None
     containers: list[tuple[int, int]] = []
     if b":::" in data:

@@ -15,7 +15,7 @@ from functools import lru_cache
 from digests.model import ActionItem, AgendaItem, Attendee, Celebration, Decision, SourceRef, Update
 from digests.notes import people as P
 from digests.notes.blocks import Block, Document, Heading, Inline, Item, ListBlock, Para, Quote, Raw, Table
-from digests.notes.dates import find_date
+from digests.notes.dates import find_date, heading_date
 from digests.notes.sections import SectionTable, normalize_heading
 
 # Patterns compiled once (the compiled parser would otherwise look them up in re's cache on every call).
@@ -156,6 +156,7 @@ class _Build:
     known: set[str] = field(default_factory=set)
     seen_statements: set[tuple[str, str]] = field(default_factory=set)
     last_para: str = ""  # the agenda's last paragraph, for the topic of the next one
+    absent: bool = False  # the roll call's last label said who was absent ("Regrets:", "Directors Absent:")
 
 
 _ItemMaker = Callable[[Inline, Block, _Ctx, _Build], None]
@@ -226,7 +227,7 @@ def _markdown_of(inline: Inline, rest: str) -> str:
 
 
 _LOGISTICS = re.compile(
-    r"^(?:next\s+(?:call|meeting|sync|session)|date|time|when|where|location|venue|zoom|zoom\s+link|meeting\s+link|"
+    r"^(?:next\s+(?:call|meeting|sync|session)|(?:meeting\s+)?(?:date|time)|when|where|location|venue|zoom|zoom\s+link|meeting\s+link|"
     r"video\s+link|call\s+link|recording|facilitator|note[- ]?takers?|notes?\s+by|chair|host|moderator)\s*[:\-–—]\s*\S",
     re.IGNORECASE,
 )
@@ -242,7 +243,47 @@ _CANCELLED = re.compile(
 _GENERIC_NOTES = frozenset({
     "notes", "note", "minutes", "meeting notes", "meeting minutes", "discussion notes", "notes and discussion",
     "notes discussion", "general notes", "other notes", "raw notes", "live notes", "shared notes", "notes minutes",
+    "meeting summary", "summary of the meeting", "minutes of the meeting", "meeting log", "meeting record",
 })
+# Headings and topic lines that name the meeting's procedure, not a topic ("Links", "1. Call to order",
+# meetbot's "init process", "Upcoming meetings"): what they hold is not the meeting's business.
+PROCEDURE = frozenset({
+    "links", "useful links", "meeting links", "important links", "resources", "upcoming meetings", "upcoming meeting",
+    "next meeting", "next meetings", "next call", "next sync", "call to order", "adjournment", "adjourn", "adjourned",
+    "meeting adjourned", "close of meeting", "end of meeting", "meeting ended", "init process", "init", "roll call",
+    "rollcall", "roll-call", "date", "time", "date and time", "date time", "location", "logistics", "goals",
+    "meeting goals", "objectives", "meeting info", "meeting information", "meeting details", "zoom", "zoom link",
+    "recording", "recordings", "calendar", "absent", "regrets", "apologies", "excused", "not present", "absentees",
+    "directors absent", "members absent", "start meeting", "meeting start", "opening", "closing",
+})
+_ABSENCE_LABEL = re.compile(
+    r"^(?:[\w ]{0,30}\s)?(?:absent|absentees|regrets|apologies|excused|not\s+(?:present|attending)|unable\s+to\s+attend)\s*:?\s*$",
+    re.IGNORECASE,
+)
+# What a section says when nothing was discussed under it: "None.", "Skipped this week.", "Nothing to report".
+_EMPTY_BODY = re.compile(
+    r"^(?:none|n/?a|tbd|-+|—|nothing(?:\s+(?:new|to\s+(?:report|discuss|add)))?|skipped|no\s+(?:updates?|items?|topics?|news|"
+    r"discussion|reports?|changes?))(?:\s+(?:this|for\s+this|for\s+now|today)(?:\s+(?:week|time|month|meeting|quarter))?)?\s*[.!]?$",
+    re.IGNORECASE,
+)
+# A heading that names a repository ("nodejs/node", "kubernetes/website") groups the issues listed under it.
+_REPO_HEADING = re.compile(r"^[A-Za-z0-9][\w.\-]*/[\w.\-]+$")
+
+
+def is_procedure(text: str) -> bool:
+    """"Links", "1. Call to order", "Upcoming Meetings": the meeting's procedure, not a topic."""
+    if len(text) > 40:
+        return False
+    return normalize_heading(_TOPIC_NUMBER.sub("", text)) in PROCEDURE
+
+
+def is_absence_label(text: str) -> bool:
+    """"Regrets:", "Directors Absent:", "Apologies": the names that follow did not attend."""
+    return len(text) <= 48 and _ABSENCE_LABEL.match(text.strip(" *_")) is not None
+
+
+def says_nothing(text: str) -> bool:
+    return len(text) <= 48 and _EMPTY_BODY.match(text.strip(" *_")) is not None
 _SKIP_HEADINGS = ("missed topics", "missed items", "parking lot", "not discussed", "deferred", "breakout",
                   "break out", "breakouts", "for next time", "next time", "carried over", "leftover")
 
@@ -470,6 +511,8 @@ class Stage:
         self.anchors: dict[int, str] = {}
         self._plain: dict[tuple[str | None, str | None, bool], _Ctx] = {}
         self.template: frozenset[str] = template
+        if doc.blocks and not any(type(block) is Heading for block in doc.blocks):
+            doc.blocks = _bold_headings(doc.blocks)
         counts: dict[str, int] = {}
         for block in doc.blocks:
             if isinstance(block, Heading):
@@ -511,3 +554,31 @@ class Stage:
 
     def _celebration(self, inline: Inline, src: Block, ctx: _Ctx, b: _Build) -> None:
         raise NotImplementedError
+
+
+_NUMBERED = re.compile(r"^\*{0,2}(?:\d{1,2}[.)]|\d{1,2}(?:\.\d{1,2})+\.?)\s")
+
+
+def _bold_headings(blocks: list[Block]) -> list[Block]:
+    """A document without headings (a Google Docs export, minutes posted on Discourse) writes its headings as
+    bold lines: "**Agenda**", "**1. MSC3916 (authenticated media)**" (numbered: one level down), and its title as
+    its first line ("**TAG App Delivery Meeting – March 13, 2024**", "Spec Core Team sync — 2024-05-21")."""
+    if sum(1 for b in blocks if isinstance(b, Para) and _is_bold_line(b) and heading_date(b.inline.flat)) >= 2:
+        return blocks  # an archive written with "**2024-01-09**" lines: its meetings are told apart by them
+    out: list[Block] = []
+    changed = False
+    for n, block in enumerate(blocks):
+        if isinstance(block, Para) and "\n" not in block.inline.text:
+            flat = block.inline.flat
+            words = len(flat.split())
+            if n == 0 and words <= 14 and flat[-1:] not in ".?!:" and (_is_bold_line(block) or find_date(flat)):
+                out.append(Heading(block.start, level=1, inline=block.inline))
+                changed = True
+                continue
+            if n > 0 and words <= 12 and _is_bold_line(block) and flat.strip(" *")[-1:] not in ".?!":
+                level = 3 if _NUMBERED.match(flat) else 2
+                out.append(Heading(block.start, level=level, inline=block.inline))
+                changed = True
+                continue
+        out.append(block)
+    return out if changed else blocks

@@ -21,6 +21,7 @@ The ``Assembler`` does the work in stages, one class each, every one a subclass 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import PurePosixPath
 
 from digests.model import Meeting, SourceRef
@@ -41,6 +42,24 @@ from digests.notes.context import (
 from digests.notes.dates import find_date, heading_date, short_date
 
 __all__ = ["Assembler", "is_placeholder", "slugify"]
+
+# A title wrapped in a text rule ("=====" over a setext heading, as meetbot's minutes are) and meetbot's
+# "#channel: Meeting name (2024-03-04)" header: the meeting's name is what is left.
+_RULE_EDGES = re.compile(r"^[=\-_*#~]{3,}\s*|\s*[=\-_*#~]{3,}$")
+_CHANNEL_TITLE = re.compile(r"^#[\w.\-]+:\s+(?P<name>\S.*?)(?:\s*\(\s*(?:19|20)\d\d-\d\d-\d\d\s*\))?$")
+
+
+def clean_title(title: str | None) -> str | None:
+    if not title:
+        return title
+    first = title[:1]
+    if first in "=-_*#~" or title[-1:] in "=-_*#~":
+        title = _RULE_EDGES.sub("", title)
+        if title[:1] == "#":
+            m = _CHANNEL_TITLE.match(title)
+            if m:
+                title = m.group("name")
+    return title or None
 
 
 class Assembler(Sections):
@@ -203,6 +222,7 @@ class Assembler(Sections):
             date = self._single_date(span)
         if title is None:
             title = self.front.get("title") or PurePosixPath(self.document).stem or None
+        title = clean_title(title)
         if heading is not None:
             source = self.ref(heading, anchor)
         elif start is not None:
@@ -245,3 +265,4 @@ class Assembler(Sections):
                     return found[0]
         found = find_date(PurePosixPath(self.document.split("?")[0]).name, compact=True)
         return found[0] if found else None
+

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from digests.model import ActionItem, AgendaItem, Decision
 from digests.notes import people as P
 from digests.notes.blocks import Block, Inline, Item, ListBlock, Para, Quote, Table
@@ -15,6 +17,7 @@ from digests.notes.context import (
     _names_section,
     _topic,
     is_placeholder,
+    says_nothing,
     split_pseudo_bullets,
 )
 from digests.notes.statements import (
@@ -25,7 +28,15 @@ from digests.notes.statements import (
     is_decision_label,
     may_state,
     owner_of,
+    personal_assent,
+    split_task,
     task_in,
+)
+
+_TASK_WORDS = re.compile(r"[\w@#]+")
+_MENTION_LEAD = re.compile(
+    r"^@(?P<who>[A-Z\u00C0-\u024F][\w\u00C0-\u024F'’\-]*(?:\s+[A-Z\u00C0-\u024F][\w\u00C0-\u024F'’\-]*){1,2}|[\w\-]{1,39})"
+    r"\s*[:\-–—]?\s+(?=[a-z])"
 )
 
 
@@ -86,6 +97,11 @@ class Outcomes(Stage):
         text = lead.rest.strip() if lead.person else item.inline.flat
         if sublists and lead.person is None and action_in(text, b.known) is None and task_in(text, b.known) is None \
                 and not _IMPERATIVE.match(text):
+            name = text.strip(" *:")
+            if name.lower() == "unassigned" or P._is_known(name, b.known):
+                # meetbot's "Action items, by person": "* melwitt" over that person's tasks
+                self._tasks_under(item, ctx, b, None if name.lower() == "unassigned" else name, topic)
+                return
             self._tasks_under(item, ctx, b, owner, _topic(text))
             return
         self._task_text(item.inline, item, ctx, b, owner, topic, bool(item.task))
@@ -104,8 +120,16 @@ class Outcomes(Stage):
         if lead.person is not None and P.is_placeholder_name(lead.person):
             return
         text = lead.rest.strip() if lead.person else inline.flat
-        if not text or self._is_template(text):
+        if not text or self._is_template(text) or says_nothing(text.strip("()")):
             return
+        if len(inline.link_texts) == 1 and " ".join(inline.link_texts[0][0].split()) == inline.flat:
+            return  # "[Action items list](https://...)": a link to the list, not a task
+        if lead.person is None and text[:1] == "@":
+            m = _MENTION_LEAD.match(text)  # "@ngoldbaum open a tracking issue", "@Tomás Ortega schedule the window"
+            if m:
+                who = m.group("who")
+                lead = P.Lead(who if " " in who else who.lower(), text[m.end():], explicit=True)
+                text = lead.rest
         if text.rstrip()[-1:] == "?":
             # a question in a task list is a topic to discuss ("[AN] Who should own the status page?")
             b.agenda.append(AgendaItem(title=text, owner=lead.person, source=self.ref(src, ctx.anchor)))
@@ -254,7 +278,14 @@ class Outcomes(Stage):
         kind = ctx.label or ctx.kind
         if kind != "decisions":
             found = decision_in(text)
+            if found and lead.person is not None and personal_assent(text):
+                found = None  # "scottmcm: agreed, ..." is one person's view
             if found:
+                if "; " in found:
+                    found, task = split_task(found, b.known)
+                    if task is not None:
+                        self._add_action(b, ActionItem(text=task[0], owner=task[1], topic=ctx.topic,
+                                                       source=self.ref(src, ctx.anchor)))
                 self._add_decision(b, Decision(text=found, topic=ctx.topic, source=self.ref(src, ctx.anchor)))
                 return
         if kind != "action_items":
@@ -273,7 +304,8 @@ class Outcomes(Stage):
         b.decisions.append(decision)
 
     def _add_action(self, b: _Build, action: ActionItem) -> None:
-        key = ("a", action.text)
+        # The same task in the discussion and in the action list ("Rob will send X." / "Rob to send X") is one task.
+        key = ("a", " ".join(w for w in _TASK_WORDS.findall(action.text.lower()) if w not in ("will", "to", "shall")))
         if key in b.seen_statements or not action.text.strip():
             return
         b.seen_statements.add(key)

@@ -76,6 +76,7 @@ _NOT_A_NAME = {
     "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
     "pr", "prs", "issue", "issues", "github", "pypi", "ci", "docs", "to", "for", "with", "from",
 }
+NOT_A_NAME = _NOT_A_NAME
 # Verbs that say what a person did; other subjects ("Grants landed", "Tests went green") must be people the
 # notes already know.
 _PERSONAL_VERBS = frozenset({
@@ -109,6 +110,17 @@ _TO_FOR = re.compile(
 )
 _LEADING_LIST_FOR = re.compile(rf"^{_NAME_LIST}\s+for\b")
 _NAME_LIKE = re.compile(r"^[A-Za-z\u00C0-\u024F@][\w\u00C0-\u024F'’.\- ]{0,60}$")
+
+
+_BOT_NAME = re.compile(r"(?:bot|\[bot\])$", re.IGNORECASE)
+_BOTS = frozenset({"opendevmeet", "meetingology", "meetbot", "openstack", "limnoria", "supybot", "ubottu", "zodbot",
+                   "github-actions", "dependabot", "renovate", "mergify", "k8s-ci-robot", "bors", "rustbot", "rfcbot"})
+
+
+def is_bot(name: str) -> bool:
+    """"zodbot", "opendevmeet", "dependabot[bot]": a bot in a list of people is not a person."""
+    low = name.lower().lstrip("@")
+    return low in _BOTS or " " not in low and _BOT_NAME.search(low) is not None
 
 
 def _is_name_like(text: str, *, max_words: int = 4) -> bool:
@@ -421,6 +433,7 @@ def split_fields(text: str) -> tuple[str, ...]:
     return tuple(f.strip() for f in fields if f.strip())
 
 
+_DISPLAY_MENTION = re.compile(r"^@[A-Z\u00C0-\u024F][\w\u00C0-\u024F'’\-]*(?:\s+[A-Z\u00C0-\u024F][\w\u00C0-\u024F'’\-]*){1,3}$")
 _NAME_PAREN = re.compile(r"^(?P<a>[^()]+?)\s*\((?P<b>[^()]+)\)\s*$")
 _DASH_SEP = re.compile(r"\s[-–—]\s")
 
@@ -486,7 +499,11 @@ def parse_row(inline: Inline, columns: list[str] | None, handle_column: int | No
         gh = None
         for u in find_urls_in(f):
             gh = github_handle(u) or gh
-        if handle is None and (gh or (hm and hm.group(0).strip() == f.strip()) or (hm and len(f.split()) <= 3)):
+        if f[:1] == "@" and " " in f and _DISPLAY_MENTION.match(f):
+            pending.append((i, f[1:]))  # "@Priya Raman": a mention of someone's display name (Confluence, Jira)
+            continue
+        if handle is None and (gh or (hm and hm.group(0).strip() == f.strip())
+                               or (hm and (len(f.split()) <= 3 or f.endswith(hm.group(0))))):
             handle = (gh or (hm.group(1) if hm else "")).lower() or None
             leftover = HANDLE_RE.sub("", f).strip(" ()")
             if leftover and not gh and _is_name_like(leftover):

@@ -7,7 +7,7 @@ import re
 from digests.model import Attendee
 from digests.notes import people as P
 from digests.notes.agenda import Agenda
-from digests.notes.blocks import Block, Inline, Item, ListBlock, Para, Quote, Table
+from digests.notes.blocks import Block, Inline, Item, ListBlock, Para, Quote, Raw, Table
 from digests.notes.context import (
     _INLINE_LABEL,
     _LIST_SEP,
@@ -17,6 +17,7 @@ from digests.notes.context import (
     _handle_column,
     _line_inlines,
     _newcomer_name,
+    is_absence_label,
     is_placeholder,
 )
 
@@ -24,12 +25,26 @@ _FIRST_TIME = re.compile(r"\bfirst[- ]time\b(?!\s+(?:in|since)\b)|\bnew\s+here\b
                          re.IGNORECASE)
 
 
+_NICK = re.compile(r"^[a-z][a-z0-9_\-]{1,30}$")
+
+
 class RollCall(Agenda):
     """The check-in list and the newcomers: who was there, as written."""
 
     def _attendees(self, block: Block, ctx: _Ctx, b: _Build) -> None:
         rows: list[tuple[P.Row, Block]] = []
-        if isinstance(block, ListBlock):
+        if isinstance(block, Para) and block.inline.flat.endswith(":") and "\n" not in block.inline.text:
+            # "Directors Absent:" over the names of people who were not there; "Guests:" ends it
+            b.absent = is_absence_label(block.inline.flat)
+            return
+        if b.absent and (isinstance(block, (ListBlock, Raw)) or isinstance(block, Para) and ":" not in block.inline.flat[:32]):
+            return
+        if isinstance(block, Raw):
+            if block.text.lstrip()[:1] != "<":  # names written one a line in indented text (plain-text minutes)
+                lines = [line.strip() for line in block.text.splitlines() if line.strip()]
+                if lines and all(P._is_name_like(line) for line in lines):
+                    rows.extend((P.Row(P.clean_name(line), None, None), block) for line in lines)
+        elif isinstance(block, ListBlock):
             columns: list[str] | None = None
             live: list[Item] = []
             for item in block.items:
@@ -49,8 +64,12 @@ class RollCall(Agenda):
                 flat = item.inline.flat
                 lm = _INLINE_LABEL.match(flat) if ":" in flat[:32] else None
                 if lm and "/" not in lm.group(1):
-                    if self.table.classify(lm.group(1)) == "attendees":  # "- People: Josh, Niko"
-                        rows.extend((row, item) for row in self._people_list(flat, item.inline.links))
+                    if is_absence_label(lm.group(1)):
+                        continue  # "- Regrets: Dan"
+                    listed = self._people_list(flat, item.inline.links)
+                    if self.table.classify(lm.group(1)) == "attendees" or len(listed) >= 2:
+                        # "- People: Josh, Niko", "- Team members: nikomatsakis, Josh, scottmcm"
+                        rows.extend((row, item) for row in listed)
                         continue
                     if not P._is_name_like(lm.group(1)):  # "- Minutes, driver: Josh", "- Regrets: Dan"
                         continue
@@ -73,12 +92,12 @@ class RollCall(Agenda):
                     continue
                 if lm:  # "Apologies: Dan", "Note taker: Min"
                     continue
-                if not (("/" in line or "@" in line or "|" in line) or len(line.split()) <= 3):
-                    continue
-                parts = [p.strip() for p in line.split(",")] if "/" not in line else [line]
+                parts = [p.strip() for p in line.split(",")] if "/" not in line and "," in line else [line]
                 if len(parts) >= 2 and all(P._is_name_like(p, max_words=3) for p in parts):
                     for p in parts:
-                        rows.append((P.Row(p, None, None), block))
+                        rows.append((P.Row(p, None, None), block))  # "Chaim Kirby, Jacob Kaplan-Moss, Katie ..."
+                    continue
+                if not (("/" in line or "@" in line or "|" in line) or len(line.split()) <= 3):
                     continue
                 row = P.parse_row(Inline(line, [u for u in block.inline.links if u in line]), columns, None)
                 if row is not None and (row.handle or row.affiliation or P._is_name_like(row.name or "")):
@@ -106,6 +125,10 @@ class RollCall(Agenda):
             for inner in block.blocks:
                 self._attendees(inner, ctx, b)
         for row, src in rows:
+            if P.is_bot(row.name or row.handle or ""):
+                continue  # "zodbot (15)" in meetbot's "People present": the bot that took the minutes
+            if row.affiliation is not None and row.affiliation.isdigit():
+                row.affiliation = None  # "zbyszek (88)": lines said, not an organisation
             b.attendees.append(Attendee(name=row.name, handle=row.handle, affiliation=row.affiliation,
                                         pronouns=row.pronouns, source=self.ref(src, ctx.anchor)))
             b.known |= P.known_forms(row.name, row.handle)
@@ -122,8 +145,9 @@ class RollCall(Agenda):
             if not part or len(part.split()) > 6:
                 continue
             row = P.parse_row(Inline(part, [u for u in links if u in part]), None, None)
-            if row is not None and (row.handle or P._is_name_like(row.name or "")):
-                rows.append(row)
+            if row is not None and (row.handle or P._is_name_like(row.name or "") or _NICK.match(part) is not None
+                                    and part not in P.NOT_A_NAME):
+                rows.append(row)  # "nikomatsakis", "scottmcm": nicks, as IRC and GitHub people write themselves
         return rows
 
     def _newcomers(self, block: Block, ctx: _Ctx, b: _Build) -> None:

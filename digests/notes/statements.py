@@ -64,12 +64,13 @@ _NAME_MODAL = re.compile(
     r"^([A-Z][\w'’\-]*(?:\s+[A-Z][\w'’\-]*)?)\s+(?:to|will|should|can|could|must|is going to|are going to|needs? to)\s+\S"
 )
 _HANDLE_TO = re.compile(r"^@\S+\s+to\s")
+_HANDLE_WILL = re.compile(r"^@\S+\s+(?:will|shall)\s+[a-z]")
 _NAMES_TO = re.compile(r"^([A-Z][\w'’\-]*(?:\s+[A-Z][\w'’\-]*)?(?:\s*(?:,|and|&)\s*[A-Z][\w'’\-]*)*)\s+to\s+[a-z]")
 _NAME_SEP = re.compile(r"\s*(?:,|\band\b|&)\s*")
 
 
 _STEMS_DECIDE = ("decid", "decision", "agree", "conclu", "consensus", "resol", "outcome", "take", "go with", "going with",
-                 "went with", "settled", "voted", "motion", "approved", "adopted")
+                 "went with", "settled", "voted", "motion", "approved", "adopted", "passed", "carried", "ratified")
 
 
 def may_decide(text: str) -> bool:
@@ -126,6 +127,9 @@ def assent_in(text: str) -> str | None:
     if m:
         return m.group(0).strip()
     if _ASSENT.match(t):
+        m = _LABELLED.match(t)
+        if m:
+            return t[m.end():].strip()  # "AGREED: APPROVED (+6, 0, -0)", "Consensus: yes, pending review"
         first = _SENTENCE_SPLIT.split(t)[0]
         return first.strip()
     return None
@@ -137,6 +141,8 @@ def may_act(text: str) -> bool:
     if ("action" in low or "todo" in low or "to-do" in low or "to do" in low or "next" in low
             or "follow" in low or "task" in low or low.startswith("ai")):
         return True
+    if text[:1] == "@" or text[:1].islower() and (" will " in low[:48] or " to " in low[:48]):
+        return True  # "@turt2live will cut the release", "decathorpe to file the request"
     i = low.find(" to ")
     return 0 < i < 60 and (text[0].isupper() or text[0] == "@")
 
@@ -144,7 +150,7 @@ def may_act(text: str) -> bool:
 _STEMS_STATE = ("decid", "decision", "agree", "conclu", "consensus", "resol", "outcome", "take", "action", "todo",
                 "to-do", "to do", "next", "follow", "task", " will ", "volunteer", "<-", "->", "←", "→", "=>",
                 "objection", "let", "cancel", "called off", "postponed", "yes", "unanimous", "go with", "going with",
-                "went with", "settled", "voted", "motion", "approved", "adopted")
+                "went with", "settled", "voted", "motion", "approved", "adopted", "passed", "carried", "ratified")
 
 
 _STATE_MEMO: dict[str, bool] = {}
@@ -167,6 +173,50 @@ def may_state(text: str) -> bool:
     return found
 
 
+# "Consensus: yes, pending review", "AGREED: APPROVED (+6, 0, -0)" (meetbot), "**Outcome:** Postpone": the label
+# frames the decision, the rest is the decision.
+_LABELLED = re.compile(
+    r"^(?:decisions?|decided|agreed|agreements?|consensus|outcomes?|conclusions?|resolutions?|resolved)\s*:\s*(?=\S)",
+    re.IGNORECASE,
+)
+# Formal minutes: "Motion: raise the rate by 5%. Approved unanimously.", "Motion to approve the budget: passed
+# unanimously", "Approved by General Consent.", "was approved by Unanimous Vote", "The minutes of ... were approved."
+_MOTION_LABEL = re.compile(r"^motion\s*(?:\d+\s*)?[:\-–—]\s*(?=\S)", re.IGNORECASE)
+_PASSED = re.compile(r"\b(?:passed|carried|approved|adopted|accepted|ratified)\b", re.IGNORECASE)
+_FAILED = re.compile(r"\b(?:failed|rejected|withdrawn|defeated|tabled|not\s+(?:passed|carried|approved|adopted))\b",
+                     re.IGNORECASE)
+_MOTION_PASSED = re.compile(r"^(?:the\s+)?motion\b.{0,160}?\b(?:passed|carried|approved|adopted)\b", re.IGNORECASE)
+_APPROVED_BY = re.compile(
+    r"\b(?:approved|adopted|accepted|ratified|passed|carried)\s+(?:unanimously\b|by\s+(?:the\s+)?(?:general\s+consent|"
+    r"unanimous\s+(?:vote|consent)|(?:a\s+)?(?:majority|vote|consensus|acclamation|show\s+of\s+hands)|"
+    r"(?:[\w\-]+\s+){0,2}(?:leads|board|committee|council|directors|members|maintainers|tsc|toc|psc|"
+    r"steering\s+committee|core\s+team|all\s+present))\b)",
+    re.IGNORECASE,
+)
+_WERE_APPROVED = re.compile(
+    r"^(?:the\s+)?(?:[\w\-]+\s+){0,6}?(?:minutes|motion|resolution|budget|proposal|agenda|charter|amendment|policy|"
+    r"request|report|nomination|application|order)\b[^.;!?]{0,80}?\b(?:was|were|is|are|has\s+been|have\s+been)\s+"
+    r"(?:unanimously\s+)?(?:approved|adopted|accepted|ratified|passed|carried)\b",
+    re.IGNORECASE,
+)
+
+
+def _formal(text: str) -> str | None:
+    """The decision formal minutes record in ``text`` (a motion carried, an approval by vote or consent)."""
+    m = _MOTION_LABEL.match(text)
+    if m:
+        rest = text[m.end():].strip()
+        return rest if _PASSED.search(rest) and not _FAILED.search(rest) else None
+    if _FAILED.search(text):
+        return None
+    if _MOTION_PASSED.match(text) or _WERE_APPROVED.match(text):
+        return text.strip()
+    for sentence in _SENTENCE_SPLIT.split(text):
+        if _APPROVED_BY.search(sentence):
+            return sentence.strip()
+    return None
+
+
 def decision_in(text: str) -> str | None:
     """The decision a unit of text states explicitly, or None."""
     if not text or "?" == text.rstrip()[-1:]:
@@ -175,6 +225,9 @@ def decision_in(text: str) -> str | None:
         return None
     if may_hold(text, _OPEN_WORDS) and _OPEN_DECISION.search(text):
         return None  # an open question framed as a decision
+    m = _LABELLED.match(text)
+    if m:
+        return text[m.end():].strip()
     m = _TAKEAWAY.match(text)
     if m and text[m.end():].strip():
         return text[m.end():].strip()
@@ -189,10 +242,52 @@ def decision_in(text: str) -> str | None:
         return rest
     if _DECISION_START.match(text):
         return text.strip()
+    formal = _formal(text)
+    if formal:
+        return formal
     for sentence in _SENTENCE_SPLIT.split(text)[1:]:
-        if _DECISION_START.match(sentence) and not sentence.rstrip().endswith("?"):
+        if sentence.rstrip().endswith("?"):
+            continue
+        m = _LABELLED.match(sentence)
+        if m:
+            return sentence[m.end():].strip()  # "Weekly rotation from April 8. Decision: Hannah takes the first week."
+        if _DECISION_START.match(sentence):
             return sentence.strip()
     return None
+
+
+# A speaker's own assent ("scottmcm: agreed, the concern is resolved") is that person's view, not the group's.
+_PERSONAL_ASSENT = re.compile(r"^(?:i\s+)?agreed?\s*(?:[,.!;]|$)|^i\s+(?:also\s+)?agree\b|^agree\s+with\b", re.IGNORECASE)
+
+
+def personal_assent(text: str) -> bool:
+    return _PERSONAL_ASSENT.match(text) is not None
+
+
+_NICK_TASK = re.compile(r"^@?([a-z][\w\-]{1,30})\s+(?:to|will|shall|should|must|is\s+going\s+to)\s+[a-z]")
+
+
+def nick_task(text: str, known: set[str]) -> str | None:
+    """The owner of "decathorpe to file the orphan request" / "tmandry will write a summary": a lower-case nick
+    the notes know (a roll call of IRC or GitHub nicks)."""
+    m = _NICK_TASK.match(text) if text[:1].islower() or text[:1] == "@" else None
+    if m and m.group(1) in known and m.group(1) not in _NOT_OWNER:
+        return m.group(1)
+    return None
+
+
+def split_task(text: str, known: set[str]) -> tuple[str, tuple[str, str] | None]:
+    """A decision whose last clause gives someone a task ("Postpone until the survey closes; tmandry will write a
+    summary."): the decision without it, and the task with its owner."""
+    at = text.find("; ")
+    while at > 0:
+        clause = text[at + 2:].strip()
+        who = nick_task(clause, known)
+        found = (clause, who) if who else task_in(clause, known)
+        if found is not None and found[0] == clause:
+            return text[:at].rstrip(" ,;"), (found[0], found[1])
+        at = text.find("; ", at + 2)
+    return text, None
 
 
 def action_in(text: str, known: set[str]) -> tuple[str, str | None] | None:
@@ -215,10 +310,14 @@ def action_in(text: str, known: set[str]) -> tuple[str, str | None] | None:
 
 
 def owner_of(text: str, known: set[str]) -> str | None:
-    """"Min can add notes" -> "Min" when Min is known; "@minrk to review" -> "minrk"."""
+    """"Min can add notes" -> "Min" when Min is known; "@minrk to review" -> "minrk"; "decathorpe to file ..." ->
+    "decathorpe" when the notes know that nick."""
     m = _HANDLE_OWNER.match(text)
     if m:
         return m.group(1).lower()
+    nick = nick_task(text, known)
+    if nick:
+        return nick
     m = _NAME_MODAL.match(text)
     if m and _known(m.group(1), known):
         return m.group(1)
@@ -227,8 +326,11 @@ def owner_of(text: str, known: set[str]) -> str | None:
 
 def _to_do_owner(text: str, known: set[str]) -> str | None:
     m = _HANDLE_OWNER.match(text)
-    if m and _HANDLE_TO.match(text):
+    if m and (_HANDLE_TO.match(text) or _HANDLE_WILL.match(text)):
         return m.group(1).lower()
+    nick = nick_task(text, known)
+    if nick:
+        return nick
     m = _NAMES_TO.match(text)
     if m:
         names = [n for n in _NAME_SEP.split(m.group(1)) if n]
@@ -263,7 +365,7 @@ _NOT_OWNER = frozenset({
     "i", "you", "they", "it", "this", "that", "there", "he", "she", "who", "what", "where", "when", "why",
     "which", "also", "then", "so", "and", "but", "or", "if", "all", "everyone", "everybody", "nobody", "team",
     "group", "people", "folks", "one", "lots", "more", "most", "some", "many", "any", "each",
-    "question", "questions", "issue", "issues", "pr", "prs", "proposal", "goal",
+    "question", "questions", "issue", "issues", "pr", "prs", "proposal", "goal", "motion", "minutes",
     "idea", "ideas", "answer", "tbd", "todo", "action", "actions", "decision", "agreement", "ask", "asked",
     "asking", "use", "used", "using", "start", "started", "continue", "continued", "glad", "sorry",
     "difficult", "easier", "harder", "better", "best", "good", "great", "nice", "ok", "okay", "yes",

@@ -1,0 +1,66 @@
+"""Notes from other ecosystems, against expected JSON written by reading them.
+
+tests/fixtures/notes-ecosystems/ holds realistic notes in formats the project's own communities do not use
+(meetbot minutes from Fedora and OpenStack, Kubernetes SIG notes, Rust HackMD minutes, Node.js TSC minutes,
+Apache and DSF board minutes, GNOME board minutes, a NumPy HackMD call, a Google Docs export, a Confluence
+export, minutes posted on Discourse). Each stands for a class of format, not for itself: the parser must read
+them by rules that hold for the class (meetbot's "(nick, HH:MM:SS)" stamps, a label over comma-separated names
+in an attendance section, bots that are not people, procedure headings that are not topics, ...).
+tests/golden/notes-ecosystems/<name>.json says per meeting what a careful note-taker takes from the document,
+written by reading it, never produced by the parser. Objects give only the keys compared (see
+tests/notes_golden.py); each field is its own test, so a failure names the document and the field.
+
+Fields the parser does not read yet are listed in KNOWN_GAPS (strict xfail: a gap that closes fails until it is
+taken off the list).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+from notes_golden import shape as _shape
+
+from digests.notes import parse_notes
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "tests" / "fixtures" / "notes-ecosystems"
+GOLDEN = ROOT / "tests" / "golden" / "notes-ecosystems"
+SCHEMA = json.loads((ROOT / "tests" / "contracts" / "meeting.schema.json").read_text())
+NAMES = sorted(p.stem for p in GOLDEN.glob("*.json"))
+FIELDS = ["date", "title", "cancelled", "attendees", "newcomers", "celebrations", "updates", "agenda", "decisions",
+          "action_items"]
+
+# (document, field): what the parser does not read as a careful reader does yet.
+KNOWN_GAPS: dict[tuple[str, str], str] = {}
+
+
+def parsed(name: str) -> list[dict]:
+    text = (DOCS / f"{name}.md").read_text(encoding="utf-8")
+    return [m.to_contract() for m in parse_notes(text, document=f"{name}.md")]
+
+
+CASES = [pytest.param(name, field, id=f"{name}-{field}",
+                      marks=[pytest.mark.xfail(strict=True, reason=KNOWN_GAPS[(name, field)])]
+                      if (name, field) in KNOWN_GAPS else [])
+         for name in NAMES for field in FIELDS]
+
+
+@pytest.mark.parametrize(("name", "field"), CASES)
+def test_other_ecosystems_read_as_a_careful_reader_would(name, field):
+    expected = json.loads((GOLDEN / f"{name}.json").read_text(encoding="utf-8"))
+    actual = parsed(name)
+    assert len(actual) == len(expected), f"{name}: number of meetings"
+    for got, want in zip(actual, expected):
+        assert _shape(got[field], want[field], field) == want[field], f"{name} {want['date']}: {field}"
+
+
+def test_every_document_has_a_golden():
+    assert {p.stem for p in DOCS.glob("*.md")} == set(NAMES)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_output_validates_against_the_contract(name):
+    jsonschema.validate(parsed(name), SCHEMA, format_checker=jsonschema.FormatChecker())
