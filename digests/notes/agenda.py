@@ -209,5 +209,5 @@ class Agenda(Items):
             links = tuple(dict.fromkeys(u for c in cells for u in c.links))
             b.agenda.append(AgendaItem(title=cells[t].flat, owner=owner, minutes=minutes, discussion=disc,
                                        links=links, source=self.ref(block, ctx.anchor)))
-            if disc:  # "Weekly rotation from April 8. Decision: Hannah takes the first week."
+            if disc and d is not None:  # "Weekly rotation from April 8. Decision: Hannah takes the first week."
                 self._scan_inline(cells[d], block, self._topic_ctx(ctx, cells[t].flat), b)
