@@ -93,11 +93,12 @@ class FileCache:
         path.parent.mkdir(parents=True, exist_ok=True)
         meta = {k: v for k, v in asdict(entry).items() if k != "body"}
         meta["key"] = key
-        data = json.dumps(meta).encode() + b"\n" + entry.body
+        header = json.dumps(meta).encode() + b"\n"
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
         try:
             with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
+                fh.write(header)
+                fh.write(entry.body)  # written as is: a body of megabytes is not copied to prepend the header
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

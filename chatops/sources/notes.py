@@ -537,7 +537,10 @@ def _read_index(cache: SourceCache | None, key: str) -> dict[str, Any]:
 def _write_batch(entries: dict[str, tuple[bytes, bytes]]) -> bytes:
     """One line of JSON (key, contract length, meetings length per document), then the bytes."""
     index = [[key, len(c), len(m)] for key, (c, m) in entries.items()]
-    return json.dumps(index).encode() + b"\n" + b"".join(c + m for c, m in entries.values())
+    parts = [json.dumps(index).encode(), b"\n"]
+    for c, m in entries.values():
+        parts += (c, m)
+    return b"".join(parts)  # one copy of the (megabytes of) parses, not one per document and another for all
 
 
 def _read_batch(cache: SourceCache | None, key: str) -> dict[str, tuple[bytes, bytes]]:
