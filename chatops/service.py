@@ -596,8 +596,7 @@ class Compass:
         from chatops.storage.publications import list_publications
 
         with self.open().session() as session:
-            rows = list_publications(session=session)
-        return sorted(rows, key=lambda r: (r.period_start, r.id or 0), reverse=True)[:limit]
+            return list_publications(session=session, newest=limit)
 
     def is_reviewer(self, who: Reviewer, name: str | None = None) -> bool:
         """Whether ``who`` reviews digest ``name`` (or any digest)."""

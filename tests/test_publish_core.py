@@ -365,3 +365,19 @@ def test_a_refused_post_is_rendered_afresh_next_time(database, tmp_path):
                             prepare=lambda t: _post(t, body=next(bodies)), clock=lambda: NOW)
     assert second.targets[0].status == "published"
     assert [p.body for p in refusing.posted] == ["short enough now"]
+
+
+def test_the_newest_publications_are_read_newest_first_and_only_them(database):
+    from chatops.storage.publications import ensure_publications
+
+    starts = [START + dt.timedelta(days=28 * i) for i in (2, 0, 3, 1)]  # created out of order
+    with database.session() as session:
+        for start in starts:
+            ensure_publications(session=session, digest="community-monthly", period_start=start,
+                                period_end=start + dt.timedelta(days=28), targets=["outbox:a", "outbox:b"], now=NOW)
+        newest = list_publications(session=session, newest=3)
+        everything = list_publications(session=session)
+    assert [(r.period_start, r.target) for r in newest] == [
+        (START + dt.timedelta(days=84), "outbox:b"), (START + dt.timedelta(days=84), "outbox:a"),
+        (START + dt.timedelta(days=56), "outbox:b")]
+    assert len(everything) == 8 and everything[0].period_start == START  # oldest first without ``newest``

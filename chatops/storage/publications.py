@@ -152,8 +152,10 @@ def get_publication(*, session: Session, publication_id: int) -> PublicationReco
 
 
 def list_publications(
-    *, session: Session, digest: str | None = None, status: str | Sequence[str] | None = None
+    *, session: Session, digest: str | None = None, status: str | Sequence[str] | None = None,
+    newest: int | None = None,
 ) -> list[PublicationRecord]:
+    """Oldest period first; with ``newest``, only the last ``newest`` rows, newest period first."""
     query = select(PublicationRecord)
     if digest is not None:
         query = query.where(PublicationRecord.digest == digest)
@@ -161,6 +163,9 @@ def list_publications(
         query = query.where(PublicationRecord.status == status)
     elif status is not None:
         query = query.where(col(PublicationRecord.status).in_(list(status)))
+    if newest is not None:
+        query = query.order_by(col(PublicationRecord.period_start).desc(), col(PublicationRecord.id).desc()).limit(newest)
+        return list(session.exec(query).all())
     return list(session.exec(query.order_by(col(PublicationRecord.period_start), col(PublicationRecord.id))).all())
 
 
