@@ -321,6 +321,7 @@ _OPEN_QUESTIONS = re.compile(r"^(?:decisions?\s+(?:we\s+)?(?:need(?:ed)?|to\s+(?
                              r"questions?\s+to\s+decide|pending\s+decisions?)\b", re.IGNORECASE)
 
 
+@lru_cache(maxsize=4096)  # the same headings come back in every meeting
 def _generic_heading(text: str) -> str | None:
     """"notes" for a heading that only says it holds notes ("### Notes", "2031-06-03 notes"), "skip" for one
     whose items were not discussed or are not the meeting's ("Missed topics", "Breakout rooms"), else None."""

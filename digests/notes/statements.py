@@ -12,6 +12,7 @@ Action items: "Action: ...", "TODO: ...", "AI: ...", items under an "Action poin
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from digests.notes.people import may_hold, owners_ok
 
@@ -112,6 +113,7 @@ _MAY_ASSENT = ("agree", "objection", "let", "yes", "yep", "approved", "accepted"
                "+1", "consensus", "unanimous", "cancel", "called off", "postponed", "skipped", "dropped", "nobody")
 
 
+@lru_cache(maxsize=4096)
 def assent_in(text: str) -> str | None:
     """The decision an answer under a question or proposal states ("Everyone agrees: yes", "No objections
     to dropping it", "Let's do it!", "Cancelled."), or None. Its topic is the item it answers."""
@@ -217,6 +219,7 @@ def _formal(text: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=4096)  # a text is asked about again as an item, a child and a label
 def decision_in(text: str) -> str | None:
     """The decision a unit of text states explicitly, or None."""
     if not text or "?" == text.rstrip()[-1:]:
