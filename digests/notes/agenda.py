@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from digests.model import ActionItem, AgendaItem
+from digests.model import ActionItem, AgendaItem, Decision
 from digests.notes import people as P
 from digests.notes.blocks import Block, Heading, Inline, Item, ListBlock, Para, Table
 from digests.notes.context import (
@@ -131,6 +131,8 @@ class Agenda(Items):
             discussion=tuple(pseudo) + tuple(c.flat for c in children if c.flat),
             links=tuple(links), source=self.ref(item, ctx.anchor)))
         topic_ctx = self._topic_ctx(ctx, title)
+        if ctx.outcome:
+            self._add_decision(b, Decision(text=ctx.outcome, topic=topic_ctx.topic, source=self.ref(item, ctx.anchor)))
         if lead.explicit and owner and _IMPERATIVE.match(title):
             # "[Lars] Send out the poll for the new slot": a topic that is a task for its owner
             self._add_action(b, ActionItem(text=title, owner=owner, topic=ctx.topic, done=bool(item.task),

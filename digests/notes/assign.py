@@ -12,6 +12,8 @@ from digests.notes.context import (
     _OPEN_QUESTIONS,
     _REPO_HEADING,
     _SHORTCODE,
+    _TOPIC_NUMBER,
+    STATUS_GROUPS,
     _Ctx,
     _generic_heading,
     _names_section,
@@ -23,7 +25,7 @@ from digests.notes.context import (
 )
 from digests.notes.dates import heading_date
 from digests.notes.rollcall import RollCall
-from digests.notes.sections import normalize_heading
+from digests.notes.sections import DEFAULT_HEADINGS, normalize_heading
 
 
 class Sections(RollCall):
@@ -47,6 +49,7 @@ class Sections(RollCall):
         anchor: str | None = None
         pending_label: str | None = None
         person: tuple[str, int] | None = None
+        outcome: tuple[str, int] | None = None  # a status heading's decision and level
         unfolded: set[int] = set()
         span = _unfold_numbered(span, level, unfolded)
         has_agenda = dated and self._has_agenda(span)
@@ -61,6 +64,8 @@ class Sections(RollCall):
                 lvl = block.level
                 if person is not None and person[1] >= lvl:
                     person = None
+                if outcome is not None and outcome[1] >= lvl:
+                    outcome = None
                 anchor = self.anchors.get(id(block))
                 while stack and stack[-1][1] >= lvl:
                     stack.pop()
@@ -69,6 +74,8 @@ class Sections(RollCall):
                 top = stack[-1][0] if stack else None
                 flat = block.inline.flat
                 found = self.table.classify(flat)
+                if found == "agenda" and _TOPIC_NUMBER.match(flat) and not _names_agenda(flat):
+                    found = None  # "## 1. Consent agenda": a numbered part of the minutes is a topic
                 if found == "decisions" and _OPEN_QUESTIONS.match(normalize_heading(flat)):
                     found = "agenda"  # "Decisions we need": questions to settle, not decisions taken
                 generic = _generic_heading(flat)
@@ -88,6 +95,12 @@ class Sections(RollCall):
                     continue  # a heading inside an agenda item's notes
                 if top == "agenda" and (generic == "notes" or found == "agenda" and _names_section(flat, found, self.table)):
                     sub = None  # "### Notes" or "### Agenda" under the agenda: its items are topics, it is not one
+                    continue
+                status = STATUS_GROUPS.get(normalize_heading(flat)) if found is None and len(flat) <= 20 else None
+                if status is not None:
+                    stack.append(("agenda", lvl, anchor))  # "**Accepted**" over proposals: topics, and their outcome
+                    sub = None
+                    outcome = (status, lvl) if status else None
                     continue
                 nxt = span[n + 1] if n + 1 < len(span) else None
                 group = (found is None and isinstance(nxt, Heading) and nxt.level > lvl
@@ -137,6 +150,10 @@ class Sections(RollCall):
                 lm = _INLINE_LABEL.match(block.inline.flat)
                 if pending_label is None and lm and self.table.classify(lm.group(1)) == "attendees":
                     label = "attendees"  # "Attendees: Ana, Bo, Carol"
+                elif pending_label is None and "\n" in block.inline.text and ":" in block.inline.text and any(
+                        self.table.classify(m.group(1)) == "attendees"
+                        for line in block.inline.lines for m in [_INLINE_LABEL.match(line)] if m is not None):
+                    label = "attendees"  # a page's properties (Notion): "Created: ...\nParticipants: Ana, Bo"
             elif isinstance(block, Table) and kind != "agenda" and _roll_table(block):
                 label = "attendees"  # a table of names and handles, with or without a roll-call heading
             if kind == "notes":
@@ -145,7 +162,8 @@ class Sections(RollCall):
                   and not stack):
                 kind = "agenda"  # topics straight under the meeting's dated heading
             who = person[0] if person is not None and kind in ("updates", "celebrations", "agenda") else None
-            yield block, _Ctx(kind, anchor, sub if kind == "agenda" else None, sub_anchor, label, who)
+            yield block, _Ctx(kind, anchor, sub if kind == "agenda" else None, sub_anchor, label, who,
+                              outcome=outcome[0] if outcome is not None and kind == "agenda" else None)
 
     def _groups_topics(self, span: list[Block], n: int, level: int) -> bool:
         """Whether a heading with no body of its own groups topics: one of the headings right below it names no
@@ -274,3 +292,10 @@ def _text_paras(raw: Raw) -> list[Block]:
             text = "\n".join(lines)
             out.append(Para(raw.start, inline=Inline(text, find_urls(text))))
     return out
+
+
+_AGENDA_NAMES = frozenset(DEFAULT_HEADINGS["agenda"])
+
+
+def _names_agenda(text: str) -> bool:
+    return normalize_heading(_TOPIC_NUMBER.sub("", text)) in _AGENDA_NAMES

@@ -133,6 +133,7 @@ class _Ctx:
     person: str | None = None  # "### Chris" above the section: who wrote (or owns) the items below
     topic: str | None = None  # the agenda item or heading the block sits under
     boxes_are_topics: bool = False  # task boxes here are an agenda's bullets, not tasks
+    outcome: str | None = None  # "**Accepted**" over a list of proposals: the decision on each of them
 
 
 @dataclass
@@ -268,6 +269,15 @@ _EMPTY_BODY = re.compile(
 )
 # A heading that names a repository ("nodejs/node", "kubernetes/website") groups the issues listed under it.
 _REPO_HEADING = re.compile(r"^[A-Za-z0-9][\w.\-]*/[\w.\-]+$")
+
+
+# Headings that sort proposals by their outcome (the Go proposal review minutes, PEP and RFC triage): the items
+# under them are topics and, where the word is final, the word is the decision on each.
+STATUS_GROUPS: dict[str, str] = {
+    "accepted": "Accepted", "declined": "Declined", "approved": "Approved", "rejected": "Rejected",
+    "retracted": "Retracted", "withdrawn": "Withdrawn", "merged": "Merged", "likely accept": "", "likely decline": "",
+    "on hold": "", "hold": "", "likely accepted": "", "likely declined": "",
+}
 
 
 def is_procedure(text: str) -> bool:

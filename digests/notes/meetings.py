@@ -24,7 +24,7 @@ import datetime as dt
 import re
 from pathlib import PurePosixPath
 
-from digests.model import Meeting, SourceRef
+from digests.model import Attendee, Meeting, SourceRef
 from digests.notes.assign import Sections
 from digests.notes.blocks import Block, Heading, Para
 from digests.notes.context import (
@@ -47,6 +47,10 @@ __all__ = ["Assembler", "is_placeholder", "slugify"]
 # "#channel: Meeting name (2024-03-04)" header: the meeting's name is what is left.
 _RULE_EDGES = re.compile(r"^[=\-_*#~]{3,}\s*|\s*[=\-_*#~]{3,}$")
 _CHANNEL_TITLE = re.compile(r"^#[\w.\-]+:\s+(?P<name>\S.*?)(?:\s*\(\s*(?:19|20)\d\d-\d\d-\d\d\s*\))?$")
+
+
+_HANDLE = re.compile(r"@([A-Za-z0-9][A-Za-z0-9\-]{0,38})")
+_HANDLES = re.compile(r"^@[A-Za-z0-9][A-Za-z0-9\-]{0,38}(?:\s*[,;]?\s*@[A-Za-z0-9][A-Za-z0-9\-]{0,38})+\s*$")
 
 
 def clean_title(title: str | None) -> str | None:
@@ -146,9 +150,13 @@ class Assembler(Sections):
             assert isinstance(heading, Heading)
             text = heading.inline.flat
             found = find_date(text) or short_date(text)
-            extra = (text[: found[1]] + text[found[2]:]).strip(" -–—:|,") if found else text
+            extra = (text[: found[1]] + text[found[2]:]).strip(" -–—:|,/") if found else text
+            present: list[str] = []
+            if extra[:1] == "@" and _HANDLES.match(extra):
+                present = [h.lower() for h in _HANDLE.findall(extra)]  # "2024-03-06 / @rsc, @griesemer": who met
+                extra = ""
             title = text if extra or not doc_title else doc_title
-            out.append(self._meeting(blocks[i + 1:end], heading, date, level, title))
+            out.append(self._meeting(blocks[i + 1:end], heading, date, level, title, present=present))
         first = starts[0][0]
         if out and first > 0 and not any(isinstance(b, Heading) for b in blocks[:first]):
             # links in a banner above the title belong to the (first) meeting
@@ -172,7 +180,7 @@ class Assembler(Sections):
         return None
 
     def _meeting(self, span: list[Block], heading: Heading | None, date: dt.date | None, level: int,
-                 title: str | None, *, start: Block | None = None) -> Meeting:
+                 title: str | None, *, start: Block | None = None, present: list[str] | None = None) -> Meeting:
         b = _Build()
         anchor = self.anchors.get(id(heading)) if heading is not None else None
         entries = list(self._assign(span, level, heading is not None))
@@ -187,6 +195,9 @@ class Assembler(Sections):
             kind = ctx.label or ctx.kind
             if kind == "attendees":
                 self._attendees(block, ctx, b)
+        for handle in present or ():
+            b.attendees.append(Attendee(handle=handle, source=self.ref(heading or span[0], anchor)))
+            b.known.add(handle)
         for block, ctx in entries:
             kind = ctx.label or ctx.kind
             if kind == "newcomers":

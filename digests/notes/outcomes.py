@@ -298,6 +298,8 @@ class Outcomes(Stage):
 
     def _add_decision(self, b: _Build, decision: Decision) -> None:
         key = ("d", decision.text)
+        if decision.topic and " " not in decision.text.strip():
+            key = ("d", f"{decision.topic}\n{decision.text}")  # "Accepted" on two proposals: two decisions
         if key in b.seen_statements or not decision.text.strip():
             return
         b.seen_statements.add(key)

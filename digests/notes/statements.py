@@ -183,7 +183,10 @@ _LABELLED = re.compile(
 )
 # Formal minutes: "Motion: raise the rate by 5%. Approved unanimously.", "Motion to approve the budget: passed
 # unanimously", "Approved by General Consent.", "was approved by Unanimous Vote", "The minutes of ... were approved."
-_MOTION_LABEL = re.compile(r"^motion\s*(?:\d+\s*)?[:\-–—]\s*(?=\S)", re.IGNORECASE)
+_MOTION_LABEL = re.compile(r"^(?:motion|vote)\s*(?:\d+\s*)?[:\-–—]\s*(?=\S)", re.IGNORECASE)
+# A resolution as boards record it: "RESOLVED, that the minutes ... are approved" (the rest is the decision).
+_RESOLVED = re.compile(r"^(?:(?:now,?\s+)?(?:therefore,?\s+)?(?:be\s+it\s+(?:further\s+)?)?resolved),?\s+(?:that\s+)?(?=\S)",
+                       re.IGNORECASE)
 _PASSED = re.compile(r"\b(?:passed|carried|approved|adopted|accepted|ratified)\b", re.IGNORECASE)
 _FAILED = re.compile(r"\b(?:failed|rejected|withdrawn|defeated|tabled|not\s+(?:passed|carried|approved|adopted))\b",
                      re.IGNORECASE)
@@ -229,6 +232,9 @@ def decision_in(text: str) -> str | None:
     if may_hold(text, _OPEN_WORDS) and _OPEN_DECISION.search(text):
         return None  # an open question framed as a decision
     m = _LABELLED.match(text)
+    if m:
+        return text[m.end():].strip()
+    m = _RESOLVED.match(text) if text[:1] in "RrNnBb" else None
     if m:
         return text[m.end():].strip()
     m = _TAKEAWAY.match(text)
