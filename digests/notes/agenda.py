@@ -25,7 +25,7 @@ from digests.notes.context import (
     split_pseudo_bullets,
 )
 from digests.notes.items import Items
-from digests.notes.statements import is_action_label
+from digests.notes.statements import is_action_label, outcome_after_colon, split_task
 
 
 class Agenda(Items):
@@ -96,6 +96,9 @@ class Agenda(Items):
             if (o_owner is not None and owner is None) or (o_minutes is not None and minutes is None):
                 title, owner, minutes = o_title, owner or o_owner, minutes or o_minutes
         title = title.strip()
+        same_line = outcome_after_colon(title) if ": " in title else None
+        if same_line is not None:
+            title = same_line[0]
         colon = title.endswith(":")
         if colon and item.blocks:
             title = title[:-1].rstrip()
@@ -131,13 +134,20 @@ class Agenda(Items):
             discussion=tuple(pseudo) + tuple(c.flat for c in children if c.flat),
             links=tuple(links), source=self.ref(item, ctx.anchor)))
         topic_ctx = self._topic_ctx(ctx, title)
+        if same_line is not None and same_line[1]:  # "#53470 deprecate X: agreed, deprecate in 1.12."
+            outcome, task = split_task(same_line[1], b.known) if "; " in same_line[1] else (same_line[1], None)
+            self._add_decision(b, Decision(text=outcome, topic=topic_ctx.topic, source=self.ref(item, ctx.anchor)))
+            if task is not None:
+                self._add_action(b, ActionItem(text=task[0], owner=task[1], topic=topic_ctx.topic,
+                                               source=self.ref(item, ctx.anchor)))
         if ctx.outcome:
             self._add_decision(b, Decision(text=ctx.outcome, topic=topic_ctx.topic, source=self.ref(item, ctx.anchor)))
         if lead.explicit and owner and _IMPERATIVE.match(title):
             # "[Lars] Send out the poll for the new slot": a topic that is a task for its owner
             self._add_action(b, ActionItem(text=title, owner=owner, topic=ctx.topic, done=bool(item.task),
                                            source=self.ref(item, ctx.anchor)))
-        self._scan_inline(head, item, ctx, b)
+        if same_line is None:
+            self._scan_inline(head, item, ctx, b)
         for extra in pseudo:
             self._scan_inline(Inline(extra, []), item, topic_ctx, b)
         self._scan_item_children(item, ctx, b, topic=_topic(title), answers=True)

@@ -28,6 +28,25 @@ _FIRST_TIME = re.compile(r"\bfirst[- ]time\b(?!\s+(?:in|since)\b)|\bnew\s+here\b
 _NICK = re.compile(r"^[a-z][a-z0-9_\-]{1,30}$")
 
 
+_HANDLES_ONLY = re.compile(r"^@[A-Za-z0-9][\w\-]{0,38}(?:(?:\s*[,;]\s*|\s+(?:and\s+)?)@[A-Za-z0-9][\w\-]{0,38})+[\s.]*$")
+_HANDLE_AT = re.compile(r"@([A-Za-z0-9][\w\-]{0,38})")
+
+
+def _several(text: str) -> list[P.Row] | None:
+    """A roll-call line naming several people: "@dave @erin", "Ann Lee, Bo Chen, Cy Dunn" (three or more names,
+    each of one to three words: "Ana Ruiz, Northwind" is a name and an organisation)."""
+    if text[:1] == "@":
+        if _HANDLES_ONLY.match(text):
+            return [P.Row(None, h.lower(), None) for h in _HANDLE_AT.findall(text)]
+        return None
+    if text.count(",") < 2 or "/" in text or "(" in text or "@" in text:
+        return None
+    parts = [p.strip(" .") for p in text.split(",")]
+    if all(p and P._is_name_like(p, max_words=3) for p in parts):
+        return [P.Row(P.clean_name(p), None, None) for p in parts]
+    return None
+
+
 class RollCall(Agenda):
     """The check-in list and the newcomers: who was there, as written."""
 
@@ -47,8 +66,10 @@ class RollCall(Agenda):
         elif isinstance(block, ListBlock):
             columns: list[str] | None = None
             live: list[Item] = []
+            # a roster with boxes, some ticked: the unticked did not come
+            ticked = any(item.task for item in block.items) and any(item.task is False for item in block.items)
             for item in block.items:
-                if item.inline is None:
+                if item.inline is None or ticked and item.task is False:
                     continue
                 for row_text in _line_inlines(item.inline):  # a row written on the next line without a bullet
                     cols = P.column_order(row_text.flat.strip(" _*"))
@@ -73,6 +94,10 @@ class RollCall(Agenda):
                         continue
                     if not P._is_name_like(lm.group(1)):  # "- Minutes, driver: Josh", "- Regrets: Dan"
                         continue
+                several = _several(flat) if columns is None else None
+                if several is not None:
+                    rows.extend((row, item) for row in several)  # "- Ann Lee, Bo Chen, Cy Dunn", "- @dave @erin"
+                    continue
                 row = P.parse_row(item.inline, columns, handle_col)
                 if row is not None:
                     rows.append((row, item))
@@ -91,6 +116,10 @@ class RollCall(Agenda):
                     rows.extend((row, block) for row in self._people_list(line, block.inline.links))
                     continue
                 if lm:  # "Apologies: Dan", "Note taker: Min"
+                    continue
+                several = _several(line)
+                if several is not None:
+                    rows.extend((row, block) for row in several)
                     continue
                 parts = [p.strip() for p in line.split(",")] if "/" not in line and "," in line else [line]
                 if len(parts) >= 2 and all(P._is_name_like(p, max_words=3) for p in parts):
@@ -140,6 +169,9 @@ class RollCall(Agenda):
     def _people_list(line: str, links: list[str]) -> list[P.Row]:
         """The people after a label: "Present: Alice Smith (@alice), Bob Jones and Carol"."""
         rows = []
+        handles = _several(line[line.index(":") + 1:].strip())
+        if handles is not None:
+            return handles  # "Present: @frank @grace, @heidi"
         for part in _LIST_SEP.split(line[line.index(":") + 1:]):
             part = part.strip(" .")
             if not part or len(part.split()) > 6:

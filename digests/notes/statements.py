@@ -101,6 +101,7 @@ _OPEN_WORDS = ("decide", "decision", "whether", "tbd", "consensus")
 _ASSENT = re.compile(
     r"^(?:(?:so\s+)?(?:everyone|everybody|all|we|generally|general(?:ly)?|broadly|the\s+group|group|folks|people)\s+)?"
     r"(?:all\s+)?(?:agree[sd]?|agreement)\b|^no\s+(?:one\s+)?objections?\b|^nobody\s+objected\b|"
+    r"^triage\s+(?:says|agrees?|decided|decision|consensus)\b|"
     r"^let['’]?s\s+(?:do|go|try|keep|use|drop|switch|move|adopt|start|stop|merge|ship|make)\b|"
     r"^(?:yes|yep|approved|accepted|agreed|confirmed|rejected|declined)\b(?!\s*\?)|^\+1\s+(?:from\s+)?(?:everyone|all)\b|"
     r"^(?:consensus|unanimous)\b",
@@ -110,7 +111,7 @@ _ASSENT = re.compile(
 _CALLED_OFF = re.compile(r"^(?:cancell?ed|called\s+off|postponed|skipped|dropped|rejected|declined)\b[^.!;]{0,60}[.!]?",
                          re.IGNORECASE)
 _MAY_ASSENT = ("agree", "objection", "let", "yes", "yep", "approved", "accepted", "confirmed", "rejected", "declined",
-               "+1", "consensus", "unanimous", "cancel", "called off", "postponed", "skipped", "dropped", "nobody")
+               "+1", "consensus", "unanimous", "cancel", "called off", "postponed", "skipped", "dropped", "nobody", "triage")
 
 
 @lru_cache(maxsize=4096)
@@ -428,3 +429,24 @@ def task_in(text: str, known: set[str]) -> tuple[str, str] | None:
         task = (rest[: end.start()] if end else rest).strip()
         return task, who.replace("**", "").strip()
     return None
+
+
+def outcome_after_colon(title: str) -> tuple[str, str] | None:
+    """"#53470 deprecate `Base.@pure`: agreed, deprecate in 1.12." -> the topic and the outcome recorded on the same
+    line (triage calls write one line per issue); the outcome is "" when the line says nothing was settled."""
+    at = title.find(": ")
+    if at < 3:
+        return None
+    head, tail = title[:at].strip(), title[at + 2:].strip()
+    if not tail or is_decision_label(head) or is_action_label(head):
+        return None
+    if _UNSETTLED.match(tail):
+        return head, ""  # "no consensus, revisit next week": the topic's note, not a decision
+    found = assent_in(tail)
+    if found is None or _CALLED_OFF.match(tail):
+        return None
+    return head, tail
+
+
+_UNSETTLED = re.compile(r"^(?:no\s+consensus|no\s+decision|undecided|revisit|defer(?:red)?|punt(?:ed)?|needs?\s+more\s+(?:discussion|time|info))\b",
+                        re.IGNORECASE)
