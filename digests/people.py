@@ -279,6 +279,7 @@ _GROUP_WORDS = frozenset({
     "steering", "board", "tba", "tbd", "nobody", "none", "n/a", "na", "here", "channel", "topic",
 })
 _NOT_NAME = re.compile(r"[\d/\\:#<>\[\]{}=+*|]|https?")
+_NICK = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{1,38}$")  # a chat nick as written ("seb128"): a name, digits and all
 
 
 @functools.lru_cache(maxsize=16384)
@@ -701,7 +702,7 @@ class Registry:
     def _learn(self, person: RegisteredPerson, s: Sighting, resolution: Resolution) -> None:
         self.dirty.add(person.id)
         name = _clean(s.name)
-        if name and not _NOT_NAME.search(name) and resolution.rule not in ("stays-a-name",):
+        if name and (not _NOT_NAME.search(name) or _NICK.match(name)) and resolution.rule not in ("stays-a-name",):
             key = person_key(name)
             if key:
                 entry = person.names.get(key)

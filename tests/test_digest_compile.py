@@ -326,9 +326,14 @@ def test_similarity_is_symmetric_and_bounded() -> None:
         ("Mapping sync [2031-04-01]", "Mapping sync"),
         ("2031 Team Meetings", "Team Meeting"),
         ("Team Meetings", "Team Meetings"),
+        ("Ubuntu Technical Board meeting minutes", "Ubuntu Technical Board meeting"),
+        ("TAG App Delivery Meeting \u2013 March 13", "TAG App Delivery Meeting"),
+        ("Sync, 3rd May", "Sync"),
+        ("Minutes of the board", "Minutes of the board"),
     ],
     ids=["archive", "month_suffix", "iso_date", "month_word_kept", "nothing_left", "bracketed_date",
-         "square_bracketed_date", "archive_plural", "plural_kept_without_archive_words"],
+         "square_bracketed_date", "archive_plural", "plural_kept_without_archive_words", "meeting_minutes",
+         "month_day_without_year", "day_month_without_year", "minutes_as_the_name"],
 )
 def test_meeting_name_drops_dates_and_archive_words(title: str, name: str) -> None:
     from digests.compile import meeting_name

@@ -284,3 +284,10 @@ def test_digests_use_the_snapshot_one_name_one_link_counts_and_opt_outs() -> Non
     assert len(min_groups) == 1 and len(min_groups[0].children) == 2  # chat and notes, under one person
     givers = [c.name for e in section.entries for child in e.children for c in child.credits]
     assert "Quiet One" not in givers and "someone" in givers
+
+
+def test_a_chat_nick_with_digits_is_shown_as_written_never_as_a_number() -> None:
+    """Meeting bots list people by nick ("seb128", "user_42"): those are the names as written."""
+    registry = build(meeting("2024-03-12", "seb128", "rbasak", "user_42"))
+    assert sorted(p.canonical() for p in registry.people.values()) == ["rbasak", "seb128", "user_42"]
+    assert registry.find("seb128")[0].canonical() == "seb128"

@@ -95,7 +95,9 @@ _HELP = re.compile(r"\b(?:" + "|".join(re.escape(p) for p in CALL_FOR_HELP_PHRAS
 _FORM = re.compile(r"https?://(?:docs\.google\.com/forms|forms\.gle|[\w.-]*typeform\.com|[\w.-]*/signup)\S*", re.IGNORECASE)
 
 _TITLE_NOISE = re.compile(
-    r"\b(?:notes?\s+archive|archive|meeting\s+notes|notes)\b"
+    r"\b(?:notes?\s+archive|archive|(?<=meeting\s)minutes|notes)\b"
+    r"|\b(?:" + "|".join(MONTHS) + r")\s+\d{1,2}(?:st|nd|rd|th)?\b(?!\s*(?:19|20)\d\d)(?!:)"
+    r"|\b\d{1,2}(?:st|nd|rd|th)?\s+(?:" + "|".join(MONTHS) + r")\b(?!\s*(?:19|20)\d\d)"
     r"|\b(?:(?:\d{1,2}(?:st|nd|rd|th)?\s+)?(?:" + "|".join(MONTHS) + r")\s+)?(?:19|20)\d\d(?:-\d\d(?:-\d\d)?)?\b",
     re.IGNORECASE,
 )
