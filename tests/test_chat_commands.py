@@ -12,6 +12,7 @@ import logging
 import re
 import threading
 import time
+from collections.abc import Iterator
 
 import pytest
 from hypothesis import example, given
@@ -88,10 +89,16 @@ class Chat:
         with self.database.session() as session:
             return list_shoutouts(session=session)
 
+    def close(self) -> None:
+        """Close the dispatcher (it records the reply ids it still holds); the database is the caller's."""
+        self.dispatcher.close()
+
 
 @pytest.fixture
-def chat(database) -> Chat:
-    return Chat(database)
+def chat(database) -> Iterator[Chat]:
+    made = Chat(database)
+    yield made
+    made.close()
 
 
 def test_shoutout_dialog(chat):
@@ -480,6 +487,32 @@ def test_any_message_gets_exactly_one_safe_reply(tmp_path):
         check()
     finally:
         database.close()
+
+
+def test_closing_the_dispatcher_records_the_reply_ids_it_still_holds(tmp_path, monkeypatch, caplog):
+    """On SQLite a reply's id is recorded after the reply, in batches (at most ``REPLIES_EVERY`` later, by a
+    timer). Closing the dispatcher records the waiting ones at once and stops the timer, so nothing is left
+    to a flush after the database is gone (which failed: "Could not record N reply ids", at exit)."""
+    import shutil
+
+    from chatops.commands import dispatcher as dispatcher_module
+    from chatops.storage.db import Database
+    from chatops.storage.shoutouts import unconfirmed_shoutouts
+
+    monkeypatch.setattr(dispatcher_module, "REPLIES_EVERY", 0.3)
+    directory = tmp_path / "gone"
+    directory.mkdir()
+    database = Database.open(f"sqlite:///{directory / 'compass.db'}")
+    chat = Chat(database)
+    assert chat.say("shoutout @**Bob Stone|12** for the release notes").startswith("Recorded shout-out #1")
+    chat.close()
+    with database.session() as session:
+        assert unconfirmed_shoutouts(session=session) == []  # its confirmation's id is recorded
+    database.close()
+    shutil.rmtree(directory)
+    with caplog.at_level(logging.WARNING, logger="chatops"):
+        time.sleep(0.6)  # past the batch's timer
+    assert "Could not record" not in caplog.text
 
 
 def test_a_batch_is_recorded_in_order_and_once(chat, monkeypatch):

@@ -195,6 +195,7 @@ def test_every_reply_to_hostile_text_pings_nobody(text):
         try:
             _ask_everything(chat, text)
         finally:
+            chat.close()  # the reply ids it holds are recorded now, while the directory is still there
             chat.database.close()
 
 

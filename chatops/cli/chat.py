@@ -31,6 +31,7 @@ def chat(ctx: click.Context, user: str | None) -> None:
     config = app.load_config(required=False)
     url = config.database_url if config is not None else (app.db_url or DEFAULT_DB_URL)
     database = Database.open(url)
+    handler = None
     try:
         handler = chat_handler(config, database)
         name = (user or _system_user()).strip()
@@ -58,6 +59,8 @@ def chat(ctx: click.Context, user: str | None) -> None:
                 if not interactive:
                     click.echo()
     finally:
+        if handler is not None:
+            handler.close()  # first: it records what it holds
         database.close()
 
 

@@ -147,6 +147,7 @@ class Dispatcher:
         # claim has no reply id is owed a confirmation (``confirm_owed``), looked up before it is posted.
         self._replies: dict[str, int] = {}
         self._replies_lock = threading.Lock()
+        self._flushing = threading.Lock()  # one flush writes at a time; ``close`` waits for the timer's
         self._replies_at = time.monotonic()
         self._replies_timer: threading.Timer | None = None
 
@@ -443,19 +444,25 @@ class Dispatcher:
 
     def flush_replies(self) -> None:
         """Record the ids of the replies sent since the last flush, in one statement."""
-        with self._replies_lock:
-            replies, self._replies = self._replies, {}
-            self._replies_at = time.monotonic()
-            if self._replies_timer is not None:
-                self._replies_timer.cancel()
-                self._replies_timer = None
-        if not replies:
-            return
-        try:
-            with self._session() as session:
-                record_event_replies(session=session, replies=replies)
-        except Exception:  # they stay owed: confirm_owed looks them up before posting anything
-            log.warning("Could not record %d reply ids", len(replies), exc_info=True)
+        with self._flushing:
+            with self._replies_lock:
+                replies, self._replies = self._replies, {}
+                self._replies_at = time.monotonic()
+                if self._replies_timer is not None:
+                    self._replies_timer.cancel()
+                    self._replies_timer = None
+            if not replies:
+                return
+            try:
+                with self._session() as session:
+                    record_event_replies(session=session, replies=replies)
+            except Exception:  # they stay owed: confirm_owed looks them up before posting anything
+                log.warning("Could not record %d reply ids", len(replies), exc_info=True)
+
+    def close(self) -> None:
+        """Record the reply ids still waiting for their batch, and stop its timer: call it before the
+        database closes (a flush after that would fail, and leave those confirmations owed)."""
+        self.flush_replies()
 
     def confirm_owed(self, chat: ChatPort, *, horizon: dt.timedelta = dt.timedelta(days=7)) -> int:
         """Confirm the shout-outs recorded whose confirmation is not known to have gone out (the process died,
