@@ -43,9 +43,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import jsonschema
 from fakes.openapi import OpenAPISpec
-from fakes.server import LoopbackServer, parse_multipart
+from fakes.server import JSON_TYPE, LoopbackServer, QuietHandler, parse_multipart, send
 
 # The operations the fake serves, copied with every schema they reference from
 # shared/api/discourse-openapi.json (discourse/discourse_api_docs @ 6737ac2) by
@@ -55,19 +54,16 @@ from fakes.server import LoopbackServer, parse_multipart
 #       "get /c/{slug}/{id}.json" "get /latest.json" "get /top.json" "post /uploads.json"
 # so the tests never read ../shared at run time.
 SPEC_PATH = Path(__file__).resolve().parent / "data" / "discourse-openapi.subset.json"
-JSON_TYPE = "application/json; charset=utf-8"
+SPEC = OpenAPISpec.load(SPEC_PATH)
 
 # Fields Discourse's PostsController accepts that the OpenAPI file leaves out of the request schema
 # (which says additionalProperties: false). They are checked here by hand instead.
 UNDOCUMENTED_POST_FIELDS = {"tags"}
 
-_spec_cache: dict[str, Any] = {}
 
 
 def spec() -> dict[str, Any]:
-    if "spec" not in _spec_cache:
-        _spec_cache["spec"] = json.loads(SPEC_PATH.read_text(encoding="utf-8"))
-    return _spec_cache["spec"]
+    return SPEC.document
 
 
 def _operation(path: str, method: str) -> dict[str, Any]:
@@ -97,15 +93,11 @@ class SchemaMismatch(Exception):
     pass
 
 
-def check(instance: Any, schema: dict[str, Any], what: str) -> None:
-    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(instance), key=lambda e: list(e.path))
-    if errors:
-        first = errors[0]
-        where = "/".join(str(p) for p in first.path) or "(top level)"
-        raise SchemaMismatch(
-            f"{what} does not match discourse-openapi.json at {where}: {first.message}; "
-            "fix the request (or the fake's response) to follow the documented schema"
-        )
+def check(problems: list[str]) -> None:
+    """Raise ``SchemaMismatch`` with the first problems ``SPEC`` found in a request or response, if any."""
+    if problems:
+        raise SchemaMismatch("; ".join(problems[:3]) + " - fix the request (or the fake's response) to follow "
+                             "the documented schema (discourse-openapi.json)")
 
 
 @dataclass
@@ -281,11 +273,7 @@ class FakeDiscourse(LoopbackServer):
             return self._topic_list(path, query or {})
         script = self._take_script(path)
         if script is not None and script.status == 429:
-            return 429, {"Retry-After": str(script.wait_seconds), "Discourse-Rate-Limit-Error-Code": "create_topic"}, {
-                "errors": ["You’ve performed this action too many times. Please wait a few seconds before trying again."],
-                "error_type": "rate_limit",
-                "extras": {"wait_seconds": script.wait_seconds, "time_left": f"{script.wait_seconds} seconds"},
-            }
+            return _rate_limited(script.wait_seconds, "create_topic")
         if script is not None and script.delay:
             status, extra, payload = self._route(method, path, headers, body)
             time.sleep(script.delay)
@@ -322,12 +310,9 @@ class FakeDiscourse(LoopbackServer):
         """``POST /uploads.json`` (multipart): the fields are checked against the documented request schema
         (``upload_type`` required, nothing undocumented); the answer carries every documented field."""
         file = body.get("file")
-        fields = {k: v for k, v in body.items() if k != "file"}
-        if "synchronous" in fields:
-            fields["synchronous"] = {"true": True, "false": False}.get(str(fields["synchronous"]), fields["synchronous"])
-        documented = dict(fields, **({"file": "(binary)"} if file is not None else {}))
-        check(documented, _operation("/uploads.json", "post")["requestBody"]["content"]["multipart/form-data"]["schema"],
-              "POST /uploads.json body")
+        fields = {k: str(v) for k, v in body.items() if k != "file"}
+        check(SPEC.request_problems("POST", "/uploads.json", query={},
+                                    form=dict(fields, **({"file": "(binary)"} if file is not None else {}))))
         if not isinstance(file, dict) or not file["bytes"]:
             return 422, {}, _error("No file was uploaded", "invalid_parameters")
         if len(file["bytes"]) > self.max_upload_bytes:
@@ -349,7 +334,7 @@ class FakeDiscourse(LoopbackServer):
 
     def _create(self, headers: dict[str, str], body: dict[str, Any]) -> tuple[int, dict[str, str], Any]:
         documented = {k: v for k, v in body.items() if k not in UNDOCUMENTED_POST_FIELDS}
-        check(documented, _operation("/posts.json", "post")["requestBody"]["content"]["application/json"]["schema"], "POST /posts body")
+        check(SPEC.request_problems("POST", "/posts.json", query={}, body=documented))
         tags = body.get("tags", [])
         if not isinstance(tags, list) or not all(isinstance(t, str) and t for t in tags):
             return 400, {}, _error("tags must be a list of tag names", "invalid_parameters")
@@ -378,12 +363,7 @@ class FakeDiscourse(LoopbackServer):
             return 422, {}, _error(errors, "invalid_parameters")
         now = time.monotonic()
         if self.rate_limit_create_topic and now - self._last_topic_at < self.rate_limit_create_topic:
-            wait = max(1, int(self.rate_limit_create_topic - (now - self._last_topic_at)))
-            return 429, {"Retry-After": str(wait)}, {
-                "errors": ["You’ve performed this action too many times."],
-                "error_type": "rate_limit",
-                "extras": {"wait_seconds": wait, "time_left": f"{wait} seconds"},
-            }
+            return _rate_limited(max(1, int(self.rate_limit_create_topic - (now - self._last_topic_at))))
         with self._lock:
             self._last_topic_at = now
             self._next_id += 1
@@ -406,16 +386,13 @@ class FakeDiscourse(LoopbackServer):
         script = self._take_script(path)
         if script is not None and script.status != 200:
             return script.status, {}, _error(f"scripted failure {script.status}", "server_error")
-        for problem in LIST_SPEC.request_problems("GET", path, query=query):
+        for problem in SPEC.request_problems("GET", path, query=query):
             self.problems.append(problem)
         now = time.monotonic()
         with self._lock:
             self._reads = [t for t in self._reads if now - t < 60]
             if len(self._reads) >= self.read_rate_limit:
-                wait = max(1, int(60 - (now - self._reads[0]))) if self._reads else 60
-                return 429, {"Retry-After": str(wait), "Discourse-Rate-Limit-Error-Code": "admin_api"}, {
-                    "errors": ["You’ve performed this action too many times. Please wait a few seconds before trying again."],
-                    "error_type": "rate_limit", "extras": {"wait_seconds": wait, "time_left": f"{wait} seconds"}}
+                return _rate_limited(max(1, int(60 - (now - self._reads[0]))) if self._reads else 60, "admin_api")
             self._reads.append(now)
         topics = sorted(self.forum_topics.values(), key=lambda t: t.last_posted_at, reverse=True)
         per_page = 30
@@ -445,9 +422,7 @@ class FakeDiscourse(LoopbackServer):
             recent.sort(key=lambda t: (t.likes + t.replies, t.views), reverse=True)
             payload = self._list_payload("/top.json", recent[:per_page], per_page)
             payload["topic_list"]["for_period"] = period
-        problems = LIST_SPEC.response_problems("GET", path, 200, payload)
-        if problems:
-            raise SchemaMismatch("; ".join(problems[:3]))
+        check(SPEC.response_problems("GET", path, 200, payload))
         return 200, {}, payload
 
     def _list_payload(self, template: str, topics: list[ForumTopic], per_page: int) -> dict[str, Any]:
@@ -513,8 +488,7 @@ class FakeDiscourse(LoopbackServer):
         return payload
 
     def _status(self, topic_id: int, body: dict[str, Any]) -> tuple[int, dict[str, str], Any]:
-        check(body, _operation("/t/{id}/status.json", "put")["requestBody"]["content"]["application/json"]["schema"],
-              "PUT /t/{id}/status body")
+        check(SPEC.request_problems("PUT", "/t/{id}/status.json", query={}, body=body))
         topic = self.topics.get(topic_id)
         if topic is None:
             return 404, {}, _error("The requested URL or resource could not be found.", "not_found")
@@ -524,12 +498,20 @@ class FakeDiscourse(LoopbackServer):
         return 200, {}, {"success": "OK", "topic_status_update": None}
 
 
-LIST_SPEC = OpenAPISpec.load(SPEC_PATH)
 _LISTS = re.compile(r"^/(?:c/[^/]+/\d+|latest|top)\.json$")
 
 
 def _error(errors: str | list[str], kind: str) -> dict[str, Any]:
     return {"errors": [errors] if isinstance(errors, str) else errors, "error_type": kind}
+
+
+def _rate_limited(wait: int, code: str | None = None) -> tuple[int, dict[str, str], Any]:
+    """Discourse's 429: ``Retry-After`` (and the limit's ``Discourse-Rate-Limit-Error-Code``), the wait in
+    ``extras``."""
+    headers = {"Retry-After": str(wait)} | ({"Discourse-Rate-Limit-Error-Code": code} if code else {})
+    return 429, headers, {
+        "errors": ["You’ve performed this action too many times. Please wait a few seconds before trying again."],
+        "error_type": "rate_limit", "extras": {"wait_seconds": wait, "time_left": f"{wait} seconds"}}
 
 
 _INT_FIELDS = {"category", "topic_id", "reply_to_post_number"}
@@ -552,12 +534,8 @@ def _form_to_json(form: dict[str, list[str]]) -> dict[str, Any]:
     return body
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(QuietHandler):
     owner: FakeDiscourse
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
 
     def _serve(self, method: str) -> None:
         parts = urlsplit(self.path)
@@ -589,28 +567,20 @@ class _Handler(BaseHTTPRequestHandler):
             self.owner.problems.append(str(exc))
             status, extra, payload = 500, {}, _error(str(exc), "schema_mismatch")
         record.status = status
-        data = b"" if payload is None else json.dumps(payload).encode()
-        try:
-            self.send_response(status)
-            if payload is not None:
-                self.send_header("Content-Type", JSON_TYPE)
-            for key, value in extra.items():
-                self.send_header(key, value)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client went away (a replica killed while waiting): nothing to answer
+        # A client that went away (a replica killed while waiting) is no error: nothing to answer.
+        send(self, status, b"" if payload is None else json.dumps(payload).encode(),
+             None if payload is None else JSON_TYPE, extra)
 
     def _check_response(self, method: str, path: str, payload: Any) -> None:
+        # By the operation's template: compass posts to /posts, and reads /t/{slug}/{id}.json too.
         if method == "POST" and path == "/uploads.json":
-            check(payload, _response_schema("/uploads.json", "post"), "POST /uploads.json response")
+            check(SPEC.response_problems("POST", "/uploads.json", 200, payload))
         elif method == "POST":
-            check(payload, _response_schema("/posts.json", "post"), "POST /posts response")
+            check(SPEC.response_problems("POST", "/posts.json", 200, payload))
         elif path == "/categories.json":
-            check(payload, _response_schema("/categories.json", "get"), "GET /categories.json response")
+            check(SPEC.response_problems("GET", "/categories.json", 200, payload))
         elif method == "GET" and path.startswith("/t/"):
-            check(payload, _response_schema("/t/{id}.json", "get"), "GET /t/{id}.json response")
+            check(SPEC.response_problems("GET", "/t/{id}.json", 200, payload))
 
     def do_GET(self) -> None:
         self._serve("GET")

@@ -44,13 +44,12 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from fakes.openapi import OpenAPISpec
-from fakes.server import LoopbackServer
+from fakes.server import JSON_TYPE, Fault, Faults, LoopbackServer, etag_matches, get_handler, page_links, send
 
 DATA = Path(__file__).resolve().parent / "data"
-JSON_TYPE = "application/json; charset=utf-8"
 SEARCH_CAP = 1000
 DOCS = "https://docs.github.com/rest"
 
@@ -116,15 +115,6 @@ class Recorded:
     status: int = 0
 
 
-@dataclass
-class _Fault:
-    prefix: str
-    status: int
-    times: int
-    headers: dict[str, str]
-    body: dict[str, Any]
-
-
 class FakeGitHub(LoopbackServer):
     thread_name = "fake-github"
     poll_interval = 0.02
@@ -145,7 +135,7 @@ class FakeGitHub(LoopbackServer):
         self.problems: list[str] = []
         self.spent: dict[tuple[str, bool], int] = {}  # units spent since the start (never reset)
         self._used: dict[tuple[str, bool], tuple[float, int]] = {}  # bucket -> (window start, used)
-        self._faults: list[_Fault] = []
+        self._faults = Faults()
         self._lock = threading.Lock()
         self._ids = 1000
 
@@ -154,18 +144,7 @@ class FakeGitHub(LoopbackServer):
         return self.base_url + self.api_prefix
 
     def handler(self) -> type[BaseHTTPRequestHandler]:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self) -> None:
-                fake._handle(self)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        return Handler
+        return get_handler(self._handle)
 
     # -- data --------------------------------------------------------------------------------
 
@@ -206,13 +185,11 @@ class FakeGitHub(LoopbackServer):
 
     def fail_next(self, prefix: str, status: int, *, times: int = 1, headers: dict[str, str] | None = None,
                   body: dict[str, Any] | None = None) -> None:
-        with self._lock:
-            self._faults.append(_Fault(prefix, status, times, dict(headers or {}),
-                                       body or {"message": f"scripted {status}", "documentation_url": DOCS}))
+        self._faults.add(Fault(prefix, status, times, dict(headers or {}),
+                               body or {"message": f"scripted {status}", "documentation_url": DOCS}))
 
     def clear_faults(self) -> None:
-        with self._lock:
-            self._faults.clear()
+        self._faults.clear()
 
     def spend_all(self, resource: str, *, authorized: bool = True) -> None:
         """Use up a bucket now (the next request of that kind is refused until the reset)."""
@@ -283,10 +260,7 @@ class FakeGitHub(LoopbackServer):
         accept = headers.get("accept", "")
         if "application/vnd.github" not in accept and "application/json" not in accept:
             self._problem(f"GET {path}: Accept is {accept!r}; GitHub recommends 'application/vnd.github+json'")
-        with self._lock:
-            fault = next((f for f in self._faults if f.times > 0 and path.startswith(f.prefix)), None)
-            if fault is not None:
-                fault.times -= 1
+        fault = self._faults.take(path)
         if fault is not None:
             self._send(handler, record, fault.status, fault.body, fault.headers)
             return
@@ -315,8 +289,7 @@ class FakeGitHub(LoopbackServer):
             extra["Link"] = ", ".join(links)
         if status == 200:
             extra["ETag"] = etag
-            inm = headers.get("if-none-match")
-            if inm is not None and etag in [t.strip() for t in inm.split(",")]:
+            if etag_matches(headers.get("if-none-match"), etag):
                 if not authorized and not self._spend(key):  # a 304 is free only for an authorized request
                     self._limited(handler, record, key)
                     return
@@ -341,18 +314,8 @@ class FakeGitHub(LoopbackServer):
     def _send(self, handler: BaseHTTPRequestHandler, record: Recorded, status: int, body: Any,
               headers: dict[str, str]) -> None:
         record.status = status
-        data = b"" if body is None else json.dumps(body).encode()
-        try:
-            handler.send_response(status)
-            if body is not None:
-                handler.send_header("Content-Type", JSON_TYPE)
-            for name, value in headers.items():
-                handler.send_header(name, value)
-            handler.send_header("Content-Length", str(len(data)))
-            handler.end_headers()
-            handler.wfile.write(data)
-        except (BrokenPipeError, ConnectionResetError):
-            pass
+        send(handler, status, b"" if body is None else json.dumps(body).encode(), None if body is None else JSON_TYPE,
+             headers)
 
     # -- routes ------------------------------------------------------------------------------
 
@@ -524,18 +487,7 @@ def _int(query: dict[str, str], name: str, default: int) -> int:
 def _paginate(items: list[Any], base: str, query: dict[str, str], per_page: int, page: int,
               total: int) -> tuple[list[Any], list[str]]:
     pages = max(1, -(-total // per_page))
-    chunk = items[(page - 1) * per_page: page * per_page]
-
-    def link(n: int, rel: str) -> str:
-        params = {**query, "per_page": str(per_page), "page": str(n)}
-        return f'<{base}?{urlencode(params)}>; rel="{rel}"'
-
-    links = []
-    if page < pages:
-        links += [link(page + 1, "next"), link(pages, "last")]
-    if page > 1:
-        links += [link(page - 1, "prev"), link(1, "first")]
-    return chunk, links
+    return items[(page - 1) * per_page: page * per_page], page_links(base, query, per_page, page, pages)
 
 
 def _time(text: str) -> dt.datetime:

@@ -41,10 +41,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from fakes.server import LoopbackServer
+from fakes.server import JSON_TYPE, Fault, Faults, LoopbackServer, etag_matches, get_handler, page_links, send
 
 DATA = Path(__file__).resolve().parent / "data"
-JSON_TYPE = "application/json; charset=utf-8"
 GITHUB_DOCS = "https://docs.github.com/rest/releases/releases#list-releases"
 
 
@@ -53,16 +52,6 @@ def load(name: str) -> Any:
 
 
 OFFICIAL_KEYS = list(load("github-release-items.official-example.json")[0])
-
-
-@dataclass
-class Fault:
-    prefix: str
-    status: int
-    times: int
-    headers: dict[str, str]
-    body: bytes
-    content_type: str
 
 
 @dataclass
@@ -96,7 +85,7 @@ class FakeReleaseServer(LoopbackServer):
         if not self.pypi:
             self.pypi = {"sampleproject": load("pypi-project.json")}
         self.used: dict[str, int] = {"anonymous": 0, "authenticated": 0}
-        self._faults: list[Fault] = []
+        self._faults = Faults()
         self._lock = threading.Lock()
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -105,18 +94,7 @@ class FakeReleaseServer(LoopbackServer):
     thread_name = "fake-releases"
 
     def handler(self) -> type[BaseHTTPRequestHandler]:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self) -> None:
-                fake._handle(self)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        return Handler
+        return get_handler(self._handle)
 
     @property
     def url(self) -> str:
@@ -139,8 +117,7 @@ class FakeReleaseServer(LoopbackServer):
             body = json.dumps(body)
         if isinstance(body, str):
             body = body.encode()
-        with self._lock:
-            self._faults.append(Fault(prefix, status, times, dict(headers or {}), body, content_type))
+        self._faults.add(Fault(prefix, status, times, dict(headers or {}), body, content_type))
 
     def rate_limited(self, prefix: str = "/repos/", *, reset: int, times: int = 1) -> None:
         """GitHub's primary rate limit: 403, remaining 0, reset at ``reset`` (POSIX seconds)."""
@@ -194,9 +171,7 @@ class FakeReleaseServer(LoopbackServer):
         record = Recorded("GET", parts.path, query, headers)
         with self._lock:
             self.requests.append(record)
-            fault = next((f for f in self._faults if f.times > 0 and parts.path.startswith(f.prefix)), None)
-            if fault is not None:
-                fault.times -= 1
+        fault = self._faults.take(parts.path)
         if fault is not None:
             self._send(handler, record, fault.status, fault.body, fault.content_type, fault.headers)
             return
@@ -306,21 +281,11 @@ class FakeReleaseServer(LoopbackServer):
         body = json.dumps(chunk).encode()
         etag = '"' + hashlib.sha256(body).hexdigest()[:40] + '"'
         base = f"http://{headers.get('host', '127.0.0.1')}{self.api_prefix}{path}"
-        links = []
-        if page < pages:
-            links += [
-                f'<{base}?per_page={per_page}&page={page + 1}>; rel="next"',
-                f'<{base}?per_page={per_page}&page={pages}>; rel="last"',
-            ]
-        if page > 1:
-            links += [
-                f'<{base}?per_page={per_page}&page={page - 1}>; rel="prev"',
-                f'<{base}?per_page={per_page}&page=1>; rel="first"',
-            ]
+        links = page_links(base, {}, per_page, page, pages)
         extra = {"ETag": etag}
         if links:
             extra["Link"] = ", ".join(links)
-        if _matches(headers.get("if-none-match"), etag):
+        if etag_matches(headers.get("if-none-match"), etag):
             if not authorized:
                 self._spend(bucket)  # GitHub: a 304 is free only for an authorized request
             extra.update(self._rate_headers(bucket, limit))
@@ -386,7 +351,7 @@ class FakeReleaseServer(LoopbackServer):
         extra: dict[str, str],
     ) -> None:
         etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-        if _matches(headers.get("if-none-match"), etag):
+        if etag_matches(headers.get("if-none-match"), etag):
             self._send(handler, record, 304, b"", None, {"ETag": etag, **extra})
         else:
             self._send(handler, record, 200, body, content_type, {"ETag": etag, **extra})
@@ -401,15 +366,9 @@ class FakeReleaseServer(LoopbackServer):
         headers: dict[str, str],
     ) -> None:
         record.status = status
-        handler.send_response(status)
-        if content_type and status != 304:
-            handler.send_header("Content-Type", content_type)
-        for name, value in headers.items():
-            handler.send_header(name, value)
-        handler.send_header("Content-Length", str(0 if status == 304 else len(body)))
-        handler.end_headers()
-        if status != 304 and body:
-            handler.wfile.write(body)
+        if status == 304:
+            body, content_type = b"", None
+        send(handler, status, body, content_type, headers)
 
 
 def _int(query: dict[str, list[str]], name: str, default: int) -> int | None:
@@ -421,9 +380,3 @@ def _int(query: dict[str, list[str]], name: str, default: int) -> int | None:
     except ValueError:
         return None
 
-
-def _matches(if_none_match: str | None, etag: str) -> bool:
-    if not if_none_match:
-        return False
-    candidates = [c.strip().removeprefix("W/") for c in if_none_match.split(",")]
-    return etag in candidates or "*" in candidates

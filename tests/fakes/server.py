@@ -2,8 +2,12 @@
 (port 0), served from a daemon thread, started and stopped with the fake (or as a context manager).
 
 A fake subclasses ``LoopbackServer`` and says how to answer in ``handler()``, which returns the
-``BaseHTTPRequestHandler`` class to serve with (usually one defined there, closing over the fake).
-``base_url`` is ``http://127.0.0.1:<port>``; each fake keeps its own ``url`` on top of it.
+``BaseHTTPRequestHandler`` class to serve with (usually one defined there, closing over the fake;
+``get_handler`` makes the usual GET-only one). ``base_url`` is ``http://127.0.0.1:<port>``; each fake
+keeps its own ``url`` on top of it.
+
+Also shared by the fakes: ``send`` (one answer), ``Faults`` (``fail_next``: scripted answers for the next
+requests under a path), ``etag_matches`` (``If-None-Match``) and ``page_links`` (GitHub's ``Link`` header).
 
 Example usage::
 
@@ -25,9 +29,15 @@ Example usage::
 
 from __future__ import annotations
 
+import socket
 import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Self
+from typing import Any, Self
+from urllib.parse import urlencode
+
+JSON_TYPE = "application/json; charset=utf-8"
 
 
 class LoopbackServer:
@@ -102,3 +112,103 @@ def parse_multipart(content_type: str, raw: bytes) -> tuple[dict[str, str], dict
         else:
             fields[str(name)] = payload.decode("utf-8")
     return fields, files
+
+
+class QuietHandler(BaseHTTPRequestHandler):
+    """A keep-alive (HTTP/1.1) handler that logs nothing. Headers and body go out in separate writes: with
+    ``TCP_NODELAY``, Nagle's algorithm and the client's delayed ACK no longer add 40 ms to every answer."""
+
+    protocol_version = "HTTP/1.1"
+
+    def setup(self) -> None:
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def get_handler(serve: Callable[[BaseHTTPRequestHandler], None]) -> type[BaseHTTPRequestHandler]:
+    """A ``QuietHandler`` class that answers every GET with ``serve(handler)`` (a fake's ``handler()``)."""
+
+    class Handler(QuietHandler):
+        def do_GET(self) -> None:
+            serve(self)
+
+    return Handler
+
+
+def send(handler: BaseHTTPRequestHandler, status: int, body: bytes, content_type: str | None,
+         headers: Mapping[str, str]) -> None:
+    """Answer with ``status``, ``Content-Type`` (none when ``content_type`` is None: a 304, an empty body),
+    ``headers``, ``Content-Length`` and ``body``; a client that went away meanwhile is no error."""
+    try:
+        handler.send_response(status)
+        if content_type:
+            handler.send_header("Content-Type", content_type)
+        for name, value in headers.items():
+            handler.send_header(name, value)
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        if body:
+            handler.wfile.write(body)
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+
+
+@dataclass
+class Fault:
+    """A scripted answer for the next ``times`` requests whose path starts with ``prefix``."""
+
+    prefix: str
+    status: int
+    times: int
+    headers: dict[str, str]
+    body: Any  # as the fake sends it (bytes, or what it serialises)
+    content_type: str = JSON_TYPE
+
+
+class Faults:
+    """The scripted answers of a fake (its ``fail_next``), taken first come, first served; thread-safe."""
+
+    def __init__(self) -> None:
+        self._faults: list[Fault] = []
+        self._lock = threading.Lock()
+
+    def add(self, fault: Fault) -> None:
+        with self._lock:
+            self._faults.append(fault)
+
+    def take(self, path: str) -> Fault | None:
+        """The fault that answers a request for ``path`` now (one of its ``times`` used), if any."""
+        with self._lock:
+            fault = next((f for f in self._faults if f.times > 0 and path.startswith(f.prefix)), None)
+            if fault is not None:
+                fault.times -= 1
+            return fault
+
+    def clear(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+
+def etag_matches(if_none_match: str | None, etag: str) -> bool:
+    """Whether an ``If-None-Match`` header matches ``etag`` (weak comparison, ``*`` matches any)."""
+    if not if_none_match:
+        return False
+    candidates = [c.strip().removeprefix("W/") for c in if_none_match.split(",")]
+    return etag in candidates or "*" in candidates
+
+
+def page_links(base: str, params: Mapping[str, str], per_page: int, page: int, pages: int) -> list[str]:
+    """GitHub's ``Link`` header parts for ``page`` of ``pages``: next and last, then prev and first."""
+
+    def link(n: int, rel: str) -> str:
+        return f'<{base}?{urlencode({**params, "per_page": str(per_page), "page": str(n)})}>; rel="{rel}"'
+
+    links = []
+    if page < pages:
+        links += [link(page + 1, "next"), link(pages, "last")]
+    if page > 1:
+        links += [link(page - 1, "prev"), link(1, "first")]
+    return links

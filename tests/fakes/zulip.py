@@ -50,7 +50,7 @@ from typing import Any, Self
 from urllib.parse import parse_qsl, urlsplit
 
 from fakes.openapi import OpenAPISpec
-from fakes.server import parse_multipart
+from fakes.server import QuietHandler, parse_multipart
 
 SPEC = Path(__file__).parent / "data" / "zulip-openapi.subset.json"
 MAX_MESSAGE_LENGTH = 10000
@@ -633,17 +633,9 @@ def _shown(message: dict[str, Any], apply_markdown: bool) -> dict[str, Any]:
 
 
 def _handler(fake: FakeZulip) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
+    class Handler(QuietHandler):
         def setup(self) -> None:
-            super().setup()
-            # Headers and body go out in separate writes; without TCP_NODELAY, Nagle's algorithm and the
-            # client's delayed ACK add 40 ms to every keep-alive answer.
-            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            super().setup()  # keep-alive, TCP_NODELAY
             with fake.lock:
                 fake._connections.add(self.connection)
 
