@@ -51,7 +51,7 @@ import httpx
 from chatops.errors import SourceError
 from chatops.limits import InputLimitError, load_json
 from chatops.retry import Backoff, pause
-from chatops.sources.cache import CacheEntry, SourceCache
+from chatops.sources.cache import SourceCache, conditional_headers, validated_entry
 from chatops.sources.releases import (
     DEFAULT_GITHUB_URL,
     RetryPolicy,
@@ -474,8 +474,8 @@ class GitHubActivity:
         cached = self.cache.get(key) if self.cache is not None else None
         envelope = _decode(cached.body) if cached is not None else None
         headers = self._headers(url)
-        if envelope is not None and self.conditional and cached is not None and cached.etag:
-            headers["If-None-Match"] = cached.etag
+        if envelope is not None and self.conditional:
+            headers.update(conditional_headers(cached))
         try:
             response = self._request(url, headers, resource)
             if response.status_code == 304 and envelope is not None:
@@ -491,7 +491,7 @@ class GitHubActivity:
             next_url = _next_link(response)
             if self.cache is not None:
                 body = json.dumps({"data": data, "next": next_url}).encode()
-                self.cache.put(key, CacheEntry(body=body, etag=response.headers.get("etag"), fetched_at=self._clock()))
+                self.cache.put(key, validated_entry(body, response.headers, self._clock()))
             return _Answer(data, next_url)
         except SourceUnavailableError as exc:
             if envelope is None or cached is None:

@@ -19,6 +19,7 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Protocol
@@ -38,6 +39,26 @@ class CacheEntry:
 
 def content_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def conditional_headers(cached: CacheEntry | None) -> dict[str, str]:
+    """The request headers that make a GET conditional on the cached copy: ``If-None-Match`` (its ETag) and
+    ``If-Modified-Since`` (its Last-Modified), those it has; none without a copy. An unchanged resource is
+    then answered ``304 Not Modified``, with no body (and, for GitHub, free of its rate limit)."""
+    headers: dict[str, str] = {}
+    if cached is not None:
+        if cached.etag:
+            headers["If-None-Match"] = cached.etag
+        if cached.last_modified:
+            headers["If-Modified-Since"] = cached.last_modified
+    return headers
+
+
+def validated_entry(body: bytes, response_headers: Mapping[str, str], fetched_at: float) -> CacheEntry:
+    """The cache entry for a ``200`` answer: ``body`` (as the source keeps it) with the answer's validators
+    (``ETag``, ``Last-Modified``; ``response_headers`` looked up case-insensitively, as httpx's are)."""
+    return CacheEntry(body=body, etag=response_headers.get("etag"), last_modified=response_headers.get("last-modified"),
+                      fetched_at=fetched_at)
 
 
 class SourceCache(Protocol):

@@ -57,7 +57,7 @@ from pydantic_core import from_json
 from chatops.errors import UsageError
 from chatops.limits import MAX_NOTES_BYTES
 from chatops.redact import drop_credentials as redact_url
-from chatops.sources.cache import CacheEntry, SourceCache, content_hash
+from chatops.sources.cache import CacheEntry, SourceCache, conditional_headers, content_hash, validated_entry
 from digests.errors import NotesParseError
 from digests.model import Meeting
 from digests.notes import PARSER_VERSION, SourceReading, parse_notes, read_source, section_table
@@ -800,14 +800,8 @@ def _fetch_url(spec: NotesSpec, client: Any, cache: SourceCache | None, clock: C
     shown = redact_url(spec.location)
     key = f"notes-http:{redact_url(fetch)}"
     cached = cache.get(key) if cache is not None else None
-    headers: dict[str, str] = {}
-    if cached is not None:
-        if cached.etag:
-            headers["If-None-Match"] = cached.etag
-        if cached.last_modified:
-            headers["If-Modified-Since"] = cached.last_modified
     try:
-        response = client.get(fetch, headers=headers)
+        response = client.get(fetch, headers=conditional_headers(cached))
     except httpx.HTTPError as exc:
         if cached is not None:
             log.warning('Notes URL "%s" unreachable (%s); using the copy cached earlier', shown, type(exc).__name__)
@@ -839,8 +833,7 @@ def _fetch_url(spec: NotesSpec, client: Any, cache: SourceCache | None, clock: C
         except (LookupError, UnicodeDecodeError):
             raise _SourceFailed(f"body is not valid {charset} text as its Content-Type says") from None
     if cache is not None:
-        cache.put(key, CacheEntry(body=body, etag=response.headers.get("etag"),
-                                  last_modified=response.headers.get("last-modified"), fetched_at=clock()))
+        cache.put(key, validated_entry(body, response.headers, clock()))
     return NotesDocument(spec.name, redact_url(readable), body, url=redact_url(readable))
 
 

@@ -47,7 +47,7 @@ import httpx
 from chatops.errors import SourceError, UsageError
 from chatops.limits import InputLimitError, load_json
 from chatops.retry import exponential
-from chatops.sources.cache import CacheEntry, SourceCache
+from chatops.sources.cache import SourceCache, conditional_headers, validated_entry
 from digests.changelog import parse_changelog
 from digests.errors import CompassError, ReleaseDataError
 from digests.model import Release
@@ -422,12 +422,7 @@ class ReleaseFetcher:
             except SourceUnavailableError:
                 log.info('Cached copy of "%s" is unreadable; fetching it afresh', source)
                 cached = None  # not a validator worth sending, nor a fallback
-        request_headers = dict(headers)
-        if cached is not None:
-            if cached.etag:
-                request_headers["If-None-Match"] = cached.etag
-            if cached.last_modified:
-                request_headers["If-Modified-Since"] = cached.last_modified
+        request_headers = dict(headers) | conditional_headers(cached)
         try:
             response = self._request(url, request_headers, source)
             if response.status_code == 304:
@@ -457,15 +452,7 @@ class ReleaseFetcher:
             link = response.headers.get("link")
             if self.cache is not None:
                 body = json.dumps({"link": link, "data": data}).encode()
-                self.cache.put(
-                    key,
-                    CacheEntry(
-                        body=body,
-                        etag=response.headers.get("etag"),
-                        last_modified=response.headers.get("last-modified"),
-                        fetched_at=self._clock(),
-                    ),
-                )
+                self.cache.put(key, validated_entry(body, response.headers, self._clock()))
             return _Page(data, link, next_url=_next_link(response)), items
         except (SourceUnavailableError, ReleaseDataError) as exc:
             if cached is None:
