@@ -8,6 +8,7 @@ is an error instead, so that these tests never silently stop running there.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -77,11 +78,29 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return str(request.getfixturevalue("pg_url"))
 
 
-@pytest.fixture
-def database(db_url: str) -> Iterator[object]:
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty SQLite database at the newest schema, migrated once per session (per worker under xdist):
+    ``database`` and the mention tests start from a copy of it instead of migrating a new one each."""
     from chatops.storage.db import Database
 
-    db = Database.open(db_url)
+    path = tmp_path_factory.mktemp("migrated") / "compass.db"
+    Database.open(f"sqlite:///{path}").close()  # the last connection closed: the WAL is folded into the file
+    assert not path.with_name(path.name + "-wal").exists()
+    return path
+
+
+@pytest.fixture
+def database(request: pytest.FixtureRequest, db_url: str) -> Iterator[object]:
+    """A database at the newest schema: on SQLite a copy of ``migrated_sqlite`` (a file copy instead of the
+    migrations, the same schema), on PostgreSQL the fresh schema of ``pg_url``, migrated."""
+    from chatops.storage.db import Database
+
+    if db_url.startswith("sqlite:///"):
+        shutil.copyfile(request.getfixturevalue("migrated_sqlite"), db_url.removeprefix("sqlite:///"))
+        db = Database.open(db_url, migrate=False)
+    else:
+        db = Database.open(db_url)
     try:
         yield db
     finally:

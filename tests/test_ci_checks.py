@@ -25,3 +25,13 @@ def test_ci_requires_the_compiled_parser_when_a_compiler_is_present():
     setup = (ROOT / "setup.py").read_text(encoding="utf-8")
     assert 'raise SystemExit(f"compass: cannot compile the notes parser ({exc})")' in setup
     assert "extension.optional = not required" in setup
+
+
+def test_ci_runs_the_readmes_test_command():
+    import re
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"&& (\.venv/bin/pytest\b[^\n`]*)", readme))
+    run = [line.strip() for line in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+           if line.strip().startswith(".venv/bin/pytest")]
+    assert len(documented) == 1 and run == sorted(documented), (documented, run)

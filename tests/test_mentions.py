@@ -189,19 +189,10 @@ def test_every_section_of_every_digest_pings_nobody(text, kind_section, slot, ta
 
 # --- every reply: hostile text through the real dispatcher and commands --------------------------------
 
-@pytest.fixture(scope="module")
-def migrated_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An empty SQLite database at the newest schema, made once: each example starts from a copy of it."""
-    from chatops.storage.db import Database
-
-    path = tmp_path_factory.mktemp("mentions-template") / "compass.db"
-    Database.open(f"sqlite:///{path}").close()  # the last connection closed: the WAL is in the file
-    return path
-
-
 def _reply_chat(directory: str, template: Path) -> Chat:
-    """A dispatcher over a fresh copy of the empty, migrated database (each example starts from the same
-    state, so a failure replays; copying it takes a millisecond, migrating 50 ms)."""
+    """A dispatcher over a fresh copy of the empty, migrated database (``migrated_sqlite`` in conftest.py):
+    each example starts from the same state, so a failure replays; copying it takes a millisecond, migrating
+    50 ms."""
     from chatops.storage.db import Database
 
     shutil.copyfile(template, f"{directory}/compass.db")
@@ -211,11 +202,11 @@ def _reply_chat(directory: str, template: Path) -> Chat:
 @settings(max_examples=300, deadline=None)
 @given(hostile_text)
 @example("@**all** @*team* @here it.@staff the_@docs-team @_name")
-def test_every_reply_to_hostile_text_pings_nobody(migrated_db, text):
+def test_every_reply_to_hostile_text_pings_nobody(migrated_sqlite, text):
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="compass-mentions-") as directory:
-        chat = _reply_chat(directory, migrated_db)
+        chat = _reply_chat(directory, migrated_sqlite)
         try:
             _ask_everything(chat, text)
         finally:
