@@ -95,6 +95,14 @@ class Agenda(Items):
                 return
             if (o_owner is not None and owner is None) or (o_minutes is not None and minutes is None):
                 title, owner, minutes = o_title, owner or o_owner, minutes or o_minutes
+        said: list[str] = []
+        strong = head.strong_lead
+        if owner is None and minutes is None and strong is not None and ":" in title[:len(strong) + 3]:
+            # "**Budget Review**: Alice walked through the numbers": the bold words are the topic, the rest its notes
+            bold = " ".join(strong.split()).strip(" :")
+            rest = title[len(bold):].lstrip(" *:") if title.startswith(bold) else ""
+            if bold and rest and len(rest.split()) >= 3 and 2 <= len(bold.split()) <= 8 and not is_procedure(bold):
+                title, said = bold, [rest]
         title = title.strip()
         same_line = outcome_after_colon(title) if ": " in title else None
         if same_line is not None:
@@ -131,7 +139,7 @@ class Agenda(Items):
             b.fragment_items.setdefault(frag, index)
         b.agenda.append(AgendaItem(
             title=(title or item.inline.flat).strip(), owner=owner, minutes=minutes,
-            discussion=tuple(pseudo) + tuple(c.flat for c in children if c.flat),
+            discussion=tuple(said) + tuple(pseudo) + tuple(c.flat for c in children if c.flat),
             links=tuple(links), source=self.ref(item, ctx.anchor)))
         topic_ctx = self._topic_ctx(ctx, title)
         if same_line is not None and same_line[1]:  # "#53470 deprecate X: agreed, deprecate in 1.12."
