@@ -100,6 +100,11 @@ def check(problems: list[str]) -> None:
                              "the documented schema (discourse-openapi.json)")
 
 
+def _slug(text: str) -> str:
+    """The slug Discourse makes of a title or a category name: lower case ASCII letters and digits, dashes."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
 @dataclass
 class Topic:
     id: int
@@ -116,7 +121,7 @@ class Topic:
 
     @property
     def slug(self) -> str:
-        return re.sub(r"[^a-z0-9]+", "-", self.title.lower()).strip("-") or "topic"
+        return _slug(self.title) or "topic"
 
 
 @dataclass
@@ -138,7 +143,7 @@ class ForumTopic:
 
     @property
     def slug(self) -> str:
-        return re.sub(r"[^a-z0-9]+", "-", self.title.lower()).strip("-") or "topic"
+        return _slug(self.title) or "topic"
 
 
 @dataclass
@@ -182,7 +187,7 @@ class FakeDiscourse(LoopbackServer):
     ) -> None:
         self.api_key = api_key
         self.usernames = set(usernames)
-        self.categories = [Category(i, name, re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")) for i, name in categories]
+        self.categories = [Category(i, name, _slug(name)) for i, name in categories]
         self.max_post_length = max_post_length
         self.rate_limit_create_topic = rate_limit_create_topic
         self.topics: dict[int, Topic] = {}
@@ -223,7 +228,7 @@ class FakeDiscourse(LoopbackServer):
             self._scripts.extend(_Script(429, wait_seconds=wait_seconds) for _ in range(times))
 
     def add_category(self, category_id: int, name: str, slug: str | None = None) -> None:
-        self.categories.append(Category(category_id, name, slug or re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")))
+        self.categories.append(Category(category_id, name, slug or _slug(name)))
 
     def add_forum_topic(self, *, category: int, title: str, author: str, created_at: dt.datetime,
                         last_posted_at: dt.datetime | None = None, replies: int = 0, views: int = 0, likes: int = 0,
