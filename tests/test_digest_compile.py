@@ -330,10 +330,12 @@ def test_similarity_is_symmetric_and_bounded() -> None:
         ("TAG App Delivery Meeting \u2013 March 13", "TAG App Delivery Meeting"),
         ("Sync, 3rd May", "Sync"),
         ("Minutes of the board", "Minutes of the board"),
+        ("DSF Board monthly meeting, March 14, 2024", "DSF Board monthly meeting"),
     ],
     ids=["archive", "month_suffix", "iso_date", "month_word_kept", "nothing_left", "bracketed_date",
          "square_bracketed_date", "archive_plural", "plural_kept_without_archive_words", "meeting_minutes",
-         "month_day_without_year", "day_month_without_year", "minutes_as_the_name"],
+         "month_day_without_year", "day_month_without_year", "minutes_as_the_name",
+         "month_day_comma_year"],
 )
 def test_meeting_name_drops_dates_and_archive_words(title: str, name: str) -> None:
     from digests.compile import meeting_name

@@ -96,7 +96,8 @@ _FORM = re.compile(r"https?://(?:docs\.google\.com/forms|forms\.gle|[\w.-]*typef
 
 _TITLE_NOISE = re.compile(
     r"\b(?:notes?\s+archive|archive|(?<=meeting\s)minutes|notes)\b"
-    r"|\b(?:" + "|".join(MONTHS) + r")\s+\d{1,2}(?:st|nd|rd|th)?\b(?!\s*(?:19|20)\d\d)(?!:)"
+    r"|\b(?:" + "|".join(MONTHS) + r")\s+\d{1,2}(?:st|nd|rd|th)?,?\s+(?:19|20)\d\d\b"  # "January 17, 2024"
+    r"|\b(?:" + "|".join(MONTHS) + r")\s+\d{1,2}(?:st|nd|rd|th)?\b(?!,?\s*(?:19|20)\d\d)(?!:)"
     r"|\b\d{1,2}(?:st|nd|rd|th)?\s+(?:" + "|".join(MONTHS) + r")\b(?!\s*(?:19|20)\d\d)"
     r"|\b(?:(?:\d{1,2}(?:st|nd|rd|th)?\s+)?(?:" + "|".join(MONTHS) + r")\s+)?(?:19|20)\d\d(?:-\d\d(?:-\d\d)?)?\b",
     re.IGNORECASE,
