@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from digests.model import ActionItem, AgendaItem, Decision
 from digests.notes import people as P
 from digests.notes.blocks import Block, Heading, Inline, Item, ListBlock, Para, Table
@@ -27,6 +29,8 @@ from digests.notes.context import (
 from digests.notes.items import Items
 from digests.notes.statements import is_action_label, outcome_after_colon, split_task
 
+_MEETBOT_LINE = re.compile(r"^(?:AGREED|ACTION|INFO|LINK|IDEA|HELP|VOTE|DECISION|RESOLVED|ACCEPTED|REJECTED):\s")
+
 
 class Agenda(Items):
     """Agenda topics: list items, sub-headings and tables, with their owners, minutes, answers and tasks."""
@@ -46,6 +50,16 @@ class Agenda(Items):
             return
         if isinstance(block, ListBlock):
             for item in block.items:
+                flat = item.inline.flat if item.inline is not None else ""
+                if b.agenda and flat[:1].isupper() and _MEETBOT_LINE.match(flat):
+                    # "AGREED: ...", "ACTION: ..." a level too shallow under a meetbot topic: the topic's record
+                    under = b.agenda[-1].title
+                    record = b.more_discussion.setdefault(len(b.agenda) - 1, ([], {}))
+                    record[0].append(flat)
+                    for url in item.inline.links if item.inline is not None else ():
+                        record[1].setdefault(url, None)
+                    self._scan(ListBlock(block.start, items=[item], ordered=block.ordered), self._topic_ctx(ctx, under), b)
+                    continue
                 self._agenda_item(item, ctx, b, ctx.person)
         elif isinstance(block, Table) and len(block.rows) > 1:
             self._agenda_table(block, ctx, b)

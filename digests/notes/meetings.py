@@ -172,6 +172,11 @@ class Assembler(Sections):
         title = self.front.get("title")
         if title:
             return title
+        first = self.doc.blocks[0] if self.doc.blocks else None
+        if isinstance(first, Para) and first.inline.flat[:1] == "#":  # meetbot: "#debian-meeting: Debian tech-ctte"
+            m = _CHANNEL_TITLE.match(first.inline.lines[0]) if first.inline.lines else None
+            if m:
+                return m.group("name")
         for block in self.doc.blocks[:1]:  # a bold first line standing in for a title
             if isinstance(block, Para) and block.inline.strong_lead is not None:
                 lead = " ".join(block.inline.strong_lead.split())
