@@ -27,6 +27,7 @@ from digests.notes.context import (
     split_pseudo_bullets,
 )
 from digests.notes.items import Items
+from digests.notes.sections import normalize_heading
 from digests.notes.statements import is_action_label, outcome_after_colon, split_task
 
 _MEETBOT_LINE = re.compile(r"^(?:AGREED|ACTION|INFO|LINK|IDEA|HELP|VOTE|DECISION|RESOLVED|ACCEPTED|REJECTED):\s")
@@ -189,6 +190,11 @@ class Agenda(Items):
         text = _SHORTCODE.sub("", heading.inline.flat).strip()
         if anchor and anchor in b.fragment_items:
             return b.fragment_items[anchor]
+        same = normalize_heading(_ENUMERATION.sub("", text))
+        if same and len(same) <= 12:  # "### Q&A" over the notes of the agenda's "3. Q&A": too short for shared words
+            for i in b.list_items:
+                if normalize_heading(b.agenda[i].title) == same:
+                    return i
         words = _title_words(text)
         candidates: set[int] = set()
         for word in words:
