@@ -508,3 +508,19 @@ def test_a_decision_reads_without_the_notes_own_label(written: str, shown: str) 
     from digests.sections.technical import decision_text
 
     assert decision_text(written) == shown
+
+
+def test_the_same_outcome_under_two_topics_is_said_under_each() -> None:
+    """Proposal minutes: "Accepted" under two proposals is two decisions; the same one written twice is one."""
+    notes = [meeting("2025-06-12", "Ann", agenda=(AgendaItem(title="#1 slices: add Repeat"),
+                                                   AgendaItem(title="#2 sync: add Map.Clear")),
+                     decisions=(Decision(text="Accepted", topic="#1 slices: add Repeat"),
+                                Decision(text="Accepted", topic="#2 sync: add Map.Clear"),
+                                Decision(text="accepted.", topic="#2 sync: add Map.Clear")))]
+    digest = compile_digest("technical", JUNE, meetings=notes, releases=[], shoutouts=[])
+    agenda = digest.section("agenda")
+    assert agenda is not None
+    topics = agenda.entries[0].children
+    assert [(t.text, [c.text for c in t.children]) for t in topics] == [
+        ("#1 slices: add Repeat", ["Accepted"]), ("#2 sync: add Map.Clear", ["Accepted"])]
+    assert digest.counts.decisions == 2

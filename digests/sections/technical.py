@@ -231,9 +231,10 @@ def _meeting_entry(meeting: Meeting, directory: Directory, community: CommunityI
     for decision in meeting.decisions:
         text = _statement_text(decision.text, budget.topic_length)
         text = decision_text(text) if text is not None else None
-        if text is None or name_key(text) in said:
+        said_key = f"{name_key(decision.topic or '')}|{name_key(text or '')}"  # "Accepted" under two proposals: twice
+        if text is None or said_key in said:
             continue
-        said.add(name_key(text))
+        said.add(said_key)
         decisions += 1
         topic = _topic_of(topics, decision.topic)
         if topic is not None:
@@ -247,9 +248,10 @@ def _meeting_entry(meeting: Meeting, directory: Directory, community: CommunityI
         if action.done:
             continue
         text = _statement_text(action.text, budget.topic_length)
-        if text is None or name_key(text) in said:
+        said_key = f"{name_key(action.topic or '')}|{name_key(text or '')}"
+        if text is None or said_key in said:
             continue
-        said.add(name_key(text))
+        said.add(said_key)
         actions += 1
         owner = (directory.person(action.owner, place=meeting_key(meeting)),) if action.owner else ()
         topic = _topic_of(topics, action.topic)
