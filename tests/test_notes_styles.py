@@ -659,3 +659,10 @@ def test_bold_topic_lines_formal_decisions_and_a_first_time_remark():
     assert [(a.text, a.owner, a.topic) for a in m.action_items] == [("Min will do it", "Min", "Release planning")]
     assert [(a.name, a.affiliation) for a in m.attendees] == [("Ana", "Northwind"), ("Bo", None)]
     assert m.newcomers == ("Ana",)
+
+
+@pytest.mark.parametrize("verb", ["volunteered", "offered", "agreed", "has volunteered"])
+def test_a_task_someone_took_on_in_the_past_tense_is_an_action(verb: str) -> None:
+    text = f"# Team meeting 2025-06-03\n\n## Agenda\n\n- Docs sprint\n  - Mei {verb} to pair on the docs\n"
+    (meeting,) = parse_notes(text, document="notes.md")
+    assert [(a.text, a.owner) for a in meeting.action_items] == [(f"Mei {verb} to pair on the docs", "Mei")]

@@ -364,7 +364,7 @@ _TASK_VERBS = (r"will|shall|to|has\s+volunteered\s+to|have\s+volunteered\s+to|vo
 _TASK = re.compile(
     rf"(?:^|(?<=[.;!?])\s+|,\s+|\s--+\s+|\s[—–]\s+)(?P<who>{_WHO_LIST})\s+(?P<verb>{_TASK_VERBS})\s+(?P<next>[a-z][\w'’\-]*)"
 )
-_TASK_HINT = re.compile(r"[A-Z\u00C0-\u024F@*][\w\u00C0-\u024F'’\-*]*\s+(?:will|shall|to|has|have|volunteer|offer|is|are|agree|needs|takes)\b")
+_TASK_HINT = re.compile(r"[A-Z\u00C0-\u024F@*][\w\u00C0-\u024F'’\-*]*\s+(?:will|shall|to|has|have|volunteer\w*|offer\w*|is|are|agree\w*|needs|takes)\b")
 _ARROW_OWNER = re.compile(rf"^(?P<text>.*\S)\s*(?:<-+|←|->|→|=>)\s*(?P<who>{_WHO_LIST})\s*[.!]?$")
 # Capitalised words that start sentences such as "Need to ...", "Welcome to ...": never an owner.
 _NOT_OWNER = frozenset({
