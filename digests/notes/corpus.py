@@ -186,11 +186,17 @@ def _size(m: AnyMeeting) -> int:
     return sum(len(_get(m, k)) for k in (*_ITEM_FIELDS, "attendees", "newcomers"))
 
 
+_COPIED_FIELDS = ("cancelled", "attendees", "newcomers", "links", *_ITEM_FIELDS)
+
+
 def _merge(a: AnyMeeting, b: AnyMeeting) -> AnyMeeting:
     """One meeting from two copies: the fuller copy first, the other's items added once."""
+    documents = tuple(dict.fromkeys((*_documents(a), *_documents(b))))
+    if all(_get(a, k) == _get(b, k) for k in _COPIED_FIELDS):
+        return _copy(a, {"documents": documents})  # word for word the same meeting: only the documents add up
     base, other = (a, b) if _size(a) >= _size(b) else (b, a)
     update: dict[str, Any] = {
-        "documents": tuple(dict.fromkeys((*_documents(a), *_documents(b)))),
+        "documents": documents,
         "attendees": _union(_get(base, "attendees"), _get(other, "attendees"), _person_key),
         "newcomers": _union(_get(base, "newcomers"), _get(other, "newcomers"), template_key),
         "links": _union(_get(base, "links"), _get(other, "links"), lambda u: u),
