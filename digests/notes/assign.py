@@ -135,7 +135,8 @@ class Sections(RollCall):
                     stack.append((None, lvl, anchor))
                 elif top in ("updates", "celebrations"):
                     name = P.clean_name(_SHORTCODE.sub("", flat))
-                    if P._is_name_like(name, max_words=3):
+                    # a numbered part of formal minutes ("4. Metrics") labels its items, it is nobody's name
+                    if id(block) not in unfolded and P._is_name_like(name, max_words=3):
                         person = (name, lvl)
                 continue
             kind = stack[-1][0] if stack else None

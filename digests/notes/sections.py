@@ -111,9 +111,14 @@ class SectionTable:
                 if phrase in norm:
                     found = kind
                     break
+            if found == "celebrations" and _NEWS.search(norm):
+                found = "updates"  # "News and kudos": a news section, where thanks are still celebrations
         if len(self._cache) < 4096:
             self._cache[text] = found
         return found
+
+
+_NEWS = re.compile(r" (?:news|highlights|announcements) ")
 
 
 @lru_cache(maxsize=32)
