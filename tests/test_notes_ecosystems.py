@@ -20,10 +20,8 @@ import json
 from pathlib import Path
 
 import jsonschema
+import notes_golden
 import pytest
-from notes_golden import shape as _shape
-
-from digests.notes import parse_notes
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "tests" / "fixtures" / "notes-ecosystems"
@@ -38,23 +36,15 @@ KNOWN_GAPS: dict[tuple[str, str], str] = {}
 
 
 def parsed(name: str) -> list[dict]:
-    text = (DOCS / f"{name}.md").read_text(encoding="utf-8")
-    return [m.to_contract() for m in parse_notes(text, document=f"{name}.md")]
+    return notes_golden.parsed(DOCS, name)
 
 
-CASES = [pytest.param(name, field, id=f"{name}-{field}",
-                      marks=[pytest.mark.xfail(strict=True, reason=KNOWN_GAPS[(name, field)])]
-                      if (name, field) in KNOWN_GAPS else [])
-         for name in NAMES for field in FIELDS]
+CASES = notes_golden.field_cases(NAMES, FIELDS, KNOWN_GAPS)
 
 
 @pytest.mark.parametrize(("name", "field"), CASES)
 def test_other_ecosystems_read_as_a_careful_reader_would(name, field):
-    expected = json.loads((GOLDEN / f"{name}.json").read_text(encoding="utf-8"))
-    actual = parsed(name)
-    assert len(actual) == len(expected), f"{name}: number of meetings"
-    for got, want in zip(actual, expected):
-        assert _shape(got[field], want[field], field) == want[field], f"{name} {want['date']}: {field}"
+    notes_golden.check_field(DOCS, GOLDEN, name, field)
 
 
 def test_every_document_has_a_golden():
