@@ -5,16 +5,15 @@ page without a sign-in and a forged link, accepts a link made by another process
 from __future__ import annotations
 
 import os
-import re
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 import yaml
+from processes import wait_for_output
 from test_review_modes import WINDOW
 
 from chatops.config import load_config
@@ -47,7 +46,7 @@ def test_compass_serve_shows_the_review_page_and_stops_on_sigterm(tmp_path, monk
         proc = subprocess.Popen([str(COMPASS), "--config", str(config), "serve", "--port", "0"], stdout=out,
                                 stderr=subprocess.STDOUT, env=env, cwd=tmp_path)
     try:
-        url = _wait_for(log, r"Review page: (http://127\.0\.0\.1:\d+)/review/", proc).group(1)
+        url = wait_for_output(log, r"Review page: (http://127\.0\.0\.1:\d+)/review/", proc).group(1)
         with httpx.Client(base_url=url, timeout=10) as client:
             assert client.get("/healthz").json()["status"] == "ok"
             refused = client.get("/review/")
@@ -71,14 +70,3 @@ def test_compass_serve_shows_the_review_page_and_stops_on_sigterm(tmp_path, monk
             proc.wait()
         bot.close()
 
-
-def _wait_for(path: Path, pattern: str, proc: subprocess.Popen, timeout: float = 30) -> re.Match:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        match = re.search(pattern, path.read_text())
-        if match:
-            return match
-        if proc.poll() is not None:
-            raise AssertionError(f"compass serve exited ({proc.returncode}):\n{path.read_text()}")
-        time.sleep(0.05)
-    raise AssertionError(f"no {pattern!r} in the output:\n{path.read_text()}")

@@ -5,33 +5,21 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from processes import wait_for_output
 
 from chatops.cli import cli
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(90)]
 COMPASS = Path(sys.executable).parent / "compass"
 
-
-def _wait_for(path: Path, pattern: str, proc: subprocess.Popen, timeout: float = 30) -> re.Match:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        match = re.search(pattern, path.read_text())
-        if match:
-            return match
-        if proc.poll() is not None:
-            raise AssertionError(f"compass run exited ({proc.returncode}):\n{path.read_text()}")
-        time.sleep(0.1)
-    raise AssertionError(f"no {pattern!r} in the log:\n{path.read_text()}")
 
 
 def test_sighup_reloads_and_sigterm_stops(tmp_path, monkeypatch):
@@ -44,14 +32,14 @@ def test_sighup_reloads_and_sigterm_stops(tmp_path, monkeypatch):
         proc = subprocess.Popen([str(COMPASS), "--config", str(config), "run", "--port", "0"], stdout=out,
                                 stderr=subprocess.STDOUT, env=env, cwd=tmp_path)
     try:
-        url = _wait_for(log, r"Serving /healthz and /metrics on (http://127\.0\.0\.1:\d+)", proc).group(1)
+        url = wait_for_output(log, r"Serving /healthz and /metrics on (http://127\.0\.0\.1:\d+)", proc).group(1)
         assert json.load(urllib.request.urlopen(url + "/healthz", timeout=5))["status"] == "ok"
         config.write_text(config.read_text().replace("schedule: quarterly 09:00", "schedule: quarterly 10:00"))
         proc.send_signal(signal.SIGHUP)
-        _wait_for(log, r"Configuration reloaded; rescheduled celebrations-quarterly", proc)
+        wait_for_output(log, r"Configuration reloaded; rescheduled celebrations-quarterly", proc)
         config.write_text(config.read_text().replace("schedule: quarterly 10:00", "schedule: whenever"))
         proc.send_signal(signal.SIGHUP)
-        _wait_for(log, r"Configuration reload rejected; the running configuration stays in force:\n.*"
+        wait_for_output(log, r"Configuration reload rejected; the running configuration stays in force:\n.*"
                        r"digests\[2\]\.schedule: 'whenever' is neither a cron expression nor a preset", proc)
         assert json.load(urllib.request.urlopen(url + "/healthz", timeout=5))["status"] == "ok"
         proc.send_signal(signal.SIGTERM)
