@@ -81,6 +81,7 @@ def preview(
     from chatops.periods import explicit
     from chatops.pipeline import build_digest, render_for_target, resolve_digest
     from chatops.publish.base import has_images, place_images
+    from chatops.publish.outbox import picture_path
 
     app = obj(ctx)
     config = app.load_config(required=False)
@@ -119,7 +120,7 @@ def preview(
     if fmt == "markdown" and chart is not None and has_images(text):
         # The chart's place holds a placeholder until a publisher uploads it: beside --output the picture is
         # written as a file and the text points to it; on the terminal the line is left out, with a note.
-        picture = output.with_name(f"{output.stem}-{chart.name}") if output is not None else None
+        picture = picture_path(output, chart.name) if output is not None else None
         text = place_images(text, {chart.name: picture.name if picture is not None else None})
         if picture is None:
             click.echo("note: the attendance chart is left out here; with --output FILE it is written beside FILE",

@@ -50,7 +50,7 @@ class OutboxPublisher:
             return post
         urls: dict[str, str | None] = {}
         for image in post.images:
-            picture = path.with_name(f"{path.stem}-{image.name}")
+            picture = picture_path(path, image.name)
             try:
                 _write_file(picture, image.png)
                 urls[image.name] = picture.name
@@ -95,6 +95,11 @@ class OutboxPublisher:
             raise PublishError(self.target, f"cannot write {str(path)!r}: {exc.strerror}") from None
         log.info('Wrote digest "%s" to %s', post.digest, path)
         return Publication(self.target, {"path": str(path)}, url=str(path))
+
+
+def picture_path(markdown: Path, name: str) -> Path:
+    """Where a picture of the Markdown file ``markdown`` is written: beside it, ``2025-06-01-attendance.png``."""
+    return markdown.with_name(f"{markdown.stem}-{name}")
 
 
 def _write_file(path: Path, data: bytes) -> None:
