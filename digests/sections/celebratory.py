@@ -10,7 +10,7 @@ import datetime as dt
 import functools
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
 from digests.digest import Budget, CommunityInfo, Entry, Link, Person, Section
@@ -190,9 +190,8 @@ def _thanks_sections(meetings: Sequence[Meeting], shoutouts: Sequence[Shoutout],
                 continue  # a bare link or a placeholder says nothing on its own
             elif (named_team := thanked_team(celebration.text)) is not None:
                 # "Huge thanks to the docs team!", "Everyone for a great year": thanks to a team, not a win
-                item = _celebration_thanks(celebration, meeting, directory, community, zone)
-                item.people, item.keys = [Person(name=named_team)], frozenset({f"team:{name_key(named_team)}"})
-                thanks.append(item)
+                thanks.append(replace(_celebration_thanks(celebration, meeting, directory, community, zone),
+                                      people=[Person(name=named_team)], keys=frozenset({f"team:{name_key(named_team)}"})))
             elif not is_win(celebration.text):
                 continue  # a question, a status report or a reminder in a "reports and celebrations" list
             else:
