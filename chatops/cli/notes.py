@@ -150,7 +150,9 @@ def _write_bytes(data: bytes) -> None:
 
 
 def _dump(meetings: list[dict[str, Any]]) -> bytes:
-    return json.dumps(meetings, ensure_ascii=False).encode()
+    from pydantic_core import to_json  # loaded already by the parser
+
+    return to_json(meetings)  # compact UTF-8, as the parser's own JSON (pydantic-core: 3x json.dumps)
 
 
 def _warnings(meetings: list[dict[str, Any]]) -> list[str]:

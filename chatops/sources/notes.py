@@ -52,7 +52,7 @@ from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import TypeAdapter
-from pydantic_core import from_json
+from pydantic_core import from_json, to_json
 
 from chatops.errors import UsageError
 from chatops.limits import MAX_NOTES_BYTES
@@ -589,7 +589,7 @@ def _parse_job_values(job: _Job) -> tuple[tuple[bytes, bytes] | str, list[Meetin
         meetings = parse_notes(text, document=document, url=url, headings=headings)
     except NotesParseError as exc:
         return (f"line {exc.line}: {exc.reason}" if exc.line else exc.reason), None
-    contract_json = json.dumps([m.to_contract() for m in meetings], ensure_ascii=False).encode()
+    contract_json = to_json([m.to_contract() for m in meetings])  # compact UTF-8, in Rust: 3x json.dumps
     return (contract_json, _MEETINGS.dump_json(meetings)), meetings
 
 
@@ -608,12 +608,26 @@ def _parse_parallel(
 
     if "fork" not in multiprocessing.get_all_start_methods():
         return [_parse_job(job) for job in jobs]
+    global _FORKED_JOBS
     context = multiprocessing.get_context("fork")
     # Small chunks (about 16 per worker): a worker slowed by other load on the machine leaves at most a
     # small chunk for the end, while the others wait; sending a chunk costs far less than parsing it.
     chunk = max(1, len(jobs) // (workers * 16))
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_start) as pool:
-        return list(pool.map(_parse_job, jobs, chunksize=chunk))
+    # The workers are forked with the jobs in memory: only their numbers are sent (not megabytes of text
+    # pickled in this process and unpickled in a worker).
+    _FORKED_JOBS = jobs
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_start) as pool:
+            return list(pool.map(_parse_forked, range(len(jobs)), chunksize=chunk))
+    finally:
+        _FORKED_JOBS = []
+
+
+_FORKED_JOBS: list[_Job] = []  # the jobs of the pool being run, as its forked workers see them
+
+
+def _parse_forked(index: int) -> tuple[tuple[bytes, bytes] | str, tuple[str | None, str | None] | None]:
+    return _parse_job(_FORKED_JOBS[index])
 
 
 def _decode(body: bytes) -> str:
