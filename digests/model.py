@@ -14,6 +14,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
+from digests.contract import meeting_contract
+
 
 class Value(BaseModel):
     """Base for every compass value: immutable, typo-proof."""
@@ -136,42 +138,8 @@ class Meeting(Value):
     source: SourceRef | None = None
 
     def to_contract(self) -> dict[str, Any]:
-        """The JSON object that ``compass notes parse --format json`` prints for this meeting.
-
-        It follows ``meeting.schema.json``; extra keys (sources, discussion) are allowed there.
-        """
-        return {
-            "date": self.date.isoformat() if self.date else None,
-            "title": self.title,
-            "attendees": [
-                {"name": a.name, "handle": a.handle, "affiliation": a.affiliation, "pronouns": a.pronouns}
-                for a in self.attendees
-            ],
-            "newcomers": list(self.newcomers),
-            "celebrations": [
-                {"text": c.text, "by": c.by, "people": list(c.people), "markdown": c.rich} for c in self.celebrations
-            ],
-            "updates": [{"by": u.by, "text": u.text, "markdown": u.rich} for u in self.updates],
-            "agenda": [
-                {
-                    "title": a.title,
-                    "owner": a.owner,
-                    "minutes": a.minutes,
-                    "discussion": list(a.discussion),
-                    "links": list(a.links),
-                }
-                for a in self.agenda
-            ],
-            "decisions": [{"text": d.text, "topic": d.topic} for d in self.decisions],
-            "action_items": [
-                {"text": a.text, "owner": a.owner, "topic": a.topic, "done": a.done} for a in self.action_items
-            ],
-            "links": list(self.links),
-            "cancelled": self.cancelled,
-            "documents": list(self.documents or ([self.document] if self.document else [])),
-            "warnings": list(self.warnings),
-            "source": self.source.model_dump(exclude_none=True) if self.source else None,
-        }
+        """The JSON object that ``compass notes parse --format json`` prints for this meeting."""
+        return meeting_contract(self)
 
 
 # --- releases ---------------------------------------------------------------------------------

@@ -77,13 +77,13 @@ def opened(monkeypatch) -> list[str]:
 @pytest.fixture
 def parses(monkeypatch) -> list[str]:
     calls: list[str] = []
-    real = notes_mod.parse_notes
+    real = notes_mod.parse_records
 
     def counting(text, **kw):
         calls.append(Path(kw["document"]).name)
         return real(text, **kw)
 
-    monkeypatch.setattr(notes_mod, "parse_notes", counting)
+    monkeypatch.setattr(notes_mod, "parse_records", counting)
     return calls
 
 

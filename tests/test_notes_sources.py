@@ -26,13 +26,13 @@ def host():
 @pytest.fixture
 def count_parses(monkeypatch):
     calls: list[str] = []
-    real = notes_mod.parse_notes
+    real = notes_mod.parse_records
 
     def counting(text, **kw):
         calls.append(kw["document"])
         return real(text, **kw)
 
-    monkeypatch.setattr(notes_mod, "parse_notes", counting)
+    monkeypatch.setattr(notes_mod, "parse_records", counting)
     return calls
 
 

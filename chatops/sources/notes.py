@@ -37,6 +37,7 @@ UTF-8) becomes a ``NotesProblem`` in the report (the caller tells the user) and 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import glob
 import hashlib
 import json
@@ -48,21 +49,30 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import TypeAdapter
 from pydantic_core import from_json, to_json
 
 from chatops.errors import UsageError
 from chatops.limits import MAX_NOTES_BYTES
 from chatops.redact import drop_credentials as redact_url
 from chatops.sources.cache import CacheEntry, SourceCache, conditional_headers, content_hash, validated_entry
+from digests.contract import meeting_contract
 from digests.errors import NotesParseError
-from digests.model import Meeting
-from digests.notes import PARSER_VERSION, SourceReading, parse_notes, read_source, section_table
+from digests.notes import (
+    PARSER_VERSION,
+    MeetingRecord,
+    SourceReading,
+    parse_records,
+    read_source,
+    section_table,
+)
 
-_MEETINGS: TypeAdapter[list[Meeting]] = TypeAdapter(list[Meeting])
+if TYPE_CHECKING:
+    from pydantic import TypeAdapter
+
+    from digests.model import Meeting
 
 log = logging.getLogger(__name__)
 
@@ -211,7 +221,7 @@ class ParsedNotes:
 
     def meetings(self) -> list[Meeting]:
         if self._meetings is None:
-            self._meetings = _MEETINGS.validate_json(self.meetings_json)
+            self._meetings = _meetings_adapter().validate_json(self.meetings_json)
         return self._meetings
 
     def contract(self) -> list[dict[str, Any]]:
@@ -363,7 +373,7 @@ def collect_notes(
 
     jobs = [(doc.document, doc.url, doc.read(), headings) for _, doc, _, _ in todo]
     total = sum(len(doc.body) for _, doc, _, _ in todo)
-    parsed: list[list[Meeting] | None]
+    parsed: list[list[MeetingRecord] | None]
     if callable(workers):  # decided only when there is enough to parse for it to matter
         workers = workers() if len(jobs) >= 8 and total >= PARALLEL_MIN_BYTES else 1
     spans: list[tuple[str | None, str | None] | None]
@@ -384,8 +394,7 @@ def collect_notes(
             continue
         contract_json, meetings_json = outcome
         stores[doc.source].add(doc, digest, key, outcome, span or _span(meetings_json, values))
-        results[index] = ParsedNotes(doc.source, doc.document, digest, contract_json, meetings_json, stale=doc.stale,
-                                     _meetings=values)
+        results[index] = ParsedNotes(doc.source, doc.document, digest, contract_json, meetings_json, stale=doc.stale)
     for each in stores.values():
         each.save()
 
@@ -432,7 +441,7 @@ def _shard_of(first: str | None) -> str:
     return first[:4] if first else "-"
 
 
-def _span(meetings_json: bytes, values: list[Meeting] | None) -> tuple[str | None, str | None]:
+def _span(meetings_json: bytes, values: list[MeetingRecord] | None) -> tuple[str | None, str | None]:
     """The first and last dates (ISO) of a document's dated meetings, or (None, None)."""
     if values is not None:
         days = [m.date.isoformat() for m in values if m.date is not None]
@@ -579,18 +588,30 @@ def _parse_job(job: _Job) -> tuple[tuple[bytes, bytes] | str, tuple[str | None, 
     return outcome, (_span(b"", meetings) if meetings is not None else None)
 
 
-def _parse_job_values(job: _Job) -> tuple[tuple[bytes, bytes] | str, list[Meeting] | None]:
+def _parse_job_values(job: _Job) -> tuple[tuple[bytes, bytes] | str, list[MeetingRecord] | None]:
     document, url, body, headings = job
     try:
         text = _decode(body)
     except UnicodeDecodeError as exc:
         return f"not UTF-8 text (invalid byte at offset {exc.start}); save the file as UTF-8", None
     try:
-        meetings = parse_notes(text, document=document, url=url, headings=headings)
+        meetings = parse_records(text, document=document, url=url, headings=headings)
     except NotesParseError as exc:
         return (f"line {exc.line}: {exc.reason}" if exc.line else exc.reason), None
-    contract_json = to_json([m.to_contract() for m in meetings])  # compact UTF-8, in Rust: 3x json.dumps
-    return (contract_json, _MEETINGS.dump_json(meetings)), meetings
+    # Both forms are written by pydantic-core (compact UTF-8, 3x json.dumps) from the parser's records: the
+    # parsing processes never build the Meeting values, nor import pydantic.
+    contract_json = to_json([meeting_contract(m) for m in meetings])
+    return (contract_json, to_json([m.as_values() for m in meetings])), meetings
+
+
+@functools.cache
+def _meetings_adapter() -> TypeAdapter[list[Meeting]]:
+    """Reads meetings JSON into values; made when first needed (``compass notes parse`` never needs it)."""
+    from pydantic import TypeAdapter
+
+    from digests.model import Meeting
+
+    return TypeAdapter(list[Meeting])
 
 
 def _worker_start() -> None:

@@ -16,9 +16,9 @@ how they are told apart, ``digests.notes.sections`` for the heading table that a
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
 from digests.errors import NotesParseError
-from digests.model import Meeting
 from digests.notes import _native
 
 _native.choose()  # compiled modules (mypyc) when they match these sources, else the sources
@@ -27,6 +27,7 @@ from digests.notes import blocks as _blocks
 from digests.notes.blocks import NestingTooDeep, parse_blocks
 from digests.notes.corpus import SourceReading, read_source
 from digests.notes.meetings import Assembler, is_placeholder, slugify
+from digests.notes.records import Meeting as MeetingRecord
 from digests.notes.sections import (
     DEFAULT_HEADINGS,
     SECTION_KINDS,
@@ -35,15 +36,20 @@ from digests.notes.sections import (
     section_table,
 )
 
+if TYPE_CHECKING:
+    from digests.model import Meeting
+
 __all__ = [
     "DEFAULT_HEADINGS",
     "PARSER_VERSION",
     "SECTION_KINDS",
+    "MeetingRecord",
     "SectionTable",
     "SourceReading",
     "is_placeholder",
     "normalize_heading",
     "parse_notes",
+    "parse_records",
     "read_source",
     "section_table",
     "slugify",
@@ -69,6 +75,21 @@ def parse_notes(
     the readable address that heading anchors are appended to. ``headings`` adds heading phrases
     per section kind (see ``SECTION_KINDS``). Raises ``NotesParseError`` and nothing else.
     """
+    from digests.model import Meeting
+
+    return [Meeting.model_validate(record.as_values())
+            for record in parse_records(text, document=document, url=url, headings=headings)]
+
+
+def parse_records(
+    text: str,
+    *,
+    document: str,
+    url: str | None = None,
+    headings: Mapping[str, Iterable[str]] | SectionTable | None = None,
+) -> list[MeetingRecord]:
+    """``parse_notes`` without building the values: the parser's records (``digests.notes.records``), for
+    a process that only writes them out as JSON (``as_values``, ``digests.contract.meeting_contract``)."""
     if not isinstance(text, str):
         raise NotesParseError(document, f"expected the document's text (str), got {type(text).__name__}")
     try:

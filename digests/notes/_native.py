@@ -18,7 +18,7 @@ from importlib.abc import MetaPathFinder
 from importlib.machinery import ModuleSpec
 from pathlib import Path
 
-MODULES = ("blocks", "dates", "people", "sections", "statements", "context", "outcomes", "items", "agenda", "rollcall",
+MODULES = ("records", "blocks", "dates", "people", "sections", "statements", "context", "outcomes", "items", "agenda", "rollcall",
            "assign", "meetings")
 PACKAGE = "digests.notes"
 HERE = Path(__file__).resolve().parent

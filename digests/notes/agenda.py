@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-from digests.model import ActionItem, AgendaItem, Decision
 from digests.notes import people as P
 from digests.notes.blocks import Block, Heading, Inline, Item, ListBlock, Para, Table
 from digests.notes.context import (
@@ -27,6 +26,7 @@ from digests.notes.context import (
     split_pseudo_bullets,
 )
 from digests.notes.items import Items
+from digests.notes.records import ActionItem, AgendaItem, Decision
 from digests.notes.sections import normalize_heading
 from digests.notes.statements import is_action_label, outcome_after_colon, split_task
 

@@ -12,10 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from digests.model import ActionItem, AgendaItem, Attendee, Celebration, Decision, SourceRef, Update
 from digests.notes import people as P
 from digests.notes.blocks import Block, Document, Heading, Inline, Item, ListBlock, Para, Quote, Raw, Table
 from digests.notes.dates import find_date, heading_date
+from digests.notes.records import ActionItem, AgendaItem, Attendee, Celebration, Decision, SourceRef, Update
 from digests.notes.sections import SectionTable, normalize_heading
 
 # Patterns compiled once (the compiled parser would otherwise look them up in re's cache on every call).

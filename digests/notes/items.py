@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-from digests.model import Celebration, Update
 from digests.notes import people as P
 from digests.notes.blocks import Block, Inline, Item, ListBlock, Para, Quote
 from digests.notes.context import (
@@ -23,6 +22,7 @@ from digests.notes.context import (
     is_placeholder,
 )
 from digests.notes.outcomes import Outcomes
+from digests.notes.records import Celebration, Update
 
 
 class Items(Outcomes):

@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import replace
 from pathlib import PurePosixPath
 
-from digests.model import Attendee, Meeting, SourceRef
 from digests.notes.assign import Sections
 from digests.notes.blocks import Block, Heading, Para
 from digests.notes.context import (
@@ -40,6 +40,7 @@ from digests.notes.context import (
     slugify,
 )
 from digests.notes.dates import find_date, heading_date, short_date
+from digests.notes.records import Attendee, Meeting, SourceRef
 
 __all__ = ["Assembler", "is_placeholder", "slugify"]
 
@@ -106,7 +107,7 @@ class Assembler(Sections):
         label, day = found[0]
         candidates = ", ".join(f"{where} {when.isoformat()}" for where, when in found)
         warning = f"{self.document}: dates disagree ({candidates}); using {day.isoformat()} from {label}"
-        return meeting.model_copy(update={"date": day, "warnings": (*meeting.warnings, warning)})
+        return replace(meeting, date=day, warnings=(*meeting.warnings, warning))
 
     def _meetings(self) -> list[Meeting]:
         blocks = self.doc.blocks
@@ -162,7 +163,7 @@ class Assembler(Sections):
             # links in a banner above the title belong to the (first) meeting
             banner = [u for b in blocks[:first] for u in _block_links(b)]
             if banner:
-                out[0] = out[0].model_copy(update={"links": tuple(dict.fromkeys((*banner, *out[0].links)))})
+                out[0] = replace(out[0], links=tuple(dict.fromkeys((*banner, *out[0].links))))
         return out
 
     def _doc_title(self) -> str | None:
@@ -230,10 +231,8 @@ class Assembler(Sections):
                 self._scan(block, ctx, b)
         for index, (discussion, links) in b.more_discussion.items():
             item = b.agenda[index]
-            b.agenda[index] = item.model_copy(update={
-                "discussion": item.discussion + tuple(discussion),
-                "links": tuple(dict.fromkeys(item.links + tuple(links))),
-            })
+            b.agenda[index] = replace(item, discussion=item.discussion + tuple(discussion),
+                                      links=tuple(dict.fromkeys(item.links + tuple(links))))
         if date is None:
             date = self._single_date(span)
         if title is None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-from digests.model import ActionItem, AgendaItem, Decision
 from digests.notes import people as P
 from digests.notes.blocks import Block, Inline, Item, ListBlock, Para, Quote, Table
 from digests.notes.context import (
@@ -20,6 +19,7 @@ from digests.notes.context import (
     says_nothing,
     split_pseudo_bullets,
 )
+from digests.notes.records import ActionItem, AgendaItem, Decision
 from digests.notes.statements import (
     action_in,
     assent_in,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-from digests.model import Attendee
 from digests.notes import people as P
 from digests.notes.agenda import Agenda
 from digests.notes.blocks import Block, Inline, Item, ListBlock, Para, Quote, Raw, Table
@@ -20,6 +19,7 @@ from digests.notes.context import (
     is_absence_label,
     is_placeholder,
 )
+from digests.notes.records import Attendee
 
 _FIRST_TIME = re.compile(r"\bfirst[- ]time\b(?!\s+(?:in|since)\b)|\bnew\s+here\b|\bnewcomer\b|\bnew\s+to\s+(?:the|this)\s+(?:meeting|call|cafe|café|community|group)\b",
                          re.IGNORECASE)
