@@ -37,6 +37,7 @@ from chatops.storage.publications import (
     DONE,
     Status,
     ensure_publications,
+    find_period_publications,
     find_publications,
     publication_lock,
     save_publication,
@@ -62,7 +63,7 @@ from digests.model import Window
 if TYPE_CHECKING:
     from chatops.config import ApproveReview, Config, DigestConfig, ReviewNotify, Target, VetoReview
     from chatops.service import Compass
-    from chatops.storage.tables import ReviewEventRecord, ReviewRecord
+    from chatops.storage.tables import PublicationRecord, ReviewEventRecord, ReviewRecord
 
 __all__ = [
     "Draft",
@@ -174,15 +175,21 @@ class ReviewAnswer:
 # --- reading ----------------------------------------------------------------------------------
 
 
-def _draft(compass: Compass, row: ReviewRecord) -> Draft:
-    config = compass.config
+def _target_keys(compass: Compass, digest: str) -> list[str]:
     try:
-        keys = [t.key for t in config.digest(row.digest).targets]
-    except UsageError:
-        keys = []
-    with compass.open().session() as session:
-        rows = {r.target: r for r in find_publications(session=session, digest=row.digest,
-                                                       period_start=row.period_start, targets=keys)}
+        return [t.key for t in compass.config.digest(digest).targets]
+    except UsageError:  # a digest no longer configured: its drafts are still listed
+        return []
+
+
+def _draft(compass: Compass, row: ReviewRecord, publications: Sequence[PublicationRecord] | None = None) -> Draft:
+    """The draft of a review row; ``publications``: its period's rows when the caller read them already."""
+    keys = _target_keys(compass, row.digest)
+    if publications is None:
+        with compass.open().session() as session:
+            publications = find_publications(session=session, digest=row.digest, period_start=row.period_start,
+                                             targets=keys)
+    rows = {r.target: r for r in publications if r.target in keys}
     posts = []
     for key in keys:
         pub = rows.get(key)
@@ -205,9 +212,10 @@ def get_draft(compass: Compass, review_id: int) -> Draft | None:
 
 def list_drafts(compass: Compass, *, digest: str | None = None, open_only: bool = False,
                 limit: int = 50) -> list[Draft]:
-    with compass.open().session() as session:
+    with compass.open().session() as session:  # two queries, however many drafts
         rows = list_reviews(session=session, digest=digest, states=OPEN if open_only else None, limit=limit)
-    return [_draft(compass, row) for row in rows]
+        found = find_period_publications(session=session, periods=[(row.digest, row.period_start) for row in rows])
+    return [_draft(compass, row, found[(row.digest, row.period_start)]) for row in rows]
 
 
 def history(compass: Compass, review_id: int) -> list[ReviewEventRecord]:

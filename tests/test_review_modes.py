@@ -8,6 +8,7 @@ import threading
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from chatops.config import parse_config
 from chatops.errors import ConfigError
@@ -134,6 +135,37 @@ def test_approve_mode_publishes_nothing_before_approval(make, tmp_path):
     assert len(_files(tmp_path)) == 2
     actions = [(e.who, e.action) for e in compass.history(draft.id)]
     assert actions == [("compass", "drafted"), ("user 42", "approved")]
+
+
+def test_the_drafts_list_reads_every_draft_and_its_posts_in_two_queries(make):
+    clock = Clock(UNTIL)
+    compass = make(clock=clock)
+    fires = [dt.datetime(2025, 3, 4, 16, tzinfo=dt.UTC), dt.datetime(2025, 4, 1, 16, tzinfo=dt.UTC),
+             dt.datetime(2025, 5, 6, 16, tzinfo=dt.UTC), UNTIL]  # first Tuesdays
+    for fire in fires:
+        clock.now = fire + dt.timedelta(minutes=1)
+        compass.fire("community-monthly", fire)
+        if fire.month == 5:  # April's draft is approved and published
+            assert compass.approve("community-monthly", ANN).changed
+    statements: list[str] = []
+    engine = compass.open().engine
+
+    def count(conn, cursor, statement, *args):
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        drafts = compass.drafts()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    assert [d.window.since.month for d in drafts] == [5, 4, 3, 2]
+    assert len(statements) == 2, statements
+    posts = {d.window.since.month: [(key, status) for key, status, _ in d.posts] for d in drafts}
+    assert [status for _, status in posts[4]] == ["published", "published"]
+    assert [status for _, status in posts[5]] == ["draft", "draft"]
+    # The list and a single draft read the same.
+    assert [d.posts for d in drafts] == [compass.get_draft(d.id).posts for d in drafts]
 
 
 def test_approve_mode_reminds_once_then_expires(make, tmp_path):

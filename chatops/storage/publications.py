@@ -44,6 +44,7 @@ __all__ = [
     "Status",
     "can_move",
     "ensure_publications",
+    "find_period_publications",
     "find_publications",
     "get_publication",
     "list_publications",
@@ -144,6 +145,27 @@ def find_publications(
             )
         ).all()
     )
+
+
+def find_period_publications(
+    *, session: Session, periods: Sequence[tuple[str, dt.datetime]]
+) -> dict[tuple[str, dt.datetime], list[PublicationRecord]]:
+    """The existing rows of several digests' periods, in one query: by (digest, period start)."""
+    if not periods:
+        return {}
+    wanted = set(periods)
+    rows = session.exec(
+        select(PublicationRecord).where(
+            col(PublicationRecord.digest).in_(sorted({d for d, _ in wanted})),
+            col(PublicationRecord.period_start).in_(sorted({p for _, p in wanted})),
+        )
+    ).all()
+    out: dict[tuple[str, dt.datetime], list[PublicationRecord]] = {key: [] for key in periods}
+    for row in rows:
+        key = (row.digest, row.period_start)  # aware (UTCDateTime): equal instants are equal keys
+        if key in out:
+            out[key].append(row)
+    return out
 
 
 def get_publication(*, session: Session, publication_id: int) -> PublicationRecord | None:
