@@ -143,7 +143,7 @@ class MeetingSeries(Model):
 
 
 class Community(Model):
-    name: str = "Our community"
+    name: str = "the community"  # read inside sentences: "In May 2025, the community met twice"
     timezone: TimeZone = "UTC"
     links: Links = Links()
     meetings: list[MeetingSeries] = []

@@ -98,7 +98,7 @@ def _summary(kind: DigestKind, counts: DigestCounts, community: str, period: str
     """One or two sentences a person would write, naming only what the digest shows."""
     if kind == "community":
         if "meetings" not in shown or not counts.meetings:
-            text = f"No {community} meetings took place in {period}" if counts.cancelled else ""
+            text = f"No meetings of {community} took place in {period}" if counts.cancelled else ""
             first = text + "." if text else f"Here is what is coming up in {community} after {period}."
         else:
             first = f"In {period}, {community} met {_times(counts.meetings)}"

@@ -135,7 +135,7 @@ class Budget(Value):
 class CommunityInfo(Value):
     """What a digest needs to know about the community: its name, zone and standing links."""
 
-    name: str = "Our community"
+    name: str = "the community"  # read inside sentences: "In May 2025, the community met twice"
     timezone: str = "UTC"
     links: tuple[Link, ...] = ()
     notes_url: str | None = None  # base URL where local notes files are published, for source links

@@ -196,7 +196,7 @@ def test_render_for_a_configured_zulip_target_in_summary_mode(tmp_path: Path) ->
     digest = build_digest(config, digest_cfg, window, meetings=[], releases=[],
                           shoutouts=[thanks("for the docs", dt.datetime(2025, 6, 2, tzinfo=UTC), 1)])
     zulip = render_for_target(config, digest_cfg, digest, digest_cfg.targets[0], summary_link="https://d.example/t/9")
-    assert digest.summary == "In June 2025, Our community thanked 1 person."
+    assert digest.summary == "In June 2025, the community thanked 1 person."
     assert zulip.payload() == {
         "stream": "general", "topic": "thanks June 2025",
         "messages": [(f"{digest.summary}\n\nRead the whole digest on the forum: "

@@ -141,6 +141,18 @@ def test_attendance_down_and_no_previous() -> None:
     assert section is not None and section.entries[0].text.endswith("No meetings were recorded in the previous period.")
 
 
+def test_the_summary_reads_inside_a_sentence_with_or_without_a_configured_name() -> None:
+    cancelled = [meeting("2025-06-10", cancelled=True)]
+    named = compile_digest("community", JUNE, meetings=cancelled, releases=[], shoutouts=[], community=COMMUNITY)
+    assert named.summary == "No meetings of Example took place in June 2025."
+    nameless = CommunityInfo(timezone=LONDON)  # no name configured
+    unnamed = compile_digest("community", JUNE, meetings=cancelled, releases=[], shoutouts=[], community=nameless)
+    assert unnamed.summary == "No meetings of the community took place in June 2025."
+    met = compile_digest("community", JUNE, meetings=[meeting("2025-06-10", "Ann", "Bob")], releases=[], shoutouts=[],
+                         community=nameless)
+    assert met.summary.startswith("In June 2025, the community met once, with 2 people")
+
+
 def test_empty_digest_is_marked_and_context_sections_do_not_count() -> None:
     upcoming = [UpcomingMeeting(name="Team", when=dt.datetime(2025, 7, 15, tzinfo=UTC))]
     digest = compile_digest("community", JUNE, meetings=[meeting("2025-05-06", "Ann")], releases=[], shoutouts=[],
