@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import pairwise
 
 from digests.notes import people as P
 from digests.notes.blocks import Block, Document, Heading, Inline, Item, ListBlock, Para, Quote, Raw, Table
@@ -477,14 +478,23 @@ def _block_links(block: Block) -> list[str]:
     return []
 
 
-def _join(text: str, children: list[Inline]) -> str:
+def _join(text: str, children: list[Inline], plain: list[Inline] | None = None) -> str:
+    """An item's text and its sub-items' on one line: "text — kid; kid". A kid that ends a sentence ("Site
+    footers!", "... and Franklin.") is followed by a space, not by "; " after its own stop. ``plain``: the kids'
+    plain text when ``children`` are their Markdown (which may end in a link's ")")."""
     text = text.strip()
-    kids = [c.flat for c in children if c.flat]
-    if not kids:
+    pairs = [(c.flat, p.flat) for c, p in zip(children, plain if plain is not None else children) if c.flat]
+    if not pairs:
         return text
-    if not text:
-        return "; ".join(kids)
-    return f"{text} — {'; '.join(kids)}"
+    parts = [pairs[0][0]]
+    for (_, before), (kid, _) in pairwise(pairs):
+        parts.append(" " if before.rstrip(" )]\"'’”*_")[-1:] in _SENTENCE_END else "; ")
+        parts.append(kid)
+    joined = "".join(parts)
+    return f"{text} — {joined}" if text else joined
+
+
+_SENTENCE_END = frozenset(".!?…")
 
 
 _STOP_WORDS = frozenset({"the", "a", "an", "of", "and", "or", "to", "for", "in", "on", "update", "with"})

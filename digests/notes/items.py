@@ -75,7 +75,7 @@ class Items(Outcomes):
         if not text or _PASS_RE.match(rest.strip()) and not kept or is_placeholder(text) \
                 or is_placeholder(rest) and not kept:
             return None
-        markdown = _join(_markdown_of(inline, rest), [Inline(_markdown_of(c, c.flat), []) for c in kept])
+        markdown = _join(_markdown_of(inline, rest), [Inline(_markdown_of(c, c.flat), []) for c in kept], kept)
         if person:
             b.known |= P.known_forms(person)
         return person, text, markdown if markdown != text else "", kept
