@@ -343,11 +343,14 @@ def test_similarity_is_symmetric_and_bounded() -> None:
         ("Sync, 3rd May", "Sync"),
         ("Minutes of the board", "Minutes of the board"),
         ("DSF Board monthly meeting, March 14, 2024", "DSF Board monthly meeting"),
+        ("04.09.31 Meeting Minutes", "Meeting"),
+        ("Steering call 2031/09/04", "Steering call"),
+        ("Release 1.10.12 planning", "Release 1.10.12 planning"),
     ],
     ids=["archive", "month_suffix", "iso_date", "month_word_kept", "nothing_left", "bracketed_date",
          "square_bracketed_date", "archive_plural", "plural_kept_without_archive_words", "meeting_minutes",
          "month_day_without_year", "day_month_without_year", "minutes_as_the_name",
-         "month_day_comma_year"],
+         "month_day_comma_year", "numeric_date", "slashed_iso_date", "version_kept"],
 )
 def test_meeting_name_drops_dates_and_archive_words(title: str, name: str) -> None:
     from digests.compile import meeting_name

@@ -99,6 +99,7 @@ _TITLE_NOISE = re.compile(
     r"|\b(?:" + "|".join(MONTHS) + r")\s+\d{1,2}(?:st|nd|rd|th)?,?\s+(?:19|20)\d\d\b"  # "January 17, 2024"
     r"|\b(?:" + "|".join(MONTHS) + r")\s+\d{1,2}(?:st|nd|rd|th)?\b(?!,?\s*(?:19|20)\d\d)(?!:)"
     r"|\b\d{1,2}(?:st|nd|rd|th)?\s+(?:" + "|".join(MONTHS) + r")\b(?!\s*(?:19|20)\d\d)"
+    r"|(?<!release\s)(?<!version\s)(?<!v)\b\d{1,2}([./])\d{1,2}\1(?:\d\d){1,2}\b|\b(?:19|20)\d\d([./])\d{1,2}\2\d{1,2}\b"  # "04.09.31", "2031/09/04"
     r"|\b(?:(?:\d{1,2}(?:st|nd|rd|th)?\s+)?(?:" + "|".join(MONTHS) + r")\s+)?(?:19|20)\d\d(?:-\d\d(?:-\d\d)?)?\b",
     re.IGNORECASE,
 )
