@@ -52,11 +52,15 @@ class Sections(RollCall):
         outcome: tuple[str, int] | None = None  # a status heading's decision and level
         unfolded: set[int] = set()
         span = _unfold_numbered(span, level, unfolded)
-        has_agenda = dated and self._has_agenda(span)
+        has_agenda = self._has_agenda(span)
+        # One meeting's minutes without an agenda ("Backups", "Mailing list migration" under the title): its headings
+        # are its business, as an archive meeting's are
+        topical = dated or not has_agenda
+        has_agenda = dated and has_agenda
         for n, block in enumerate(span):
             if isinstance(block, Para) and _bold_topic(block):
                 top_kind = stack[-1][0] if stack else None
-                if top_kind in ("agenda", "notes") or (top_kind is None and dated and not stack):
+                if top_kind in ("agenda", "notes") or (top_kind is None and topical and not stack):
                     # "**Release planning**" alone on its line, its notes below: a topic written in bold
                     block = Heading(block.start, level=(stack[-1][1] if stack else level) + 1, inline=block.inline)
             if isinstance(block, Heading):
@@ -126,7 +130,8 @@ class Sections(RollCall):
                 elif top is None and self._person_heading(block, span, n):
                     person = (P.clean_name(_SHORTCODE.sub("", flat)), lvl)
                     stack.append((None, lvl, anchor))
-                elif (top is None or top == "notes") and (dated or top == "notes" or id(block) in unfolded) and lvl > 1 \
+                elif (top is None or top == "notes") and (dated or top == "notes" or id(block) in unfolded
+                                                          or topical and not self._opens_roll_call(span, n)) and lvl > 1 \
                         and heading_date(flat) is None:
                     stack.append(("agenda", lvl - 1, anchor))  # a topic written as a heading
                     sub, sub_level, sub_anchor = block, lvl, anchor
@@ -197,6 +202,16 @@ class Sections(RollCall):
             if not isinstance(block, (Para, ListBlock)):
                 return False
         return seen
+
+    def _opens_roll_call(self, span: list[Block], n: int) -> bool:
+        """"## Welcome" over "Roll call:" and its list: a heading over the check-in is no topic."""
+        nxt = span[n + 1] if n + 1 < len(span) else None
+        if not isinstance(nxt, Para):
+            return isinstance(nxt, Table) and _roll_table(nxt)
+        if self._label_kind(nxt.inline) == "attendees":
+            return True
+        lm = _INLINE_LABEL.match(nxt.inline.flat)
+        return lm is not None and self.table.classify(lm.group(1)) == "attendees"
 
     def _has_agenda(self, span: list[Block]) -> bool:
         for block in span:

@@ -257,6 +257,8 @@ PROCEDURE = frozenset({
     "meeting goals", "objectives", "meeting info", "meeting information", "meeting details", "zoom", "zoom link",
     "recording", "recordings", "calendar", "absent", "regrets", "apologies", "excused", "not present", "absentees",
     "directors absent", "members absent", "start meeting", "meeting start", "opening", "closing",
+    "welcome and apologies", "apologies for absence", "date of next meeting",
+    "time and date of next meeting", "date and time of next meeting",
 })
 _ABSENCE_LABEL = re.compile(
     r"^(?:[\w ]{0,30}\s)?(?:absent|absentees|regrets|apologies|excused|not\s+(?:present|attending)|unable\s+to\s+attend)\s*:?\s*$",
