@@ -33,6 +33,10 @@ from digests.notes.statements import is_action_label, outcome_after_colon, split
 _MEETBOT_LINE = re.compile(r"^(?:AGREED|ACTION|INFO|LINK|IDEA|HELP|VOTE|DECISION|RESOLVED|ACCEPTED|REJECTED):\s")
 
 
+# A dotted item number before a capitalised title ("42.4 Financial report", "3.1 Budget"), not a version ("3.12 release")
+_SECTION_NUMBER = re.compile(r"^\d{1,3}(?:\.\d{1,2})+\.?\s+(?=[A-Z])")
+
+
 class Agenda(Items):
     """Agenda topics: list items, sub-headings and tables, with their owners, minutes, answers and tasks."""
 
@@ -220,6 +224,8 @@ class Agenda(Items):
             if o_owner is not None or o_minutes is not None:
                 title, owner, minutes = o_title, owner or o_owner, minutes or o_minutes
         title = _ENUMERATION.sub("", title)
+        if title[:1].isdigit():
+            title = _SECTION_NUMBER.sub("", title)  # "42.4 Financial report": formal minutes number their items
         b.agenda.append(AgendaItem(title=title or text, owner=owner, minutes=minutes, links=tuple(heading.inline.links),
                                    source=self.ref(heading, anchor)))
         return len(b.agenda) - 1

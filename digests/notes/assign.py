@@ -51,6 +51,7 @@ class Sections(RollCall):
         person: tuple[str, int] | None = None
         outcome: tuple[str, int] | None = None  # a status heading's decision and level
         unfolded: set[int] = set()
+        bold_at: int | None = None  # the level of the bold lines read as topic headings
         span = _unfold_numbered(span, level, unfolded)
         has_agenda = self._has_agenda(span)
         # One meeting's minutes without an agenda ("Backups", "Mailing list migration" under the title): its headings
@@ -60,12 +61,18 @@ class Sections(RollCall):
         for n, block in enumerate(span):
             if isinstance(block, Para) and _bold_topic(block):
                 top_kind = stack[-1][0] if stack else None
-                if top_kind in ("agenda", "notes") or (top_kind is None and topical and not stack):
+                if bold_at is not None:
+                    block = Heading(block.start, level=bold_at, inline=block.inline)  # the next one of the same run
+                elif top_kind in ("agenda", "notes") or (top_kind is None and dated and not stack) or (
+                        topical and not dated and len(stack) == 1 and top_kind is None):
                     # "**Release planning**" alone on its line, its notes below: a topic written in bold
                     block = Heading(block.start, level=(stack[-1][1] if stack else level) + 1, inline=block.inline)
+                    bold_at = block.level
             if isinstance(block, Heading):
                 pending_label = None
                 lvl = block.level
+                if bold_at is not None and lvl < bold_at:
+                    bold_at = None
                 if person is not None and person[1] >= lvl:
                     person = None
                 if outcome is not None and outcome[1] >= lvl:

@@ -159,6 +159,7 @@ class _Build:
     seen_statements: set[tuple[str, str]] = field(default_factory=set)
     last_para: str = ""  # the agenda's last paragraph, for the topic of the next one
     absent: bool = False  # the roll call's last label said who was absent ("Regrets:", "Directors Absent:")
+    motion: tuple[str, str | None] | None = None  # a motion moved and not yet carried, and its topic
 
 
 _ItemMaker = Callable[[Inline, Block, _Ctx, _Build], None]

@@ -27,6 +27,8 @@ from digests.notes.statements import (
     is_action_label,
     is_decision_label,
     may_state,
+    motion_moved,
+    motion_outcome,
     owner_of,
     personal_assent,
     split_task,
@@ -276,8 +278,14 @@ class Outcomes(Stage):
         if not text or self._is_template(text) or lead.person is not None and P.is_placeholder_name(lead.person):
             return
         kind = ctx.label or ctx.kind
+        if lead.person is None and motion_moved(text):
+            b.motion = (text, ctx.topic)
+            return
         if kind != "decisions":
             found = decision_in(text)
+            if found and b.motion is not None and b.motion[1] == ctx.topic and motion_outcome(found):
+                found = f"{b.motion[0]} {found}"  # "The motion carried." after the motion it decides
+                b.motion = None
             if found and lead.person is not None and personal_assent(text):
                 found = None  # "scottmcm: agreed, ..." is one person's view
             if found:

@@ -410,6 +410,7 @@ class Row:
     handle: str | None
     affiliation: str | None
     pronouns: str | None = None
+    new: bool = False  # marked as new ("first meeting") beside the name
 
 
 @lru_cache(maxsize=4096)  # asked for each roll-call line twice: for the handle column, then for the row
@@ -442,7 +443,8 @@ _TRAILING_NOTE = re.compile(r"\s*\(([^()]*)\)\s*$")
 _PRONOUNS = re.compile(r"^\s*(?:he|she|they|ze|xe|it|any)(?:\s*/\s*(?:him|her|them|his|hers|theirs|hir|zir|xem|its|any|all))+\s*$",
                        re.IGNORECASE)
 _PRONOUN_PAREN = re.compile(
-    r"\(\s*((?:he|she|they|ze|xe|it|any)(?:\s*/\s*(?:he|she|they|him|her|them|his|hers|theirs|hir|zir|xem|its|any|all))+)\s*\)",
+    r"\(\s*((?:he|she|they|ze|xe|it|any)(?:\s*/\s*(?:he|she|they|him|her|them|his|hers|theirs|hir|zir|xem|its|any|all))+)"
+    r"\s*(?:[,;]\s*(?P<rest>[^()]*?)\s*)?\)",
     re.IGNORECASE,
 )
 _ABSENT = re.compile(
@@ -472,7 +474,8 @@ def parse_row(inline: Inline, columns: list[str] | None, handle_column: int | No
         pm = _PRONOUN_PAREN.search(text)
         if pm:
             pronouns = " ".join(pm.group(1).split()).replace(" / ", "/")
-            text = (text[: pm.start()] + text[pm.end():]).strip()
+            rest = f" ({pm.group('rest')})" if pm.group("rest") else ""  # "(he/him, WMF)": the rest stays
+            text = (text[: pm.start()] + rest + text[pm.end():]).strip()
     note = _TRAILING_NOTE.search(text) if text.endswith(")") else None
     if note and "@" not in note.group(1) and (note.group(1).count(" ") >= 2 or ":" in note.group(1)
                                                or _PRONOUNS.match(note.group(1))):

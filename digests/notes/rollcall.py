@@ -21,7 +21,7 @@ from digests.notes.context import (
 )
 from digests.notes.records import Attendee
 
-_FIRST_TIME = re.compile(r"\bfirst[- ]time\b(?!\s+(?:in|since)\b)|\bnew\s+here\b|\bnewcomer\b|\bnew\s+to\s+(?:the|this)\s+(?:meeting|call|cafe|café|community|group)\b",
+_FIRST_TIME = re.compile(r"\bfirst[- ]time\b(?!\s+(?:in|since)\b)|\bfirst\s+(?:meeting|call)\b(?!\s+(?:of|in|since|this|back)\b)|\bnew\s+here\b|\bnewcomer\b|\bnew\s+to\s+(?:the|this)\s+(?:meeting|call|cafe|café|community|group)\b",
                          re.IGNORECASE)
 
 
@@ -45,6 +45,31 @@ def _several(text: str) -> list[P.Row] | None:
     if all(p and P._is_name_like(p, max_words=3) for p in parts):
         return [P.Row(P.clean_name(p), None, None) for p in parts]
     return None
+
+
+_PAREN = re.compile(r"\([^()]*\)")
+
+
+def _split_list(text: str) -> list[str]:
+    """The people of a list after a label, split at commas, semicolons and "and" outside parentheses: "Ruth Mensah
+    (Secretary), Tom Alvarez (Treasurer, for item 42.4)" is two people."""
+    if "(" not in text:
+        return _LIST_SEP.split(text)
+    kept: list[str] = []
+
+    def hide(m: re.Match[str]) -> str:
+        kept.append(m.group(0))
+        return f"\x00{len(kept) - 1}\x00"
+
+    masked = _PAREN.sub(hide, text)
+    out = []
+    for part in _LIST_SEP.split(masked):
+        while "\x00" in part:
+            a = part.index("\x00")
+            z = part.index("\x00", a + 1)
+            part = part[:a] + kept[int(part[a + 1:z])] + part[z + 1:]
+        out.append(part)
+    return out
 
 
 class RollCall(Agenda):
@@ -111,7 +136,7 @@ class RollCall(Agenda):
                 if is_placeholder(line) or line.endswith(":"):
                     continue
                 lm = _INLINE_LABEL.match(line)
-                if lm and self.table.classify(lm.group(1)) == "attendees":
+                if lm and self.table.classify(lm.group(1)) == "attendees" and not is_absence_label(lm.group(1)):
                     # "Present: Alice Smith (@alice), Bob Jones, Carol" is a list of people
                     rows.extend((row, block) for row in self._people_list(line, block.inline.links))
                     continue
@@ -164,6 +189,8 @@ class RollCall(Agenda):
             if (isinstance(src, Item) and src.inline is not None and P.may_hold(src.inline.flat, ("first", "new"))
                     and _FIRST_TIME.search(src.inline.flat)):
                 b.newcomers.append(row.name or row.handle or "")  # "Ana / Northwind (first time here!)"
+            elif row.new:
+                b.newcomers.append(row.name or row.handle or "")  # "Present: ..., Ana Ruiz (@ana, first meeting)"
 
     @staticmethod
     def _people_list(line: str, links: list[str]) -> list[P.Row]:
@@ -172,14 +199,17 @@ class RollCall(Agenda):
         handles = _several(line[line.index(":") + 1:].strip())
         if handles is not None:
             return handles  # "Present: @frank @grace, @heidi"
-        for part in _LIST_SEP.split(line[line.index(":") + 1:]):
+        for part in _split_list(line[line.index(":") + 1:]):
             part = part.strip(" .")
             if not part or len(part.split()) > 6:
                 continue
             row = P.parse_row(Inline(part, [u for u in links if u in part]), None, None)
-            if row is not None and (row.handle or P._is_name_like(row.name or "") or _NICK.match(part) is not None
-                                    and part not in P.NOT_A_NAME):
-                rows.append(row)  # "nikomatsakis", "scottmcm": nicks, as IRC and GitHub people write themselves
+            nick = (row.name or "") if row is not None and not row.handle else part
+            if row is not None and (row.handle or P._is_name_like(row.name or "") or _NICK.match(nick) is not None
+                                    and nick not in P.NOT_A_NAME):
+                # "nikomatsakis", "dmitri (notes)": nicks, as IRC and GitHub people write themselves
+                row.new = "(" in part and P.may_hold(part, ("first", "new")) and _FIRST_TIME.search(part) is not None
+                rows.append(row)
         return rows
 
     def _newcomers(self, block: Block, ctx: _Ctx, b: _Build) -> None:

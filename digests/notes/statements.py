@@ -27,7 +27,9 @@ _DECISION_START = re.compile(
     r"(?:the\s+)?(?:conclusion|decision|outcome|resolution)\s+(?:was|is|:)|concluded\b|"
     r"(?:we|the\s+group|the\s+team|everyone)\s+(?:will\s+go|are\s+going|went)\s+with\b|(?:we\s+)?settled\s+on\b|"
     r"(?:we\s+|the\s+\w+\s+)?voted\s+(?:to|for|against)\b|(?:the\s+)?motion\s+(?:passed|carried|approved|adopted|was\s+(?:passed|carried|approved|adopted))\b|"
-    r"(?:unanimously|formally)\s+(?:approved|agreed|adopted|accepted)\b|approved\s+(?:unanimously|by\s+(?:all|everyone|consensus))\b)",
+    r"(?:unanimously|formally)\s+(?:approved|agreed|adopted|accepted)\b|approved\s+(?:unanimously|by\s+(?:all|everyone|consensus))\b|"
+    r"it\s+was\s+(?:(?:unanimously|formally|generally)\s+)?(?:agreed|decided|resolved)\s+(?:that|to)\b|"
+    r"(?:nobody|no\s+one|no-one)\s+objected\s+to\b|there\s+were\s+no\s+objections\s+to\b)",
     re.IGNORECASE,
 )
 _ACTION_LABEL = re.compile(
@@ -71,7 +73,8 @@ _NAME_SEP = re.compile(r"\s*(?:,|\band\b|&)\s*")
 
 
 _STEMS_DECIDE = ("decid", "decision", "agree", "conclu", "consensus", "resol", "outcome", "take", "go with", "going with",
-                 "went with", "settled", "voted", "motion", "approved", "adopted", "passed", "carried", "ratified")
+                 "went with", "settled", "voted", "motion", "approved", "adopted", "passed", "carried", "ratified",
+                 "objected", "objections")
 
 
 def may_decide(text: str) -> bool:
@@ -153,7 +156,8 @@ def may_act(text: str) -> bool:
 _STEMS_STATE = ("decid", "decision", "agree", "conclu", "consensus", "resol", "outcome", "take", "action", "todo",
                 "to-do", "to do", "next", "follow", "task", " will ", "volunteer", "<-", "->", "←", "→", "=>",
                 "objection", "let", "cancel", "called off", "postponed", "yes", "unanimous", "go with", "going with",
-                "went with", "settled", "voted", "motion", "approved", "adopted", "passed", "carried", "ratified")
+                "went with", "settled", "voted", "motion", "approved", "adopted", "passed", "carried", "ratified",
+                "objected")
 
 
 _STATE_MEMO: dict[str, bool] = {}
@@ -207,6 +211,26 @@ _WERE_APPROVED = re.compile(
 )
 
 
+# Formal minutes record a motion and its outcome apart: "Motion to publish X made by A, seconded by B." then the
+# votes, then "The motion carried." The outcome alone names no decision: the motion before it is the decision.
+_MOTION_MOVED = re.compile(r"^(?:a\s+)?motion\s+(?:to|that)\s+\S", re.IGNORECASE)
+_MOTION_OUTCOME = re.compile(
+    r"^(?:the\s+)?motion\s+(?:was\s+)?(?:carried|passed|approved|adopted)(?:\s+(?:unanimously|by\s+[\w\s\-]{1,30}))?\s*[.!]?$",
+    re.IGNORECASE,
+)
+
+
+def motion_moved(text: str) -> bool:
+    """"Motion to publish X made by A, seconded by B.": a motion whose outcome the notes give later."""
+    return text[:1] in "MmAa" and _MOTION_MOVED.match(text) is not None and _PASSED.search(text) is None \
+        and _FAILED.search(text) is None
+
+
+def motion_outcome(text: str) -> bool:
+    """"The motion carried.": the outcome of the last motion, naming nothing itself."""
+    return len(text) <= 60 and _MOTION_OUTCOME.match(text) is not None
+
+
 def _formal(text: str) -> str | None:
     """The decision formal minutes record in ``text`` (a motion carried, an approval by vote or consent)."""
     m = _MOTION_LABEL.match(text)
@@ -231,7 +255,12 @@ def decision_in(text: str) -> str | None:
     if not may_decide(text):
         return None
     if may_hold(text, _OPEN_WORDS) and _OPEN_DECISION.search(text):
-        return None  # an open question framed as a decision
+        # an open question framed as a decision; a later sentence may still settle it ("The Committee discussed
+        # whether to charge a fee. It was agreed that certification remains free.")
+        for sentence in _SENTENCE_SPLIT.split(text)[1:]:
+            if _DECISION_START.match(sentence) and not _OPEN_DECISION.search(sentence):
+                return sentence.strip()
+        return None
     m = _LABELLED.match(text)
     if m:
         return text[m.end():].strip()
