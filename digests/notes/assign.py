@@ -99,9 +99,10 @@ class Sections(RollCall):
                     continue
                 if top == "skip":
                     continue
-                if top == "agenda" and found is not None and found not in ("decisions", "action_items") \
-                        and not _names_section(flat, found, self.table):
-                    found = None  # "Quick intros round", "Team check-in on the sprint": topics that hold a section word
+                if top in ("agenda", "notes") and found is not None and not _names_section(flat, found, self.table):
+                    # "Quick intros round", "Team check-in on the sprint", "=== Review of the decision record template ==="
+                    # under "== Notes ==": topics that hold a section word
+                    found = None
                 if top == "agenda" and sub is not None and lvl > sub_level and found is None:
                     continue  # a heading inside an agenda item's notes
                 if top == "agenda" and (generic == "notes" or found == "agenda" and _names_section(flat, found, self.table)):

@@ -300,6 +300,40 @@ def _line_of(line_starts: list[int], offset: int) -> int:
     return bisect_right(line_starts, offset)
 
 
+# Zulip's mentions: "@**Tim Abbott**", silent "@_**Sahil Batra**", "@**Ann Lee|1234**" (a user id told apart).
+_ZULIP_MENTION = re.compile(rb"@_?\*\*([^*\n|]{1,80})(?:\|\d+)?\*\*")
+# A status in brackets before a list item's text ("- [DONE] ...", "- [OPEN] ..."), as plain-text notes mark tasks: a
+# task box, ticked when done. The replacement keeps the line's length.
+_STATUS_TAG = re.compile(rb"(?m)^([ \t]*(?:[-*+]|\d{1,3}[.)])[ \t]+)\[(DONE|OPEN|TODO|Done|Open|Todo)\](?=[ \t])")
+
+
+def _status_box(m: re.Match[bytes]) -> bytes:
+    box = b"[x]" if m.group(2).upper() == b"DONE" else b"[ ]"
+    return m.group(1) + box + b" " * (len(m.group(2)) - 1)
+
+
+# Notes pasted from a MediaWiki page keep its markup: "== Attendees ==" is a heading, '''bold''' is bold and
+# [[User:Legoktm|Kunal Mehta]] reads as its text. Read so only when the page has two such headings or more.
+_WIKI_HEADING = re.compile(rb"(?m)^(={1,6})[ \t]+([^=\n][^\n]*?)[ \t]+\1[ \t]*$")
+_WIKI_BOLD = re.compile(rb"'''([^'\n]{1,200})'''")
+_WIKI_LINK = re.compile(rb"\[\[(?:[^\]|\n]{1,120}\|)?([^\]|\n]{1,120})\]\]")
+
+
+def _wiki_heading(m: re.Match[bytes]) -> bytes:
+    return b"#" * len(m.group(1)) + b" " + m.group(2)
+
+
+def _wiki_markup(data: bytes) -> bytes | None:
+    out, n = _WIKI_HEADING.subn(_wiki_heading, data)
+    if n < 2:
+        return None
+    if b"'''" in out:
+        out = _WIKI_BOLD.sub(rb"**\1**", out)
+    if b"[[" in out:
+        out = _WIKI_LINK.sub(rb"\1", out)
+    return out
+
+
 def parse_blocks(text: str) -> Document:
     """Fold the event stream of ``text`` into blocks. Raises ``NestingTooDeep`` past ``MAX_NESTING``
     levels of lists and quotes, and nothing else on any input string."""
@@ -312,6 +346,17 @@ def parse_blocks(text: str) -> Document:
     if _MEETBOT_STAMP.search(data) is not None:
         data = _MEETBOT_STAMP_SPACED.sub(b"", data)  # the line count is unchanged, so line numbers still hold
         source = None
+    if b"@**" in data or b"@_**" in data:
+        data = _ZULIP_MENTION.sub(rb"\1", data)  # "@**Tim Abbott**" (Zulip): the person's name
+        source = None
+    if b"[DONE]" in data or b"[OPEN]" in data or b"[Done]" in data or b"[Open]" in data or b"[TODO]" in data:
+        data = _STATUS_TAG.sub(_status_box, data)  # "- [DONE] bjoern: rotate ...": a ticked box
+        source = None
+    if data[:1] == b"=" or b"\n=" in data:
+        wiki = _wiki_markup(data)
+        if wiki is not None:
+            data = wiki
+            source = None
     containers: list[tuple[int, int]] = []
     if b":::" in data:
         data, containers = _blank_containers(data)
