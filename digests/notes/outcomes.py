@@ -128,7 +128,7 @@ class Outcomes(Stage):
             return  # "[Action items list](https://...)": a link to the list, not a task
         if lead.person is None and text[:1] == "@":
             m = _MENTION_LEAD.match(text)  # "@ngoldbaum open a tracking issue", "@Tomás Ortega schedule the window"
-            if m:
+            if m and not text[m.end():].startswith(("to ", "will ", "shall ")):  # "@adrinjalali to ..." stays whole
                 who = m.group("who")
                 lead = P.Lead(who if " " in who else who.lower(), text[m.end():], explicit=True)
                 text = lead.rest

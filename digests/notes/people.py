@@ -259,6 +259,8 @@ def _split_lead(inline: Inline, known: set[str] | None, any_name: bool) -> tuple
         name = clean_name(raw)
         if _is_name_like(name) and (any_name or (known is not None and _is_known(name, known))):
             return Lead(name, flat[m.end():], explicit=False), True
+        if known is not None and name in known and name.islower() and " " not in name:
+            return Lead(name, flat[m.end():], explicit=False), True  # "bjoern: rotate ...": a nick the roll call has
     return Lead(None, flat), m is not None or strong_maybe
 
 

@@ -38,7 +38,8 @@ DEFAULT_HEADINGS: Mapping[str, tuple[str, ...]] = {
         "lightning updates", "weekly updates", "what is everyone working on", "what are you working on",
         "working on", "round the table", "around the table", "status round", "progress since last sync",
         "highlights", "community highlights", "announcements", "informational items", "news and updates",
-        "project news", "status reports", "status report", "check ins from each person", "weekly status",
+        "project news", "status reports", "status report", "check ins from each person", "weekly status", "tour de table",
+        "tour of the table", "table round",
     ),
     "celebrations": (
         "celebrations", "celebration", "reports and celebrations", "shout outs", "shoutouts",

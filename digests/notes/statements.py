@@ -303,7 +303,8 @@ def personal_assent(text: str) -> bool:
     return _PERSONAL_ASSENT.match(text) is not None
 
 
-_NICK_TASK = re.compile(r"^@?([a-z][\w\-]{1,30})\s+(?:to|will|shall|should|must|is\s+going\s+to)\s+[a-z]")
+_NICK_TASK = re.compile(r"^@?([a-z][\w\-]{1,30})\s+(?:to|will|shall|should|must|is\s+going\s+to|(?:has\s+)?volunteered\s+to|"
+                        r"offered\s+to)\s+[a-z]")
 
 
 def nick_task(text: str, known: set[str]) -> str | None:
@@ -329,12 +330,20 @@ def split_task(text: str, known: set[str]) -> tuple[str, tuple[str, str] | None]
     return text, None
 
 
+# "TODO(ana): ...", "FIXME(@bo) - ...": a task and its owner, as code comments write them.
+_TODO_OWNER = re.compile(r"^(?:TODO|FIXME|todo)\((?P<who>@?[\w.\- ]{1,40})\)\s*[:\-–—]?\s*")
+
+
 def action_in(text: str, known: set[str]) -> tuple[str, str | None] | None:
     """``(text, owner)`` of an explicitly framed action item in ``text``, or None."""
     if not text:
         return None
     if not may_act(text):
         return None
+    if text[:5] in ("TODO(", "todo(", "FIXME"):
+        m = _TODO_OWNER.match(text)  # "TODO(ana): write the retention script"
+        if m and text[m.end():].strip():
+            return text[m.end():].strip(), m.group("who").strip().lstrip("@")
     m = _ACTION_LABEL.match(text)
     if m and text[m.end():].strip() and _SHORT_LABEL.match(text):
         rest = text[m.end():].strip()
