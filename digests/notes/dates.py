@@ -76,5 +76,12 @@ def heading_date(text: str) -> dt.date | None:
     if found is None:
         return None
     date, start, end = found
+    if start > 3 and text[:1].isdigit():
+        m = _NUMBERED_PART.match(text)
+        if m and start > m.end():
+            return None  # "1. Approval of the minutes of 2024-03-05": a numbered part of the minutes, about that day
     rest = (text[:start] + " " + text[end:]).split()
     return date if len(rest) <= 6 else None
+
+
+_NUMBERED_PART = re.compile(r"^\d{1,2}(?:\.\d{1,2})*[.)]?\s+(?=[A-Za-z])")

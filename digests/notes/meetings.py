@@ -266,14 +266,26 @@ class Assembler(Sections):
                 if found:
                     return found[0]
         for block in span:
-            if isinstance(block, Heading):
+            if isinstance(block, Heading) and block.level == 1:
                 found = find_date(block.inline.flat)
                 if found:
                     return found[0]
         found = find_date(self.front.get("title", ""))
         if found:
             return found[0]
-        for block in span[:4]:  # a title line such as "**Minutes – Steering Council – 12 March 2024**"
+        # a title line such as "**Minutes – Steering Council – 12 March 2024**", before the dates of topic headings
+        # ("### 1. Approval of the minutes of 2024-03-05")
+        for block in span[:4]:
+            if isinstance(block, Para) and len(block.inline.flat) <= 120 and _is_bold_line(block):
+                found = find_date(block.inline.flat)
+                if found:
+                    return found[0]
+        for block in span:
+            if isinstance(block, Heading):
+                found = find_date(block.inline.flat)
+                if found:
+                    return found[0]
+        for block in span[:4]:
             if isinstance(block, Para) and len(block.inline.flat) <= 120:
                 found = find_date(block.inline.flat)
                 if found:

@@ -42,6 +42,17 @@ _MENTION_LEAD = re.compile(
 )
 
 
+# The columns of a table of tasks (CNCF, Confluence and Notion action-item tables).
+_HEADER_WORDS = re.compile(r"[a-z]+")
+_TASK_COLUMNS = frozenset({"action", "actions", "action item", "action items", "task", "tasks", "item", "todo", "to do",
+                           "description", "what", "next step", "next steps", "follow up"})
+_OWNER_COLUMNS = frozenset({"owner", "owners", "assignee", "assignees", "assigned to", "who", "responsible", "person",
+                            "lead"})
+_STATUS_COLUMNS = frozenset({"status", "state", "done", "complete", "completed"})
+_DONE_WORDS = frozenset({"done", "closed", "complete", "completed", "finished", "resolved", "yes", "✅", "✔", "✔️",
+                         "☑", "☑️", "[x]", ":white_check_mark:", ":heavy_check_mark:"})
+
+
 class Outcomes(Stage):
     """Decisions and action items: the sections that hold them, and the statements framed anywhere else."""
 
@@ -65,6 +76,8 @@ class Outcomes(Stage):
         inlines: list[tuple[Inline, Block]] = []
         if isinstance(block, Para) and not block.inline.all_emphasis:
             inlines = [(block.inline, block)]
+        elif isinstance(block, Table) and len(block.rows) > 1 and not decision and self._task_table(block, ctx, b):
+            return
         elif isinstance(block, Table) and len(block.rows) > 1:
             for cells in block.rows[1:]:
                 if cells:
@@ -80,6 +93,24 @@ class Outcomes(Stage):
                 self._decision_item(inline, src, ctx, b)
             else:
                 self._task_text(inline, src, ctx, b, None, ctx.topic, False)
+
+    def _task_table(self, block: Table, ctx: _Ctx, b: _Build) -> bool:
+        """A table of tasks with a task column and an owner column ("| Action | Owner | Due | Status |"): one task a
+        row, its owner from its column, done when the status says so. False when the columns are not found."""
+        header = [" ".join(_HEADER_WORDS.findall(c.flat.lower())) for c in block.rows[0]]
+        what = next((i for i, h in enumerate(header) if h in _TASK_COLUMNS), None)
+        who = next((i for i, h in enumerate(header) if h in _OWNER_COLUMNS), None)
+        if what is None or who is None:
+            return False
+        state = next((i for i, h in enumerate(header) if h in _STATUS_COLUMNS), None)
+        for cells in block.rows[1:]:
+            if what >= len(cells) or not cells[what].flat.strip() or is_placeholder(cells[what].flat):
+                continue
+            owner = P.clean_name(cells[who].flat) if who < len(cells) else ""
+            status = cells[state].flat.strip().lower() if state is not None and state < len(cells) else ""
+            self._add_action(b, ActionItem(text=cells[what].flat.strip(), owner=owner or None, topic=ctx.topic,
+                                           done=status.strip(" .!*") in _DONE_WORDS, source=self.ref(block, ctx.anchor)))
+        return True
 
     def _decision_item(self, inline: Inline, src: Block, ctx: _Ctx, b: _Build) -> None:
         lead = P.split_lead(inline, b.known)

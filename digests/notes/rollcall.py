@@ -47,6 +47,10 @@ def _several(text: str) -> list[P.Row] | None:
     return None
 
 
+_PRESENCE_HEADERS = frozenset({"present", "attended", "attending", "attendance", "here", "in attendance", "present?",
+                               "attended?", "joined"})
+_NOT_THERE = frozenset({"", "no", "n", "❌", "✗", "✘", "absent", "regrets", "apologies", "excused", "-", "—", "–",
+                        ":x:", "☐", "⬜", "[ ]", "false"})
 _PAREN = re.compile(r"\([^()]*\)")
 
 
@@ -159,7 +163,15 @@ class RollCall(Agenda):
         elif isinstance(block, Table) and block.rows:
             header = [P.column_order(f"name / {c.flat}") for c in block.rows[0]]
             tcols: list[str | None] = [h[1] if h and len(h) == 2 else None for h in header]
+            # a column saying who came ("| Name | Present |" with ✅/❌, Yes/No): the others did not attend
+            here = next((i for i, c in enumerate(block.rows[0]) if c.flat.strip(" *_:").lower() in _PRESENCE_HEADERS), None)
+            if here is not None and not any(here < len(cells) and cells[here].flat.strip() for cells in block.rows[1:]):
+                here = None  # a column nobody filled in says nothing
+            if here is not None:
+                tcols[here] = "other"
             for cells in block.rows[1:]:
+                if here is not None and (here >= len(cells) or cells[here].flat.strip(" .*_").lower() in _NOT_THERE):
+                    continue
                 name = handle = aff = None
                 for c, cell in zip(tcols, cells):
                     v = cell.flat.strip()
@@ -171,8 +183,14 @@ class RollCall(Agenda):
                                   next((h for h in map(P.github_handle, cell.links) if h), v.lstrip("@"))).lower()
                     elif c == "affiliation":
                         aff = v
+                    elif c == "other":
+                        continue
                     elif c == "name" or name is None:
                         name = v
+                if name and name.endswith(")") and "(" in name:
+                    bare = name[: name.rindex("(")].strip()
+                    if P._is_name_like(bare):
+                        name = bare  # "Davanum Srinivas (Chair)": the role is not the name
                 if name or handle:
                     rows.append((P.Row(name, handle, aff), block))
         elif isinstance(block, Quote):
