@@ -59,7 +59,7 @@ __all__ = [
 COMPILED = _native.is_compiled(_blocks)
 
 # Bump when the output for the same input changes: cached results keyed by it are then ignored.
-PARSER_VERSION = "11"  # 11: sub-items that end a sentence are not followed by "; "; 10: a "News and kudos" heading is news, a numbered part of it no poster; 9: "Mei volunteered / offered / agreed to ..." is a task; 8: a short topic heading matches its agenda line exactly; 7: meetbot lines a level too shallow, channel header as title; 6: bold topic titles before a colon; 5: roll-call boxes, several people a line, triage lines; 4: formats of other ecosystems (meetbot, formal minutes, bold-line headings); 3: contract v2 (topics, done, markdown, pronouns, cancelled); 2: same-level sections
+PARSER_VERSION = "12"  # 12: minutes without an agenda (headings as topics, motions, presence columns, task tables), Zulip mentions, wiki markup, status tags, TODO(name); 11: sub-items that end a sentence are not followed by "; "; 10: a "News and kudos" heading is news, a numbered part of it no poster; 9: "Mei volunteered / offered / agreed to ..." is a task; 8: a short topic heading matches its agenda line exactly; 7: meetbot lines a level too shallow, channel header as title; 6: bold topic titles before a colon; 5: roll-call boxes, several people a line, triage lines; 4: formats of other ecosystems (meetbot, formal minutes, bold-line headings); 3: contract v2 (topics, done, markdown, pronouns, cancelled); 2: same-level sections
 
 
 def parse_notes(

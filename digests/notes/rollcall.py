@@ -60,14 +60,16 @@ def _split_list(text: str) -> list[str]:
     if "(" not in text:
         return _LIST_SEP.split(text)
     kept: list[str] = []
-
-    def hide(m: re.Match[str]) -> str:
+    masked: list[str] = []
+    pos = 0
+    for m in _PAREN.finditer(text):
+        masked.append(text[pos:m.start()])
+        masked.append(f"\x00{len(kept)}\x00")
         kept.append(m.group(0))
-        return f"\x00{len(kept) - 1}\x00"
-
-    masked = _PAREN.sub(hide, text)
+        pos = m.end()
+    masked.append(text[pos:])
     out = []
-    for part in _LIST_SEP.split(masked):
+    for part in _LIST_SEP.split("".join(masked)):
         while "\x00" in part:
             a = part.index("\x00")
             z = part.index("\x00", a + 1)

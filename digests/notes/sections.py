@@ -48,7 +48,8 @@ DEFAULT_HEADINGS: Mapping[str, tuple[str, ...]] = {
         "kudos i want to share", "kudos and anything else",
     ),
     "agenda": (
-        "agenda", "agenda items", "discussion", "discussion items", "discussion topics", "topics",
+        "agenda", "agenda items", "discussion", "discussion items", "discussion topics", "topics", "contents",
+        "table of contents",
         "talking points", "items to discuss", "main topics", "open discussion", "open for discussion",
         "for discussion", "to discuss", "recurring items", "standing items", "recurring topics", "new items",
         "other items", "discussion points", "agenda and notes", "agenda notes",
