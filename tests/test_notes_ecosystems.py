@@ -3,7 +3,9 @@
 tests/fixtures/notes-ecosystems/ holds realistic notes in formats the project's own communities do not use
 (meetbot minutes from Fedora and OpenStack, Kubernetes SIG notes, Rust HackMD minutes, Node.js TSC minutes,
 Apache and DSF board minutes, GNOME board minutes, a NumPy HackMD call, a Google Docs export, a Confluence
-export, minutes posted on Discourse). Each stands for a class of format, not for itself: the parser must read
+export, minutes posted on Discourse, W3C scribe minutes, a JupyterLab yearly archive, scikit-learn's monthly
+meeting, OpenSSF working-group minutes with motions, formal numbered minutes, CNCF TOC tables, notes pasted from a
+wiki, plain-text notes with underlined headings, a Zulip summary). Each stands for a class of format, not for itself: the parser must read
 them by rules that hold for the class (meetbot's "(nick, HH:MM:SS)" stamps, a label over comma-separated names
 in an attendance section, bots that are not people, procedure headings that are not topics, ...).
 tests/golden/notes-ecosystems/<name>.json says per meeting what a careful note-taker takes from the document,

@@ -314,19 +314,28 @@ def _status_box(m: re.Match[bytes]) -> bytes:
 
 # Notes pasted from a MediaWiki page keep its markup: "== Attendees ==" is a heading, '''bold''' is bold and
 # [[User:Legoktm|Kunal Mehta]] reads as its text. Read so only when the page has two such headings or more.
-_WIKI_HEADING = re.compile(rb"(?m)^(={1,6})[ \t]+([^=\n][^\n]*?)[ \t]+\1[ \t]*$")
 _WIKI_BOLD = re.compile(rb"'''([^'\n]{1,200})'''")
 _WIKI_LINK = re.compile(rb"\[\[(?:[^\]|\n]{1,120}\|)?([^\]|\n]{1,120})\]\]")
 
 
-def _wiki_heading(m: re.Match[bytes]) -> bytes:
-    return b"#" * len(m.group(1)) + b" " + m.group(2)
-
-
 def _wiki_markup(data: bytes) -> bytes | None:
-    out, n = _WIKI_HEADING.subn(_wiki_heading, data)
+    lines = data.split(b"\n")
+    n = 0
+    for i, line in enumerate(lines):
+        if line[:1] != b"=":
+            continue
+        body = line.rstrip()
+        k = len(body) - len(body.lstrip(b"="))
+        if k > 6 or len(body) - len(body.rstrip(b"=")) != k:
+            continue
+        inner = body[k:len(body) - k]
+        if inner[:1] not in (b" ", b"\t") or inner[-1:] not in (b" ", b"\t") or not inner.strip():
+            continue  # "==mark==" (a highlight) or "=====" (a setext underline): not a wiki heading
+        lines[i] = b"#" * k + b" " + inner.strip()
+        n += 1
     if n < 2:
         return None
+    out = b"\n".join(lines)
     if b"'''" in out:
         out = _WIKI_BOLD.sub(rb"**\1**", out)
     if b"[[" in out:

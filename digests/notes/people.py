@@ -446,7 +446,7 @@ _PRONOUNS = re.compile(r"^\s*(?:he|she|they|ze|xe|it|any)(?:\s*/\s*(?:him|her|th
                        re.IGNORECASE)
 _PRONOUN_PAREN = re.compile(
     r"\(\s*((?:he|she|they|ze|xe|it|any)(?:\s*/\s*(?:he|she|they|him|her|them|his|hers|theirs|hir|zir|xem|its|any|all))+)"
-    r"\s*(?:[,;]\s*(?P<rest>[^()]*?)\s*)?\)",
+    r"\s*(?:[,;](?P<rest>[^()]*))?\)",
     re.IGNORECASE,
 )
 _ABSENT = re.compile(
@@ -476,7 +476,8 @@ def parse_row(inline: Inline, columns: list[str] | None, handle_column: int | No
         pm = _PRONOUN_PAREN.search(text)
         if pm:
             pronouns = " ".join(pm.group(1).split()).replace(" / ", "/")
-            rest = f" ({pm.group('rest')})" if pm.group("rest") else ""  # "(he/him, WMF)": the rest stays
+            more = (pm.group("rest") or "").strip()
+            rest = f" ({more})" if more else ""  # "(he/him, WMF)": the rest stays
             text = (text[: pm.start()] + rest + text[pm.end():]).strip()
     note = _TRAILING_NOTE.search(text) if text.endswith(")") else None
     if note and "@" not in note.group(1) and (note.group(1).count(" ") >= 2 or ":" in note.group(1)

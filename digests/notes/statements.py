@@ -1,12 +1,13 @@
 """Decisions and action items, taken only where the notes frame them so; nothing is inferred.
 
 Decisions: "**Decision** - ...", "Decision: ...", "Agreed to ...", "Group agreed that ...",
-"General agreement that ...", "Consensus: ...", "Conclusion was that ...", "We decided ...", items
-under a "Decisions:" label or heading.
+"General agreement that ...", "Consensus: ...", "Conclusion was that ...", "We decided ...", "It was agreed
+that ...", "Nobody objected to ...", items under a "Decisions:" label or heading; formal minutes' motions
+("Motion to X made by A, seconded by B." then "The motion carried.": one decision).
 
 Action items: "Action: ...", "TODO: ...", "AI: ...", items under an "Action points:" / "Action items" /
 "Next actions" / "Next steps:" label or heading, unchecked or checked task-list items, and
-"X to do Y" where X is someone the notes name (roll call, speakers) or an ``@handle``.
+"X to do Y" where X is someone the notes name (roll call, speakers) or an ``@handle``, "TODO(X): ...".
 """
 
 from __future__ import annotations
