@@ -41,6 +41,7 @@ from digests.notes.context import (
 )
 from digests.notes.dates import find_date, heading_date, short_date
 from digests.notes.records import Attendee, Meeting, SourceRef
+from digests.notes.sections import normalize_heading
 
 __all__ = ["Assembler", "is_placeholder", "slugify"]
 
@@ -65,6 +66,11 @@ def clean_title(title: str | None) -> str | None:
             if m:
                 title = m.group("name")
     return title or None
+
+
+# What a dated heading says besides its date when it only says "a meeting".
+_GENERIC_TITLES = frozenset({"meeting", "meetings", "notes", "minutes", "meeting notes", "meeting minutes", "call",
+                             "sync", "weekly meeting", "weekly call", "weekly sync", "meeting agenda", "agenda"})
 
 
 class Assembler(Sections):
@@ -156,6 +162,8 @@ class Assembler(Sections):
             if extra[:1] == "@" and _HANDLES.match(extra):
                 present = [h.lower() for h in _HANDLE.findall(extra)]  # "2024-03-06 / @rsc, @griesemer": who met
                 extra = ""
+            if extra and doc_title and normalize_heading(extra) in _GENERIC_TITLES:
+                extra = ""  # "## Meeting - March 14, 2024" in an archive: the archive's title names the meeting
             title = text if extra or not doc_title else doc_title
             out.append(self._meeting(blocks[i + 1:end], heading, date, level, title, present=present))
         first = starts[0][0]

@@ -511,7 +511,13 @@ def parse_row(inline: Inline, columns: list[str] | None, handle_column: int | No
         if handle is None and (gh or (hm and hm.group(0).strip() == f.strip())
                                or (hm and (len(f.split()) <= 3 or f.endswith(hm.group(0))))):
             handle = (gh or (hm.group(1) if hm else "")).lower() or None
-            leftover = HANDLE_RE.sub("", f).strip(" ()")
+            leftover = HANDLE_RE.sub("", f).strip()
+            pm = _NAME_PAREN.match(leftover) if leftover.endswith(")") and not gh else None
+            if pm and _is_name_like(pm.group("a")) and "(" not in leftover[:pm.start("b") - 1]:
+                pending.append((i, pm.group("a")))  # "Zach Sailer (Apple) @Zsailer": a name, its organisation
+                affiliation_parts.append(pm.group("b").strip())
+                continue
+            leftover = leftover.strip(" ()")
             if leftover and not gh and _is_name_like(leftover):
                 pending.append((i, leftover))
             continue
