@@ -18,6 +18,7 @@ from digests.notes.context import (
     _Build,
     _child_inlines,
     _Ctx,
+    _generic_heading,
     _title_words,
     _topic,
     _unit_inlines,
@@ -86,6 +87,9 @@ class Agenda(Items):
         if item.inline is None or is_placeholder(item.inline.flat):
             self._scan_item_children(item, ctx, b)
             return
+        if item.inline.fragments and len(item.inline.flat) <= 40 and not item.blocks and (
+                self.table.classify(item.inline.flat) is not None or _generic_heading(item.inline.flat) is not None):
+            return  # "[Attendees](#attendees)" in a table of contents: a part of the page, not a topic
         head, pseudo = split_pseudo_bullets(item.inline)
         lead = P.split_lead(head, b.known)
         if lead.person is not None and P.is_placeholder_name(lead.person):
