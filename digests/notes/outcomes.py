@@ -49,7 +49,8 @@ _TASK_COLUMNS = frozenset({"action", "actions", "action item", "action items", "
 _OWNER_COLUMNS = frozenset({"owner", "owners", "assignee", "assignees", "assigned to", "who", "responsible", "person",
                             "lead"})
 _STATUS_COLUMNS = frozenset({"status", "state", "done", "complete", "completed"})
-_DONE_WORDS = frozenset({"done", "closed", "complete", "completed", "finished", "resolved", "yes", "✅", "✔", "✔️",
+_DONE_WORDS = frozenset({"done", "closed", "complete", "completed", "finished", "resolved", "yes", "y", "x", "✓", "✅",
+                         "✔", "✔️",
                          "☑", "☑️", "[x]", ":white_check_mark:", ":heavy_check_mark:"})
 
 

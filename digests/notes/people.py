@@ -441,6 +441,12 @@ _NAME_PAREN = re.compile(r"^(?P<a>[^()]+?)\s*\((?P<b>[^()]+)\)\s*$")
 _DASH_SEP = re.compile(r"\s[-–—]\s")
 
 
+# Roles people hold in a meeting, written after their names in a roll call.
+_ROLES = frozenset({
+    "chair", "co-chair", "cochair", "vice-chair", "vice chair", "chairperson", "secretary", "treasurer", "president",
+    "vice president", "vice-president", "scribe", "note taker", "notetaker", "note-taker", "notes", "minutes",
+    "facilitator", "host", "moderator", "guest", "observer", "staff", "convener", "convenor", "clerk", "lead",
+})
 _TRAILING_NOTE = re.compile(r"\s*\(([^()]*)\)\s*$")
 _PRONOUNS = re.compile(r"^\s*(?:he|she|they|ze|xe|it|any)(?:\s*/\s*(?:him|her|them|his|hers|theirs|hir|zir|xem|its|any|all))+\s*$",
                        re.IGNORECASE)
@@ -553,6 +559,8 @@ def parse_row(inline: Inline, columns: list[str] | None, handle_column: int | No
             name = f"{name} {f}"
         elif f[:1].islower() and f.count(" ") >= 2 and not columns:
             continue  # "Hana Park - will be late": a remark, not an organisation
+        elif col is None and f.lower() in _ROLES:
+            continue  # "Ann Lee (Chair)", "Ruth Mensah (Secretary)": a role in the meeting, not an organisation
         else:
             affiliation_parts.append(f)
     if name is not None:
