@@ -666,3 +666,33 @@ def test_a_task_someone_took_on_in_the_past_tense_is_an_action(verb: str) -> Non
     text = f"# Team meeting 2025-06-03\n\n## Agenda\n\n- Docs sprint\n  - Mei {verb} to pair on the docs\n"
     (meeting,) = parse_notes(text, document="notes.md")
     assert [(a.text, a.owner) for a in meeting.action_items] == [(f"Mei {verb} to pair on the docs", "Mei")]
+
+
+def test_scribe_topic_lines_start_topics_and_a_role_is_not_an_organisation():
+    m = one(
+        "# WebApps WG minutes 2024-04-18\n\nPresent: Anssi Kostiainen (Chair), Marcos Caceres, reillyg\n"
+        "Regrets: Leonie Watson\nScribe: anssik\n\nTopic: Screen Wake Lock API\n\nmarcos: the tests are green.\n\n"
+        "RESOLUTION: Publish a CR Snapshot.\n\nACTION: marcos to file the transition request\n\n"
+        "Topic: Web Share Level 2\n\nreillyg: still waiting on privacy review.\n"
+    )
+    assert [(a.name, a.affiliation) for a in m.attendees] == [("Anssi Kostiainen", None), ("Marcos Caceres", None),
+                                                              ("reillyg", None)]
+    assert [a.title for a in m.agenda] == ["Screen Wake Lock API", "Web Share Level 2"]
+    assert [(d.text, d.topic) for d in m.decisions] == [("Publish a CR Snapshot.", "Screen Wake Lock API")]
+    assert [(a.text, a.owner, a.topic) for a in m.action_items] == [
+        ("marcos to file the transition request", "marcos", "Screen Wake Lock API")]
+
+
+def test_numbered_minutes_headings_a_presence_column_and_a_task_table():
+    m = one(
+        "# Minutes of the 12th meeting of the Board\n\n**Date:** 3 April 2024\n\n"
+        "## Attendance\n\n| Name | Attended |\n|---|---|\n| Ann Lee (Chair) | Y |\n| Bo Chen | N |\n| Cy Dunn | Y |\n\n"
+        "## 12.2 Budget 2025\n\nThe Treasurer presented the draft budget.\n\nRESOLVED: that the 2025 budget be approved.\n\n"
+        "## Actions\n\n| Task | Assignee | Done |\n|---|---|---|\n| Write the FAQ | Cy Dunn | ✓ |\n| Book a room | @bochen | |\n"
+    )
+    assert m.date == dt.date(2024, 4, 3)
+    assert [a.name for a in m.attendees] == ["Ann Lee", "Cy Dunn"]
+    assert [a.title for a in m.agenda] == ["Budget 2025"]
+    assert [(d.text, d.topic) for d in m.decisions] == [("that the 2025 budget be approved.", "Budget 2025")]
+    assert [(a.text, a.owner, a.done) for a in m.action_items] == [("Write the FAQ", "Cy Dunn", True),
+                                                                   ("Book a room", "bochen", False)]

@@ -69,6 +69,16 @@ class Sections(RollCall):
                     # "**Release planning**" alone on its line, its notes below: a topic written in bold
                     block = Heading(block.start, level=(stack[-1][1] if stack else level) + 1, inline=block.inline)
                     bold_at = block.level
+            elif isinstance(block, Para) and block.inline.flat[:8].lower().startswith(("topic", "subtopic")):
+                title = _topic_line(block)
+                nxt_block = span[n + 1] if n + 1 < len(span) else None
+                if title is not None and nxt_block is not None and not isinstance(nxt_block, Heading):
+                    # "Topic: Screen Wake Lock API" (scribe minutes, IRC meetings): the notes below are that topic's
+                    top_kind = stack[-1][0] if stack else None
+                    if bold_at is None and top_kind in (None, "agenda", "notes"):
+                        bold_at = (stack[-1][1] if stack else level) + 1
+                    if bold_at is not None:
+                        block = Heading(block.start, level=bold_at, inline=Inline(title, block.inline.links))
             if isinstance(block, Heading):
                 pending_label = None
                 lvl = block.level
@@ -270,6 +280,18 @@ def _tool_footer(text: str) -> bool:
     low = text[:400].lower()
     return ("scribe" in low or "bot" in low or "meetingology" in low) and " by " in low \
         and _TOOL_FOOTER.search(text) is not None
+
+
+_TOPIC_LINE = re.compile(r"^(?:sub)?topic\s*[:\-–—]\s*(?=\S)", re.IGNORECASE)
+
+
+def _topic_line(block: Para) -> str | None:
+    """The title of a "Topic: ..." line alone in its paragraph, or None."""
+    text = block.inline.text.strip()
+    if "\n" in text or len(text) > 160:
+        return None
+    m = _TOPIC_LINE.match(text)
+    return " ".join(text[m.end():].split()) or None if m else None
 
 
 def _bold_topic(block: Para) -> bool:
