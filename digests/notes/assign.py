@@ -60,6 +60,7 @@ class Sections(RollCall):
         topical = dated or not has_agenda
         has_agenda = dated and has_agenda
         for n, block in enumerate(span):
+            written = block  # the block as written (a bold or "Topic:" line may be read as a heading)
             if isinstance(block, Para) and _bold_topic(block):
                 top_kind = stack[-1][0] if stack else None
                 if bold_at is not None:
@@ -82,8 +83,8 @@ class Sections(RollCall):
             if isinstance(block, Heading):
                 pending_label = None
                 lvl = block.level
-                if bold_at is not None and lvl < bold_at:
-                    bold_at = None
+                if bold_at is not None and lvl <= bold_at and written is block:
+                    bold_at = None  # a heading as written ends the run of bold or "Topic:" lines
                 if person is not None and person[1] >= lvl:
                     person = None
                 if outcome is not None and outcome[1] >= lvl:
