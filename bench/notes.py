@@ -10,7 +10,8 @@ Measured in the same run:
   building the meetings, JSON output) with an empty cache (cold), with --no-cache, and again over
   the unchanged corpus with the cache filled (warm);
 - in-process, `collect_notes` cold vs warm (the cache's own effect, without interpreter start-up),
-  `parse_notes` alone, and pyromark's event stream alone;
+  `parse_records` (the parser alone) and `parse_notes` (its records made into values), and pyromark's event
+  stream alone;
 - the --no-cache process once more with --workers 1, to show what one CPU does without the worker
   processes the CLI starts by default (one per available CPU).
 
@@ -102,7 +103,7 @@ def in_process(corpus: Path, runs: int) -> dict[str, float]:
     sys.path.insert(0, str(REPO))
     from chatops.sources.cache import FileCache
     from chatops.sources.notes import collect_notes
-    from digests.notes import parse_notes
+    from digests.notes import parse_notes, parse_records
     from digests.notes.blocks import _MARKDOWN  # the parser's own settings (tables, tasks, front matter)
 
     texts = [(p.name, p.read_text(encoding="utf-8")) for p in sorted(corpus.glob("*.md"))]
@@ -118,7 +119,9 @@ def in_process(corpus: Path, runs: int) -> dict[str, float]:
 
     out["pyromark events (with ranges), alone"] = best(
         lambda: [list(_MARKDOWN.events_with_range(t, merge_text=True)) for _, t in texts])
-    out["parse_notes"] = best(lambda: [parse_notes(t, document=n) for n, t in texts])
+    out["parse_records (the parser's records: what the CLI's workers run)"] = best(
+        lambda: [parse_records(t, document=n) for n, t in texts])
+    out["parse_notes (records, then Meeting values)"] = best(lambda: [parse_notes(t, document=n) for n, t in texts])
     colds, warms = [], []
     for _ in range(runs):
         with tempfile.TemporaryDirectory() as cache_dir:

@@ -326,8 +326,8 @@ def _wiki_markup(data: bytes) -> bytes | None:
             continue
         body = line.rstrip()
         k = len(body) - len(body.lstrip(b"="))
-        if k > 6 or len(body) - len(body.rstrip(b"=")) != k:
-            continue
+        if k > 6 or 2 * k >= len(body) or len(body) - len(body.rstrip(b"=")) != k:
+            continue  # ("=", "=====": nothing between the marks; the compiled slice refuses start > end)
         inner = body[k:len(body) - k]
         if inner[:1] not in (b" ", b"\t") or inner[-1:] not in (b" ", b"\t") or not inner.strip():
             continue  # "==mark==" (a highlight) or "=====" (a setext underline): not a wiki heading
