@@ -82,10 +82,10 @@ def test_unchanged_document_is_never_parsed_twice(tmp_path, count_parses):
 
 def test_heading_config_is_part_of_the_cache_key(tmp_path, count_parses):
     path = tmp_path / "n.md"
-    path.write_text("## Hall of fame\n- @ana\n")
+    path.write_text("## Bravo corner\n- @ana\n")
     cache = MemoryCache()
     assert collect_notes([str(path)], cache=cache).meetings()[0].celebrations == ()
-    extended = collect_notes([str(path)], cache=cache, headings={"celebrations": ["hall of fame"]})
+    extended = collect_notes([str(path)], cache=cache, headings={"celebrations": ["bravo corner"]})
     assert [c.people for c in extended.meetings()[0].celebrations] == [("ana",)]
     assert len(count_parses) == 2
 

@@ -240,9 +240,9 @@ def test_x_to_do_y_needs_someone_the_notes_name():
 
 
 def test_headings_table_is_extended_from_config():
-    text = "## Hall of fame\n- @ana for the release\n"
+    text = "## Bravo corner\n- @ana for the release\n"
     assert one(text).celebrations == ()
-    m = one(text, headings={"celebrations": ["Hall of Fame"]})
+    m = one(text, headings={"celebrations": ["Bravo Corner"]})
     assert [c.people for c in m.celebrations] == [("ana",)]
     table = SectionTable({"agenda": ["Sujets"]})
     assert table.classify("### Sujets :memo:") == "agenda"

@@ -6,7 +6,7 @@ Example usage::
 
     meetings = parse_notes(text, document="notes/2023-01-17.md",
                            url="https://example.org/notes/2023-01-17",
-                           headings={"celebrations": ["Hall of fame"]})
+                           headings={"celebrations": ["Bravo corner"]})
 
 One document may hold one meeting or a yearly archive of them; see ``digests.notes.meetings`` for
 how they are told apart, ``digests.notes.sections`` for the heading table that admins extend, and

@@ -343,6 +343,110 @@ def _wiki_markup(data: bytes) -> bytes | None:
     return out
 
 
+# A raw chat log pasted as notes (IRC, Matrix bridges): "[14:03] <nick> text", "<nick> text", "14:03:12 <@nick:hs> text".
+# Markdown would read "<nick>" as an HTML tag and drop it with the speaker, so such a log is rewritten before parsing:
+# "topic: X" / "#topic X" said by anyone starts a topic (a heading one level below the one above the log),
+# "agreed: ..." / "#agreed ..." is a decision, "action: ..." / "#action ..." a task, other lines "- nick: text"
+# (discussion under the topic), "* nick waves" and join/quit lines nothing; the people who spoke or acted
+# follow the log as its attendance list. Lines after the log move down by the lines of that list.
+_IRC_ANY = re.compile(rb"(?m)^[ \t]*(?:\[?(?:\d{4}-\d\d-\d\d[ T])?\d{1,2}:\d\d(?::\d\d)?\]?[ \t]+)?<[@+%~&]?[A-Za-z_\[\]\\`^{|}]")
+_IRC_LINE = re.compile(
+    rb"^[ \t]*(?P<ts>\[?(?:\d{4}-\d\d-\d\d[ T])?\d{1,2}:\d\d(?::\d\d)?\]?[ \t]+)?"
+    rb"(?:<[@+%~&]?(?P<nick>[A-Za-z_\[\]\\`^{|}][\w\[\]\\`^{|}\-.]{0,31})(?::[\w.\-]+)?>(?:[ \t]+(?P<text>.*?))?"
+    rb"|(?P<me>\*[ \t]+(?P<actor>[A-Za-z_\[\]\\`^{|}][\w\[\]\\`^{|}\-.]{0,31})\b.*)"
+    rb"|(?P<event>-!-|--[>< -]|<--|-->|\*\*\*)(?:[ \t].*)?)[ \t]*$"
+)
+_IRC_COMMAND = re.compile(rb"^#?(topic|agreed|agree|decision|decided|action|info|link|idea|help)\b[:\s]\s*(?=\S)", re.IGNORECASE)
+_HTML_TAGS = frozenset(b"""a abbr b big blockquote body br button center cite code dd del details div dl dt em figcaption
+    figure font footer form h1 h2 h3 h4 h5 h6 head header hr html i iframe img input ins kbd label li link main mark meta
+    nav ol option p pre q s script section select small span strike strong style sub summary sup table tbody td
+    textarea tfoot th thead title tr tt u ul video audio""".split())
+
+
+def _irc_attendance(out: list[bytes], speakers: list[bytes], level: int) -> None:
+    """The people who spoke in a log, as the list under an attendance heading after it."""
+    if speakers:
+        out.extend([b"", b"#" * level + b" Attendees", b""])
+        out.extend(b"- " + s for s in speakers)
+        out.append(b"")
+        speakers.clear()
+
+
+def _irc_log(data: bytes) -> bytes | None:
+    """``data`` with the chat log it holds rewritten as Markdown (see above), or None when it holds none: at least
+    three "<nick>" lines from two people, outside code fences."""
+    if len(_IRC_ANY.findall(data, 0, len(data))) < 3:
+        return None
+    lines = data.split(b"\n")
+    out: list[bytes] = []
+    fence = False
+    level = 1
+    log_level = 2
+    speakers: list[bytes] = []
+    in_log = False
+    nicks_said = 0
+    voices: set[bytes] = set()
+    topic = False
+
+    for line in lines:
+        head = line.lstrip()[:3]
+        if head in (b"```", b"~~~"):
+            fence = not fence
+        m = None
+        if not fence and head[:1] in b"<[*-0123456789" and head:
+            m = _IRC_LINE.match(line)
+            if m is not None and m.group("nick") is not None and (
+                    m.group("nick").lower() in _HTML_TAGS or b"</" + m.group("nick") in line):
+                m = None
+            if m is not None and m.group("nick") is None and not in_log and m.group("ts") is None:
+                m = None  # "* item", "--- rule": Markdown unless inside a log or stamped
+        if m is None:
+            if in_log and line.strip():
+                _irc_attendance(out, speakers, log_level)
+                in_log = False
+            if not fence and line[:1] == b"#":
+                k = len(line) - len(line.lstrip(b"#"))
+                if k <= 6 and line[k:k + 1] in (b" ", b"\t", b""):
+                    level = k
+            out.append(line)
+            continue
+        if not in_log:
+            in_log = True
+            topic = False
+            log_level = min(level + 1, 6)
+        who = m.group("nick") or m.group("actor")
+        if who is not None and who not in speakers:
+            speakers.append(who)
+        if m.group("nick") is None:
+            out.append(b"")  # "* nick waves", "-!- nick has quit": nothing to read
+            continue
+        nicks_said += 1
+        voices.add(who)
+        text = (m.group("text") or b"").strip()
+        cmd = _IRC_COMMAND.match(text)
+        if not text or (cmd is None and not topic):
+            out.append(b"")  # greetings before the first topic are not a topic of their own
+        elif cmd is None:
+            out.append(b"- " + who + b": " + text)
+        else:
+            word = cmd.group(1).lower()
+            rest = text[cmd.end():].strip()
+            if word == b"topic":
+                out.append(b"#" * log_level + b" " + rest)
+                topic = True
+            elif word in (b"agreed", b"agree", b"decision", b"decided"):
+                out.append(b"- Agreed: " + rest)
+            elif word == b"action":
+                out.append(b"- Action: " + rest)
+            else:
+                out.append(b"- " + rest)
+    if in_log:
+        _irc_attendance(out, speakers, log_level)
+    if nicks_said < 3 or len(voices) < 2:
+        return None
+    return b"\n".join(out)
+
+
 def parse_blocks(text: str) -> Document:
     """Fold the event stream of ``text`` into blocks. Raises ``NestingTooDeep`` past ``MAX_NESTING``
     levels of lists and quotes, and nothing else on any input string."""
@@ -365,6 +469,11 @@ def parse_blocks(text: str) -> Document:
         wiki = _wiki_markup(data)
         if wiki is not None:
             data = wiki
+            source = None
+    if b"> " in data and b"<" in data:
+        irc = _irc_log(data)
+        if irc is not None:
+            data = irc
             source = None
     containers: list[tuple[int, int]] = []
     if b":::" in data:

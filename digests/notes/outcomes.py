@@ -54,6 +54,23 @@ _DONE_WORDS = frozenset({"done", "closed", "complete", "completed", "finished", 
                          "☑", "☑️", "[x]", ":white_check_mark:", ":heavy_check_mark:"})
 
 
+
+_NAME_VERB = re.compile(r"^([A-Z\u00C0-\u024F][\w\u00C0-\u024F'’\-]*)\s+[a-z]+\s+\S")
+
+
+def _named_first(text: str, known: set[str]) -> str | None:
+    """The owner of a task-list line that starts with the first name of someone the notes know and a verb
+    ("Tim writes up the proposal", "Zach merge JEP 122"): lines of an action list name their owner first."""
+    if not text[:1].isupper():
+        return None
+    m = _NAME_VERB.match(text)
+    if m is None or len(m.group(1)) < 2 or m.group(1).lower() in _NOT_OWNER_WORDS:
+        return None
+    return m.group(1) if P._is_known(m.group(1), known) else None
+
+
+_NOT_OWNER_WORDS = frozenset({"the", "a", "an", "we", "i", "it", "this", "that", "all", "everyone", "team"})
+
 class Outcomes(Stage):
     """Decisions and action items: the sections that hold them, and the statements framed anywhere else."""
 
@@ -172,7 +189,8 @@ class Outcomes(Stage):
         if found is None:
             found = task_in(text, b.known)
         body = found[0] if found else text
-        who = lead.person or (found[1] if found else None) or owner_of(body, b.known) or owner
+        who = lead.person or (found[1] if found else None) or owner_of(body, b.known) or owner \
+            or _named_first(body, b.known)
         self._add_action(b, ActionItem(text=body, owner=who, topic=topic, done=done, source=self.ref(src, ctx.anchor)))
 
     def _scan_topic(self, block: Block, ctx: _Ctx, b: _Build) -> None:

@@ -140,7 +140,9 @@ is_name_like = _is_name_like
 
 def clean_name(text: str) -> str:
     """Tidy a person's name; a lone ``@handle`` becomes the bare, lower-case handle."""
-    name = " ".join(text.replace("**", "").strip(" :-–—,.*_`").split())
+    name = " ".join(text.replace("**", "").strip(" :-–—,.*`").split())
+    if name[:1] == "_" or name[-1:] == "_" and not name[-2:-1].isalnum():
+        name = name.strip(" :-–—,.*_`")  # "_Name_" (an emphasis left as text), but a nick "di_" keeps its "_"
     if name.startswith("@") and " " not in name:
         return name[1:].lower()
     return name

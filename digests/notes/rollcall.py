@@ -174,7 +174,7 @@ class RollCall(Agenda):
             for cells in block.rows[1:]:
                 if here is not None and (here >= len(cells) or cells[here].flat.strip(" .*_").lower() in _NOT_THERE):
                     continue
-                name = handle = aff = None
+                name = handle = aff = pron = None
                 for c, cell in zip(tcols, cells):
                     v = cell.flat.strip()
                     if not v or v.lower() in P._EMPTY_FIELD:
@@ -185,6 +185,8 @@ class RollCall(Agenda):
                                   next((h for h in map(P.github_handle, cell.links) if h), v.lstrip("@"))).lower()
                     elif c == "affiliation":
                         aff = v
+                    elif c == "pronouns":
+                        pron = v  # "| Pronouns |": she/her, he/him, they/them as written
                     elif c == "other":
                         continue
                     elif c == "name" or name is None:
@@ -194,7 +196,7 @@ class RollCall(Agenda):
                     if P._is_name_like(bare):
                         name = bare  # "Davanum Srinivas (Chair)": the role is not the name
                 if name or handle:
-                    rows.append((P.Row(name, handle, aff), block))
+                    rows.append((P.Row(name, handle, aff, pron), block))
         elif isinstance(block, Quote):
             for inner in block.blocks:
                 self._attendees(inner, ctx, b)

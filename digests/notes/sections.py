@@ -7,8 +7,8 @@ list, not an agenda, and "Reports and celebrations" is celebrations.
 
 Admins extend the table from config with a mapping kind -> extra phrases::
 
-    table = SectionTable({"celebrations": ["Hall of fame"], "agenda": ["Sujets"]})
-    table.classify("## Hall of Fame :trophy:")  # -> "celebrations"
+    table = SectionTable({"celebrations": ["Bravo corner"], "agenda": ["Sujets"]})
+    table.classify("## Bravo corner :trophy:")  # -> "celebrations"
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ DEFAULT_HEADINGS: Mapping[str, tuple[str, ...]] = {
         "celebrations", "celebration", "reports and celebrations", "shout outs", "shoutouts",
         "shout out", "kudos", "thanks", "thank yous", "thank you", "things to celebrate", "wins",
         "good news", "gratitude", "appreciation", "appreciations", "celebrate", "reports",
-        "kudos i want to share", "kudos and anything else",
+        "kudos i want to share", "kudos and anything else", "victories", "hall of fame",
     ),
     "agenda": (
         "agenda", "agenda items", "discussion", "discussion items", "discussion topics", "topics", "contents",
@@ -61,7 +61,7 @@ DEFAULT_HEADINGS: Mapping[str, tuple[str, ...]] = {
     "action_items": (
         "action items", "action item", "action points", "actions", "next actions", "next steps",
         "todo", "todos", "to do", "to dos", "follow ups", "follow up", "followups", "tasks", "ais",
-        "takeaways and next steps", "action list",
+        "takeaways and next steps", "action list", "actionable items", "actionables",
     ),
 }
 

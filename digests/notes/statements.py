@@ -74,7 +74,7 @@ _NAME_SEP = re.compile(r"\s*(?:,|\band\b|&)\s*")
 
 
 _STEMS_DECIDE = ("decid", "decision", "agree", "conclu", "consensus", "resol", "outcome", "take", "go with", "going with",
-                 "went with", "settled", "voted", "motion", "approved", "adopted", "passed", "carried", "ratified",
+                 "went with", "settled", "voted", "motion", "approved", "accepted", "adopted", "passed", "carried", "ratified",
                  "objected", "objections")
 
 
@@ -108,6 +108,7 @@ _ASSENT = re.compile(
     r"^triage\s+(?:says|agrees?|decided|decision|consensus)\b|"
     r"^let['’]?s\s+(?:do|go|try|keep|use|drop|switch|move|adopt|start|stop|merge|ship|make)\b|"
     r"^(?:yes|yep|approved|accepted|agreed|confirmed|rejected|declined)\b(?!\s*\?)|^\+1\s+(?:from\s+)?(?:everyone|all)\b|"
+    r"^(?:everyone|everybody|all)\s+(?:(?:is|are|was|were)\s+)?in\s+favou?r\b|^(?:\+1|:\+1:|:thumbsup:|👍)\s*(?:to|for)\s+\S|"
     r"^(?:consensus|unanimous)\b",
     re.IGNORECASE,
 )
@@ -115,7 +116,7 @@ _ASSENT = re.compile(
 _CALLED_OFF = re.compile(r"^(?:cancell?ed|called\s+off|postponed|skipped|dropped|rejected|declined)\b[^.!;]{0,60}[.!]?",
                          re.IGNORECASE)
 _MAY_ASSENT = ("agree", "objection", "let", "yes", "yep", "approved", "accepted", "confirmed", "rejected", "declined",
-               "+1", "consensus", "unanimous", "cancel", "called off", "postponed", "skipped", "dropped", "nobody", "triage")
+               "+1", "consensus", "unanimous", "favo", "👍", ":thumbsup:", "cancel", "called off", "postponed", "skipped", "dropped", "nobody", "triage")
 
 
 @lru_cache(maxsize=4096)
@@ -157,7 +158,7 @@ def may_act(text: str) -> bool:
 _STEMS_STATE = ("decid", "decision", "agree", "conclu", "consensus", "resol", "outcome", "take", "action", "todo",
                 "to-do", "to do", "next", "follow", "task", " will ", "volunteer", "<-", "->", "←", "→", "=>",
                 "objection", "let", "cancel", "called off", "postponed", "yes", "unanimous", "go with", "going with",
-                "went with", "settled", "voted", "motion", "approved", "adopted", "passed", "carried", "ratified",
+                "went with", "settled", "voted", "motion", "approved", "accepted", "adopted", "passed", "carried", "ratified",
                 "objected")
 
 
@@ -206,7 +207,7 @@ _APPROVED_BY = re.compile(
 )
 _WERE_APPROVED = re.compile(
     r"^(?:the\s+)?(?:[\w\-]+\s+){0,6}?(?:minutes|motion|resolution|budget|proposal|agenda|charter|amendment|policy|"
-    r"request|report|nomination|application|order)\b[^.;!?]{0,80}?\b(?:was|were|is|are|has\s+been|have\s+been)\s+"
+    r"request|report|nomination|application|order|jep|pep|rfc|kep|msc|rfd|enhancement\s+proposal)\b[^.;!?]{0,80}?\b(?:was|were|is|are|has\s+been|have\s+been)\s+"
     r"(?:unanimously\s+)?(?:approved|adopted|accepted|ratified|passed|carried)\b",
     re.IGNORECASE,
 )
