@@ -108,6 +108,7 @@ _ASSENT = re.compile(
     r"^triage\s+(?:says|agrees?|decided|decision|consensus)\b|"
     r"^let['’]?s\s+(?:do|go|try|keep|use|drop|switch|move|adopt|start|stop|merge|ship|make)\b|"
     r"^(?:yes|yep|approved|accepted|agreed|confirmed|rejected|declined)\b(?!\s*\?)|^\+1\s+(?:from\s+)?(?:everyone|all)\b|"
+    r"^(?:the\s+)?(?:vote|voting|poll|deadline)\s+(?:(?:is|was|has\s+been)\s+)?(?:extended|postponed|closed|reopened)\b|"
     r"^(?:everyone|everybody|all)\s+(?:(?:is|are|was|were)\s+)?in\s+favou?r\b|^(?:\+1|:\+1:|:thumbsup:|👍)\s*(?:to|for)\s+\S|"
     r"^(?:consensus|unanimous)\b",
     re.IGNORECASE,
@@ -116,7 +117,7 @@ _ASSENT = re.compile(
 _CALLED_OFF = re.compile(r"^(?:cancell?ed|called\s+off|postponed|skipped|dropped|rejected|declined)\b[^.!;]{0,60}[.!]?",
                          re.IGNORECASE)
 _MAY_ASSENT = ("agree", "objection", "let", "yes", "yep", "approved", "accepted", "confirmed", "rejected", "declined",
-               "+1", "consensus", "unanimous", "favo", "👍", ":thumbsup:", "cancel", "called off", "postponed", "skipped", "dropped", "nobody", "triage")
+               "+1", "consensus", "unanimous", "favo", "extended", "closed", "reopened", "👍", ":thumbsup:", "cancel", "called off", "postponed", "skipped", "dropped", "nobody", "triage")
 
 
 @lru_cache(maxsize=4096)
@@ -433,6 +434,12 @@ def _owner_names(who: str, known: set[str], *, strict: bool) -> bool:
     return owners_ok(who, known, strict=strict, stop=_NOT_OWNER)
 
 
+def _initials_known(who: str, known: set[str]) -> bool:
+    """Whether "MRK" are the initials of someone the notes know ("min ragan-kelley")."""
+    low = who.lower()
+    return any(len(k.split()) > 1 and "".join(w[:1] for w in k.replace("-", " ").split()) == low for k in known)
+
+
 def task_in(text: str, known: set[str]) -> tuple[str, str] | None:
     """``(task, owner)`` of a task given to someone in ``text``: "Lars will open a PR", "**Mei** will write
     ...", "Mei has volunteered to ...", "Ravi to post ...", "Priya and Lars to sort out ...", "... <- Lars".
@@ -456,6 +463,9 @@ def task_in(text: str, known: set[str]) -> tuple[str, str] | None:
             continue
         if not _owner_names(who, known, strict=False):
             continue
+        if len(who) >= 3 and who.isalpha() and who.isupper() and not _known(who, known) \
+                and not _initials_known(who, known):
+            continue  # "OVH offered to host ...", "NSF will announce ...": an organisation, not someone of the meeting
         first_word = who.split()[0].lower()
         if first_word.endswith(("ing", "ed")) and not _known(who.split()[0], known):
             continue  # "Planning to transfer ...", "Related to ...": not a person
