@@ -5,7 +5,11 @@ tests/fixtures/notes-ecosystems/ holds realistic notes in formats the project's 
 Apache and DSF board minutes, GNOME board minutes, a NumPy HackMD call, a Google Docs export, a Confluence
 export, minutes posted on Discourse, W3C scribe minutes, a JupyterLab yearly archive, scikit-learn's monthly
 meeting, OpenSSF working-group minutes with motions, formal numbered minutes, CNCF TOC tables, notes pasted from a
-wiki, plain-text notes with underlined headings, a Zulip summary). Each stands for a class of format, not for itself: the parser must read
+wiki, plain-text notes with underlined headings, a Zulip summary, a raw IRC log, and the JupyterHub team's own notes
+across its eras: a 2017 GitHub-issue meeting, a 2019 HackMD with "Victories" and "Actionable items", a 2021 yearly
+archive with a cancelled month, a 2022 page that keeps its template's unfilled lines, a 2024 Collaboration Cafe
+with a sign-in table; and sister Jupyter teams: Accessibility, the Software Steering Council's votes,
+jupyter-widgets / JupyterLite, Jupyter Book / MyST). Each stands for a class of format, not for itself: the parser must read
 them by rules that hold for the class (meetbot's "(nick, HH:MM:SS)" stamps, a label over comma-separated names
 in an attendance section, bots that are not people, procedure headings that are not topics, ...).
 tests/golden/notes-ecosystems/<name>.json says per meeting what a careful note-taker takes from the document,

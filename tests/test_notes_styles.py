@@ -696,3 +696,33 @@ def test_numbered_minutes_headings_a_presence_column_and_a_task_table():
     assert [(d.text, d.topic) for d in m.decisions] == [("that the 2025 budget be approved.", "Budget 2025")]
     assert [(a.text, a.owner, a.done) for a in m.action_items] == [("Write the FAQ", "Cy Dunn", True),
                                                                    ("Book a room", "bochen", False)]
+
+
+@pytest.mark.parametrize("stamp", ["", "[14:03] ", "14:03:12 ", "[2024-02-15 14:03] "])
+def test_a_raw_chat_log_is_read_not_dropped_as_html(stamp: str) -> None:
+    log = "\n".join(stamp + line for line in [
+        "<ana> hi all", "<bo_> o/", "<ana> #topic Release 2.0", "<bo_> CI is green",
+        "<@cy:matrix.org> agreed: ship on Friday", "<bo_> action: bo_ to tag the release", "<ana> thanks all"])
+    m = one(f"# Infra IRC meeting 2024-02-15\n\n{log}\n")
+    assert [a.name for a in m.attendees] == ["ana", "bo_", "cy"]
+    assert [a.title for a in m.agenda] == ["Release 2.0"]
+    assert [(d.text, d.topic) for d in m.decisions] == [("ship on Friday", "Release 2.0")]
+    assert [(a.text, a.owner, a.topic) for a in m.action_items] == [("bo_ to tag the release", "bo_", "Release 2.0")]
+
+
+def test_html_lines_and_a_fenced_log_are_not_a_chat_log() -> None:
+    m = one("# Sync 2024-02-15\n\n## Agenda\n\n<details> <summary>Old items</summary>\n\n- Docs\n\n</details>\n\n"
+            "```\n<ana> hi\n<bo> hello\n<ana> topic: nothing\n```\n")
+    assert m.attendees == ()
+    assert [a.title for a in m.agenda] == ["Docs"]
+
+
+def test_votes_emoji_assent_and_known_first_names_in_an_action_list() -> None:
+    m = one("# SSC 2024-02-08\n\nPresent: Johan Mabille, Zach Sailer\n\n## Agenda\n\n"
+            "- JEP 122\n  - Vote: +1 from Johan, Zach.\n  - **The JEP is accepted.**\n"
+            "- Extension metadata JEP\n  - Vote extended to February 22\n- Docs theme\n  - :+1: to the new theme\n"
+            "- Hosting\n  - NSF offered to fund a cluster\n\n## Actionable items\n\n- [ ] Zach merge JEP 122\n")
+    assert [(d.text, d.topic) for d in m.decisions] == [
+        ("The JEP is accepted.", "JEP 122"), ("Vote extended to February 22", "Extension metadata JEP"),
+        (":+1: to the new theme", "Docs theme")]
+    assert [(a.text, a.owner) for a in m.action_items] == [("Zach merge JEP 122", "Zach")]

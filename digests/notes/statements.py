@@ -109,7 +109,7 @@ _ASSENT = re.compile(
     r"^let['’]?s\s+(?:do|go|try|keep|use|drop|switch|move|adopt|start|stop|merge|ship|make)\b|"
     r"^(?:yes|yep|approved|accepted|agreed|confirmed|rejected|declined)\b(?!\s*\?)|^\+1\s+(?:from\s+)?(?:everyone|all)\b|"
     r"^(?:the\s+)?(?:vote|voting|poll|deadline)\s+(?:(?:is|was|has\s+been)\s+)?(?:extended|postponed|closed|reopened)\b|"
-    r"^(?:everyone|everybody|all)\s+(?:(?:is|are|was|were)\s+)?in\s+favou?r\b|^(?:\+1|:\+1:|:thumbsup:|👍)\s*(?:to|for)\s+\S|"
+    r"^(?:everyone|everybody|all)\s+(?:(?:is|are|was|were)\s+)?in\s+favou?r\b|^(?:\+1|(?:(?::\+1:|:thumbsup:|👍[\U0001F3FB-\U0001F3FF]?)\s*)+)\s*(?:to|for)\s+\S|"
     r"^(?:consensus|unanimous)\b",
     re.IGNORECASE,
 )
