@@ -726,3 +726,14 @@ def test_votes_emoji_assent_and_known_first_names_in_an_action_list() -> None:
         ("The JEP is accepted.", "JEP 122"), ("Vote extended to February 22", "Extension metadata JEP"),
         (":+1: to the new theme", "Docs theme")]
     assert [(a.text, a.owner) for a in m.action_items] == [("Zach merge JEP 122", "Zach")]
+
+
+def test_hackmd_tags_emoji_marks_and_shortcodes_after_a_handle() -> None:
+    m = one("# Team meeting 2019-05-16\n\n###### tags: `meeting`\n\n## Shout outs\n\n- @ana-k :heart: for the docs\n\n"
+            "## Agenda\n\n- Release 1.0\n  - ✅ Decision: release on May 21\n- Gitter to Discourse\n  - everyone :+1:\n"
+            "- Sprint\n  - :pushpin: Action: Bo to book a room\n")
+    assert [(c.text, c.by, c.people) for c in m.celebrations] == [("@ana-k :heart: for the docs", None, ("ana-k",))]
+    assert [a.title for a in m.agenda] == ["Release 1.0", "Gitter to Discourse", "Sprint"]
+    assert [(d.text, d.topic) for d in m.decisions] == [("release on May 21", "Release 1.0"),
+                                                        ("everyone :+1:", "Gitter to Discourse")]
+    assert [(a.text, a.owner) for a in m.action_items] == [("Bo to book a room", "Bo")]

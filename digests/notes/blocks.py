@@ -304,6 +304,7 @@ def _line_of(line_starts: list[int], offset: int) -> int:
 _ZULIP_MENTION = re.compile(rb"@_?\*\*([^*\n|]{1,80})(?:\|\d+)?\*\*")
 # A status in brackets before a list item's text ("- [DONE] ...", "- [OPEN] ..."), as plain-text notes mark tasks: a
 # task box, ticked when done. The replacement keeps the line's length.
+_HACKMD_TAGS = re.compile(rb"(?m)^[ \t]{0,3}#{1,6}[ \t]+tags:[^\n]*")
 _STATUS_TAG = re.compile(rb"(?m)^([ \t]*(?:[-*+]|\d{1,3}[.)])[ \t]+)\[(DONE|OPEN|TODO|Done|Open|Todo)\](?=[ \t])")
 
 
@@ -470,6 +471,9 @@ def parse_blocks(text: str) -> Document:
         if wiki is not None:
             data = wiki
             source = None
+    if b"tags:" in data:
+        data = _HACKMD_TAGS.sub(b"", data)  # "###### tags: `meeting`": HackMD's tags, not a heading of the notes
+        source = None
     if b"> " in data and b"<" in data:
         irc = _irc_log(data)
         if irc is not None:

@@ -254,6 +254,8 @@ def _split_lead(inline: Inline, known: set[str] | None, any_name: bool) -> tuple
     if m:
         return Lead(clean_name(m.group(1)), flat[: m.start()], explicit=True), False
     m = _PLAIN_LEAD.match(flat)
+    if m and flat[m.end("name"):m.end()].lstrip()[:1] == ":" and _SHORTCODE_OPEN.match(flat, flat.index(":", m.end("name"))):
+        m = None  # "@GeorgianaElena :heart: for the docs": an emoji shortcode, not "Name:"
     if m:
         raw = m.group("name").strip()
         if HANDLE_RE.fullmatch(raw):
@@ -266,6 +268,7 @@ def _split_lead(inline: Inline, known: set[str] | None, any_name: bool) -> tuple
     return Lead(None, flat), m is not None or strong_maybe
 
 
+_SHORTCODE_OPEN = re.compile(r":[a-z0-9_+\-]{1,40}:")
 _PAREN_BEFORE_SEP = re.compile(r"^\(([^)]{0,60})\)\s*(?=[:\-–—])")
 
 

@@ -109,7 +109,8 @@ _ASSENT = re.compile(
     r"^let['’]?s\s+(?:do|go|try|keep|use|drop|switch|move|adopt|start|stop|merge|ship|make)\b|"
     r"^(?:yes|yep|approved|accepted|agreed|confirmed|rejected|declined)\b(?!\s*\?)|^\+1\s+(?:from\s+)?(?:everyone|all)\b|"
     r"^(?:the\s+)?(?:vote|voting|poll|deadline)\s+(?:(?:is|was|has\s+been)\s+)?(?:extended|postponed|closed|reopened)\b|"
-    r"^(?:everyone|everybody|all)\s+(?:(?:is|are|was|were)\s+)?in\s+favou?r\b|^(?:\+1|(?:(?::\+1:|:thumbsup:|👍[\U0001F3FB-\U0001F3FF]?)\s*)+)\s*(?:to|for)\s+\S|"
+    r"^(?:everyone|everybody|all)\s+(?:(?:is|are|was|were)\s+)?in\s+favou?r\b|"
+    r"^(?:everyone|everybody|all)\s*(?:\+1|:\+1:|:thumbsup:|👍)|^(?:\+1|(?:(?::\+1:|:thumbsup:|👍[\U0001F3FB-\U0001F3FF]?)\s*)+)\s*(?:to|for)\s+\S|"
     r"^(?:consensus|unanimous)\b",
     re.IGNORECASE,
 )
@@ -250,6 +251,15 @@ def _formal(text: str) -> str | None:
     return None
 
 
+_LEAD_MARKS = re.compile(r"^(?:(?::[a-z0-9_+\-]{1,40}:|[\u2190-\u2bff\u2600-\u27bf\U0001F000-\U0001FAFF\ufe0f\u200d])\s*)+")
+
+
+def strip_lead_marks(text: str) -> str:
+    """``text`` without the emoji and ``:shortcodes:`` that mark it ("✅ Decision: ...", ":pushpin: Action: ...")."""
+    m = _LEAD_MARKS.match(text)
+    return text[m.end():] if m and m.end() < len(text) else text
+
+
 @lru_cache(maxsize=4096)  # a text is asked about again as an item, a child and a label
 def decision_in(text: str) -> str | None:
     """The decision a unit of text states explicitly, or None."""
@@ -257,6 +267,8 @@ def decision_in(text: str) -> str | None:
         return None
     if not may_decide(text):
         return None
+    if text[:1] == ":" or not text[:1].isascii():
+        text = strip_lead_marks(text)  # ":heavy_check_mark: Decision: ...", "✅ Agreed to ..."
     if may_hold(text, _OPEN_WORDS) and _OPEN_DECISION.search(text):
         # an open question framed as a decision; a later sentence may still settle it ("The Committee discussed
         # whether to charge a fee. It was agreed that certification remains free.")
@@ -343,6 +355,8 @@ def action_in(text: str, known: set[str]) -> tuple[str, str | None] | None:
         return None
     if not may_act(text):
         return None
+    if text[:1] == ":" or not text[:1].isascii():
+        text = strip_lead_marks(text)  # ":pushpin: Action: ...", "➡️ TODO: ..."
     if text[:5] in ("TODO(", "todo(", "FIXME"):
         m = _TODO_OWNER.match(text)  # "TODO(ana): write the retention script"
         if m and text[m.end():].strip():
@@ -350,7 +364,11 @@ def action_in(text: str, known: set[str]) -> tuple[str, str | None] | None:
     m = _ACTION_LABEL.match(text)
     if m and text[m.end():].strip() and _SHORT_LABEL.match(text):
         rest = text[m.end():].strip()
-        return rest, owner_of(rest, known)
+        who = owner_of(rest, known)
+        if who is None:
+            found = task_in(rest, known)  # "Action: Bo to book a room" (Bo need not be in the roll call)
+            who = found[1] if found is not None and rest.startswith(found[0]) else None
+        return rest, who
     first = text[:1]
     # _CONNECTOR's words start with one of these letters (a non-ASCII one is left to the regex)
     body = _CONNECTOR.sub("", text, count=1) if first in _CONNECTOR_FIRST or not first.isascii() else text
