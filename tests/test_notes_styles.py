@@ -737,3 +737,12 @@ def test_hackmd_tags_emoji_marks_and_shortcodes_after_a_handle() -> None:
     assert [(d.text, d.topic) for d in m.decisions] == [("release on May 21", "Release 1.0"),
                                                         ("everyone :+1:", "Gitter to Discourse")]
     assert [(a.text, a.owner) for a in m.action_items] == [("Bo to book a room", "Bo")]
+
+
+def test_a_dash_after_a_title_names_a_known_owner_and_labels_are_no_people() -> None:
+    m = one("# Team meeting 2018-09-13\n\n**Attendance:** Carol Willing, Min RK, Yuvi Panda\n\n## Agenda\n\n"
+            "1. JupyterHub 0.9.3 release — Min\n2. Release - blockers\n\n## Decisions\n\n"
+            "- **Resolution:** Chris owns the docs rewrite\n\n## Actions\n\n- TODO: Yuvi — move the chart repo\n")
+    assert [(a.title, a.owner) for a in m.agenda] == [("JupyterHub 0.9.3 release", "Min"), ("Release - blockers", None)]
+    assert [d.text for d in m.decisions] == ["Chris owns the docs rewrite"]
+    assert [(a.text, a.owner) for a in m.action_items] == [("move the chart repo", "Yuvi")]

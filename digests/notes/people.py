@@ -51,7 +51,8 @@ _TRAILING_MINUTES = re.compile(
 _NAME_WORD = re.compile(r"^(?:[A-Z\u00C0-\u024F][\w\u00C0-\u024F'’.\-]*|@[\w-]+|[a-z]{1,3}|(?:van|von|de|da|der|den|di|le|la|du|bin|al)|[A-Z]\.)$")
 _LABEL_WORDS = {
     "date", "time", "when", "where", "location", "github issue", "issue", "calendar", "your timezone", "note",
-    "notes", "decision", "decisions", "action", "actions", "action items", "action item", "action points", "todo",
+    "notes", "decision", "decisions", "resolution", "resolutions", "motion",
+    "vote", "votes", "action", "actions", "action items", "action item", "action points", "todo",
     "question", "questions", "q", "a", "answer", "update", "updates", "summary", "context", "background",
     "proposal", "outcome", "conclusion", "agreed", "result", "results", "status", "fyi", "link", "links", "pr",
     "goal", "goals", "next steps", "next step", "reminder", "important", "warning", "tl;dr", "tldr", "agenda",
@@ -729,6 +730,7 @@ _MIN_TEXT = r"~?(?P<min>\d{1,3})(?:\s*(?:-|–|to)\s*(?P<max>\d{1,3}))?\s*(?:m|m
 _LEAD_OWNER = re.compile(rf"^(?P<who>{_OWNER_LIST})\s*(?:\(\s*(?:{_MIN_TEXT})?[^)]*\))?\s*:\s*(?P<rest>\S.*)$")
 _TRAIL_BRACKET = re.compile(rf"\s*\[\s*(?P<who>{_OWNER_LIST})?\s*(?:[-–—,:]?\s*{_MIN_TEXT})?\s*\]\s*:?\s*$")
 _TRAIL_PAREN = re.compile(rf"\s*\(\s*(?P<who>{_OWNER_LIST})\s*(?:\+\??|\?)?\s*(?:[,;:\-–—]\s*{_MIN_TEXT})?\s*\)\s*:?\s*$")
+_TRAIL_DASH_OWNER = re.compile(rf"\s+[-–—]\s+(?P<who>{_OWNER_LIST})\s*$")
 _TRAIL_MIN = re.compile(rf"\s*[(\[]\s*{_MIN_TEXT}\s*[)\]]\s*:?\s*$", re.IGNORECASE)
 _LEAD_MIN = re.compile(rf"^\s*[(\[]\s*{_MIN_TEXT}\s*[)\]]\s*", re.IGNORECASE)
 _LEAD_PAREN_OWNER = re.compile(rf"^\(\s*(?P<who>{_OWNER_LIST})\s*\)\s*:?\s*(?=\S)")
@@ -830,6 +832,11 @@ def agenda_owner(title: str, known: set[str]) -> tuple[str, str | None, int | No
                 text = text[: m.start()]
                 continue
         break
+    if owner is None and (" — " in text or " – " in text or " - " in text):
+        m = _TRAIL_DASH_OWNER.search(text)  # "JupyterHub 0.9.3 release — Min": someone the notes know
+        if m and _all_known(m.group("who"), known):
+            owner = clean_name(m.group("who"))
+            text = text[: m.start()]
     if owner is None and (" by " in text or " from " in text):
         m = _BY_OWNER.search(text)
         if m and text.rstrip().endswith(":") and _owner_ok(m.group("who"), known):

@@ -345,6 +345,8 @@ def split_task(text: str, known: set[str]) -> tuple[str, tuple[str, str] | None]
     return text, None
 
 
+_NAME_LEAD = re.compile(r"^(?P<who>@?[A-Z\u00C0-\u024F][\w\u00C0-\u024F'’\-]*(?:\s+[A-Z\u00C0-\u024F][\w\u00C0-\u024F'’\-]*)?)"
+                        r"\s*(?::|\s[-–—])\s+(?P<rest>\S.*)$")
 # "TODO(ana): ...", "FIXME(@bo) - ...": a task and its owner, as code comments write them.
 _TODO_OWNER = re.compile(r"^(?:TODO|FIXME|todo)\((?P<who>@?[\w.\- ]{1,40})\)\s*[:\-–—]?\s*")
 
@@ -364,6 +366,10 @@ def action_in(text: str, known: set[str]) -> tuple[str, str | None] | None:
     m = _ACTION_LABEL.match(text)
     if m and text[m.end():].strip() and _SHORT_LABEL.match(text):
         rest = text[m.end():].strip()
+        lead = _NAME_LEAD.match(rest)  # "TODO: Yuvi — move the chart repo", "Action: Tim: open the PR"
+        if lead is not None and owners_ok(lead.group("who"), known, stop=_NOT_OWNER):
+            who = lead.group("who")
+            return lead.group("rest"), who[1:].lower() if who[:1] == "@" else who
         who = owner_of(rest, known)
         if who is None:
             found = task_in(rest, known)  # "Action: Bo to book a room" (Bo need not be in the roll call)
