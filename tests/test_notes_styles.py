@@ -746,3 +746,13 @@ def test_a_dash_after_a_title_names_a_known_owner_and_labels_are_no_people() -> 
     assert [(a.title, a.owner) for a in m.agenda] == [("JupyterHub 0.9.3 release", "Min"), ("Release - blockers", None)]
     assert [d.text for d in m.decisions] == ["Chris owns the docs rewrite"]
     assert [(a.text, a.owner) for a in m.action_items] == [("move the chart repo", "Yuvi")]
+
+
+def test_please_add_your_name_below_opens_the_roll_call_and_a_version_stays_in_the_topic() -> None:
+    m = one("# JupyterLab call 2024-06-12\n\nPlease add your name below (Name | Affiliation | GitHub handle):\n\n"
+            "- Michał Krassowski | Quansight | @krassowski\n- Nick (@nick-b) — first time here 👋\n\n"
+            "## Agenda\n\n- [Michał] 4.3 beta release (5 min)\n    - **Decision**: beta on Friday\n")
+    assert [(a.name, a.handle, a.affiliation) for a in m.attendees] == [
+        ("Michał Krassowski", "krassowski", "Quansight"), ("Nick", "nick-b", None)]
+    assert m.newcomers == ("Nick",)
+    assert [(d.text, d.topic) for d in m.decisions] == [("beta on Friday", "4.3 beta release")]

@@ -174,6 +174,9 @@ class Sections(RollCall):
             pending_label = None
             if isinstance(block, Para) and not block.inline.all_emphasis:
                 pending_label = self._label_kind(block.inline)
+                if pending_label is None and kind not in ("newcomers", "updates", "celebrations") \
+                        and _add_your_name(block.inline.flat):
+                    pending_label = "attendees"  # "Please add your name below (Name | Affiliation | GitHub handle):"
                 lm = _INLINE_LABEL.match(block.inline.flat)
                 if pending_label is None and lm and self.table.classify(lm.group(1)) == "attendees":
                     label = "attendees"  # "Attendees: Ana, Bo, Carol"
@@ -281,6 +284,20 @@ def _tool_footer(text: str) -> bool:
     low = text[:400].lower()
     return ("scribe" in low or "bot" in low or "meetingology" in low) and " by " in low \
         and _TOOL_FOOTER.search(text) is not None
+
+
+_ADD_NAME = re.compile(r"\b(?:add|put|write|enter)\s+(?:your\s+names?|yourselves|yourself)\b(?:[^.!?\n]{0,60}\b(?:below|here|list))?",
+                       re.IGNORECASE)
+
+
+def _add_your_name(text: str) -> bool:
+    """"Please add your name below", "Add yourself to the list:": the sign-in list follows (not an introduction's)."""
+    if len(text) > 200 or "your" not in text.lower():
+        return False
+    low = text.lower()
+    if "introduc" in low or "first time" in low or "new to" in low or "update" in low or "agenda" in low:
+        return False
+    return _ADD_NAME.search(text) is not None and (text.rstrip()[-1:] == ":" or "below" in low)
 
 
 _TOPIC_LINE = re.compile(r"^(?:sub)?topic\s*[:\-–—]\s*(?=\S)", re.IGNORECASE)

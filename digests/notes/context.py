@@ -187,7 +187,7 @@ _IMPERATIVE = re.compile(
 _BARE_URL_TAIL = re.compile(r"\s*(?:\(?\s*https?://\S+\s*\)?\s*)+$")
 
 
-_TOPIC_NUMBER = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2})+\.?|\d{1,2}[.)])\s+")
+_TOPIC_NUMBER = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2})+\.?|\d{1,2}[.)])\s+(?![a-z])")  # "4.3 beta release": a version
 
 
 @lru_cache(maxsize=4096)  # the same titles are made topics for every statement under them

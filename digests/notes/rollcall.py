@@ -205,6 +205,9 @@ class RollCall(Agenda):
                 continue  # "zodbot (15)" in meetbot's "People present": the bot that took the minutes
             if row.affiliation is not None and row.affiliation.isdigit():
                 row.affiliation = None  # "zbyszek (88)": lines said, not an organisation
+            elif row.affiliation is not None and P.may_hold(row.affiliation, ("first", "new")) \
+                    and _FIRST_TIME.search(row.affiliation) and len(row.affiliation) <= 40:
+                row.affiliation = None  # "Nick (@nick) — first time here 👋": a remark, not an organisation
             b.attendees.append(Attendee(name=row.name, handle=row.handle, affiliation=row.affiliation,
                                         pronouns=row.pronouns, source=self.ref(src, ctx.anchor)))
             b.known |= P.known_forms(row.name, row.handle)
