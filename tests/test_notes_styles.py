@@ -756,3 +756,12 @@ def test_please_add_your_name_below_opens_the_roll_call_and_a_version_stays_in_t
         ("Michał Krassowski", "krassowski", "Quansight"), ("Nick", "nick-b", None)]
     assert m.newcomers == ("Nick",)
     assert [(d.text, d.topic) for d in m.decisions] == [("beta on Friday", "4.3 beta release")]
+
+
+def test_a_weekday_beside_the_date_of_an_archive_heading_is_no_title() -> None:
+    ms = parse_notes("# Team meetings 2021\n\n## Thursday 18th March 2021\n\n## Agenda\n\n- Drop Python 3.6?\n"
+                     "  - :+1: from everyone\n\n## Thursday 21st January 2021\n\nRoll call:\n- Min / @minrk\n",
+                     document="notes.md")
+    assert [(m.date, m.title) for m in ms] == [(dt.date(2021, 3, 18), "Team meetings 2021"),
+                                               (dt.date(2021, 1, 21), "Team meetings 2021")]
+    assert [d.text for d in ms[0].decisions] == [":+1: from everyone"]

@@ -69,6 +69,8 @@ def clean_title(title: str | None) -> str | None:
 
 
 # What a dated heading says besides its date when it only says "a meeting".
+_WEEKDAYS = frozenset({"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "mon", "tue",
+                       "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun", "th", "st", "nd", "rd", "of", "the"})
 _GENERIC_TITLES = frozenset({"meeting", "meetings", "notes", "minutes", "meeting notes", "meeting minutes", "call",
                              "sync", "weekly meeting", "weekly call", "weekly sync", "meeting agenda", "agenda"})
 
@@ -162,8 +164,11 @@ class Assembler(Sections):
             if extra[:1] == "@" and _HANDLES.match(extra):
                 present = [h.lower() for h in _HANDLE.findall(extra)]  # "2024-03-06 / @rsc, @griesemer": who met
                 extra = ""
-            if extra and doc_title and normalize_heading(extra) in _GENERIC_TITLES:
-                extra = ""  # "## Meeting - March 14, 2024" in an archive: the archive's title names the meeting
+            if extra and doc_title and (normalize_heading(extra) in _GENERIC_TITLES
+                                        or all(w in _WEEKDAYS for w in normalize_heading(extra).split())):
+                # "## Meeting - March 14, 2024", "## Thursday 18th March 2021" in an archive: the archive's title
+                # names the meeting
+                extra = ""
             title = text if extra or not doc_title else doc_title
             out.append(self._meeting(blocks[i + 1:end], heading, date, level, title, present=present))
         first = starts[0][0]
