@@ -304,7 +304,26 @@ def _line_of(line_starts: list[int], offset: int) -> int:
 _ZULIP_MENTION = re.compile(rb"@_?\*\*([^*\n|]{1,80})(?:\|\d+)?\*\*")
 # A status in brackets before a list item's text ("- [DONE] ...", "- [OPEN] ..."), as plain-text notes mark tasks: a
 # task box, ticked when done. The replacement keeps the line's length.
-_HACKMD_TAGS = re.compile(rb"(?m)^[ \t]{0,3}#{1,6}[ \t]+tags:[^\n]*")
+_HACKMD_TAGS_HEAD = re.compile(rb"[ \t]{0,3}#{1,6}[ \t]+")
+
+
+def _blank_hackmd_tags(data: bytes) -> bytes | None:
+    """``data`` with HackMD's "###### tags: ..." heading lines emptied (the line count kept), or None if it has none."""
+    parts: list[bytes] = []
+    done = 0
+    at = data.find(b"tags:")
+    while at >= 0:
+        start = data.rfind(b"\n", 0, at) + 1
+        if start >= done and _HACKMD_TAGS_HEAD.fullmatch(data, start, at) is not None:
+            end = data.find(b"\n", at)
+            end = len(data) if end < 0 else end
+            parts.append(data[done:start])
+            done = end
+        at = data.find(b"tags:", at + 5)
+    if not parts:
+        return None
+    parts.append(data[done:])
+    return b"".join(parts)
 _STATUS_TAG = re.compile(rb"(?m)^([ \t]*(?:[-*+]|\d{1,3}[.)])[ \t]+)\[(DONE|OPEN|TODO|Done|Open|Todo)\](?=[ \t])")
 
 
@@ -350,7 +369,7 @@ def _wiki_markup(data: bytes) -> bytes | None:
 # "agreed: ..." / "#agreed ..." is a decision, "action: ..." / "#action ..." a task, other lines "- nick: text"
 # (discussion under the topic), "* nick waves" and join/quit lines nothing; the people who spoke or acted
 # follow the log as its attendance list. Lines after the log move down by the lines of that list.
-_IRC_ANY = re.compile(rb"(?m)^[ \t]*(?:\[?(?:\d{4}-\d\d-\d\d[ T])?\d{1,2}:\d\d(?::\d\d)?\]?[ \t]+)?<[@+%~&]?[A-Za-z_\[\]\\`^{|}]")
+_IRC_HINT = re.compile(rb"<[@+%~&]?([A-Za-z_\[\]\\`^{|}][^\s<>:]{0,40})(?::[^\s<>]{1,60})?>[ \t]")
 _IRC_LINE = re.compile(
     rb"^[ \t]*(?P<ts>\[?(?:\d{4}-\d\d-\d\d[ T])?\d{1,2}:\d\d(?::\d\d)?\]?[ \t]+)?"
     rb"(?:<[@+%~&]?(?P<nick>[A-Za-z_\[\]\\`^{|}][\w\[\]\\`^{|}\-.]{0,31})(?::[\w.\-]+)?>(?:[ \t]+(?P<text>.*?))?"
@@ -376,7 +395,14 @@ def _irc_attendance(out: list[bytes], speakers: list[bytes], level: int) -> None
 def _irc_log(data: bytes) -> bytes | None:
     """``data`` with the chat log it holds rewritten as Markdown (see above), or None when it holds none: at least
     three "<nick>" lines from two people, outside code fences."""
-    if len(_IRC_ANY.findall(data, 0, len(data))) < 3:
+    hints = 0
+    for hint in _IRC_HINT.finditer(data):  # "<nick> " anywhere (a literal "<" first: a fast scan)
+        if hint.group(1).lower() in _HTML_TAGS:
+            continue  # "<br> ", "<summary> "
+        hints += 1
+        if hints == 3:
+            break
+    else:
         return None
     lines = data.split(b"\n")
     out: list[bytes] = []
@@ -472,8 +498,10 @@ def parse_blocks(text: str) -> Document:
             data = wiki
             source = None
     if b"tags:" in data:
-        data = _HACKMD_TAGS.sub(b"", data)  # "###### tags: `meeting`": HackMD's tags, not a heading of the notes
-        source = None
+        tagless = _blank_hackmd_tags(data)  # "###### tags: `meeting`": HackMD's tags, not a heading of the notes
+        if tagless is not None:
+            data = tagless
+            source = None
     if b"> " in data and b"<" in data:
         irc = _irc_log(data)
         if irc is not None:
