@@ -765,3 +765,11 @@ def test_a_weekday_beside_the_date_of_an_archive_heading_is_no_title() -> None:
     assert [(m.date, m.title) for m in ms] == [(dt.date(2021, 3, 18), "Team meetings 2021"),
                                                (dt.date(2021, 1, 21), "Team meetings 2021")]
     assert [d.text for d in ms[0].decisions] == [":+1: from everyone"]
+
+
+def test_bracketed_and_angle_stand_ins_of_a_template_are_no_content() -> None:
+    m = one("# Team meeting 2022-07-12\n\n## Reports and celebrations\n\n- <Name>: thanks <someone> for <something>\n"
+            "- Thanks Ana for the `<name>` fix\n\n## Agenda items\n\n- **Simon** [5 minutes]: Roadmap\n\n"
+            "## Action items\n\n- [ ] [Name] to [do something]\n- [ ] [Tim] [10 min] federation proposal\n")
+    assert [c.text for c in m.celebrations] == ["Thanks Ana for the `<name>` fix"]
+    assert [(a.text, a.owner) for a in m.action_items] == [("federation proposal", "Tim")]

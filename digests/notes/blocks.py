@@ -304,6 +304,30 @@ def _line_of(line_starts: list[int], offset: int) -> int:
 _ZULIP_MENTION = re.compile(rb"@_?\*\*([^*\n|]{1,80})(?:\|\d+)?\*\*")
 # A status in brackets before a list item's text ("- [DONE] ...", "- [OPEN] ..."), as plain-text notes mark tasks: a
 # task box, ticked when done. The replacement keeps the line's length.
+_ANGLE_STANDIN = re.compile(rb"<((?i:(?:your[ _]?)?(?:name|someone|somebody|something|topic|update|handle|org|affiliation|"
+                            rb"item|task|description|person|github[ _]handle)))>")
+_CODE_BEFORE = frozenset(b"`/=.-_")
+
+
+def _standins(data: bytes) -> bytes | None:
+    """``data`` with a template's "<Name>", "<someone>" stand-ins written "[Name]" (Markdown would drop them as HTML);
+    not in code ("`<name>`", "--url=<name>") nor XML ("<name>x</name>"). None when there are none."""
+    parts: list[bytes] = []
+    done = 0
+    for m in _ANGLE_STANDIN.finditer(data):
+        before = data[m.start() - 1] if m.start() > 0 else 32
+        if before in _CODE_BEFORE or chr(before).isalnum():
+            continue
+        end_line = data.find(b"\n", m.end())
+        if data.find(b"</" + m.group(1), m.end(), len(data) if end_line < 0 else end_line) >= 0:
+            continue
+        parts.append(data[done:m.start()])
+        parts.append(b"[" + m.group(1) + b"]")
+        done = m.end()
+    if not parts:
+        return None
+    parts.append(data[done:])
+    return b"".join(parts)
 _HACKMD_TAGS_HEAD = re.compile(rb"[ \t]{0,3}#{1,6}[ \t]+")
 
 
@@ -501,6 +525,11 @@ def parse_blocks(text: str) -> Document:
         tagless = _blank_hackmd_tags(data)  # "###### tags: `meeting`": HackMD's tags, not a heading of the notes
         if tagless is not None:
             data = tagless
+            source = None
+    if b"<" in data and _ANGLE_STANDIN.search(data) is not None:
+        filled = _standins(data)  # "<Name>: thanks <someone>": a template's stand-ins, not HTML
+        if filled is not None:
+            data = filled
             source = None
     if b"> " in data and b"<" in data:
         irc = _irc_log(data)

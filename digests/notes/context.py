@@ -100,6 +100,8 @@ def _is_placeholder(text: str) -> bool:
         return True
     if ("/" in t or "|" in t) and "name" in low_t and P.column_order(t) is not None:
         return True  # "Name / GitHub handle / affiliation": a roll call's column header
+    if t.count("[") >= 2 and _bracket_template(t):
+        return True  # "[Name]: thanks [someone] for [something]", "[Name] to [do something]"
     lead = t[0]
     # _PLACEHOLDER_START can only match from these first characters (an ASCII one in any case; a
     # non-ASCII one may have case forms the regex knows, so it is left to the regex).
@@ -112,6 +114,28 @@ def _is_placeholder(text: str) -> bool:
         return first is None and not any(ch.isdigit() for ch in t) and not t.strip(".…-—– ")
     words = _WORDS.findall(low)
     return bool(words) and all(w in _PLACEHOLDER_WORDS for w in words) and not any(ch.isdigit() for ch in t)
+
+
+_BRACKETED = re.compile(r"\[([^\[\]]{1,30})\]")
+_BRACKET_WORDS = frozenset({
+    "name", "names", "your", "yourname", "someone", "somebody", "something", "topic", "update", "item", "handle",
+    "github", "org", "organisation", "organization", "affiliation", "x", "n", "minutes", "mins", "min", "time",
+    "description", "link", "here", "person", "who", "what", "task", "do", "thing", "date", "title", "text", "news",
+    "shout", "out", "shoutout", "question", "action", "owner", "estimated", "optional", "pronouns", "url", "pr",
+})
+
+
+def _bracket_template(text: str) -> bool:
+    """Whether two or more "[...]" stand-ins of a template fill the line, and every one of them is template words."""
+    found = _BRACKETED.findall(text)
+    if len(found) < 2:
+        return False
+    for inner in found:
+        words = _WORDS.findall(inner.lower())
+        if not words or not all(w in _BRACKET_WORDS for w in words):
+            return False
+    rest = _WORDS.findall(_BRACKETED.sub(" ", text).lower())
+    return len(rest) <= 4
 
 
 def _front_matter(text: str | None) -> dict[str, str]:

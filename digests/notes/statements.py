@@ -107,7 +107,7 @@ _ASSENT = re.compile(
     r"(?:all\s+)?(?:agree[sd]?|agreement)\b|^no\s+(?:one\s+)?objections?\b|^nobody\s+objected\b|"
     r"^triage\s+(?:says|agrees?|decided|decision|consensus)\b|"
     r"^let['’]?s\s+(?:do|go|try|keep|use|drop|switch|move|adopt|start|stop|merge|ship|make)\b|"
-    r"^(?:yes|yep|approved|accepted|agreed|confirmed|rejected|declined)\b(?!\s*\?)|^(?:\+1|:\+1:|:thumbsup:|👍)\s*(?:from\s+)?(?:everyone|everybody|all)\b|"
+    r"^(?:yes|yep|approved|accepted|agreed|confirmed|rejected|declined)\b(?!\s*\?)|^(?:\+1|:\+1:|:thumbsup:|👍|lgtm|sgtm)\s*(?:from\s+)?(?:everyone|everybody|all)\b|"
     r"^(?:the\s+)?(?:vote|voting|poll|deadline)\s+(?:(?:is|was|has\s+been)\s+)?(?:extended|postponed|closed|reopened)\b|"
     r"^(?:everyone|everybody|all)\s+(?:(?:is|are|was|were)\s+)?in\s+favou?r\b|"
     r"^(?:everyone|everybody|all)\s*(?:\+1|:\+1:|:thumbsup:|👍)|^(?:\+1|(?:(?::\+1:|:thumbsup:|👍[\U0001F3FB-\U0001F3FF]?)\s*)+)\s*(?:to|for)\s+\S|"
@@ -118,7 +118,7 @@ _ASSENT = re.compile(
 _CALLED_OFF = re.compile(r"^(?:cancell?ed|called\s+off|postponed|skipped|dropped|rejected|declined)\b[^.!;]{0,60}[.!]?",
                          re.IGNORECASE)
 _MAY_ASSENT = ("agree", "objection", "let", "yes", "yep", "approved", "accepted", "confirmed", "rejected", "declined",
-               "+1", "consensus", "unanimous", "favo", "extended", "closed", "reopened", "👍", ":thumbsup:", "cancel", "called off", "postponed", "skipped", "dropped", "nobody", "triage")
+               "+1", "consensus", "unanimous", "favo", "lgtm", "sgtm", "extended", "closed", "reopened", "👍", ":thumbsup:", "cancel", "called off", "postponed", "skipped", "dropped", "nobody", "triage")
 
 
 @lru_cache(maxsize=4096)
