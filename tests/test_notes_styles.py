@@ -773,3 +773,10 @@ def test_bracketed_and_angle_stand_ins_of_a_template_are_no_content() -> None:
             "## Action items\n\n- [ ] [Name] to [do something]\n- [ ] [Tim] [10 min] federation proposal\n")
     assert [c.text for c in m.celebrations] == ["Thanks Ana for the `<name>` fix"]
     assert [(a.text, a.owner) for a in m.action_items] == [("federation proposal", "Tim")]
+
+
+def test_a_vote_result_and_a_name_with_its_handle_before_an_update() -> None:
+    m = one("# Council 2024-03-05\n\n## Updates\n\n* Stephannie (@steff456): working on shortcuts\n\n## Items\n\n"
+            "### Trademark policy\n\n- Vote result: 4 yes, 0 no, 0 abstain → **passed**\n")
+    assert [(u.by, u.text) for u in m.updates] == [("Stephannie", "working on shortcuts")]
+    assert [(d.text, d.topic) for d in m.decisions] == [("4 yes, 0 no, 0 abstain → passed", "Trademark policy")]

@@ -261,6 +261,10 @@ def _split_lead(inline: Inline, known: set[str] | None, any_name: bool) -> tuple
         raw = m.group("name").strip()
         if HANDLE_RE.fullmatch(raw):
             return Lead(raw[1:].lower(), flat[m.end():], explicit=True), False
+        if raw[-1:] == ")" and "(@" in raw:
+            nh = _NAME_AND_HANDLE.match(raw)  # "Stephannie (@steff456): working on ...": a name and its handle
+            if nh is not None and _is_name_like(nh.group(1)):
+                return Lead(clean_name(nh.group(1)), flat[m.end():], explicit=True), False
         name = clean_name(raw)
         if _is_name_like(name) and (any_name or (known is not None and _is_known(name, known))):
             return Lead(name, flat[m.end():], explicit=False), True
@@ -269,6 +273,7 @@ def _split_lead(inline: Inline, known: set[str] | None, any_name: bool) -> tuple
     return Lead(None, flat), m is not None or strong_maybe
 
 
+_NAME_AND_HANDLE = re.compile(r"^([^()@:]{1,40}?)\s*\(\s*@[A-Za-z0-9][\w-]{0,38}\s*\)$")
 _SHORTCODE_OPEN = re.compile(r":[a-z0-9_+\-]{1,40}:")
 _PAREN_BEFORE_SEP = re.compile(r"^\(([^)]{0,60})\)\s*(?=[:\-–—])")
 

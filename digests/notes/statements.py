@@ -192,7 +192,8 @@ _LABELLED = re.compile(
 )
 # Formal minutes: "Motion: raise the rate by 5%. Approved unanimously.", "Motion to approve the budget: passed
 # unanimously", "Approved by General Consent.", "was approved by Unanimous Vote", "The minutes of ... were approved."
-_MOTION_LABEL = re.compile(r"^(?:motion|vote)\s*(?:\d+\s*)?[:\-–—]\s*(?=\S)", re.IGNORECASE)
+_MOTION_LABEL = re.compile(r"^(?:motion|vote|voting|vote\s+(?:result|outcome|tally)s?|result\s+of\s+the\s+vote)\s*(?:\d+\s*)?"
+                           r"[:\-–—]\s*(?=\S)", re.IGNORECASE)
 # A resolution as boards record it: "RESOLVED, that the minutes ... are approved" (the rest is the decision).
 _RESOLVED = re.compile(r"^(?:(?:now,?\s+)?(?:therefore,?\s+)?(?:be\s+it\s+(?:further\s+)?)?resolved),?\s+(?:that\s+)?(?=\S)",
                        re.IGNORECASE)
