@@ -780,3 +780,11 @@ def test_a_vote_result_and_a_name_with_its_handle_before_an_update() -> None:
             "### Trademark policy\n\n- Vote result: 4 yes, 0 no, 0 abstain → **passed**\n")
     assert [(u.by, u.text) for u in m.updates] == [("Stephannie", "working on shortcuts")]
     assert [(d.text, d.topic) for d in m.decisions] == [("4 yes, 0 no, 0 abstain → passed", "Trademark policy")]
+
+
+def test_flat_notes_after_a_listed_agenda_are_minutes_not_topics() -> None:
+    ms = parse_notes("# Team meetings 2018\n\n## September 13, 2018\n\n**Agenda**\n\n1. Release 0.9.3\n2. Helm docs\n\n"
+                     "**Notes**\n\n* 0.9.3 fixes the OAuth regression\n* **Resolution:** Chris owns the docs rewrite\n",
+                     document="notes.md")
+    assert [a.title for a in ms[0].agenda] == ["Release 0.9.3", "Helm docs"]
+    assert [d.text for d in ms[0].decisions] == ["Chris owns the docs rewrite"]

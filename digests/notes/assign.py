@@ -58,6 +58,7 @@ class Sections(RollCall):
         # One meeting's minutes without an agenda ("Backups", "Mailing list migration" under the title): its headings
         # are its business, as an archive meeting's are
         topical = dated or not has_agenda
+        listed_agenda = has_agenda
         has_agenda = dated and has_agenda
         for n, block in enumerate(span):
             written = block  # the block as written (a bold or "Topic:" line may be read as a heading)
@@ -187,7 +188,10 @@ class Sections(RollCall):
             elif isinstance(block, Table) and kind != "agenda" and _roll_table(block):
                 label = "attendees"  # a table of names and handles, with or without a roll-call heading
             if kind == "notes":
-                kind = "agenda" if isinstance(block, ListBlock) else None
+                # a flat list of notes after the agenda was listed ("**Agenda**" 1. 2., then "**Notes**" * ...): the
+                # minutes of those topics, not more topics
+                kind = "agenda" if isinstance(block, ListBlock) and not (
+                    listed_agenda and sub is None and _flat_list(block)) else None
             elif (kind is None and label is None and dated and not has_agenda and isinstance(block, ListBlock)
                   and not stack):
                 kind = "agenda"  # topics straight under the meeting's dated heading
@@ -298,6 +302,10 @@ def _add_your_name(text: str) -> bool:
     if "introduc" in low or "first time" in low or "new to" in low or "update" in low or "agenda" in low:
         return False
     return _ADD_NAME.search(text) is not None and (text.rstrip()[-1:] == ":" or "below" in low)
+
+
+def _flat_list(block: ListBlock) -> bool:
+    return all(not any(isinstance(c, ListBlock) for c in item.blocks) for item in block.items)
 
 
 _TOPIC_LINE = re.compile(r"^(?:sub)?topic\s*[:\-–—]\s*(?=\S)", re.IGNORECASE)
