@@ -788,3 +788,11 @@ def test_flat_notes_after_a_listed_agenda_are_minutes_not_topics() -> None:
                      document="notes.md")
     assert [a.title for a in ms[0].agenda] == ["Release 0.9.3", "Helm docs"]
     assert [d.text for d in ms[0].decisions] == ["Chris owns the docs rewrite"]
+
+
+def test_a_wrapped_chat_message_continues_the_log() -> None:
+    m = one("# Infra 2024-02-15\n\n[14:00] <ana> hi\n[14:01] <ana> topic: Release\n[14:02] <bo> the plan is long\n"
+            "         and wraps here\n[14:03] <bo> agreed: ship it\n[14:04] <cy> action: cy to tag it\n")
+    assert [a.name for a in m.attendees] == ["ana", "bo", "cy"]
+    assert [(d.text, d.topic) for d in m.decisions] == [("ship it", "Release")]
+    assert [(a.text, a.owner) for a in m.action_items] == [("cy to tag it", "cy")]

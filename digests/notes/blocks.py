@@ -452,6 +452,12 @@ def _irc_log(data: bytes) -> bytes | None:
             if m is not None and m.group("nick") is None and not in_log and m.group("ts") is None:
                 m = None  # "* item", "--- rule": Markdown unless inside a log or stamped
         if m is None:
+            if in_log and line[:1] in (b" ", b"\t") and line.strip():
+                # a message wrapped onto an indented line: the rest of the message above
+                if out and out[-1][:2] == b"- ":
+                    out[-1] = out[-1] + b" " + line.strip()
+                out.append(b"")
+                continue
             if in_log and line.strip():
                 _irc_attendance(out, speakers, log_level)
                 in_log = False
@@ -459,11 +465,11 @@ def _irc_log(data: bytes) -> bytes | None:
                 k = len(line) - len(line.lstrip(b"#"))
                 if k <= 6 and line[k:k + 1] in (b" ", b"\t", b""):
                     level = k
+                    topic = False
             out.append(line)
             continue
         if not in_log:
             in_log = True
-            topic = False
             log_level = min(level + 1, 6)
         who = m.group("nick") or m.group("actor")
         if who is not None and who not in speakers:
