@@ -796,3 +796,10 @@ def test_a_wrapped_chat_message_continues_the_log() -> None:
     assert [a.name for a in m.attendees] == ["ana", "bo", "cy"]
     assert [(d.text, d.topic) for d in m.decisions] == [("ship it", "Release")]
     assert [(a.text, a.owner) for a in m.action_items] == [("cy to tag it", "cy")]
+
+
+def test_a_dated_heading_that_says_cancelled_is_a_cancelled_meeting_of_the_archive() -> None:
+    ms = parse_notes("# Team meetings 2021\n\n## 2021-03-18\n\nRoll call:\n- Min / @minrk\n\n## 2021-02-18 (cancelled)\n\n"
+                     "## 2021-01-21 — CANCELLED\n\nSee you next month.\n", document="notes.md")
+    assert [(m.date.day, m.title, m.cancelled) for m in ms] == [
+        (18, "Team meetings 2021", False), (18, "Team meetings 2021", True), (21, "Team meetings 2021", True)]

@@ -28,6 +28,7 @@ from pathlib import PurePosixPath
 from digests.notes.assign import Sections
 from digests.notes.blocks import Block, Heading, Para
 from digests.notes.context import (
+    _CANCELLED,
     _DATE_LINE,
     _SHORTCODE,
     _block_links,
@@ -164,13 +165,18 @@ class Assembler(Sections):
             if extra[:1] == "@" and _HANDLES.match(extra):
                 present = [h.lower() for h in _HANDLE.findall(extra)]  # "2024-03-06 / @rsc, @griesemer": who met
                 extra = ""
+            said_cancelled = False
+            if extra and _CANCELLED.match(extra.strip("()[]*_ ~")) is not None:
+                said_cancelled = True  # "## 2021-02-18 (cancelled)", "## 2021-01-21 — CANCELLED"
+                extra = ""
             if extra and doc_title and (normalize_heading(extra) in _GENERIC_TITLES
                                         or all(w in _WEEKDAYS for w in normalize_heading(extra).split())):
                 # "## Meeting - March 14, 2024", "## Thursday 18th March 2021" in an archive: the archive's title
                 # names the meeting
                 extra = ""
             title = text if extra or not doc_title else doc_title
-            out.append(self._meeting(blocks[i + 1:end], heading, date, level, title, present=present))
+            out.append(self._meeting(blocks[i + 1:end], heading, date, level, title, present=present,
+                                     said_cancelled=said_cancelled))
         first = starts[0][0]
         if out and first > 0 and not any(isinstance(b, Heading) for b in blocks[:first]):
             # links in a banner above the title belong to the (first) meeting
@@ -199,7 +205,8 @@ class Assembler(Sections):
         return None
 
     def _meeting(self, span: list[Block], heading: Heading | None, date: dt.date | None, level: int,
-                 title: str | None, *, start: Block | None = None, present: list[str] | None = None) -> Meeting:
+                 title: str | None, *, start: Block | None = None, present: list[str] | None = None,
+                 said_cancelled: bool = False) -> Meeting:
         b = _Build()
         anchor = self.anchors.get(id(heading)) if heading is not None else None
         entries = list(self._assign(span, level, heading is not None))
@@ -257,7 +264,7 @@ class Assembler(Sections):
             source = self.ref(start, None)
         else:
             source = SourceRef(document=self.document, line=1, url=self.url)
-        cancelled = not b.attendees and not b.agenda and _says_cancelled(span)
+        cancelled = not b.attendees and not b.agenda and (said_cancelled or _says_cancelled(span))
         return Meeting(
             date=date, title=title, document=self.document, anchor=anchor, cancelled=cancelled,
             attendees=tuple(_dedupe_attendees(b.attendees)), newcomers=tuple(dict.fromkeys(b.newcomers)),
