@@ -803,3 +803,12 @@ def test_a_dated_heading_that_says_cancelled_is_a_cancelled_meeting_of_the_archi
                      "## 2021-01-21 — CANCELLED\n\nSee you next month.\n", document="notes.md")
     assert [(m.date.day, m.title, m.cancelled) for m in ms] == [
         (18, "Team meetings 2021", False), (18, "Team meetings 2021", True), (21, "Team meetings 2021", True)]
+
+
+def test_a_first_name_that_starts_a_handle_owns_a_topic_and_a_closing_emoji_stays() -> None:
+    m = one("# Widgets 2024-02-06\n\n## Attendees\n@jasongrout @vidartf\n\n## Agenda\n"
+            "- ipywidgets 8.1.2 released :tada: (Jason)\n  - Decision: announce it on Discourse\n"
+            "- Layout templates (Vidar)\n")
+    assert [(a.title, a.owner) for a in m.agenda] == [("ipywidgets 8.1.2 released :tada:", "Jason"),
+                                                     ("Layout templates", "Vidar")]
+    assert [d.topic for d in m.decisions] == ["ipywidgets 8.1.2 released :tada:"]

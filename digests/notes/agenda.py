@@ -38,6 +38,9 @@ _MEETBOT_LINE = re.compile(r"^(?:AGREED|ACTION|INFO|LINK|IDEA|HELP|VOTE|DECISION
 _SECTION_NUMBER = re.compile(r"^\d{1,3}(?:\.\d{1,2})+\.?\s+(?=[A-Z])")
 
 
+
+_SHORTCODE_END = re.compile(r"\s:[a-z0-9_+\-]{1,40}:$")  # "1.0 released :tada:": an emoji, not a label's colon
+
 class Agenda(Items):
     """Agenda topics: list items, sub-headings and tables, with their owners, minutes, answers and tasks."""
 
@@ -130,7 +133,7 @@ class Agenda(Items):
         same_line = outcome_after_colon(title) if ": " in title else None
         if same_line is not None:
             title = same_line[0]
-        colon = title.endswith(":")
+        colon = title.endswith(":") and not (title[-2:-1].isalnum() and _SHORTCODE_END.search(title))
         if colon and item.blocks:
             title = title[:-1].rstrip()
         if owner:

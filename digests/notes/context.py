@@ -221,8 +221,13 @@ def _topic(text: str | None) -> str | None:
         return None
     if "://" in text and _may_end_in_url(text):
         text = _BARE_URL_TAIL.sub("", text)
-    text = _TOPIC_NUMBER.sub("", " ".join(text.split())).rstrip(" :")
-    return text or None
+    text = _TOPIC_NUMBER.sub("", " ".join(text.split()))
+    if text[-1:] == ":" and _SHORTCODE_END.search(text) is None:  # but "1.0 released :tada:" keeps its emoji
+        text = text.rstrip(" :")
+    return text.rstrip() or None
+
+
+_SHORTCODE_END = re.compile(r"\s:[a-z0-9_+\-]{1,40}:$")
 
 
 def _may_end_in_url(text: str) -> bool:

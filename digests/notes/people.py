@@ -780,6 +780,14 @@ def _span_minutes(m: re.Match[str]) -> int | None:
     return int(hi) if hi else None
 
 
+def _begins_handle(name: str, known: set[str]) -> bool:
+    """"Jason" when the roll call gives only handles and one is "jasongrout": a first name its handle starts with."""
+    low = name.strip().lower()
+    if len(low) < 3 or not low.isalpha():
+        return False
+    return any(k.startswith(low) and " " not in k and len(k) > len(low) for k in known)
+
+
 def agenda_owner(title: str, known: set[str]) -> tuple[str, str | None, int | None]:
     """Owner and minutes from an agenda title in the notations notes use, the title without them:
     ``"Quarterly roadmap review [Priya/Lars - 5 mins?]"``, ``"[Caching proposal] [Rui K]"``,
@@ -830,7 +838,8 @@ def agenda_owner(title: str, known: set[str]) -> tuple[str, str | None, int | No
                 continue
             m = _TRAIL_PAREN.search(text)
             if m and owner is None and _owner_ok(m.group("who"), known) and (m.group("min") or "+" in m.group(0)
-                                                                              or _is_known(m.group("who"), known)):
+                                                                              or _is_known(m.group("who"), known)
+                                                                              or _begins_handle(m.group("who"), known)):
                 owner = clean_name(m.group("who"))
                 if m.group("min"):
                     minutes = minutes or _span_minutes(m)
@@ -847,7 +856,13 @@ def agenda_owner(title: str, known: set[str]) -> tuple[str, str | None, int | No
         if m and text.rstrip().endswith(":") and _owner_ok(m.group("who"), known):
             owner = clean_name(m.group("who"))
             text = text[: m.start()]
-    return text.strip().rstrip(":").strip(), owner, minutes
+    text = text.strip()
+    if text[-1:] == ":" and not _SHORTCODE_END.search(text):
+        text = text.rstrip(":").strip()
+    return text, owner, minutes
+
+
+_SHORTCODE_END = re.compile(r"\s:[a-z0-9_+\-]{1,40}:$")  # "1.0 released :tada:": an emoji, not a label's colon
 
 
 _PLACEHOLDER_NAMES = frozenset({
