@@ -812,3 +812,10 @@ def test_a_first_name_that_starts_a_handle_owns_a_topic_and_a_closing_emoji_stay
     assert [(a.title, a.owner) for a in m.agenda] == [("ipywidgets 8.1.2 released :tada:", "Jason"),
                                                      ("Layout templates", "Vidar")]
     assert [d.topic for d in m.decisions] == ["ipywidgets 8.1.2 released :tada:"]
+
+
+def test_words_that_only_start_a_chat_message_are_not_commands() -> None:
+    m = one("# Infra 2024-02-15\n\n<ana> #topic Release\n<bo> action items are in the doc\n"
+            "<ana> topic of the day is the freeze\n<bo> #action bo to tag it\n")
+    assert [a.title for a in m.agenda] == ["Release"]
+    assert [(a.text, a.owner) for a in m.action_items] == [("bo to tag it", "bo")]

@@ -302,8 +302,7 @@ def _line_of(line_starts: list[int], offset: int) -> int:
 
 # Zulip's mentions: "@**Tim Abbott**", silent "@_**Sahil Batra**", "@**Ann Lee|1234**" (a user id told apart).
 _ZULIP_MENTION = re.compile(rb"@_?\*\*([^*\n|]{1,80})(?:\|\d+)?\*\*")
-# A status in brackets before a list item's text ("- [DONE] ...", "- [OPEN] ..."), as plain-text notes mark tasks: a
-# task box, ticked when done. The replacement keeps the line's length.
+# A template's stand-ins in angle brackets ("<Name>: thanks <someone> for <something>"), which Markdown drops as HTML.
 _ANGLE_STANDIN = re.compile(rb"<((?i:(?:your[ _]?)?(?:name|someone|somebody|something|topic|update|handle|org|affiliation|"
                             rb"item|task|description|person|github[ _]handle)))>")
 _CODE_BEFORE = frozenset(b"`/=.-_")
@@ -328,6 +327,8 @@ def _standins(data: bytes) -> bytes | None:
         return None
     parts.append(data[done:])
     return b"".join(parts)
+
+
 _HACKMD_TAGS_HEAD = re.compile(rb"[ \t]{0,3}#{1,6}[ \t]+")
 
 
@@ -348,6 +349,10 @@ def _blank_hackmd_tags(data: bytes) -> bytes | None:
         return None
     parts.append(data[done:])
     return b"".join(parts)
+
+
+# A status in brackets before a list item's text ("- [DONE] ...", "- [OPEN] ..."), as plain-text notes mark tasks: a
+# task box, ticked when done. The replacement keeps the line's length.
 _STATUS_TAG = re.compile(rb"(?m)^([ \t]*(?:[-*+]|\d{1,3}[.)])[ \t]+)\[(DONE|OPEN|TODO|Done|Open|Todo)\](?=[ \t])")
 
 
@@ -400,7 +405,9 @@ _IRC_LINE = re.compile(
     rb"|(?P<me>\*[ \t]+(?P<actor>[A-Za-z_\[\]\\`^{|}][\w\[\]\\`^{|}\-.]{0,31})\b.*)"
     rb"|(?P<event>-!-|--[>< -]|<--|-->|\*\*\*)(?:[ \t].*)?)[ \t]*$"
 )
-_IRC_COMMAND = re.compile(rb"^#?(topic|agreed|agree|decision|decided|action|info|link|idea|help)\b[:\s]\s*(?=\S)", re.IGNORECASE)
+# "#topic X" (meetbot's commands, typed also where no bot listens) or "topic: X"; "action items are in the doc" is talk
+_IRC_COMMAND = re.compile(rb"^(?:#(topic|agreed|agree|decision|decided|action|info|link|idea|help)[ \t]+|"
+                          rb"(topic|agreed|decision|decided|action|info|link|idea)[ \t]*:[ \t]*)(?=\S)", re.IGNORECASE)
 _HTML_TAGS = frozenset(b"""a abbr b big blockquote body br button center cite code dd del details div dl dt em figcaption
     figure font footer form h1 h2 h3 h4 h5 h6 head header hr html i iframe img input ins kbd label li link main mark meta
     nav ol option p pre q s script section select small span strike strong style sub summary sup table tbody td
@@ -486,7 +493,7 @@ def _irc_log(data: bytes) -> bytes | None:
         elif cmd is None:
             out.append(b"- " + who + b": " + text)
         else:
-            word = cmd.group(1).lower()
+            word = (cmd.group(1) or cmd.group(2)).lower()
             rest = text[cmd.end():].strip()
             if word == b"topic":
                 out.append(b"#" * log_level + b" " + rest)
