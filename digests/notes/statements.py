@@ -368,7 +368,9 @@ def action_in(text: str, known: set[str]) -> tuple[str, str | None] | None:
     if m and text[m.end():].strip() and _SHORT_LABEL.match(text):
         rest = text[m.end():].strip()
         lead = _NAME_LEAD.match(rest)  # "TODO: Yuvi — move the chart repo", "Action: Tim: open the PR"
-        if lead is not None and owners_ok(lead.group("who"), known, stop=_NOT_OWNER):
+        if lead is not None and owners_ok(lead.group("who"), known, stop=_NOT_OWNER,
+                                          strict=rest[lead.end("who"):].lstrip()[:1] == ":"):
+            # "Name — task" names a person; "Word: task" only when the notes know that name ("Release: tag 1.0")
             who = lead.group("who")
             return lead.group("rest"), who[1:].lower() if who[:1] == "@" else who
         who = owner_of(rest, known)
