@@ -13,6 +13,7 @@ from digests.notes.context import (
     _NAME_ONLY,
     _NUMBER,
     _SHORTCODE,
+    _WELCOME,
     _WORDS,
     _block_links,
     _Build,
@@ -25,6 +26,7 @@ from digests.notes.context import (
     is_placeholder,
     is_procedure,
     split_pseudo_bullets,
+    struck,
 )
 from digests.notes.items import Items
 from digests.notes.records import ActionItem, AgendaItem, Decision
@@ -39,6 +41,12 @@ _SECTION_NUMBER = re.compile(r"^\d{1,3}(?:\.\d{1,2})+\.?\s+(?=[A-Z])")
 
 
 
+# A bullet that states an outcome ("Agreed to ship.", "We decided to drop 3.8", "Resolved: ..."): not a topic.
+_DECIDED_HEADS = frozenset("ADRCWadrcw")
+_DECIDED = re.compile(r"(?:we\s+)?(?:agreed|decided|resolved|consensus)\b(?!\s*\?)(?=[^?]*$)", re.IGNORECASE)
+# Labels before a topic's title ("Discuss:", "Discussion:", "FYI:", "[Discussion]"): not part of the title.
+_LABEL_HEADS = frozenset("DdFf[")
+_TOPIC_LABEL = re.compile(r"^(?:(?:discuss(?:ion)?|fyi)\s*:\s+|\[(?:discuss(?:ion)?|fyi)\]\s*)(?=\S)", re.IGNORECASE)
 _SHORTCODE_END = re.compile(r"\s:[a-z0-9_+\-]{1,40}:$")  # "1.0 released :tada:": an emoji, not a label's colon
 
 class Agenda(Items):
@@ -90,6 +98,15 @@ class Agenda(Items):
         if item.inline is None or is_placeholder(item.inline.flat):
             self._scan_item_children(item, ctx, b)
             return
+        flat = item.inline.flat
+        if struck(flat):
+            return  # "~~Discuss the logo~~ (moved)": a struck topic was withdrawn
+        if flat[:7].lower() == "welcome" and _WELCOME.search(flat):
+            self._celebration(item.inline, item, ctx, b)  # "Welcome @rosa to the team!": a newcomer, not a topic
+            return
+        if not item.blocks and flat[:1] in _DECIDED_HEADS and _DECIDED.match(flat):
+            self._scan_inline(item.inline, item, ctx, b)  # "Agreed to ship 8.2.": a decision among the topics, no topic
+            return
         if item.inline.fragments and len(item.inline.flat) <= 40 and not item.blocks and (
                 self.table.classify(item.inline.flat) is not None or _generic_heading(item.inline.flat) is not None):
             return  # "[Attendees](#attendees)" in a table of contents: a part of the page, not a topic
@@ -130,6 +147,8 @@ class Agenda(Items):
             if bold and rest and len(rest.split()) >= 3 and 2 <= len(bold.split()) <= 8 and not is_procedure(bold):
                 title, said = bold, [rest]
         title = title.strip()
+        if title[:1] in _LABEL_HEADS:
+            title = _TOPIC_LABEL.sub("", title, count=1)  # "Discuss: budget", "FYI: runners", "[Discussion] X"
         same_line = outcome_after_colon(title) if ": " in title else None
         if same_line is not None:
             title = same_line[0]

@@ -195,7 +195,12 @@ _ADDED_BY = re.compile(r"\s*(?:[-–—]+|\(|\[)?\s*(?:added|posted|submitted|sh
                        r"(?P<who>@?[\w\u00C0-\u024F][\w\u00C0-\u024F'’\-]*(?:\s+[A-Z][\w'’\-]*)?)\s*[)\]]?\s*[.!]?$",
                        re.IGNORECASE)
 _NAME_ONLY = re.compile(r"^\*{0,2}@?[A-Z\u00C0-\u024F][\w\u00C0-\u024F'’.\-]*(?:\s+[A-Z\u00C0-\u024F][\w\u00C0-\u024F'’.\-]*){0,2}\*{0,2}\s*:?$")
-_WELCOME = re.compile(r"\bwelcome\s+(?!back\b)(?:to\s+)?[A-Z][\w'’\-]*(?:\s+[A-Z][\w'’\-]*)?(?:\s*(?:,|and|&)\s*[A-Z][\w'’\-]*(?:\s+[A-Z][\w'’\-]*)?)*"
+def struck(flat: str) -> bool:
+    """Whether an item starts with ``~~struck-through~~`` words: withdrawn ("~~Discuss the logo~~ (moved)")."""
+    return flat[:2] == "~~" and flat.find("~~", 3) > 2
+
+
+_WELCOME = re.compile(r"\bwelcome\s+(?!back\b)(?:to\s+)?@?[A-Z][\w'’\-]*(?:\s+[A-Z][\w'’\-]*)?(?:\s*(?:,|and|&)\s*[A-Z][\w'’\-]*(?:\s+[A-Z][\w'’\-]*)?)*"
                       r"(?=\s+(?:to|as|on|onto|into)\b)", re.IGNORECASE)
 # Verbs a task starts with ("[Lars] Send out the poll"): a topic phrased as an order is also a task.
 _IMPERATIVE = re.compile(

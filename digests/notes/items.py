@@ -24,6 +24,9 @@ from digests.notes.context import (
 from digests.notes.outcomes import Outcomes
 from digests.notes.records import Celebration, Update
 
+# How an item that thanks someone starts ("Thanks to", "Thank you", "Kudos to", "Shout-out", "Congrats").
+_THANKS_HEADS = frozenset(("thank", "kudos", "shout", "congr"))
+
 
 class Items(Outcomes):
     """Updates and celebrations: who posted an item, what it says (with its Markdown links), who is thanked."""
@@ -81,6 +84,9 @@ class Items(Outcomes):
         return person, text, markdown if markdown != text else "", kept
 
     def _update(self, inline: Inline, src: Block, ctx: _Ctx, b: _Build) -> None:
+        if inline.flat[:5].lower() in _THANKS_HEADS:
+            self._celebration(inline, src, ctx, b)  # "Thanks to Sam for fixing CI!" under Updates: a celebration
+            return
         parts = self._item_parts(inline, src, ctx, b)
         if parts is None:
             return

@@ -247,6 +247,10 @@ class Assembler(Sections):
                 self._statements(block, ctx, b, decision=True)
             elif kind == "action_items":
                 self._statements(block, ctx, b, decision=False)
+            elif kind == "reviewed":  # a review of earlier tasks: those still open carry over, those done are history
+                before = len(b.actions)
+                self._statements(block, ctx, b, decision=False)
+                b.actions[before:] = [a for a in b.actions[before:] if not a.done]
             else:
                 self._scan(block, ctx, b)
         for index, (discussion, links) in b.more_discussion.items():

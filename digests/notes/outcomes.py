@@ -18,6 +18,7 @@ from digests.notes.context import (
     is_placeholder,
     says_nothing,
     split_pseudo_bullets,
+    struck,
 )
 from digests.notes.records import ActionItem, AgendaItem, Decision
 from digests.notes.statements import (
@@ -83,8 +84,8 @@ class Outcomes(Stage):
         """Items of a decisions or action-items section (or of a list under such a label)."""
         if isinstance(block, ListBlock):
             for item in block.items:
-                if item.inline is None or is_placeholder(item.inline.flat):
-                    continue
+                if item.inline is None or is_placeholder(item.inline.flat) or struck(item.inline.flat):
+                    continue  # "~~Ana: book the venue~~": a struck task or decision was withdrawn
                 if decision:
                     self._decision_item(item.inline, item, ctx, b)
                     self._scan_item_children(item, ctx, b)
