@@ -74,7 +74,7 @@ def heading_date(text: str) -> dt.date | None:
         text = _URL.sub(" ", text)
     found = find_date(text) or short_date(text)
     if found is None:
-        return None
+        return _month_heading(text) if len(text) <= 40 and text[:1].isalpha() else None
     date, start, end = found
     if start > 3 and text[:1].isdigit():
         m = _NUMBERED_PART.match(text)
@@ -85,3 +85,20 @@ def heading_date(text: str) -> dt.date | None:
 
 
 _NUMBERED_PART = re.compile(r"^\d{1,2}(?:\.\d{1,2})*[.)]?\s+(?=[A-Za-z])")
+
+
+# "February 2021", "March 2021 (skipped)": an archive's monthly meeting whose day was not written down.
+_MONTH_YEAR = re.compile(rf"{_MONTH}\s+{_YEAR}\b(?P<rest>\W*(?:\(?(?:meeting\s+)?(?:skipped|cancell?ed|no\s+meeting)\)?\W*)?)$",
+                         re.IGNORECASE)
+
+
+def _month_heading(text: str) -> dt.date | None:
+    """The first of the month a heading that only names a month and year is about ("## February 2021")."""
+    m = _MONTH_YEAR.match(text)
+    return _make(m.group("year"), m.group("mon"), "1") if m else None
+
+
+def month_heading_rest(text: str) -> str:
+    """What a month heading says besides its month ("March 2021 (skipped)" -> "(skipped)")."""
+    m = _MONTH_YEAR.match(text)
+    return m.group("rest").strip() if m else text

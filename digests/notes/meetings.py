@@ -40,7 +40,7 @@ from digests.notes.context import (
     is_placeholder,
     slugify,
 )
-from digests.notes.dates import find_date, heading_date, short_date
+from digests.notes.dates import find_date, heading_date, month_heading_rest, short_date
 from digests.notes.records import Attendee, Meeting, SourceRef
 from digests.notes.sections import normalize_heading
 
@@ -160,7 +160,7 @@ class Assembler(Sections):
             assert isinstance(heading, Heading)
             text = heading.inline.flat
             found = find_date(text) or short_date(text)
-            extra = (text[: found[1]] + text[found[2]:]).strip(" -–—:|,/") if found else text
+            extra = (text[: found[1]] + text[found[2]:]).strip(" -–—:|,/") if found else month_heading_rest(text)
             present: list[str] = []
             if extra[:1] == "@" and _HANDLES.match(extra):
                 present = [h.lower() for h in _HANDLE.findall(extra)]  # "2024-03-06 / @rsc, @griesemer": who met
