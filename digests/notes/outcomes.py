@@ -72,6 +72,9 @@ def _named_first(text: str, known: set[str]) -> str | None:
 
 _NOT_OWNER_WORDS = frozenset({"the", "a", "an", "we", "i", "it", "this", "that", "all", "everyone", "team"})
 
+# Table columns that hold what was decided ("| Decision | Owner | Date |").
+_DECISION_COLUMNS = frozenset(("decision", "decisions", "resolution", "outcome", "decision made", "what was decided"))
+
 class Outcomes(Stage):
     """Decisions and action items: the sections that hold them, and the statements framed anywhere else."""
 
@@ -98,8 +101,13 @@ class Outcomes(Stage):
         elif isinstance(block, Table) and len(block.rows) > 1 and not decision and self._task_table(block, ctx, b):
             return
         elif isinstance(block, Table) and len(block.rows) > 1:
+            # "| Decision | Owner | Date |": the decision column says what was decided; the others are about it
+            said = next((n for n, c in enumerate(block.rows[0]) if c.flat.strip(" *_:").lower() in _DECISION_COLUMNS), None) \
+                if decision else None
             for cells in block.rows[1:]:
-                if cells:
+                if said is not None and said < len(cells) and cells[said].flat:
+                    inlines.append((cells[said], block))
+                elif cells:
                     inlines.append((Inline(" — ".join(c.flat for c in cells if c.flat), []), block))
         elif isinstance(block, Quote):
             for inner in block.blocks:
