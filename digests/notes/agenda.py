@@ -270,8 +270,11 @@ class Agenda(Items):
         if t is None:
             t = 0
         for cells in block.rows[1:]:
-            if t >= len(cells) or not cells[t].flat or is_placeholder(cells[t].flat):
-                continue
+            if t >= len(cells) or not cells[t].flat or is_placeholder(cells[t].flat) or struck(cells[t].flat):
+                continue  # a struck row ("~~StatefulSet start ordinal~~") was withdrawn
+            title = cells[t].flat
+            if title[:1] in _LABEL_HEADS:
+                title = _TOPIC_LABEL.sub("", title, count=1)  # "[Discussion] KEP-3973: ..."
             minutes = None
             if m is not None and m < len(cells):
                 mm = _NUMBER.search(cells[m].flat)
@@ -279,7 +282,7 @@ class Agenda(Items):
             owner = cells[o].flat.strip() or None if o is not None and o < len(cells) else None
             disc = (cells[d].flat,) if d is not None and d < len(cells) and cells[d].flat else ()
             links = tuple(dict.fromkeys(u for c in cells for u in c.links))
-            b.agenda.append(AgendaItem(title=cells[t].flat, owner=owner, minutes=minutes, discussion=disc,
+            b.agenda.append(AgendaItem(title=title, owner=owner, minutes=minutes, discussion=disc,
                                        links=links, source=self.ref(block, ctx.anchor)))
             if disc and d is not None:  # "Weekly rotation from April 8. Decision: Hannah takes the first week."
-                self._scan_inline(cells[d], block, self._topic_ctx(ctx, cells[t].flat), b)
+                self._scan_inline(cells[d], block, self._topic_ctx(ctx, title), b)
