@@ -26,16 +26,18 @@ from dataclasses import replace
 from pathlib import PurePosixPath
 
 from digests.notes.assign import Sections
-from digests.notes.blocks import Block, Heading, Para
+from digests.notes.blocks import Block, Heading, ListBlock, Para
 from digests.notes.context import (
     _CANCELLED,
     _DATE_LINE,
     _SHORTCODE,
     _block_links,
     _Build,
+    _Ctx,
     _dedupe_attendees,
     _is_bold_line,
     _says_cancelled,
+    _title_words,
     _unit_inlines,
     is_placeholder,
     slugify,
@@ -247,6 +249,8 @@ class Assembler(Sections):
                 self._statements(block, ctx, b, decision=True)
             elif kind == "action_items":
                 self._statements(block, ctx, b, decision=False)
+            elif kind is None and b.agenda and ctx.topic is None and isinstance(block, ListBlock):
+                self._notes_list(block, ctx, b)
             elif kind == "reviewed":  # a review of earlier tasks: those still open carry over, those done are history
                 before = len(b.actions)
                 self._statements(block, ctx, b, decision=False)
@@ -275,6 +279,20 @@ class Assembler(Sections):
             celebrations=tuple(b.celebrations), updates=tuple(b.updates), agenda=tuple(b.agenda),
             decisions=tuple(b.decisions), action_items=tuple(b.actions), links=tuple(b.links), source=source,
         )
+
+    def _notes_list(self, block: ListBlock, ctx: _Ctx, b: _Build) -> None:
+        """A flat list of notes after a listed agenda: each bullet is about the topic it shares words with."""
+        topics = [(t.title, {w for w in _title_words(t.title) if len(w) >= 4}) for t in b.agenda]
+        for item in block.items:
+            words = _title_words(item.inline.flat) if item.inline is not None else frozenset()
+            best: str | None = None
+            best_shared = 1
+            for title, tw in topics:
+                shared = len(words & tw)
+                if shared > best_shared:
+                    best, best_shared = title, shared
+            one = ListBlock(block.start, items=[item], ordered=block.ordered)
+            self._scan(one, self._topic_ctx(ctx, best) if best is not None else ctx, b)
 
     def _single_date(self, span: list[Block]) -> dt.date | None:
         for block in span:
