@@ -201,7 +201,7 @@ def struck(flat: str) -> bool:
 
 
 _WELCOME = re.compile(r"\bwelcome\s+(?!back\b)(?:to\s+)?@?[A-Z][\w'’\-]*(?:\s+[A-Z][\w'’\-]*)?(?:\s*(?:,|and|&)\s*[A-Z][\w'’\-]*(?:\s+[A-Z][\w'’\-]*)?)*"
-                      r"(?=\s+(?:to|as|on|onto|into)\b)", re.IGNORECASE)
+                      r"(?=\s+(?:to|as|on|onto|into)\b|\s*,\s*(?:our|the|a)\s+new\b)", re.IGNORECASE)
 # Verbs a task starts with ("[Lars] Send out the poll"): a topic phrased as an order is also a task.
 _IMPERATIVE = re.compile(
     r"^(?:send|write|open|review|draft|update|create|add|fix|check|ask|post|book|merge|archive|move|record|schedule|"
