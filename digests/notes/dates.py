@@ -74,7 +74,7 @@ def heading_date(text: str) -> dt.date | None:
         text = _URL.sub(" ", text)
     found = find_date(text) or short_date(text)
     if found is None:
-        return _month_heading(text) if len(text) <= 40 and text[:1].isalpha() else None
+        return _month_heading(text) if len(text) <= 40 and text[:3].lower() in _MONTHS else None
     date, start, end = found
     if start > 3 and text[:1].isdigit():
         m = _NUMBERED_PART.match(text)

@@ -45,6 +45,7 @@ from digests.notes.context import (
 from digests.notes.dates import find_date, heading_date, month_heading_rest, short_date
 from digests.notes.records import Attendee, Meeting, SourceRef
 from digests.notes.sections import normalize_heading
+from digests.notes.statements import may_state
 
 __all__ = ["Assembler", "is_placeholder", "slugify"]
 
@@ -282,6 +283,9 @@ class Assembler(Sections):
 
     def _notes_list(self, block: ListBlock, ctx: _Ctx, b: _Build) -> None:
         """A flat list of notes after a listed agenda: each bullet is about the topic it shares words with."""
+        if not any(item.inline is not None and may_state(item.inline.flat) for item in block.items):
+            self._scan(block, ctx, b)  # no outcome or task in it: read as before, no word matching to pay for
+            return
         topics = [(t.title, {w for w in _title_words(t.title) if len(w) >= 4}) for t in b.agenda]
         for item in block.items:
             words = _title_words(item.inline.flat) if item.inline is not None else frozenset()
