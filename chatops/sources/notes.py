@@ -373,27 +373,19 @@ def collect_notes(
 
     jobs = [(doc.document, doc.url, doc.read(), headings) for _, doc, _, _ in todo]
     total = sum(len(doc.body) for _, doc, _, _ in todo)
-    parsed: list[list[MeetingRecord] | None]
     if callable(workers):  # decided only when there is enough to parse for it to matter
         workers = workers() if len(jobs) >= 8 and total >= PARALLEL_MIN_BYTES else 1
-    spans: list[tuple[str | None, str | None] | None]
     if workers > 1 and len(jobs) >= 4 * workers and total >= PARALLEL_MIN_BYTES:
-        outcomes, spans = [], []
-        for outcome, span in _parse_parallel(jobs, workers):
-            outcomes.append(outcome)
-            spans.append(span)
-        parsed = [None] * len(jobs)  # rebuilt from JSON only if someone asks for the values
+        done = _parse_parallel(jobs, workers)
     else:
-        pairs = [_parse_job_values(job) for job in jobs]
-        outcomes = [o for o, _ in pairs]
-        parsed = [m for _, m in pairs]
-        spans = [None] * len(jobs)
-    for (index, doc, digest, key), outcome, values, span in zip(todo, outcomes, parsed, spans):
-        if isinstance(outcome, str):
-            results[index] = NotesProblem(doc.document, outcome)
+        done = [_parse_job(job) for job in jobs]
+    for (index, doc, digest, key), parse in zip(todo, done):
+        if isinstance(parse, str):
+            results[index] = NotesProblem(doc.document, parse)
             continue
+        outcome, span = parse
         contract_json, meetings_json = outcome
-        stores[doc.source].add(doc, digest, key, outcome, span or _span(meetings_json, values))
+        stores[doc.source].add(doc, digest, key, outcome, span)
         results[index] = ParsedNotes(doc.source, doc.document, digest, contract_json, meetings_json, stale=doc.stale)
     for each in stores.values():
         each.save()
@@ -441,13 +433,9 @@ def _shard_of(first: str | None) -> str:
     return first[:4] if first else "-"
 
 
-def _span(meetings_json: bytes, values: list[MeetingRecord] | None) -> tuple[str | None, str | None]:
+def _span(values: list[MeetingRecord]) -> tuple[str | None, str | None]:
     """The first and last dates (ISO) of a document's dated meetings, or (None, None)."""
-    if values is not None:
-        days = [m.date.isoformat() for m in values if m.date is not None]
-    else:
-        data = json.loads(meetings_json)
-        days = [m["date"][:10] for m in data if isinstance(m, dict) and isinstance(m.get("date"), str)]
+    days = [m.date.isoformat() for m in values if m.date is not None]
     return (min(days), max(days)) if days else (None, None)
 
 
@@ -578,30 +566,27 @@ def _read_batch(cache: SourceCache | None, key: str) -> dict[str, tuple[bytes, b
 
 
 _Job = tuple[str, "str | None", bytes, "Mapping[str, Iterable[str]] | None"]
+# ((contract JSON, meetings JSON), first and last meeting dates), or why the document cannot be parsed
+_Parse = tuple[tuple[bytes, bytes], tuple[str | None, str | None]] | str
 
 
-def _parse_job(job: _Job) -> tuple[tuple[bytes, bytes] | str, tuple[str | None, str | None] | None]:
-    """Parse one document in a worker: ((contract JSON, meetings JSON), the span of its meeting dates), or
-    (the reason it cannot be parsed, None). The span comes back with the JSON so that the main process
+def _parse_job(job: _Job) -> _Parse:
+    """Parse one document (in a worker, or in this process): ((contract JSON, meetings JSON), the span of its
+    meeting dates), or the reason it cannot be parsed. The span comes with the JSON so that the main process
     need not decode the meetings again to index them."""
-    outcome, meetings = _parse_job_values(job)
-    return outcome, (_span(b"", meetings) if meetings is not None else None)
-
-
-def _parse_job_values(job: _Job) -> tuple[tuple[bytes, bytes] | str, list[MeetingRecord] | None]:
     document, url, body, headings = job
     try:
         text = _decode(body)
     except UnicodeDecodeError as exc:
-        return f"not UTF-8 text (invalid byte at offset {exc.start}); save the file as UTF-8", None
+        return f"not UTF-8 text (invalid byte at offset {exc.start}); save the file as UTF-8"
     try:
         meetings = parse_records(text, document=document, url=url, headings=headings)
     except NotesParseError as exc:
-        return (f"line {exc.line}: {exc.reason}" if exc.line else exc.reason), None
+        return f"line {exc.line}: {exc.reason}" if exc.line else exc.reason
     # Both forms are written by pydantic-core (compact UTF-8, 3x json.dumps) from the parser's records: the
     # parsing processes never build the Meeting values, nor import pydantic.
     contract_json = to_json([meeting_contract(m) for m in meetings])
-    return (contract_json, to_json([m.as_values() for m in meetings])), meetings
+    return (contract_json, to_json([m.as_values() for m in meetings])), _span(meetings)
 
 
 @functools.cache
@@ -620,9 +605,7 @@ def _worker_start() -> None:
     gc.disable()  # a short-lived worker that builds no reference cycles: collecting is wasted work
 
 
-def _parse_parallel(
-    jobs: list[_Job], workers: int,
-) -> list[tuple[tuple[bytes, bytes] | str, tuple[str | None, str | None] | None]]:
+def _parse_parallel(jobs: list[_Job], workers: int) -> list[_Parse]:
     """Parse in ``workers`` forked processes (the parser is pure CPU work); serially if fork is unavailable."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -647,7 +630,7 @@ def _parse_parallel(
 _FORKED_JOBS: list[_Job] = []  # the jobs of the pool being run, as its forked workers see them
 
 
-def _parse_forked(index: int) -> tuple[tuple[bytes, bytes] | str, tuple[str | None, str | None] | None]:
+def _parse_forked(index: int) -> _Parse:
     return _parse_job(_FORKED_JOBS[index])
 
 
